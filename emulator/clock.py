@@ -1,0 +1,58 @@
+"""The emulator's one clock: everything time-based (holds, leases, retention) reads it.
+
+Emulator time starts at wall-clock time and runs at real speed; ``advance()`` moves it
+forward instantly. Whoever waits on emulator time uses ``sleep_until()``, which wakes
+early when the clock is advanced, so a lease or a held pull due inside an advanced
+span ends at once instead of after real seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+
+from .wakeup import Wakeup
+
+
+class Clock:
+    def __init__(self) -> None:
+        self._wall_at_start = time.time()
+        self._monotonic_at_start = time.monotonic()
+        self._offset = 0.0
+        self.advanced = Wakeup()
+
+    def now(self) -> float:
+        """Emulator time, Unix seconds. Monotonic: it never goes back."""
+        return self._wall_at_start + (time.monotonic() - self._monotonic_at_start) + self._offset
+
+    @property
+    def offset(self) -> float:
+        """How far emulator time is ahead of real time, in seconds."""
+        return self._offset
+
+    def iso_now(self) -> str:
+        return iso8601(self.now())
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._offset += seconds
+        self.advanced.fire()
+        return self.now()
+
+    async def sleep_until(self, deadline: float, wake: asyncio.Future[None] | None = None) -> None:
+        """Wait until emulator time reaches ``deadline``, the clock is advanced, or ``wake`` fires.
+
+        Returns on the first of these; callers re-check their own condition after it.
+        """
+        remaining = deadline - self.now()
+        if remaining <= 0:
+            return
+        waits = [self.advanced.future()] if wake is None else [self.advanced.future(), wake]
+        await asyncio.wait(waits, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+
+
+def iso8601(unix_seconds: float) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ``, the time format of VOD payloads."""
+    return datetime.fromtimestamp(int(unix_seconds), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,119 @@
+"""Action parameters: declared types, and parsing of JSON and flattened (``Name.0``) forms."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidParameterValue, MissingParameter, UnknownParameter
+
+_INT64_MAX = 2**63 - 1
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}")
+
+
+class Kind(enum.Enum):
+    INTEGER = "Integer"
+    STRING = "String"
+    STRING_LIST = "Array of String"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    kind: Kind
+    required: bool = False
+
+
+Signature = Mapping[str, Parameter]
+
+
+def from_json(body: Mapping[str, Any], signature: Signature) -> dict[str, Any]:
+    """Check a TC3 JSON body against the action's parameters; JSON values keep their type."""
+    values: dict[str, Any] = {}
+    for name, value in body.items():
+        parameter = _declared(name, signature)
+        if value is None:
+            continue  # the SDKs leave unset fields out; a null means the same
+        values[name] = _check_json_value(name, value, parameter.kind)
+    _check_required(values, signature)
+    return values
+
+
+def from_flat(flat: Mapping[str, str], signature: Signature) -> dict[str, Any]:
+    """Rebuild typed parameters from flattened form fields (``EventHandles.0=a``)."""
+    values: dict[str, Any] = {}
+    indexed: dict[str, dict[int, str]] = {}
+    for key, text in flat.items():
+        name, _, index = key.partition(".")
+        parameter = _declared(name, signature)
+        if index:
+            if parameter.kind is not Kind.STRING_LIST:
+                raise InvalidParameterValue(f"{name} is a {parameter.kind.value}, not a list.")
+            if not index.isdigit():
+                raise UnknownParameter(f"The parameter {key} is not recognized.")
+            indexed.setdefault(name, {})[int(index)] = text
+        elif parameter.kind is Kind.STRING_LIST:
+            raise InvalidParameterValue(
+                f"{name} is a list: send it as {name}.0, {name}.1, ..."
+            )
+        elif parameter.kind is Kind.INTEGER:
+            if not _INTEGER_TEXT.fullmatch(text):
+                raise InvalidParameterValue(f"{name} must be an integer, got {text!r}.")
+            values[name] = _check_integer(name, int(text))
+        else:
+            values[name] = text
+    for name, items in indexed.items():
+        if sorted(items) != list(range(len(items))):
+            raise InvalidParameterValue(f"{name} indexes must run 0, 1, 2, ... without gaps.")
+        values[name] = [items[i] for i in range(len(items))]
+    _check_required(values, signature)
+    return values
+
+
+def _declared(name: str, signature: Signature) -> Parameter:
+    parameter = signature.get(name)
+    if parameter is None:
+        raise UnknownParameter(f"The parameter {name} is not recognized.")
+    return parameter
+
+
+def _check_required(values: Mapping[str, Any], signature: Signature) -> None:
+    for name, parameter in signature.items():
+        if parameter.required and name not in values:
+            raise MissingParameter(f"The request is missing a required parameter {name}.")
+
+
+def _check_json_value(name: str, value: Any, kind: Kind) -> Any:
+    if kind is Kind.INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidParameterValue(f"{name} must be an Integer, got {_json_type(value)}.")
+        return _check_integer(name, value)
+    if kind is Kind.STRING:
+        if not isinstance(value, str):
+            raise InvalidParameterValue(f"{name} must be a String, got {_json_type(value)}.")
+        return value
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidParameterValue(f"{name} must be an Array of String.")
+    return value
+
+
+def _check_integer(name: str, value: int) -> int:
+    if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
+        raise InvalidParameterValue(f"{name} is out of the 64-bit integer range.")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

@@ -1,0 +1,92 @@
+"""Event notification configuration per SubAppId (ModifyEventConfig / DescribeEventConfig)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .errors import InvalidParameterValue
+from .queue import SubAppId
+
+MODES = ("PUSH", "PULL")
+SWITCH_VALUES = ("ON", "OFF")
+SWITCHES = (
+    "UploadMediaCompleteEventSwitch",  # governs NewFileUpload
+    "DeleteMediaCompleteEventSwitch",  # governs FileDeleted
+    "PersistenceCompleteEventSwitch",  # governs PersistenceComplete
+)
+_SIGN_KEY = re.compile(r"[A-Za-z0-9]{0,32}")
+_NOTIFICATION_URL_MAX = 1024
+
+
+@dataclass(frozen=True)
+class EventConfig:
+    # A new application answers PUSH with no URL and every switch OFF, as the real one does.
+    mode: str = "PUSH"
+    notification_url: str = ""
+    upload_media_complete_event_switch: str = "OFF"
+    delete_media_complete_event_switch: str = "OFF"
+    persistence_complete_event_switch: str = "OFF"
+    sign_key: str = ""  # stored for signing callbacks; never answered back
+
+    def describe(self) -> dict[str, Any]:
+        """The DescribeEventConfig fields (SignKey is deliberately absent)."""
+        return {
+            "Mode": self.mode,
+            "NotificationUrl": self.notification_url,
+            "UploadMediaCompleteEventSwitch": self.upload_media_complete_event_switch,
+            "DeleteMediaCompleteEventSwitch": self.delete_media_complete_event_switch,
+            "PersistenceCompleteEventSwitch": self.persistence_complete_event_switch,
+        }
+
+
+_FIELD_OF_PARAMETER = {
+    "Mode": "mode",
+    "NotificationUrl": "notification_url",
+    "UploadMediaCompleteEventSwitch": "upload_media_complete_event_switch",
+    "DeleteMediaCompleteEventSwitch": "delete_media_complete_event_switch",
+    "PersistenceCompleteEventSwitch": "persistence_complete_event_switch",
+    "SignKey": "sign_key",
+}
+
+
+def validate_change(changes: dict[str, str]) -> None:
+    """Raise InvalidParameterValue for the first ModifyEventConfig value out of its domain."""
+    mode = changes.get("Mode")
+    if mode is not None and mode not in MODES:
+        raise InvalidParameterValue(f"Mode must be PUSH or PULL, got {mode!r}.")
+    for switch in SWITCHES:
+        value = changes.get(switch)
+        if value is not None and value not in SWITCH_VALUES:
+            raise InvalidParameterValue(f"{switch} must be ON or OFF, got {value!r}.")
+    url = changes.get("NotificationUrl")
+    if url:
+        if len(url) > _NOTIFICATION_URL_MAX:
+            raise InvalidParameterValue(
+                f"NotificationUrl is longer than {_NOTIFICATION_URL_MAX} characters."
+            )
+        if not url.startswith(("http://", "https://")):
+            raise InvalidParameterValue("NotificationUrl must be an http:// or https:// URL.")
+    sign_key = changes.get("SignKey")
+    if sign_key is not None and not _SIGN_KEY.fullmatch(sign_key):
+        raise InvalidParameterValue("SignKey must be at most 32 letters and digits.")
+
+
+class EventConfigs:
+    def __init__(self) -> None:
+        self._configs: dict[SubAppId, EventConfig] = {}
+
+    def get(self, sub_app_id: SubAppId) -> EventConfig:
+        return self._configs.get(sub_app_id, EventConfig())
+
+    def modify(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
+        """Apply the parameters given; absent ones keep their value."""
+        validate_change(changes)
+        updates = {_FIELD_OF_PARAMETER[name]: value for name, value in changes.items()}
+        config = replace(self.get(sub_app_id), **updates)
+        self._configs[sub_app_id] = config
+        return config
+
+    def clear(self) -> None:
+        self._configs.clear()

@@ -1,0 +1,273 @@
+"""The reliable-callback ("PULL") queue, one per SubAppId.
+
+An event is *pullable* until a PullEvents leases it under a fresh handle; a lease is
+*confirmed* (the event is gone for good) or *expires* after the confirm window (the
+event is pullable again, and only a new handle can confirm it). Events older than the
+retention are dropped whatever their state. Expiry and retention are applied lazily,
+against the clock, at the start of every operation: so an advanced clock takes effect
+at the next look, and a held pull also wakes at the next lease expiry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import math
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import journal as j
+from .clock import Clock
+from .errors import InvalidParameterValue
+from .journal import Journal, JournalEntry
+from .wakeup import Wakeup
+
+EVENTS_PER_PULL = 16
+"""The real service answers at most 16 events per PullEvents."""
+
+HANDLES_PER_CONFIRM = 16
+"""ConfirmEvents takes at most 16 handles."""
+
+SubAppId = int | None
+"""None stands for the account's default application (no SubAppId sent)."""
+
+
+@dataclass(frozen=True)
+class QueueTimings:
+    """The real service's numbers, each configurable for fast tests."""
+
+    long_poll_seconds: float = 5.0
+    confirm_window_seconds: float = 30.0
+    retention_seconds: float = 4 * 24 * 3600.0
+
+
+@dataclass(slots=True)
+class QueuedEvent:
+    event_id: str
+    seq: int
+    sub_app_id: SubAppId
+    content: dict[str, Any]
+    """The EventContent as delivered, without EventHandle."""
+    enqueued_at: float
+    deliveries: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "sub_app_id": self.sub_app_id,
+            "event_type": self.content.get("EventType"),
+            "enqueued_at": self.enqueued_at,
+            "deliveries": self.deliveries,
+            "content": self.content,
+        }
+
+
+@dataclass(slots=True)
+class Lease:
+    handle: str
+    event: QueuedEvent
+    expires_at: float
+
+    def event_content(self) -> dict[str, Any]:
+        """The EventContent a PullEvents answer carries: the payload plus its handle."""
+        return {"EventHandle": self.handle, **self.event.content}
+
+
+class HandleMint:
+    """Makes EventHandles: unguessable without the seed, repeatable with it."""
+
+    def __init__(self, seed: int | None) -> None:
+        self._key = (
+            secrets.token_bytes(32)
+            if seed is None
+            else hashlib.sha256(f"vod-emulator/handles/{seed}".encode()).digest()
+        )
+        self._counter = itertools.count(1)
+
+    def mint(self) -> str:
+        counter = next(self._counter).to_bytes(8, "big")
+        return hashlib.blake2b(counter, key=self._key, digest_size=16).hexdigest()
+
+
+@dataclass
+class AppQueue:
+    """The queue of one application."""
+
+    sub_app_id: SubAppId
+    clock: Clock
+    timings: QueueTimings
+    mint: HandleMint
+    journal: Journal
+    _pullable: list[tuple[int, QueuedEvent]] = field(default_factory=list)  # heap, oldest first
+    _leases: dict[str, Lease] = field(default_factory=dict)
+    # Handles confirmed within their window: confirming one again is a harmless no-op.
+    _confirmed: dict[str, float] = field(default_factory=dict)
+    # (window end, handle) for leases and confirmed handles, soonest first; stale rows skipped.
+    _windows: list[tuple[float, str]] = field(default_factory=list)
+    _arrival: Wakeup = field(default_factory=Wakeup)
+    held_pulls: int = 0
+    closed: bool = False
+    """Set by a reset: held pulls on a forgotten queue answer empty at once."""
+
+    # ----- putting events in
+
+    def enqueue(self, event: QueuedEvent) -> None:
+        heapq.heappush(self._pullable, (event.seq, event))
+        self._record(j.ENQUEUED, event)
+        self._arrival.fire()
+
+    # ----- taking them out
+
+    def lease(self, max_count: int = EVENTS_PER_PULL) -> list[Lease]:
+        """Lease up to ``max_count`` pullable events, oldest first, without waiting."""
+        now = self._sweep()
+        leases: list[Lease] = []
+        while self._pullable and len(leases) < max_count:
+            _, event = heapq.heappop(self._pullable)
+            lease = Lease(self.mint.mint(), event, now + self.timings.confirm_window_seconds)
+            event.deliveries += 1
+            self._leases[lease.handle] = lease
+            heapq.heappush(self._windows, (lease.expires_at, lease.handle))
+            self._record(j.LEASED, event, lease.handle)
+            leases.append(lease)
+        return leases
+
+    async def pull(self, max_count: int = EVENTS_PER_PULL) -> list[Lease]:
+        """PullEvents: lease at once if anything is pullable, else hold until an event
+        arrives (or a lease expires) or the long-poll time passes, then answer empty."""
+        deadline = self.clock.now() + self.timings.long_poll_seconds
+        leases = self.lease(max_count)
+        if leases or self.timings.long_poll_seconds <= 0:
+            return leases
+        self.held_pulls += 1
+        self.journal.changed.fire()
+        try:
+            while True:
+                next_expiry = self._windows[0][0] if self._windows else math.inf
+                await self.clock.sleep_until(min(deadline, next_expiry), self._arrival.future())
+                if self.closed:
+                    return []
+                leases = self.lease(max_count)
+                if leases or self.clock.now() >= deadline:
+                    return leases
+        finally:
+            self.held_pulls -= 1
+            self.journal.changed.fire()
+
+    def confirm(self, handles: list[str]) -> None:
+        """ConfirmEvents, all or nothing: if any handle is unknown or past its window,
+        nothing is confirmed and the answer names the handles refused."""
+        if not 1 <= len(handles) <= HANDLES_PER_CONFIRM:
+            raise InvalidParameterValue(
+                f"EventHandles must hold 1 to {HANDLES_PER_CONFIRM} handles, got {len(handles)}."
+            )
+        self._sweep()
+        refused = [h for h in handles if h not in self._leases and h not in self._confirmed]
+        if refused:
+            raise InvalidParameterValue(
+                "EventHandles not valid: unknown, or their "
+                f"{self.timings.confirm_window_seconds:g}-second confirm window has passed: "
+                + ", ".join(refused[:HANDLES_PER_CONFIRM])
+            )
+        for handle in handles:
+            lease = self._leases.pop(handle, None)
+            if lease is not None:
+                self._confirmed[handle] = lease.expires_at
+                self._record(j.CONFIRMED, lease.event, handle)
+
+    def close(self) -> None:
+        self.closed = True
+        self._arrival.fire()
+
+    # ----- looking inside
+
+    def count_pullable(self) -> int:
+        self._sweep()
+        return len(self._pullable)
+
+    def count_leased(self) -> int:
+        self._sweep()
+        return len(self._leases)
+
+    def snapshot(self) -> dict[str, Any]:
+        self._sweep()
+        return {
+            "sub_app_id": self.sub_app_id,
+            "pullable": [e.to_json() for _, e in sorted(self._pullable, key=lambda p: p[0])],
+            "leased": [
+                {"handle": lease.handle, "expires_at": lease.expires_at, **lease.event.to_json()}
+                for lease in self._leases.values()
+            ],
+            "held_pulls": self.held_pulls,
+        }
+
+    # ----- time
+
+    def _sweep(self) -> float:
+        """Apply what the clock says: expire leases, forget old handles, drop old events."""
+        now = self.clock.now()
+        while self._windows and self._windows[0][0] <= now:
+            window_end, handle = heapq.heappop(self._windows)
+            lease = self._leases.get(handle)
+            if lease is not None and lease.expires_at == window_end:
+                del self._leases[handle]
+                self._record(j.EXPIRED, lease.event, handle)
+                if self._retained(lease.event, now):
+                    heapq.heappush(self._pullable, (lease.event.seq, lease.event))
+                    self._arrival.fire()
+                else:
+                    self._record(j.DROPPED, lease.event)
+            else:
+                self._confirmed.pop(handle, None)
+        # Oldest first is also earliest enqueued, so expired events sit at the head.
+        while self._pullable and not self._retained(self._pullable[0][1], now):
+            _, event = heapq.heappop(self._pullable)
+            self._record(j.DROPPED, event)
+        return now
+
+    def _retained(self, event: QueuedEvent, now: float) -> bool:
+        return now < event.enqueued_at + self.timings.retention_seconds
+
+    def _record(self, kind: str, event: QueuedEvent, handle: str | None = None) -> None:
+        self.journal.record(
+            JournalEntry(self.clock.now(), kind, self.sub_app_id, event.event_id, handle)
+        )
+
+
+class EventQueues:
+    """Every application's queue, created on first use."""
+
+    def __init__(self, clock: Clock, timings: QueueTimings, seed: int | None, journal: Journal):
+        self.clock = clock
+        self.timings = timings
+        self.journal = journal
+        self._seed = seed
+        self._queues: dict[SubAppId, AppQueue] = {}
+        self._mint = HandleMint(seed)
+        self._seq = itertools.count(1)
+
+    def queue(self, sub_app_id: SubAppId) -> AppQueue:
+        queue = self._queues.get(sub_app_id)
+        if queue is None:
+            queue = AppQueue(sub_app_id, self.clock, self.timings, self._mint, self.journal)
+            self._queues[sub_app_id] = queue
+        return queue
+
+    def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
+        seq = next(self._seq)
+        event = QueuedEvent(f"evt-{seq:08d}", seq, sub_app_id, content, self.clock.now())
+        self.queue(sub_app_id).enqueue(event)
+        return event
+
+    def queues(self) -> list[AppQueue]:
+        return list(self._queues.values())
+
+    def clear(self) -> None:
+        """Forget every queue; handles and event ids start again from the seed."""
+        for queue in self._queues.values():
+            queue.close()
+        self._queues.clear()
+        self._mint = HandleMint(self._seed)
+        self._seq = itertools.count(1)

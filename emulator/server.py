@@ -1,0 +1,120 @@
+"""Running the emulator: in the foreground (``vod-emulator serve``) or in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+from types import TracebackType
+
+from aiohttp import web
+
+from .app import BACKEND, create_app
+from .backend import VodBackend
+from .config import Settings
+
+# Room for a 32 KB GET query: its refusal is ours to answer (RequestSizeLimitExceeded).
+_HANDLER_ARGS = {"max_line_size": 256 * 1024, "max_field_size": 64 * 1024}
+
+
+async def start(settings: Settings) -> tuple[web.AppRunner, int]:
+    """Start listening; answer the runner (for cleanup) and the port actually bound."""
+    runner = web.AppRunner(
+        create_app(settings),
+        # A puller that hangs up must not take a lease it will never confirm.
+        handler_cancellation=True,
+        access_log=None,
+        **_HANDLER_ARGS,  # type: ignore[arg-type]  # forwarded to the request handler
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    port: int = runner.addresses[0][1]
+    return runner, port
+
+
+async def serve(settings: Settings) -> None:
+    """Serve until Ctrl-C or SIGTERM, then shut down cleanly."""
+    runner, port = await start(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print(f"vod-emulator listening on http://{settings.host}:{port} (seed {settings.seed})",
+          flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+    print("vod-emulator stopped", file=sys.stderr, flush=True)
+
+
+class EmulatorThread:
+    """An emulator on its own event loop in a background thread, for synchronous code.
+
+    >>> with EmulatorThread(Settings(port=0)) as emulator:
+    ...     emulator.url  # 'http://127.0.0.1:<port>'
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vod-emulator", daemon=True)
+        self._runner: web.AppRunner | None = None
+        self._failure: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.host}:{self.port}"
+
+    @property
+    def endpoint(self) -> str:
+        """What the SDKs take as HttpProfile.endpoint: host and port, no scheme."""
+        return f"{self.settings.host}:{self.port}"
+
+    @property
+    def backend(self) -> VodBackend:
+        """The live state. Touch it only through ``call()``: it belongs to the server's loop."""
+        assert self._runner is not None
+        return self._runner.app[BACKEND]
+
+    def start(self) -> EmulatorThread:
+        self._thread.start()
+        self._ready.wait()
+        if self._failure is not None:
+            raise self._failure
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._runner, self.port = self._loop.run_until_complete(start(self.settings))
+        except BaseException as error:  # handed to start() in the caller's thread
+            self._failure = error
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.run_until_complete(self._runner.cleanup())
+            self._loop.close()
+
+    def __enter__(self) -> EmulatorThread:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
