@@ -113,6 +113,9 @@ async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "now": backend.clock.now(),
         "seed": settings.seed,
         "verifies_signatures": settings.verifies_signatures,
+        "long_poll_seconds": settings.long_poll_seconds,
+        "confirm_window_seconds": settings.confirm_window_seconds,
+        "retention_seconds": settings.retention_seconds,
     }
 
 

@@ -10,21 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from .wakeup import Wakeup
 
 
 class Clock:
-    def __init__(self) -> None:
-        self._wall_at_start = time.time()
-        self._monotonic_at_start = time.monotonic()
+    def __init__(
+        self, start: float | None = None, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._wall_at_start = time.time() if start is None else start
+        self._monotonic = monotonic
+        self._monotonic_at_start = monotonic()
         self._offset = 0.0
         self.advanced = Wakeup()
 
     def now(self) -> float:
         """Emulator time, Unix seconds. Monotonic: it never goes back."""
-        return self._wall_at_start + (time.monotonic() - self._monotonic_at_start) + self._offset
+        return self._wall_at_start + (self._monotonic() - self._monotonic_at_start) + self._offset
+
+    @classmethod
+    def frozen(cls, start: float = 1_767_225_600.0) -> Clock:
+        """A clock that moves only when advanced (default start 2026-01-01T00:00:00Z)."""
+        return cls(start=start, monotonic=lambda: 0.0)
 
     @property
     def offset(self) -> float:

@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+NODE_SDK := tests/node/node_modules/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lint setup clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,dev,bench]'
+	touch $@
+
+# The official Node.js SDK, used by the cross-language tests.
+$(NODE_SDK): tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(INSTALLED) $(NODE_SDK)
+
+run: $(INSTALLED)
+	$(VENV)/bin/vod-emulator serve
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check emulator tests bench
+	$(VENV)/bin/mypy
+
+bench: $(INSTALLED)
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) tests/node/node_modules

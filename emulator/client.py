@@ -1,0 +1,87 @@
+"""AdminClient: a small synchronous client of the ``/_emulator`` API (standard library only)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+class AdminError(RuntimeError):
+    """The admin API refused a request (HTTP 400), with its message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class AdminClient:
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.base_url + path, data=data, method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            document = json.loads(error.read() or b"{}")
+            detail = document.get("error", {})
+            raise AdminError(error.code, detail.get("code", ""), detail.get("message", "")) from None
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", "/_emulator/health")
+        return result
+
+    def emit(
+        self, event_type: str, count: int = 1, sub_app_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Enqueue ``count`` generated events of ``event_type``; answer what was enqueued."""
+        body = {"type": event_type, "count": count, "sub_app_id": sub_app_id}
+        events: list[dict[str, Any]] = self.request("POST", "/_emulator/events", body)["events"]
+        return events
+
+    def emit_events(
+        self, events: list[dict[str, Any]], sub_app_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Enqueue the given EventContent payloads (without EventHandle) as they are."""
+        body = {"events": events, "sub_app_id": sub_app_id}
+        queued: list[dict[str, Any]] = self.request("POST", "/_emulator/events", body)["events"]
+        return queued
+
+    def advance_clock(self, seconds: float) -> float:
+        now: float = self.request("POST", "/_emulator/clock", {"advance_seconds": seconds})["now"]
+        return now
+
+    def queue(self, sub_app_id: int | None = None) -> dict[str, Any]:
+        """Everything in one application's queue: pullable and leased events, held pulls."""
+        name = "default" if sub_app_id is None else str(sub_app_id)
+        snapshot: dict[str, Any] = self.request("GET", f"/_emulator/queues/{name}")
+        return snapshot
+
+    def wait(
+        self, sub_app_id: int | None = None, timeout: float = 10.0, **at_least: int
+    ) -> dict[str, Any]:
+        """Block until the queue has at least the given ``pullable``, ``leased`` or
+        ``held_pulls``; raise TimeoutError if it does not within ``timeout`` seconds."""
+        body: dict[str, Any] = {"sub_app_id": sub_app_id, "timeout_seconds": timeout, **at_least}
+        result: dict[str, Any] = self.request("POST", "/_emulator/wait", body)
+        if not result["met"]:
+            raise TimeoutError(f"queue did not reach {at_least} in {timeout}s: {result['state']}")
+        return result
+
+    def journal(self, kind: str | None = None) -> list[dict[str, Any]]:
+        path = "/_emulator/journal" + ("" if kind is None else f"?kind={kind}")
+        entries: list[dict[str, Any]] = self.request("GET", path)["entries"]
+        return entries
+
+    def reset(self) -> None:
+        self.request("POST", "/_emulator/reset", {})
