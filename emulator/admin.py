@@ -160,7 +160,7 @@ async def _queue(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     return backend.queues.queue(sub_app_id).snapshot()
 
 
-_WAIT_COUNTS = ("pullable", "leased", "held_pulls")
+_WAIT_COUNTS = ("pullable", "leased", "held_pulls", "confirmed")
 
 
 async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:

@@ -25,6 +25,7 @@ class QueueState:
     pullable: int
     leased: int
     held_pulls: int
+    confirmed: int
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +33,7 @@ class QueueState:
             "pullable": self.pullable,
             "leased": self.leased,
             "held_pulls": self.held_pulls,
+            "confirmed": self.confirmed,
         }
 
 
@@ -66,7 +68,7 @@ class VodBackend:
     def queue_state(self, sub_app_id: SubAppId) -> QueueState:
         queue = self.queues.queue(sub_app_id)
         return QueueState(sub_app_id, queue.count_pullable(), queue.count_leased(),
-                          queue.held_pulls)
+                          queue.held_pulls, queue.confirmed_events)
 
     def queue_states(self) -> list[QueueState]:
         return [self.queue_state(queue.sub_app_id) for queue in self.queues.queues()]

@@ -29,5 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve_parser.error(str(error))
     from .server import serve  # aiohttp is imported only when it is needed
 
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except OSError as error:  # the port is taken, the address is not ours...
+        print(f"vod-emulator: cannot listen on {settings.host}:{settings.port}: {error}",
+              file=sys.stderr)
+        return 1
     return 0

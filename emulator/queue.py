@@ -108,6 +108,7 @@ class AppQueue:
     _windows: list[tuple[float, str]] = field(default_factory=list)
     _arrival: Wakeup = field(default_factory=Wakeup)
     held_pulls: int = 0
+    confirmed_events: int = 0
     closed: bool = False
     """Set by a reset: held pulls on a forgotten queue answer empty at once."""
 
@@ -175,6 +176,7 @@ class AppQueue:
             lease = self._leases.pop(handle, None)
             if lease is not None:
                 self._confirmed[handle] = lease.expires_at
+                self.confirmed_events += 1
                 self._record(j.CONFIRMED, lease.event, handle)
 
     def close(self) -> None:
@@ -201,6 +203,7 @@ class AppQueue:
                 for lease in self._leases.values()
             ],
             "held_pulls": self.held_pulls,
+            "confirmed": self.confirmed_events,
         }
 
     # ----- time

@@ -1,0 +1,110 @@
+"""The /_emulator control API: what it accepts, and the clear 400s for what it does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.client import AdminClient, AdminError
+from emulator.events import EVENT_TYPES
+
+from .conftest import pull
+
+
+def test_health(admin: AdminClient) -> None:
+    health = admin.health()
+    assert health["status"] == "ok" and health["seed"] == 1234
+    assert health["verifies_signatures"] is True
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES)
+def test_every_event_type_can_be_emitted_and_pulled(event_type: str, admin: AdminClient,
+                                                    sdk) -> None:
+    emitted = admin.emit(event_type, 2)
+    assert [e["event_type"] for e in emitted] == [event_type] * 2
+    events = pull(sdk)
+    assert [e.EventType for e in events] == [event_type] * 2
+
+
+def test_the_clock_moves_forward_only(admin: AdminClient) -> None:
+    before = admin.request("GET", "/_emulator/clock")["now"]
+    after = admin.advance_clock(3600)
+    assert after - before >= 3600
+    with pytest.raises(AdminError) as raised:
+        admin.advance_clock(-1)
+    assert raised.value.status == 400 and "advance_seconds" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"type": "NoSuchEvent"}, "unknown event type"),
+        ({"type": "NewFileUpload", "count": 0}, "count must be between"),
+        ({"type": "NewFileUpload", "count": "3"}, "count must be an integer"),
+        ({"type": "NewFileUpload", "sub_app_id": -5}, "sub_app_id"),
+        ({}, 'either "type"'),
+        ({"type": "NewFileUpload", "events": []}, 'either "type"'),
+        ({"events": {}}, "list of EventContent"),
+        ({"events": [{"EventType": "NewFileUpload", "EventHandle": "x"}]}, "EventHandle"),
+        ({"events": [{"FileUploadEvent": {}}]}, "EventType"),
+        ({"events": [{"EventType": "Bogus"}]}, "unknown EventType"),
+        ({"events": [{"EventType": "NewFileUpload", "FileDeleteEvent": {}}]}, "left out"),
+        ({"events": [{"EventType": "NewFileUpload", "Extra": 1}]}, "not a field"),
+        ({"events": ["text"]}, "JSON object"),
+        ({"type": "NewFileUpload", "colour": "red"}, "unknown field"),
+    ],
+)
+def test_bad_emit_requests_are_400_with_a_reason(admin: AdminClient, body, message) -> None:
+    with pytest.raises(AdminError) as raised:
+        admin.request("POST", "/_emulator/events", body)
+    assert raised.value.status == 400
+    assert message in raised.value.message
+    assert admin.queue()["pullable"] == []  # nothing half-enqueued
+
+
+def test_a_bad_event_in_a_batch_enqueues_none(admin: AdminClient) -> None:
+    good = {"EventType": "FileDeleted", "FileDeleteEvent": {"FileIdSet": ["1"]}}
+    with pytest.raises(AdminError) as raised:
+        admin.emit_events([good, {"EventType": "Nope"}])
+    assert "events[1]" in raised.value.message
+    assert admin.queue()["pullable"] == []
+
+
+def test_malformed_json_is_400(admin: AdminClient) -> None:
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(admin.base_url + "/_emulator/events", data=b"{oops",
+                                     method="POST")
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=10)
+    assert raised.value.code == 400
+    assert b"not valid JSON" in raised.value.read()
+
+
+def test_queue_snapshot_shows_pullable_and_leased(admin: AdminClient, sdk) -> None:
+    admin.emit("NewFileUpload", 17, sub_app_id=1500000001)
+    pull(sdk, 1500000001)
+    snapshot = admin.queue(1500000001)
+    assert len(snapshot["pullable"]) == 1 and len(snapshot["leased"]) == 16
+    assert all(lease["deliveries"] == 1 for lease in snapshot["leased"])
+    states = admin.request("GET", "/_emulator/queues")["queues"]
+    assert {"sub_app_id": 1500000001, "pullable": 1, "leased": 16, "held_pulls": 0,
+            "confirmed": 0} in states
+
+
+def test_wait_times_out_with_the_state(admin: AdminClient) -> None:
+    with pytest.raises(TimeoutError):
+        admin.wait(pullable=1, timeout=0.05)
+
+
+def test_same_seed_same_events_and_handles_after_reset(admin: AdminClient, sdk) -> None:
+    def run() -> tuple[list, list]:
+        contents = [e["content"] for e in admin.emit("NewFileUpload", 5)]
+        handles = [e.EventHandle for e in pull(sdk)]
+        return contents, handles
+
+    first = run()
+    admin.reset()
+    second = run()
+    assert [c["FileUploadEvent"]["FileId"] for c in first[0]] == [
+        c["FileUploadEvent"]["FileId"] for c in second[0]]
+    assert first[1] == second[1]

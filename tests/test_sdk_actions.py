@@ -1,0 +1,141 @@
+"""Every action through the official Python SDK, in every request style, with verification on."""
+
+from __future__ import annotations
+
+import pytest
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.vod.v20180717 import models
+
+from emulator.client import AdminClient
+
+from .conftest import STYLES, SdkFactory, confirm, pull
+
+
+def _file_ids(emitted: list[dict]) -> list[str]:
+    return [event["content"]["FileUploadEvent"]["FileId"] for event in emitted]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_pull_confirm_round_trip(style: tuple[str, str], make_sdk: SdkFactory,
+                                 admin: AdminClient) -> None:
+    method, sign_method = style
+    client = make_sdk(method, sign_method)
+    emitted = admin.emit("NewFileUpload", 3)
+
+    state = client.DescribeEventsState(models.DescribeEventsStateRequest())
+    assert state.CountOfEventsToPull == 3
+
+    events = pull(client)
+    assert [e.EventType for e in events] == ["NewFileUpload"] * 3
+    assert [e.FileUploadEvent.FileId for e in events] == _file_ids(emitted)
+    handles = [e.EventHandle for e in events]
+    assert len(set(handles)) == 3 and all(handles)
+
+    confirm(client, handles)
+    assert client.DescribeEventsState(models.DescribeEventsStateRequest()).CountOfEventsToPull == 0
+    assert admin.queue()["pullable"] == [] and admin.queue()["leased"] == []
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_event_config_round_trip(style: tuple[str, str], make_sdk: SdkFactory) -> None:
+    client = make_sdk(*style)
+    request = models.ModifyEventConfigRequest()
+    request.SubAppId = 1500000001
+    request.Mode = "PULL"
+    request.NotificationUrl = "https://example.invalid/vod-callback?x=1&y=2"
+    request.UploadMediaCompleteEventSwitch = "ON"
+    request.DeleteMediaCompleteEventSwitch = "OFF"
+    request.PersistenceCompleteEventSwitch = "ON"
+    request.SignKey = "abcDEF123"
+    client.ModifyEventConfig(request)
+
+    describe = models.DescribeEventConfigRequest()
+    describe.SubAppId = 1500000001
+    answer = client.DescribeEventConfig(describe)
+    assert (answer.Mode, answer.NotificationUrl) == (
+        "PULL", "https://example.invalid/vod-callback?x=1&y=2")
+    assert (answer.UploadMediaCompleteEventSwitch, answer.DeleteMediaCompleteEventSwitch,
+            answer.PersistenceCompleteEventSwitch) == ("ON", "OFF", "ON")
+    assert "SignKey" not in answer.to_json_string()
+    assert answer.RequestId
+
+
+def test_event_config_defaults_and_partial_update(sdk) -> None:
+    answer = sdk.DescribeEventConfig(models.DescribeEventConfigRequest())
+    assert (answer.Mode, answer.NotificationUrl, answer.UploadMediaCompleteEventSwitch) == (
+        "PUSH", "", "OFF")
+
+    first = models.ModifyEventConfigRequest()
+    first.Mode = "PULL"
+    first.NotificationUrl = "http://127.0.0.1:9/cb"
+    sdk.ModifyEventConfig(first)
+    second = models.ModifyEventConfigRequest()
+    second.DeleteMediaCompleteEventSwitch = "ON"
+    sdk.ModifyEventConfig(second)
+    answer = sdk.DescribeEventConfig(models.DescribeEventConfigRequest())
+    assert (answer.Mode, answer.NotificationUrl, answer.DeleteMediaCompleteEventSwitch) == (
+        "PULL", "http://127.0.0.1:9/cb", "ON")
+
+    clear = models.ModifyEventConfigRequest()
+    clear.NotificationUrl = ""  # an empty string clears the URL
+    sdk.ModifyEventConfig(clear)
+    assert sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).NotificationUrl == ""
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("Mode", "POLL"),
+        ("UploadMediaCompleteEventSwitch", "on"),
+        ("DeleteMediaCompleteEventSwitch", "YES"),
+        ("PersistenceCompleteEventSwitch", ""),
+        ("SignKey", "has-dash"),
+        ("SignKey", "a" * 33),
+        ("NotificationUrl", "ftp://example.invalid/"),
+    ],
+)
+def test_event_config_validation(sdk, field: str, value: str) -> None:
+    request = models.ModifyEventConfigRequest()
+    setattr(request, field, value)
+    with pytest.raises(TencentCloudSDKException) as raised:
+        sdk.ModifyEventConfig(request)
+    assert raised.value.get_code() == "InvalidParameterValue"
+    assert field in raised.value.get_message()
+    # Nothing was stored by the refused call.
+    assert sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).Mode == "PUSH"
+
+
+def test_sign_key_of_32_letters_and_digits_is_accepted(sdk) -> None:
+    request = models.ModifyEventConfigRequest()
+    request.SignKey = "aZ09" * 8
+    sdk.ModifyEventConfig(request)
+
+
+def test_event_configs_are_per_sub_app_id(sdk) -> None:
+    request = models.ModifyEventConfigRequest()
+    request.SubAppId = 1500000002
+    request.Mode = "PULL"
+    sdk.ModifyEventConfig(request)
+    other = models.DescribeEventConfigRequest()
+    other.SubAppId = 1500000003
+    assert sdk.DescribeEventConfig(other).Mode == "PUSH"
+    assert sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).Mode == "PUSH"
+
+
+def test_request_ids_are_fresh(sdk) -> None:
+    ids = {sdk.DescribeEventsState(models.DescribeEventsStateRequest()).RequestId
+           for _ in range(5)}
+    assert len(ids) == 5
+
+
+def test_given_payloads_come_back_as_they_were_sent(sdk, admin: AdminClient) -> None:
+    payload = {
+        "EventType": "FileDeleted",
+        "FileDeleteEvent": {"FileIdSet": ["5285890784273533167"]},
+    }
+    admin.emit_events([payload], sub_app_id=1500000009)
+    events = pull(sdk, 1500000009)
+    assert len(events) == 1
+    assert events[0].EventType == "FileDeleted"
+    assert events[0].FileDeleteEvent.FileIdSet == ["5285890784273533167"]
+    assert events[0].FileUploadEvent is None
