@@ -48,7 +48,9 @@ class VodBackend:
 
     # ----- putting events in
 
-    def emit_generated(self, event_type: str, count: int, sub_app_id: SubAppId) -> list[QueuedEvent]:
+    def emit_generated(
+        self, event_type: str, count: int, sub_app_id: SubAppId
+    ) -> list[QueuedEvent]:
         _check_count(count)
         contents = [self.factory.make(event_type) for _ in range(count)]
         return [self.queues.enqueue(sub_app_id, content) for content in contents]

@@ -35,7 +35,8 @@ class AdminClient:
         except urllib.error.HTTPError as error:
             document = json.loads(error.read() or b"{}")
             detail = document.get("error", {})
-            raise AdminError(error.code, detail.get("code", ""), detail.get("message", "")) from None
+            code, message = detail.get("code", ""), detail.get("message", "")
+            raise AdminError(error.code, code, message) from None
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", "/_emulator/health")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .wakeup import Wakeup
 
@@ -64,4 +64,4 @@ class Clock:
 
 def iso8601(unix_seconds: float) -> str:
     """``YYYY-MM-DDTHH:MM:SSZ``, the time format of VOD payloads."""
-    return datetime.fromtimestamp(int(unix_seconds), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(unix_seconds), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

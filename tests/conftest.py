@@ -94,7 +94,9 @@ def pull(client: vod_client.VodClient, sub_app_id: int | None = None) -> list[An
     return list(client.PullEvents(request).EventSet or [])
 
 
-def confirm(client: vod_client.VodClient, handles: list[str], sub_app_id: int | None = None) -> None:
+def confirm(
+    client: vod_client.VodClient, handles: list[str], sub_app_id: int | None = None
+) -> None:
     request = models.ConfirmEventsRequest()
     request.EventHandles = handles
     request.SubAppId = sub_app_id

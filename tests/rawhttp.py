@@ -11,7 +11,7 @@ import http.client
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -58,7 +58,7 @@ def tc3_headers(
     service: str = "vod",
 ) -> dict[str, str]:
     timestamp = int(time.time()) if timestamp is None else timestamp
-    date = datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
+    date = datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
     payload = b"" if method == "GET" else body
     canonical = "\n".join([
         method, "/", query, f"content-type:{content_type}\nhost:{endpoint}\n",

@@ -31,7 +31,7 @@ def _serve(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str,
         assert process.stdout is not None
         line = process.stdout.readline()  # blocks until the server says it is ready
         match = _READY.search(line)
-        assert match, f"no readiness line: {line!r} {process.stderr.read() if process.stderr else ''}"
+        assert match, f"no readiness line: {line!r}"
         yield match.group(1), process
     finally:
         if process.poll() is None:

@@ -14,7 +14,7 @@ import hmac
 import re
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..errors import (
     AuthFailureInvalidAuthorization,
@@ -91,7 +91,7 @@ def verify_tc3(
         raise AuthFailureSecretIdNotFound(f"The SecretId {match['secret_id']} is not found.")
     timestamp = check_timestamp(headers.get("x-tc-timestamp"), "the X-TC-Timestamp header")
     date = match["date"]
-    if datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d") != date:
+    if datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d") != date:
         raise AuthFailureSignatureFailure(
             "The date in the credential scope does not match X-TC-Timestamp."
         )
