@@ -134,20 +134,24 @@ async def _advance_clock(backend: VodBackend, request: web.Request) -> dict[str,
 
 async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     body = await _body(request)
-    _reject_unknown(body, {"type", "count", "events", "sub_app_id"})
+    _reject_unknown(body, {"type", "count", "overrides", "events", "sub_app_id"})
     sub_app_id = _sub_app_id(body.get("sub_app_id"))
     if ("type" in body) == ("events" in body):
         raise AdminInputError('give either "type" (with an optional "count") or "events"')
     if "events" in body:
-        if "count" in body:
-            raise AdminInputError('"count" goes with "type", not with "events"')
+        if "count" in body or "overrides" in body:
+            raise AdminInputError('"count" and "overrides" go with "type", not with "events"')
         if not isinstance(body["events"], list):
             raise AdminInputError('"events" must be a list of EventContent objects')
         queued = backend.emit_events(body["events"], sub_app_id)
     else:
         if not isinstance(body["type"], str):
             raise AdminInputError('"type" must be an EventType string')
-        queued = backend.emit_generated(body["type"], _count(body, "count", 1), sub_app_id)
+        overrides = body.get("overrides")
+        if overrides is not None and not isinstance(overrides, dict):
+            raise AdminInputError('"overrides" must be an object, e.g. {"FileUploadEvent": {...}}')
+        queued = backend.emit_generated(body["type"], _count(body, "count", 1), sub_app_id,
+                                        overrides)
     return {"sub_app_id": sub_app_id, "events": [event.to_json() for event in queued]}
 
 

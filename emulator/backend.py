@@ -6,6 +6,7 @@ these methods; none of them keeps state of its own. No HTTP in here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,10 +50,15 @@ class VodBackend:
     # ----- putting events in
 
     def emit_generated(
-        self, event_type: str, count: int, sub_app_id: SubAppId
+        self,
+        event_type: str,
+        count: int,
+        sub_app_id: SubAppId,
+        overrides: Mapping[str, Any] | None = None,
     ) -> list[QueuedEvent]:
+        """Generate ``count`` events of ``event_type`` (each deep-merged with ``overrides``)."""
         _check_count(count)
-        contents = [self.factory.make(event_type) for _ in range(count)]
+        contents = [self.factory.make(event_type, overrides) for _ in range(count)]
         return [self.queues.enqueue(sub_app_id, content) for content in contents]
 
     def emit_events(self, contents: list[Any], sub_app_id: SubAppId) -> list[QueuedEvent]:
@@ -60,7 +66,7 @@ class VodBackend:
         checked = []
         for index, content in enumerate(contents):
             try:
-                checked.append(check_event_content(content))
+                checked.append(check_event_content(self.factory.schema, content))
             except EventInputError as error:
                 raise EventInputError(f"events[{index}]: {error}") from None
         return [self.queues.enqueue(sub_app_id, content) for content in checked]

@@ -46,7 +46,7 @@ def test_the_clock_moves_forward_only(admin: AdminClient) -> None:
         ({"events": {}}, "list of EventContent"),
         ({"events": [{"EventType": "NewFileUpload", "EventHandle": "x"}]}, "EventHandle"),
         ({"events": [{"FileUploadEvent": {}}]}, "EventType"),
-        ({"events": [{"EventType": "Bogus"}]}, "unknown EventType"),
+        ({"events": [{"EventType": "Bogus"}]}, "unknown event type"),
         ({"events": [{"EventType": "NewFileUpload", "FileDeleteEvent": {}}]}, "left out"),
         ({"events": [{"EventType": "NewFileUpload", "Extra": 1}]}, "not a field"),
         ({"events": ["text"]}, "JSON object"),
