@@ -132,18 +132,29 @@ async def _advance_clock(backend: VodBackend, request: web.Request) -> dict[str,
     return await _clock(backend, request)
 
 
+_EMIT_SOURCES = ("type", "scenario", "events")
+
+
 async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """Enqueue generated events (``type``), a scenario run, or given payloads (``events``)."""
     body = await _body(request)
-    _reject_unknown(body, {"type", "count", "overrides", "events", "sub_app_id"})
+    # "description" is documentation: fixture files carry one and are posted as they are.
+    _reject_unknown(body, {*_EMIT_SOURCES, "count", "overrides", "sub_app_id", "description"})
     sub_app_id = _sub_app_id(body.get("sub_app_id"))
-    if ("type" in body) == ("events" in body):
-        raise AdminInputError('give either "type" (with an optional "count") or "events"')
+    sources = [name for name in _EMIT_SOURCES if name in body]
+    if len(sources) != 1:
+        raise AdminInputError('give exactly one of "type" (with optional "count" and '
+                              '"overrides"), "scenario" or "events"')
+    if sources != ["type"] and ("count" in body or "overrides" in body):
+        raise AdminInputError('"count" and "overrides" go with "type"')
     if "events" in body:
-        if "count" in body or "overrides" in body:
-            raise AdminInputError('"count" and "overrides" go with "type", not with "events"')
         if not isinstance(body["events"], list):
             raise AdminInputError('"events" must be a list of EventContent objects')
         queued = backend.emit_events(body["events"], sub_app_id)
+    elif "scenario" in body:
+        if not isinstance(body["scenario"], str):
+            raise AdminInputError('"scenario" must be a scenario name')
+        queued = backend.emit_scenario(body["scenario"], sub_app_id)
     else:
         if not isinstance(body["type"], str):
             raise AdminInputError('"type" must be an EventType string')

@@ -14,6 +14,7 @@ from .clock import Clock
 from .config import Settings
 from .eventconfig import EventConfigs
 from .events import EventFactory, EventInputError, check_event_content
+from .events.scenarios import build_scenario
 from .journal import Journal
 from .queue import EventQueues, QueuedEvent, SubAppId
 
@@ -59,6 +60,11 @@ class VodBackend:
         """Generate ``count`` events of ``event_type`` (each deep-merged with ``overrides``)."""
         _check_count(count)
         contents = [self.factory.make(event_type, overrides) for _ in range(count)]
+        return [self.queues.enqueue(sub_app_id, content) for content in contents]
+
+    def emit_scenario(self, name: str, sub_app_id: SubAppId) -> list[QueuedEvent]:
+        """Enqueue one run of a scenario: a coherent flow of events sharing ids."""
+        contents = build_scenario(self.factory, name, self.clock.now())
         return [self.queues.enqueue(sub_app_id, content) for content in contents]
 
     def emit_events(self, contents: list[Any], sub_app_id: SubAppId) -> list[QueuedEvent]:

@@ -45,10 +45,23 @@ class AdminClient:
         return result
 
     def emit(
-        self, event_type: str, count: int = 1, sub_app_id: int | None = None
+        self,
+        event_type: str,
+        count: int = 1,
+        sub_app_id: int | None = None,
+        overrides: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """Enqueue ``count`` generated events of ``event_type``; answer what was enqueued."""
-        body = {"type": event_type, "count": count, "sub_app_id": sub_app_id}
+        """Enqueue ``count`` generated events of ``event_type``, each deep-merged with
+        ``overrides`` (e.g. ``{"FileUploadEvent": {"FileId": "..."}}``)."""
+        body: dict[str, Any] = {"type": event_type, "count": count, "sub_app_id": sub_app_id}
+        if overrides is not None:
+            body["overrides"] = overrides
+        events: list[dict[str, Any]] = self.request("POST", "/_emulator/events", body)["events"]
+        return events
+
+    def emit_scenario(self, name: str, sub_app_id: int | None = None) -> list[dict[str, Any]]:
+        """Enqueue one run of a scenario (a flow of events sharing ids)."""
+        body = {"scenario": name, "sub_app_id": sub_app_id}
         events: list[dict[str, Any]] = self.request("POST", "/_emulator/events", body)["events"]
         return events
 
