@@ -8,6 +8,7 @@ examples of every scenario live in ``fixtures/scenarios/``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,7 @@ def _upload(factory: EventFactory, flow: _Flow, procedure_task_id: str = "",
 def _transcode_result(flow: _Flow, metadata: dict[str, Any], status: str,
                       failure: tuple[int, str, str] | None = None) -> dict[str, Any]:
     """One MediaProcessResultSet item for a transcode to the 720p MP4 template (100030)."""
+    md5 = hashlib.md5(f"{flow.file_id}/100030".encode()).hexdigest()
     task: dict[str, Any] = {
         "Status": status,
         "ErrCode": failure[0] if failure else 0,
@@ -93,7 +95,7 @@ def _transcode_result(flow: _Flow, metadata: dict[str, Any], status: str,
         task["Output"] = {
             "Url": flow.url("v.f100030", "mp4"), "Definition": 100030, "Container": "mp4",
             "Width": 1280, "Height": 720, "Bitrate": 1_800_000, "Duration": duration,
-            "Size": int(duration * 1_800_000 / 8), "Md5": "",
+            "Size": int(duration * 1_800_000 / 8), "Md5": md5,
             "VideoStreamSet": [{"Bitrate": 1_672_000, "Width": 1280, "Height": 720,
                                 "Codec": "h264", "Fps": 25}],
             "AudioStreamSet": [{"Bitrate": 128_000, "SamplingRate": 44100, "Codec": "aac"}],
@@ -103,10 +105,10 @@ def _transcode_result(flow: _Flow, metadata: dict[str, Any], status: str,
 
 def _procedure(factory: EventFactory, flow: _Flow, task_id: str, metadata: dict[str, Any],
                status: str, results: list[dict[str, Any]]) -> Content:
-    failed = any(r["TranscodeTask"]["Status"] == "FAIL" for r in results)
+    # The task flow's own ErrCode/Message are deprecated: failures live in each sub-task.
     return factory.make("ProcedureStateChanged", {"ProcedureStateChangeEvent": {
         "TaskId": task_id, "Status": status, "ErrCode": 0,
-        "Message": "" if status == "PROCESSING" else ("FAIL" if failed else "SUCCESS"),
+        "Message": "" if status == "PROCESSING" else "SUCCESS",
         "FileId": flow.file_id, "FileName": flow.name, "FileUrl": flow.url(flow.name, "mp4"),
         "MetaData": metadata, "MediaProcessResultSet": results,
         "AiContentReviewResultSet": [], "AiAnalysisResultSet": [],
