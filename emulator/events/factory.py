@@ -106,8 +106,7 @@ class EventContext:
     def task_id(self, kind: str) -> str:
         """One task id per kind per event: a flow's events agree on it."""
         if kind not in self.task_ids:
-            suffix = "".join(self.rng.choices("0123456789abcdef", k=32))
-            self.task_ids[kind] = f"{self.app_id}-{kind}-{suffix}t{self.rng.randint(0, 9)}"
+            self.task_ids[kind] = new_task_id(self.rng, self.app_id, kind)
         return self.task_ids[kind]
 
 
@@ -172,7 +171,7 @@ class EventFactory:
         updated = created + rng.uniform(1, 20)
         finished = min(now, updated + rng.uniform(0, 600))
         return EventContext(
-            rng=rng, app_id=self.app_id, file_id=str(rng.randrange(10**18 * 5, 10**18 * 6)),
+            rng=rng, app_id=self.app_id, file_id=new_file_id(rng),
             name=self.pools.title(rng), media=media, done=rng.random() < _FINISHED_RATE,
             success=rng.random() < _SUCCESS_RATE,
             failure=rng.choice(_FAILURES), created=created, updated=updated, finished=finished,
@@ -343,7 +342,17 @@ class _TextPools:
 
 
 def _hex(rng: random.Random, length: int) -> str:
-    return "".join(rng.choices("0123456789abcdef", k=length))
+    return format(rng.getrandbits(4 * length), f"0{length}x")
+
+
+def new_task_id(rng: random.Random, app_id: int, kind: str) -> str:
+    """A task id in the real pattern: ``<appid>-<Kind>-<32 hex>t<digit>``."""
+    return f"{app_id}-{kind}-{_hex(rng, 32)}t{rng.randint(0, 9)}"
+
+
+def new_file_id(rng: random.Random) -> str:
+    """A FileId in the real pattern: a 19-digit number."""
+    return str(rng.randrange(5 * 10**18, 6 * 10**18))
 
 
 # ----- what each field holds

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..clock import iso8601
-from .factory import EventFactory
+from .factory import EventFactory, new_file_id, new_task_id
 from .schema import EventInputError
 
 Content = dict[str, Any]
@@ -38,8 +38,7 @@ class _Flow:
     start: float
 
     def task_id(self, factory: EventFactory, kind: str) -> str:
-        suffix = "".join(factory.rng.choices("0123456789abcdef", k=32))
-        return f"{self.app_id}-{kind}-{suffix}t{factory.rng.randint(0, 9)}"
+        return new_task_id(factory.rng, self.app_id, kind)
 
     def url(self, stem: str, ext: str) -> str:
         return f"https://{self.app_id}.vod2.myqcloud.com/{self.path}/{stem}.{ext}"
@@ -50,15 +49,14 @@ class _Flow:
 
 def _new_flow(factory: EventFactory, now: float) -> _Flow:
     rng = factory.rng
-    file_id = str(rng.randrange(5 * 10**18, 6 * 10**18))
-    path = "".join(rng.choices("0123456789abcdef", k=8)) + "/" + "".join(
-        rng.choices("0123456789abcdef", k=8))
+    file_id = new_file_id(rng)
+    path = f"{rng.getrandbits(32):08x}/{rng.getrandbits(32):08x}"
     name = f"video-{file_id[-6:]}"
     return _Flow(factory.app_id, file_id, name, path, start=now - 600)
 
 
 def _another_file_id(factory: EventFactory) -> str:
-    return str(factory.rng.randrange(5 * 10**18, 6 * 10**18))
+    return new_file_id(factory.rng)
 
 
 def _upload(factory: EventFactory, flow: _Flow, procedure_task_id: str = "",
