@@ -1,0 +1,684 @@
+"""Property-based tests of the reliable-callback queue (emulator/queue.py), no HTTP.
+
+A Hypothesis state machine drives ``EventQueues``/``AppQueue`` directly (emit, lease,
+confirm, clock advances) against a frozen clock, and keeps a model of what every event
+and every handle should be. After every step it checks the queue against the model:
+which events are pullable (and in which order), which handles hold live leases, the
+journal's counts and each event's journal history.
+
+All times are multiples of 0.25 s on top of a whole-second start, so every sum the
+queue computes is exact in floating point and the model can compare times exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as hypothesis_event
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from emulator import journal as j
+from emulator.clock import Clock
+from emulator.errors import InvalidParameterValue
+from emulator.journal import Journal
+from emulator.queue import (
+    EVENTS_PER_PULL,
+    HANDLES_PER_CONFIRM,
+    AppQueue,
+    EventQueues,
+    Lease,
+    QueueTimings,
+    SubAppId,
+)
+
+SUB_APPS: tuple[SubAppId, ...] = (None, 1500000001)
+"""Two applications: the account's default one and a sub-application."""
+
+TICK = 0.25
+"""The clock's grain in these tests: keeps every time exact in binary floating point."""
+
+# Enough to find ordering and expiry mistakes; well under a minute on 2 cores.
+# VOD_QUEUE_PROPERTY_EXAMPLES raises it for a longer local run.
+_EXAMPLES = int(os.environ.get("VOD_QUEUE_PROPERTY_EXAMPLES", "200"))
+STATEFUL_SETTINGS = settings(
+    max_examples=_EXAMPLES,
+    stateful_step_count=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+GIVEN_SETTINGS = settings(max_examples=50, deadline=None)
+
+# Model states of an event.
+PULLABLE = "pullable"
+LEASED = "leased"
+CONFIRMED = "confirmed"
+DROPPED = "dropped"
+
+# Model states of a handle.
+LIVE = "live"
+HANDLE_CONFIRMED = "confirmed"
+HANDLE_EXPIRED = "expired"
+
+
+@dataclass
+class ModelEvent:
+    event_id: str
+    seq: int
+    sub_app_id: SubAppId
+    enqueued_at: float
+    state: str = PULLABLE
+    handle: str | None = None
+    """The handle of the live lease, if leased."""
+    lease_expires: float = 0.0
+    deliveries: int = 0
+
+
+@dataclass
+class ModelHandle:
+    handle: str
+    sub_app_id: SubAppId
+    event_id: str
+    expires_at: float
+    """End of the confirm window (for a confirmed handle: of its re-confirm window)."""
+    status: str = LIVE
+
+
+@dataclass
+class Counts:
+    by_kind: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            (j.ENQUEUED, j.LEASED, j.EXPIRED, j.CONFIRMED, j.DROPPED), 0
+        )
+    )
+
+    def add(self, kind: str) -> None:
+        self.by_kind[kind] += 1
+
+
+# An event's journal history, one letter per entry: Enqueued, Leased, eXpired,
+# Confirmed, Dropped. After an expiry the event is pullable again (or dropped when its
+# retention has passed); a confirmed or dropped event has no further history.
+HISTORY = re.compile(r"E(LX)*(LC|D|L)?")
+LETTER = {j.ENQUEUED: "E", j.LEASED: "L", j.EXPIRED: "X", j.CONFIRMED: "C", j.DROPPED: "D"}
+
+
+def quarter_seconds(low: float, high: float) -> st.SearchStrategy[float]:
+    """Multiples of TICK between low and high (inclusive)."""
+    return st.integers(int(low / TICK), int(high / TICK)).map(lambda n: n * TICK)
+
+
+class QueueMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ready = False
+
+    # ----- set-up
+
+    @initialize(
+        window=st.sampled_from([2.0, 30.0]),
+        retention_factor=st.sampled_from([20.0, 4.0, 0.5]),  # 0.5: leases outlive retention
+        seed=st.integers(0, 2**32),
+        prefill=st.tuples(st.integers(0, 20), st.integers(0, 20)),
+    )
+    def setup(
+        self, window: float, retention_factor: float, seed: int, prefill: tuple[int, int]
+    ) -> None:
+        self.timings = QueueTimings(
+            long_poll_seconds=5.0,
+            confirm_window_seconds=window,
+            retention_seconds=window * retention_factor,
+        )
+        self.clock = Clock.frozen()
+        self.journal = Journal()
+        self.queues = EventQueues(self.clock, self.timings, seed, self.journal)
+        self.events: dict[str, ModelEvent] = {}
+        self.handles: dict[str, ModelHandle] = {}
+        self.counts = Counts()
+        self.unknown_serial = 0
+        self.ready = True
+        # Some events from the start, so a run has something to lease even when
+        # Hypothesis's swarm testing leaves the emit rule out.
+        for sub_app_id, n in zip(SUB_APPS, prefill, strict=True):
+            self.enqueue(sub_app_id, n)
+
+    # ----- the model
+
+    @property
+    def now(self) -> float:
+        return self.clock.now()
+
+    def q(self, sub_app_id: SubAppId) -> AppQueue:
+        return self.queues.queue(sub_app_id)
+
+    def normalize(self) -> None:
+        """Apply the clock to the model, as the queue's lazy sweep does.
+
+        A leased event outlives its retention until its lease ends (and can be confirmed
+        until then); only then, or while pullable, is it dropped. This is what the code
+        does; the module docstring's "dropped whatever their state" says otherwise."""
+        now = self.now
+        retention = self.timings.retention_seconds
+        for event in self.events.values():
+            if event.state == LEASED and now >= event.lease_expires:
+                assert event.handle is not None
+                self.handles[event.handle].status = HANDLE_EXPIRED
+                event.handle = None
+                self.counts.add(j.EXPIRED)
+                event.state = PULLABLE  # dropped just below if its retention has passed
+            if event.state == PULLABLE and now >= event.enqueued_at + retention:
+                event.state = DROPPED
+                self.counts.add(j.DROPPED)
+                hypothesis_event("event dropped by retention")
+
+    def model_pullable(self, sub_app_id: SubAppId) -> list[ModelEvent]:
+        return sorted(
+            (e for e in self.events.values() if e.sub_app_id == sub_app_id and e.state == PULLABLE),
+            key=lambda e: e.seq,
+        )
+
+    def model_live(self, sub_app_id: SubAppId) -> list[str]:
+        return sorted(
+            h.handle for h in self.handles.values()
+            if h.sub_app_id == sub_app_id and h.status == LIVE
+        )
+
+    def confirmable(self, handle: str, sub_app_id: SubAppId) -> bool:
+        """Accepted by ConfirmEvents on this queue: a live lease of this queue, or a handle
+        of this queue already confirmed whose window has not passed (a no-op)."""
+        h = self.handles.get(handle)
+        if h is None or h.sub_app_id != sub_app_id:
+            return False
+        return h.status in (LIVE, HANDLE_CONFIRMED) and self.now < h.expires_at
+
+    def new_unknown_handle(self) -> str:
+        self.unknown_serial += 1
+        return f"{self.unknown_serial:032x}"  # shaped like a real handle, never minted
+
+    # ----- rules
+
+    @rule(sub_app_id=st.sampled_from(SUB_APPS), n=st.integers(1, 20))
+    def emit(self, sub_app_id: SubAppId, n: int) -> None:
+        self.normalize()
+        self.enqueue(sub_app_id, n)
+
+    def enqueue(self, sub_app_id: SubAppId, n: int) -> None:
+        for i in range(n):
+            content = {"EventType": "NewFileUploadEvent", "Index": i}
+            event = self.queues.enqueue(sub_app_id, content)
+            assert event.event_id not in self.events
+            assert event.sub_app_id == sub_app_id
+            assert event.enqueued_at == self.now
+            self.events[event.event_id] = ModelEvent(
+                event.event_id, event.seq, sub_app_id, event.enqueued_at
+            )
+            self.counts.add(j.ENQUEUED)
+
+    @rule(data=st.data(), max_count=st.one_of(st.none(), st.integers(1, EVENTS_PER_PULL)))
+    def lease(self, data: st.DataObject, max_count: int | None) -> None:
+        self.normalize()
+        # Mostly from an application with something to lease.
+        with_pullable = [s for s in SUB_APPS if self.model_pullable(s)]
+        sub_app_id = data.draw(
+            st.sampled_from(SUB_APPS if data.draw(st.integers(0, 3)) == 0 else
+                            with_pullable or SUB_APPS),
+            label="sub_app_id",
+        )
+        now = self.now
+        expected = self.model_pullable(sub_app_id)[: max_count or EVENTS_PER_PULL]
+        queue = self.q(sub_app_id)
+        leases = queue.lease() if max_count is None else queue.lease(max_count)
+
+        # Oldest first (enqueue order), at most the requested count, never more than 16.
+        assert [lease.event.event_id for lease in leases] == [e.event_id for e in expected]
+        assert len(leases) <= (max_count or EVENTS_PER_PULL) <= EVENTS_PER_PULL
+
+        if not leases:
+            hypothesis_event("lease: nothing pullable")
+        elif any(e.deliveries for e in expected):
+            hypothesis_event("lease: includes a redelivery")
+        else:
+            hypothesis_event("lease: first deliveries only")
+        for lease, model in zip(leases, expected, strict=True):
+            # No confirmed (or dropped, or already leased) event is leased.
+            assert model.state == PULLABLE
+            # Handles never repeat, across both applications and all time.
+            assert lease.handle not in self.handles
+            assert lease.expires_at == now + self.timings.confirm_window_seconds
+            assert lease.event.sub_app_id == sub_app_id
+            assert lease.event.deliveries == model.deliveries + 1
+            content = lease.event_content()
+            assert content["EventHandle"] == lease.handle
+            assert content["EventType"] == "NewFileUploadEvent"
+
+            model.state = LEASED
+            model.handle = lease.handle
+            model.lease_expires = lease.expires_at
+            model.deliveries += 1
+            self.handles[lease.handle] = ModelHandle(
+                lease.handle, sub_app_id, model.event_id, lease.expires_at
+            )
+            self.counts.add(j.LEASED)
+
+    @rule(data=st.data())
+    def confirm(self, data: st.DataObject) -> None:
+        """Confirm some live handles, maybe with an expired, unknown, confirmed, other
+        application's or repeated handle mixed in (an unknown one when its pool is empty)."""
+        self.normalize()
+        with_live = [s for s in SUB_APPS if self.model_live(s)]
+        sub_app_id = data.draw(st.sampled_from(with_live or SUB_APPS), label="sub_app_id")
+        other = next(s for s in SUB_APPS if s != sub_app_id)
+        live = self.model_live(sub_app_id)
+        batch: list[str] = []
+        if live:
+            batch += data.draw(
+                st.lists(st.sampled_from(live), min_size=1, max_size=12, unique=True),
+                label="live",
+            )
+        pools = {
+            "expired": sorted(
+                h.handle for h in self.handles.values()
+                if h.sub_app_id == sub_app_id and h.status == HANDLE_EXPIRED
+            ),
+            "confirmed": sorted(
+                h.handle for h in self.handles.values()
+                if h.sub_app_id == sub_app_id and h.status == HANDLE_CONFIRMED
+            ),
+            "other_app": sorted(h.handle for h in self.handles.values() if h.sub_app_id == other),
+            "repeat": list(batch),
+        }
+        mixed = not batch or data.draw(st.integers(0, 2), label="mix") == 0
+        extras = data.draw(
+            st.lists(st.sampled_from(["unknown", *pools]), min_size=1, max_size=3)
+            if mixed else st.just([]),
+            label="extras",
+        )
+        for kind in extras:
+            if kind == "unknown" or not pools[kind]:
+                batch.append(self.new_unknown_handle())
+            else:
+                batch.append(data.draw(st.sampled_from(pools[kind]), label=kind))
+        batch = data.draw(st.permutations(batch), label="batch")
+        self.check_confirm(sub_app_id, batch)
+
+    @rule(data=st.data())
+    def confirm_across_apps(self, data: st.DataObject) -> None:
+        """A handle of one application, even a live one, is refused by the other's queue."""
+        self.normalize()
+        candidates = sorted(
+            h.handle for h in self.handles.values() if self.confirmable(h.handle, h.sub_app_id)
+        )
+        if not candidates:
+            return
+        handle = data.draw(st.sampled_from(candidates), label="handle")
+        owner = self.handles[handle].sub_app_id
+        other = next(s for s in SUB_APPS if s != owner)
+        self.check_confirm(other, [handle])
+        assert self.confirmable(handle, owner)  # still good where it belongs
+
+    def check_confirm(self, sub_app_id: SubAppId, batch: list[str]) -> None:
+        refused = [h for h in batch if not self.confirmable(h, sub_app_id)]
+        queue = self.q(sub_app_id)
+        if not 1 <= len(batch) <= HANDLES_PER_CONFIRM:
+            hypothesis_event("confirm: refused, batch size")
+            with pytest.raises(InvalidParameterValue):
+                queue.confirm(batch)
+            return
+        if refused:
+            hypothesis_event("confirm: refused, bad handle")
+            with pytest.raises(InvalidParameterValue) as raised:
+                queue.confirm(batch)
+            # The answer names the refused handles, and no accepted one.
+            for handle in refused:
+                assert handle in raised.value.message
+            for handle in set(batch) - set(refused):
+                assert handle not in raised.value.message
+            return  # all or nothing: the model is unchanged
+        repeats = any(self.handles[h].status == HANDLE_CONFIRMED for h in batch)
+        hypothesis_event("confirm: accepted" + (", with a no-op repeat" if repeats else ""))
+        queue.confirm(batch)
+        for handle in batch:
+            h = self.handles[handle]
+            if h.status == LIVE:
+                h.status = HANDLE_CONFIRMED  # keeps expires_at: re-confirmable until then
+                event = self.events[h.event_id]
+                assert event.state == LEASED and event.handle == handle
+                event.state = CONFIRMED
+                event.handle = None
+                self.counts.add(j.CONFIRMED)
+
+    @rule(
+        data=st.data(),
+        # Mostly within twice the confirm window (often well within it); now and then to
+        # a lease's or an event's time limit; occasionally beyond the retention.
+        how=st.sampled_from(
+            ["short"] * 4 + ["window"] * 4 + ["boundary"] * 2 + ["beyond retention"]
+        ),
+    )
+    def advance(self, data: st.DataObject, how: str) -> None:
+        window = self.timings.confirm_window_seconds
+        retention = self.timings.retention_seconds
+        if how == "short":
+            seconds = data.draw(quarter_seconds(0, window / 2), label="seconds")
+        elif how == "window":
+            seconds = data.draw(quarter_seconds(0, 2 * window), label="seconds")
+        elif how == "beyond retention":
+            seconds = data.draw(quarter_seconds(retention, retention + window), label="seconds")
+        else:
+            seconds = self.seconds_to_a_boundary(data)
+        self.clock.advance(seconds)
+
+    def seconds_to_a_boundary(self, data: st.DataObject) -> float:
+        """Just before, exactly at or just after a live lease's window end or a kept
+        event's retention end (0 if there is none ahead)."""
+        now = self.now
+        boundaries = {e.lease_expires for e in self.events.values() if e.state == LEASED} | {
+            e.enqueued_at + self.timings.retention_seconds
+            for e in self.events.values() if e.state in (PULLABLE, LEASED)
+        }
+        nudge = data.draw(st.sampled_from([-TICK, 0.0, TICK]), label="nudge")
+        targets = sorted(b + nudge for b in boundaries if b + nudge >= now)
+        if not targets:
+            return 0.0
+        return data.draw(st.sampled_from(targets), label="target") - now
+
+    # ----- invariants
+
+    @invariant()
+    def matches_model(self) -> None:
+        if not self.ready:
+            return
+        self.check_queues()  # applies the clock to both queues (and the model) first
+        self.check_journal()
+
+    def check_queues(self) -> None:
+        self.normalize()
+        for sub_app_id in SUB_APPS:
+            queue = self.q(sub_app_id)
+            pullable = self.model_pullable(sub_app_id)
+            live = self.model_live(sub_app_id)
+            # Counts match the model (these also apply the clock to the queue).
+            assert queue.count_pullable() == len(pullable)
+            assert queue.count_leased() == len(live)
+
+            snapshot = queue.snapshot()
+            # Exactly the model's pullable events, oldest first.
+            assert [e["event_id"] for e in snapshot["pullable"]] == [e.event_id for e in pullable]
+            # Exactly the model's live handles; at most one live lease per event.
+            leased = snapshot["leased"]
+            assert sorted(row["handle"] for row in leased) == live
+            assert len({row["event_id"] for row in leased}) == len(leased)
+            for row in leased:
+                model = self.events[row["event_id"]]
+                assert model.state == LEASED and model.handle == row["handle"]
+                assert row["expires_at"] == model.lease_expires > self.now
+
+        # No event is lost before its retention ends: every unconfirmed event still
+        # within its retention is pullable or leased (in its own application's queue).
+        now = self.now
+        for event in self.events.values():
+            if event.state == CONFIRMED:
+                continue
+            if now < event.enqueued_at + self.timings.retention_seconds:
+                assert event.state in (PULLABLE, LEASED), event
+            if event.state == DROPPED:
+                assert now >= event.enqueued_at + self.timings.retention_seconds
+
+    def check_journal(self) -> None:
+        for kind, expected in self.counts.by_kind.items():
+            assert self.journal.count(kind) == expected, kind
+        histories: dict[str, list[tuple[str, str | None]]] = {}
+        for entry in self.journal.entries():
+            histories.setdefault(entry.event_id, []).append((LETTER[entry.kind], entry.handle))
+        assert histories.keys() == self.events.keys()
+        for event_id, history in histories.items():
+            letters = "".join(letter for letter, _ in history)
+            # Never leased again once confirmed; dropped only when unleased.
+            assert HISTORY.fullmatch(letters), (event_id, letters)
+            # An expiry or confirmation names the handle of the lease just before it, and
+            # every lease has a handle of its own.
+            for (prev, prev_handle), (letter, handle) in itertools.pairwise(history):
+                if letter in "XC":
+                    assert prev == "L" and handle == prev_handle
+            lease_handles = [h for letter, h in history if letter == "L"]
+            assert len(set(lease_handles)) == len(lease_handles)
+            model = self.events[event_id]
+            assert len(lease_handles) == model.deliveries
+            final = {"C": CONFIRMED, "D": DROPPED, "L": LEASED}.get(letters[-1], PULLABLE)
+            assert final == model.state
+
+
+QueueMachine.TestCase.settings = STATEFUL_SETTINGS
+# A passing run takes seconds; the longer timeout only lets Hypothesis finish shrinking a
+# failure (it caps shrinking at about 5 minutes) and report the minimal example.
+TestQueueStateMachine = pytest.mark.timeout(600)(QueueMachine.TestCase)
+
+
+# ----- examples: edge cases
+
+
+def make_queues(
+    seed: int | None = 7,
+    window: float = 30.0,
+    retention: float = 4 * 24 * 3600.0,
+    long_poll: float = 5.0,
+) -> tuple[Clock, Journal, EventQueues]:
+    clock = Clock.frozen()
+    journal = Journal()
+    timings = QueueTimings(
+        long_poll_seconds=long_poll, confirm_window_seconds=window, retention_seconds=retention
+    )
+    return clock, journal, EventQueues(clock, timings, seed, journal)
+
+
+def emit(queues: EventQueues, sub_app_id: SubAppId, n: int) -> list[str]:
+    return [queues.enqueue(sub_app_id, {"EventType": "NewFileUploadEvent"}).event_id
+            for _ in range(n)]
+
+
+def test_confirm_of_no_handles_is_refused() -> None:
+    _, _, queues = make_queues()
+    with pytest.raises(InvalidParameterValue):
+        queues.queue(None).confirm([])
+
+
+def test_confirm_of_17_handles_is_refused_and_confirms_nothing() -> None:
+    _, journal, queues = make_queues()
+    queue = queues.queue(None)
+    emit(queues, None, 17)
+    leases = queue.lease(16) + queue.lease(16)
+    assert len(leases) == 17
+    with pytest.raises(InvalidParameterValue):
+        queue.confirm([lease.handle for lease in leases])
+    assert queue.count_leased() == 17
+    assert journal.count(j.CONFIRMED) == 0
+    # 16 of the same handles are fine.
+    queue.confirm([lease.handle for lease in leases[:16]])
+    assert queue.count_leased() == 1
+
+
+def test_lease_answers_at_most_16_by_default() -> None:
+    _, _, queues = make_queues()
+    queue = queues.queue(None)
+    ids = emit(queues, None, 40)
+    assert [lease.event.event_id for lease in queue.lease()] == ids[:16]
+    assert queue.count_pullable() == 24
+
+
+def test_confirm_window_boundary_and_repeat_confirm() -> None:
+    clock, _, queues = make_queues(window=30.0)
+    queue = queues.queue(None)
+    emit(queues, None, 2)
+    first, second = queue.lease(2)
+    clock.advance(10)
+    queue.confirm([first.handle])
+    queue.confirm([first.handle])  # again, within its window: a no-op
+    clock.advance(20 - TICK)  # just before the window ends
+    queue.confirm([first.handle, second.handle])
+    emit(queues, None, 1)
+    (third,) = queue.lease(1)
+    clock.advance(TICK)  # exactly at the end of the first two windows
+    with pytest.raises(InvalidParameterValue):
+        queue.confirm([first.handle])
+    with pytest.raises(InvalidParameterValue) as raised:
+        queue.confirm([third.handle, second.handle])
+    assert second.handle in raised.value.message and third.handle not in raised.value.message
+    assert queue.count_leased() == 1  # all or nothing: third is still leased
+    queue.confirm([third.handle])
+
+
+def test_expired_lease_is_pullable_again_under_a_new_handle() -> None:
+    clock, journal, queues = make_queues(window=30.0)
+    queue = queues.queue(None)
+    (event_id,) = emit(queues, None, 1)
+    (lease,) = queue.lease()
+    clock.advance(30)
+    assert queue.count_leased() == 0 and queue.count_pullable() == 1
+    (again,) = queue.lease()
+    assert again.event.event_id == event_id and again.handle != lease.handle
+    assert again.event.deliveries == 2
+    with pytest.raises(InvalidParameterValue):
+        queue.confirm([lease.handle])
+    queue.confirm([again.handle])
+    assert [(e.kind, e.handle) for e in journal.entries() if e.kind != j.ENQUEUED] == [
+        (j.LEASED, lease.handle), (j.EXPIRED, lease.handle),
+        (j.LEASED, again.handle), (j.CONFIRMED, again.handle),
+    ]
+
+
+def test_retention_drop_is_journaled() -> None:
+    clock, journal, queues = make_queues(window=30.0, retention=100.0)
+    queue = queues.queue(1500000001)
+    leased, old = emit(queues, 1500000001, 2)
+    clock.advance(80)
+    (lease,) = queue.lease(1)  # oldest first; its window ends after its retention
+    assert lease.event.event_id == leased
+    (young,) = emit(queues, 1500000001, 1)
+    clock.advance(20 - TICK)  # just before the first two reach retention
+    assert queue.count_pullable() == 2 and journal.count(j.DROPPED) == 0
+    clock.advance(TICK)
+    assert queue.count_pullable() == 1
+    dropped = journal.entries(j.DROPPED)
+    assert [(e.event_id, e.sub_app_id, e.at) for e in dropped] == [(old, 1500000001, clock.now())]
+    # The leased event outlives its retention until its lease ends, then is dropped.
+    assert queue.count_leased() == 1
+    clock.advance(10)
+    assert queue.count_leased() == 0
+    assert [e.event_id for e in journal.entries(j.DROPPED)] == [old, leased]
+    assert [e.event_id for e in journal.entries(j.EXPIRED)] == [leased]
+    assert [e["event_id"] for e in queue.snapshot()["pullable"]] == [young]
+
+
+def test_same_seed_mints_the_same_handles() -> None:
+    def run(seed: int) -> list[str]:
+        clock, _, queues = make_queues(seed=seed)
+        handles = []
+        for sub_app_id in (None, 1500000001, None):
+            emit(queues, sub_app_id, 3)
+            handles += [lease.handle for lease in queues.queue(sub_app_id).lease()]
+        clock.advance(30)
+        handles += [lease.handle for lease in queues.queue(None).lease()]
+        return handles
+
+    first, second = run(42), run(42)
+    assert first == second
+    assert len(set(first)) == len(first) == 15  # 9 leases, 6 again after expiry
+    assert set(run(43)).isdisjoint(first)
+
+
+@GIVEN_SETTINGS
+@given(seed=st.integers(0, 2**64), counts=st.lists(st.integers(1, 20), min_size=1, max_size=5))
+def test_same_seed_same_handles_for_any_seed(seed: int, counts: list[int]) -> None:
+    def run() -> list[str]:
+        _, _, queues = make_queues(seed=seed)
+        handles: list[str] = []
+        for i, n in enumerate(counts):
+            sub_app_id = SUB_APPS[i % 2]
+            emit(queues, sub_app_id, n)
+            handles += [lease.handle for lease in queues.queue(sub_app_id).lease()]
+        return handles
+
+    first = run()
+    assert first == run()
+    assert len(set(first)) == len(first)
+
+
+def test_unseeded_queues_mint_different_handles() -> None:
+    handles = []
+    for _ in range(2):
+        _, _, queues = make_queues(seed=None)
+        emit(queues, None, 1)
+        handles += [lease.handle for lease in queues.queue(None).lease()]
+    assert handles[0] != handles[1]
+
+
+# ----- the held pull, against a frozen clock: no real waiting
+
+SAFETY_NET = 10.0
+"""Real seconds: only reached if a held pull fails to wake."""
+
+LONG_POLL = 60.0
+"""Emulator seconds. Longer than SAFETY_NET: a held pull's own real-time fallback timeout
+(the emulator seconds left, as real seconds, on a frozen clock) must not rescue a pull
+that the clock or an arrival failed to wake."""
+
+
+async def held_pull(queue: AppQueue, journal: Journal) -> asyncio.Task[list[Lease]]:
+    """Start a pull that finds nothing, and wait until the queue says it is held."""
+    held_before = queue.held_pulls
+    task = asyncio.create_task(queue.pull())
+    assert await journal.wait_for(lambda: queue.held_pulls == held_before + 1, SAFETY_NET)
+    assert not task.done()
+    return task
+
+
+async def still_held(task: asyncio.Task[list[Lease]], queue: AppQueue) -> bool:
+    for _ in range(20):  # let the pull run through any wake-up and re-check
+        await asyncio.sleep(0)
+    return not task.done() and queue.held_pulls == 1
+
+
+@pytest.mark.asyncio
+async def test_held_pull_wakes_when_an_event_arrives() -> None:
+    _, journal, queues = make_queues(long_poll=LONG_POLL)
+    queue = queues.queue(1500000001)
+    task = await held_pull(queue, journal)
+    emit(queues, None, 1)  # another application's event does not answer it
+    assert await still_held(task, queue)
+    (event_id,) = emit(queues, 1500000001, 1)
+    leases = await asyncio.wait_for(task, SAFETY_NET)
+    assert [lease.event.event_id for lease in leases] == [event_id]
+    assert queue.held_pulls == 0 and queue.count_leased() == 1
+
+
+@pytest.mark.asyncio
+async def test_advancing_the_long_poll_time_ends_a_hold_empty() -> None:
+    clock, journal, queues = make_queues(long_poll=LONG_POLL)
+    queue = queues.queue(None)
+    task = await held_pull(queue, journal)
+    clock.advance(LONG_POLL - TICK)
+    assert await still_held(task, queue)
+    clock.advance(TICK)
+    assert await asyncio.wait_for(task, SAFETY_NET) == []
+    assert queue.held_pulls == 0
+
+
+@pytest.mark.asyncio
+async def test_held_pull_wakes_when_a_lease_expires() -> None:
+    clock, journal, queues = make_queues(window=30.0, long_poll=LONG_POLL)
+    queue = queues.queue(None)
+    (event_id,) = emit(queues, None, 1)
+    (first,) = queue.lease()
+    task = await held_pull(queue, journal)  # the lease ends 30 s into this hold
+    clock.advance(30 - TICK)
+    assert await still_held(task, queue)
+    clock.advance(TICK)
+    leases = await asyncio.wait_for(task, SAFETY_NET)
+    assert [lease.event.event_id for lease in leases] == [event_id]
+    assert leases[0].handle != first.handle
