@@ -34,7 +34,7 @@ def _sub_app_id(params: dict[str, Any]) -> SubAppId:
 async def pull_events(backend: VodBackend, params: dict[str, Any]) -> Fields:
     queue = backend.queues.queue(_sub_app_id(params))
     leases = await queue.pull(EVENTS_PER_PULL)
-    return {"EventSet": [lease.event_content() for lease in leases]}
+    return {"EventSet": [lease.event_content_json() for lease in leases]}
 
 
 async def confirm_events(backend: VodBackend, params: dict[str, Any]) -> Fields:

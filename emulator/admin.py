@@ -13,9 +13,10 @@ from typing import Any
 from aiohttp import web
 
 from . import __version__
-from .backend import VodBackend
+from .backend import VodBackend, collector_paused
 from .events import EventInputError
-from .queue import SubAppId
+from .jsontext import RawJson, compact
+from .queue import QueuedEvent, SubAppId
 
 _Route = Callable[[web.Request], Awaitable[web.Response]]
 MAX_WAIT_SECONDS = 300.0
@@ -49,7 +50,7 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
 
 def _json(document: Any, status: int = 200) -> web.Response:
     return web.Response(
-        body=json.dumps(document, ensure_ascii=False).encode(),
+        body=compact(document).encode(),
         status=status,
         content_type="application/json",
     )
@@ -139,7 +140,11 @@ async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     """Enqueue generated events (``type``), a scenario run, or given payloads (``events``)."""
     body = await _body(request)
     # "description" is documentation: fixture files carry one and are posted as they are.
-    _reject_unknown(body, {*_EMIT_SOURCES, "count", "overrides", "sub_app_id", "description"})
+    _reject_unknown(body, {*_EMIT_SOURCES, "count", "overrides", "sub_app_id", "description",
+                           "with_content"})
+    with_content = body.get("with_content", True)
+    if not isinstance(with_content, bool):
+        raise AdminInputError('"with_content" must be true or false')
     sub_app_id = _sub_app_id(body.get("sub_app_id"))
     sources = [name for name in _EMIT_SOURCES if name in body]
     if len(sources) != 1:
@@ -163,7 +168,18 @@ async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
             raise AdminInputError('"overrides" must be an object, e.g. {"FileUploadEvent": {...}}')
         queued = backend.emit_generated(body["type"], _count(body, "count", 1), sub_app_id,
                                         overrides)
-    return {"sub_app_id": sub_app_id, "events": [event.to_json() for event in queued]}
+    with collector_paused():  # the answer for a large emit is large too
+        views = [_event_view(event, with_content) for event in queued]
+    return {"sub_app_id": sub_app_id, "events": views}
+
+
+def _event_view(event: QueuedEvent, with_content: bool) -> RawJson:
+    """The event as the admin API shows it, as JSON text: its content in the encoding
+    made once for it (PullEvents answers reuse it)."""
+    head = compact(event.to_json(with_content=False))
+    if not with_content:
+        return RawJson(head)
+    return RawJson(f'{head[:-1]},"content":{event.content_json()}}}')
 
 
 async def _queues(backend: VodBackend, request: web.Request) -> dict[str, Any]:

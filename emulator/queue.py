@@ -3,7 +3,8 @@
 An event is *pullable* until a PullEvents leases it under a fresh handle; a lease is
 *confirmed* (the event is gone for good) or *expires* after the confirm window (the
 event is pullable again, and only a new handle can confirm it). Events older than the
-retention are dropped whatever their state. Expiry and retention are applied lazily,
+retention are dropped: a pullable one at once, a leased one when its lease ends (its
+handle stays confirmable until then). Expiry and retention are applied lazily,
 against the clock, at the start of every operation: so an advanced clock takes effect
 at the next look, and a held pull also wakes at the next lease expiry.
 """
@@ -22,6 +23,7 @@ from . import journal as j
 from .clock import Clock
 from .errors import InvalidParameterValue
 from .journal import Journal, JournalEntry
+from .jsontext import RawJson, plain
 from .wakeup import Wakeup
 
 EVENTS_PER_PULL = 16
@@ -52,16 +54,27 @@ class QueuedEvent:
     """The EventContent as delivered, without EventHandle."""
     enqueued_at: float
     deliveries: int = 0
+    _content_json: RawJson | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def content_json(self) -> RawJson:
+        """The payload as compact JSON, encoded once: it never changes once queued, and
+        encoding it on every answer would be most of the answer's cost."""
+        if self._content_json is None:
+            self._content_json = RawJson(plain(self.content))
+        return self._content_json
+
+    def to_json(self, with_content: bool = True) -> dict[str, Any]:
+        """How the admin API shows the event."""
+        view: dict[str, Any] = {
             "event_id": self.event_id,
             "sub_app_id": self.sub_app_id,
             "event_type": self.content.get("EventType"),
             "enqueued_at": self.enqueued_at,
             "deliveries": self.deliveries,
-            "content": self.content,
         }
+        if with_content:
+            view["content"] = self.content
+        return view
 
 
 @dataclass(slots=True)
@@ -74,15 +87,28 @@ class Lease:
         """The EventContent a PullEvents answer carries: the payload plus its handle."""
         return {"EventHandle": self.handle, **self.event.content}
 
+    def event_content_json(self) -> RawJson:
+        """``event_content()`` as JSON, built from the payload's encoding made once."""
+        payload = self.event.content_json()
+        handle = plain(self.handle)
+        if payload == "{}":
+            return RawJson(f'{{"EventHandle":{handle}}}')
+        return RawJson(f'{{"EventHandle":{handle},{payload[1:]}')
+
+
 
 class HandleMint:
-    """Makes EventHandles: unguessable without the seed, repeatable with it."""
+    """Makes EventHandles: unguessable without the seed, repeatable with it.
 
-    def __init__(self, seed: int | None) -> None:
+    ``epoch`` counts resets: after one, the handles differ from those before it, so a
+    handle a client kept from before a reset can never confirm an event after it.
+    """
+
+    def __init__(self, seed: int | None, epoch: int = 0) -> None:
         self._key = (
             secrets.token_bytes(32)
             if seed is None
-            else hashlib.sha256(f"vod-emulator/handles/{seed}".encode()).digest()
+            else hashlib.sha256(f"vod-emulator/handles/{seed}/{epoch}".encode()).digest()
         )
         self._counter = itertools.count(1)
 
@@ -248,6 +274,7 @@ class EventQueues:
         self.journal = journal
         self._seed = seed
         self._queues: dict[SubAppId, AppQueue] = {}
+        self._epoch = 0
         self._mint = HandleMint(seed)
         self._seq = itertools.count(1)
 
@@ -268,9 +295,10 @@ class EventQueues:
         return list(self._queues.values())
 
     def clear(self) -> None:
-        """Forget every queue; handles and event ids start again from the seed."""
+        """Forget every queue. Event ids start again; handles continue in a new epoch."""
         for queue in self._queues.values():
             queue.close()
         self._queues.clear()
-        self._mint = HandleMint(self._seed)
+        self._epoch += 1
+        self._mint = HandleMint(self._seed, self._epoch)
         self._seq = itertools.count(1)

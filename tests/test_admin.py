@@ -98,15 +98,64 @@ def test_wait_times_out_with_the_state(admin: AdminClient) -> None:
         admin.wait(pullable=1, timeout=0.05)
 
 
-def test_same_seed_same_events_and_handles_after_reset(admin: AdminClient, sdk) -> None:
-    def run() -> tuple[list, list]:
+def test_reset_replays_the_seed_but_never_reissues_a_handle(admin: AdminClient, sdk) -> None:
+    def run() -> tuple[list[str], list[str]]:
         contents = [e["content"] for e in admin.emit("NewFileUpload", 5)]
         handles = [e.EventHandle for e in pull(sdk)]
-        return contents, handles
+        return [c["FileUploadEvent"]["FileId"] for c in contents], handles
 
-    first = run()
+    first_ids, first_handles = run()
     admin.reset()
-    second = run()
-    assert [c["FileUploadEvent"]["FileId"] for c in first[0]] == [
-        c["FileUploadEvent"]["FileId"] for c in second[0]]
+    second_ids, second_handles = run()
+    assert first_ids == second_ids
+    assert not set(first_handles) & set(second_handles)  # a stale handle confirms nothing
+
+
+def test_same_seed_same_events_and_handles_across_emulators() -> None:
+    from emulator.server import EmulatorThread
+
+    from .conftest import make_settings
+
+    def run() -> tuple[list[dict], list[str]]:
+        with EmulatorThread(make_settings(seed=99, secret_id=None, secret_key=None)) as emu:
+            client = AdminClient(emu.url)
+            contents = [e["content"] for e in client.emit("ProcedureStateChanged", 3)]
+            handles = [lease["handle"] for lease in _lease_all(emu)]
+            return contents, handles
+
+    first, second = run(), run()
+    strip = _without_times
+    assert [strip(c) for c in first[0]] == [strip(c) for c in second[0]]
     assert first[1] == second[1]
+
+
+def _lease_all(emu) -> list[dict]:
+    from tencentcloud.common import credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+    from tencentcloud.vod.v20180717 import vod_client
+
+    http = HttpProfile(protocol="http", endpoint=emu.endpoint)
+    client = vod_client.VodClient(credential.Credential("a", "b"), "",
+                                  ClientProfile(httpProfile=http))
+    pull(client)
+    return AdminClient(emu.url).queue()["leased"]
+
+
+def _without_times(value):
+    """Times follow the emulator clock (wall time); everything else follows the seed."""
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if "Time" not in k}
+    if isinstance(value, list):
+        return [_without_times(v) for v in value]
+    return value
+
+
+def test_emit_can_leave_contents_out_of_the_answer(admin: AdminClient) -> None:
+    answer = admin.request("POST", "/_emulator/events",
+                           {"type": "FileDeleted", "count": 3, "with_content": False})
+    assert [sorted(e) for e in answer["events"]] == [
+        ["deliveries", "enqueued_at", "event_id", "event_type", "sub_app_id"]] * 3
+    assert len(admin.queue()["pullable"]) == 3
+    with pytest.raises(AdminError):
+        admin.request("POST", "/_emulator/events", {"type": "FileDeleted", "with_content": 1})

@@ -27,6 +27,7 @@ from ..errors import (
     ServiceError,
     UnsupportedProtocol,
 )
+from ..jsontext import compact
 from . import parameters, signing
 
 API_VERSION = "2018-07-17"
@@ -242,16 +243,15 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
+class RawJson(str):
+    """A field value that is already JSON text, placed in the answer as it is."""
+
+
 def success_body(fields: Mapping[str, Any], request_id: str) -> bytes:
-    return _dump({"Response": {**fields, "RequestId": request_id}})
+    return compact({"Response": {**fields, "RequestId": request_id}}).encode()
 
 
 def error_body(error: ServiceError, request_id: str) -> bytes:
-    return _dump(
-        {"Response": {"Error": {"Code": error.code, "Message": error.message},
-                      "RequestId": request_id}}
-    )
-
-
-def _dump(document: Mapping[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    document = {"Response": {"Error": {"Code": error.code, "Message": error.message},
+                             "RequestId": request_id}}
+    return compact(document).encode()

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from ..errors import (
     AuthFailureInvalidAuthorization,
@@ -125,6 +126,7 @@ def verify_tc3(
     )
 
 
+@lru_cache(maxsize=64)  # one key a day per service: no need to redo three HMACs per request
 def _tc3_signing_key(secret_key: str, date: str, service: str) -> bytes:
     key = ("TC3" + secret_key).encode()
     for part in (date, service, "tc3_request"):

@@ -30,6 +30,7 @@ from ..clock import iso8601
 from .schema import EventInputError, Field, Schema, load_schema
 
 NEVER_EXPIRES = "9999-12-31T23:59:59Z"
+_LIST_SIZES = ((0, 1, 1, 2, 2, 3), (0, 1, 1, 2, 2, 3), (0, 1, 1, 2), (0, 0, 1))  # by depth
 _MAX_DEPTH = 6  # deeper nested models are left out: real payloads are not deeper
 _NULLABLE_PRESENT = 0.8  # how often an optional part is present
 _SUCCESS_RATE = 0.85  # of finished tasks
@@ -114,6 +115,15 @@ Resolver = Callable[["EventFactory", EventContext, Field, str, int], Any]
 _SKIP = object()
 
 
+@dataclass(frozen=True)
+class _ModelPlan:
+    fields: tuple[tuple[str, bool, Resolver, Field], ...]  # name, nullable, how, spec
+    tag: str  # for a tagged union: the field whose value picks the member to fill
+    union: dict[str, str]  # tag value -> member field
+    sources: dict[str, str]
+    spans: tuple[tuple[str, str], ...]
+
+
 class EventFactory:
     """Makes EventContent payloads (without EventHandle), deterministic under a seed."""
 
@@ -121,7 +131,7 @@ class EventFactory:
         self.schema = schema or load_schema()
         self._seed = seed
         self._now = now
-        self._plans: dict[str, list[tuple[Field, Resolver]]] = {}
+        self._plans: dict[str, _ModelPlan] = {}
         self._unions: dict[str, tuple[str, dict[str, str]]] = {}
         self._source_fields: dict[str, dict[str, str]] = {}
         self._span_fields: dict[str, list[tuple[str, str]]] = {}
@@ -181,44 +191,43 @@ class EventFactory:
     # ----- models and fields
 
     def model(self, model: str, context: EventContext, depth: int = 0) -> dict[str, Any]:
-        rng = context.rng
-        tag, union = self._union(model)
-        members = union.values()
-        chosen_type: str | None = None
+        plan = self._plans.get(model) or self._compile(model)
+        chance = context.rng.random
         value: dict[str, Any] = {}
-        for spec, resolve in self._plan(model):
-            if union and spec.name in members:
-                continue  # filled below, to match the chosen Type
-            if spec.nullable and rng.random() > _NULLABLE_PRESENT:
+        for name, nullable, resolve, spec in plan.fields:
+            if nullable and chance() > _NULLABLE_PRESENT:
                 continue
             produced = resolve(self, context, spec, model, depth)
-            if produced is _SKIP:
-                continue
-            value[spec.name] = produced
-            if spec.name == tag:
-                chosen_type = produced
-        if union and chosen_type in union:
-            member = self.schema.models[model][union[chosen_type]]
-            produced = _resolve_model(self, context, member, model, depth)
             if produced is not _SKIP:
-                value[member.name] = produced
-        sources = self._sources(model)
-        if sources:  # an input given as a FileId, a Url or Base64: only the one its Type says
-            for kind, name in sources.items():
+                value[name] = produced
+        if plan.union:
+            member_name = plan.union.get(value.get(plan.tag))  # type: ignore[arg-type]
+            if member_name is not None:
+                member = self.schema.models[model][member_name]
+                produced = _resolve_model(self, context, member, model, depth)
+                if produced is not _SKIP:
+                    value[member_name] = produced
+        if plan.sources:  # an input given as a FileId, a Url or Base64: only what Type says
+            for kind, name in plan.sources.items():
                 if kind != value.get("Type"):
                     value.pop(name, None)
-        for start, end in self._spans(model):
+        for start, end in plan.spans:
             if (start in value and end in value and type(value[start]) is type(value[end])
                     and value[start] > value[end]):
                 value[start], value[end] = value[end], value[start]
         return value
 
-    def _plan(self, model: str) -> list[tuple[Field, Resolver]]:
-        plan = self._plans.get(model)
-        if plan is None:
-            fields = self.schema.models[model].values()
-            plan = [(spec, _resolver_for(spec, model)) for spec in fields]
-            self._plans[model] = plan
+    def _compile(self, model: str) -> _ModelPlan:
+        """Work out once per model what making one takes."""
+        tag, union = self._union(model)
+        members = set(union.values())
+        fields = tuple(
+            (spec.name, spec.nullable, _resolver_for(spec, model), spec)
+            for spec in self.schema.models[model].values()
+            if spec.name not in members  # filled after, to match the chosen tag
+        )
+        plan = _ModelPlan(fields, tag, union, self._sources(model), tuple(self._spans(model)))
+        self._plans[model] = plan
         return plan
 
     def _spans(self, model: str) -> list[tuple[str, str]]:
@@ -430,10 +439,10 @@ def _resolve_model(factory: EventFactory, context: EventContext, spec: Field, mo
         return factory.model(spec.model, context, depth + 1)
     if spec.name.endswith("StreamSet") or spec.name in _ONE_PER_FILE:
         count = 1  # one video stream, one audio stream; one result per file
-    elif depth < 3:
-        count = context.rng.choice((0, 1, 1, 2, 2, 3))
     else:
-        count = context.rng.choice((0, 1))
+        # Top-level lists (result sets, file lists) hold a few items; the lists nested in a
+        # task's input (watermarks, mosaics, subtitles) are mostly empty in real payloads.
+        count = context.rng.choice(_LIST_SIZES[min(depth, len(_LIST_SIZES) - 1)])
     return [factory.model(spec.model, context, depth + 1) for _ in range(count)]
 
 

@@ -1,0 +1,284 @@
+"""Run every benchmark and write the tables into bench/RESULTS.md (``make bench``).
+
+Only the part of RESULTS.md between the bench:begin and bench:end markers is rewritten:
+notes written by people around it (analysis, profiles) are kept.
+
+    .venv/bin/python bench/run_all.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+import drain
+import generation
+import startup
+import wake
+from common import (
+    BENCH,
+    Interference,
+    cpu_busy_seconds,
+    machine_facts,
+    markdown_table,
+    ms,
+    own_cpu_seconds,
+    wait_until_quiet,
+)
+
+RESULTS = BENCH / "RESULTS.md"
+RAW = BENCH / "results" / "latest.json"  # the raw numbers behind the tables
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+HARD_LIMIT_SECONDS = 600  # the whole run normally takes ~3 minutes; past this, give up
+
+# The targets, as numbers.
+STARTUP_VS_BARE = 1.25  # emulator start-up median <= 1.25x the bare aiohttp app's
+RAW_VS_LIMIT = 0.50  # raw drain >= 50% of the replay (bare aiohttp) limit
+SDK_VS_MOTO = 10.0  # SDK drain >= 10x moto+boto3
+WAKE_P99 = 0.005  # seconds
+GENERATION_RATE = 5_000  # mixed events/s on one core
+ADMIN_EMIT_SECONDS = 3.0  # 10,000 events through POST /_emulator/events
+
+
+def emulator_version() -> str:
+    """The commit measured, and whether emulator/ had uncommitted changes (others work
+    in this tree while benchmarks run)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=BENCH.parent, capture_output=True,
+                              text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "emulator")
+    return commit + (" + uncommitted changes in emulator/" if dirty else "")
+
+
+def _give_up(signum: int, frame: FrameType | None) -> None:
+    # Raised inside whatever is running, so every `with ServerProcess` stops its child.
+    raise TimeoutError(f"benchmarks still running after {HARD_LIMIT_SECONDS}s: stopped")
+
+
+def yes(met: bool) -> str:
+    return "**yes**" if met else "**NO**"
+
+
+def rate(value: float) -> str:
+    return f"{value:,.0f} ev/s"
+
+
+def startup_section(results: dict[str, Any]) -> tuple[list[list[str]], str]:
+    emulator, bare, moto = (results[n] for n in ("emulator", "bare aiohttp", "moto"))
+    ratio = emulator["median"] / bare["median"]
+    met = ratio <= STARTUP_VS_BARE and emulator["median"] < moto["median"]
+    summary = [[
+        "start-up to first answer, median (p90)",
+        f"{ms(emulator['median'])} ({ms(emulator['p90'])})",
+        f"bare aiohttp {ms(bare['median'])} ({ms(bare['p90'])}); "
+        f"moto {ms(moto['median'])} ({ms(moto['p90'])})",
+        f"<= {STARTUP_VS_BARE}x bare, < moto",
+        f"{yes(met)} ({ratio:.2f}x bare, {emulator['median'] / moto['median']:.2f}x moto)",
+    ]]
+    rows = [[name, ms(s["median"]), ms(s["p90"]), ms(s["min"]), str(s["runs"])]
+            for name, s in results.items()]
+    detail = markdown_table(["server", "median", "p90", "min", "runs"], rows)
+    return summary, detail
+
+
+def drain_section(results: dict[str, Any]) -> tuple[list[list[str]], str]:
+    summary: list[list[str]] = []
+    details = []
+    for placement, rates in results["rates"].items():
+        rows = []
+        for mode in ("unsigned", "signed"):
+            for pullers in (1, 4):
+                emulator = rates[f"raw {mode} x{pullers} emulator"]
+                limit = rates[f"raw {mode} x{pullers} replay"]
+                share = emulator / limit
+                rows.append([f"raw client, {mode}, x{pullers} pullers", rate(emulator),
+                             rate(limit), f"{share:.0%}"])
+                summary.append([
+                    f"raw drain, {mode}, x{pullers} ({placement})", rate(emulator),
+                    f"bare-aiohttp limit {rate(limit)}", f">= {RAW_VS_LIMIT:.0%} of limit",
+                    f"{yes(share >= RAW_VS_LIMIT)} ({share:.0%})",
+                ])
+        sdk, moto = rates["sdk emulator"], rates["moto+boto3"]
+        rows.append(["official SDK, signed, 1 thread", rate(sdk), rate(rates["sdk replay"]),
+                     f"{sdk / rates['sdk replay']:.0%}"])
+        rows.append(["moto SQS + boto3 (10 a receive)", "", rate(moto), ""])
+        summary.append([
+            f"SDK drain, 1 thread ({placement})", rate(sdk), f"moto+boto3 {rate(moto)}",
+            f">= {SDK_VS_MOTO:g}x moto", f"{yes(sdk >= SDK_VS_MOTO * moto)} ({sdk / moto:.0f}x)",
+        ])
+        server, client = (results["placements"][placement][k]
+                          for k in ("server_cpus", "client_cpus"))
+        details.append(
+            f"**{placement}** (server on CPU {server}, client on CPU {client})\n\n"
+            + markdown_table(["client", "emulator", "bare-aiohttp replay", "share"], rows)
+        )
+    return summary, "\n\n".join(details)
+
+
+def wake_section(results: dict[str, Any]) -> tuple[list[list[str]], str]:
+    summary = []
+    rows = []
+    for placement, servers in results.items():
+        emulator, bare = servers["emulator"], servers["bare aiohttp"]
+        summary.append([
+            f"long-poll wake latency p50 / p99 ({placement})",
+            f"{ms(emulator['p50'])} / {ms(emulator['p99'])}",
+            f"bare aiohttp {ms(bare['p50'])} / {ms(bare['p99'])}",
+            f"p99 <= {ms(WAKE_P99)}", yes(emulator["p99"] <= WAKE_P99),
+        ])
+        for name, s in servers.items():
+            rows.append([placement, name, ms(s["p50"]), ms(s["p90"]), ms(s["p99"]),
+                         ms(s["max"]), str(s["rounds"])])
+    detail = markdown_table(["placement", "server", "p50", "p90", "p99", "max", "rounds"], rows)
+    return summary, detail
+
+
+def generation_section(results: dict[str, Any]) -> tuple[list[list[str]], str]:
+    generated, emitted = results["generation"], results["admin_emit"]
+    per_second = generated["events_per_second"]
+    slowest = max(t["received_median"] for t in emitted["by_type"].values())
+    summary = [
+        ["event generation, mix of every type (one core)", rate(per_second), "",
+         f">= {GENERATION_RATE:,} ev/s", yes(per_second >= GENERATION_RATE)],
+        [f"{emitted['events']:,} events through POST /_emulator/events, slowest type, "
+         "answer received", f"{slowest:.2f} s", "", f"< {ADMIN_EMIT_SECONDS:g} s",
+         yes(slowest < ADMIN_EMIT_SECONDS)],
+    ]
+    sizes = generated["size_bytes"]
+    size_table = markdown_table(
+        ["min", "p50", "p90", "p99", "max", "mean"],
+        [[f"{sizes[k]:,.0f} B" for k in ("min", "p50", "p90", "p99", "max", "mean")]])
+    largest = markdown_table(["type", "mean size"],
+                             [[t, f"{size:,.0f} B"] for t, size in generated["largest_types"]])
+    emit_rows = [[t, f"{v['received_median']:.2f} s", f"{v['parsed_median']:.2f} s",
+                  f"{v['answer_megabytes']:.1f} MB"] for t, v in emitted["by_type"].items()]
+    emit_table = markdown_table(["type", "answer received", "answer parsed by the client",
+                                 "answer size"], emit_rows)
+    detail = (f"Payload sizes (compact JSON of the EventContent) over {generated['events']:,} "
+              f"generated events:\n\n{size_table}\n\nLargest types:\n\n{largest}\n\n"
+              f"{emitted['events']:,} events in one `POST /_emulator/events` (generation, "
+              f"enqueue, and the answer listing every event; median of rounds):"
+              f"\n\n{emit_table}")
+    return summary, detail
+
+
+def render(results: dict[str, Any], facts: dict[str, str], elapsed: float) -> str:
+    startup_rows, startup_detail = startup_section(results["startup"])
+    drain_rows, drain_detail = drain_section(results["drain"])
+    wake_rows, wake_detail = wake_section(results["wake"])
+    generation_rows, generation_detail = generation_section(results["generation"])
+    d = results["drain"]
+    summary = markdown_table(["metric", "emulator", "baseline(s)", "target", "met?"],
+                             startup_rows + drain_rows + wake_rows + generation_rows)
+    machine = markdown_table(["fact", "value"], [[k, v] for k, v in facts.items()])
+    return f"""{BEGIN}
+<!-- Written by bench/run_all.py (`make bench`); edit outside the markers only. -->
+## Results ({facts['date']}, run took {elapsed:.0f} s)
+
+{summary}
+
+Machine:
+
+{machine}
+
+### Start-up: spawn to first answered request
+
+`python -m emulator serve` polled on `GET /_emulator/health`; the bare app
+(`baseline_bare.py hello`) on the same path; `python -m moto.server` on `GET /`. The
+three are interleaved, after one unrecorded start each (bytecode caches warm, in a
+scratch `PYTHONPYCACHEPREFIX`).
+
+{startup_detail}
+
+### Drain: PullEvents (16) + ConfirmEvents, events/s
+
+Median of {d['repeats']} drains after a warm-up drain: {d['events']:,} events for the raw
+client, {d['sdk_events']:,} for the SDK (the emulator's rate does not depend on the count),
+{d['moto_messages']:,} messages for moto (its rate falls as its queue grows, so a small queue
+flatters it). "unsigned": the emulator runs with no secret and
+checks no signature; "signed": it runs with `--secret-id/--secret-key` and the client
+sends a real TC3-HMAC-SHA256 signature (made as the SDK's `_get_tc3_signature` does)
+that the emulator verifies on every request. The replay baseline answers every
+PullEvents with the {d['pull_answer_bytes']:,} bytes of one real 16-event answer; the
+moto messages are one event's payload ({d['event_body_bytes']} bytes).
+
+{drain_detail}
+
+### Long-poll wake latency
+
+From sending the admin emit (`POST /_emulator/events`, 1 event) to the held PullEvents'
+answer read by the client; baseline: from sending `POST /wake` to the held `POST /hold`
+answered (an `asyncio.Event`).
+
+{wake_detail}
+
+### Event generation
+
+{generation_detail}
+{END}"""
+
+
+def write_results(block: str) -> None:
+    """Replace the marked block of RESULTS.md, keeping whatever surrounds it."""
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n" + BEGIN + END
+    if BEGIN in text and END in text:
+        before, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer runs and events: a smoke test, not for RESULTS.md")
+    arguments = parser.parse_args()
+    signal.signal(signal.SIGALRM, _give_up)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # still stop children
+    signal.alarm(HARD_LIMIT_SECONDS)
+    quiet = wait_until_quiet(patience=30.0)
+    started = time.perf_counter()
+    busy_before, own_before = cpu_busy_seconds(), own_cpu_seconds()
+    facts = machine_facts()
+    facts["emulator measured"] = emulator_version()
+    results: dict[str, Any] = {}
+    print("start-up ...", flush=True)
+    results["startup"] = startup.run(runs=3 if arguments.quick else 15)
+    print("drain ...", flush=True)
+    results["drain"] = (drain.run(events=2_000, repeats=1, sdk_events=1_000, moto_messages=50)
+                        if arguments.quick else drain.run())
+    print("wake ...", flush=True)
+    results["wake"] = wake.run(rounds=30 if arguments.quick else 300)
+    print("generation ...", flush=True)
+    results["generation"] = generation.run(quick=arguments.quick)
+    elapsed = time.perf_counter() - started
+    signal.alarm(0)
+    # What other processes took meanwhile: any sizeable share skews every figure above.
+    others = (cpu_busy_seconds() - busy_before) - (own_cpu_seconds() - own_before)
+    facts["other load"] = (
+        f"{quiet:.0%} of a core before the run; {max(others, 0):.0f} CPU-s "
+        f"({max(others, 0) / elapsed:.0%} of a core) during it; measurements retaken for "
+        f"it: {Interference.retaken}, kept although disturbed: {Interference.kept_disturbed}")
+    block = render(results, facts, elapsed)
+    if arguments.quick:
+        print(block)
+        return
+    RAW.parent.mkdir(exist_ok=True)
+    RAW.write_text(json.dumps({"machine": facts, **results}, indent=2) + "\n")
+    write_results(block)
+    print(f"wrote {RESULTS.relative_to(BENCH.parent)} in {elapsed:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
