@@ -11,7 +11,13 @@ PYTEST_ARGS ?=
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev,bench]'
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	touch $@
+
+# The baselines the benchmarks compare against (moto's server, boto3): only `make bench`.
+BENCH_INSTALLED := $(VENV)/.bench-installed
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $@
 
 # The official Node.js SDK, used by the cross-language tests.
@@ -31,7 +37,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check emulator tests bench
 	$(VENV)/bin/mypy
 
-bench: $(INSTALLED)
+bench: $(BENCH_INSTALLED)
 	$(PY) bench/run_all.py
 
 clean:

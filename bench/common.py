@@ -273,7 +273,7 @@ def process_cpu_seconds(pid: int) -> float:
 class Interference:
     """How much CPU other processes took, on the CPUs we run on, during one measurement.
 
-    The machine is shared: another session's test suite can take a whole core for
+    Other work on the machine (a test suite, a build) can take a whole core for
     minutes. Ours: this process (the client), the children it reaped, and the given
     running servers; the rest of the busy time on our CPUs is someone else's (or the
     host's steal). Pinned to one core, we are disturbed only by what lands on that core:

@@ -47,8 +47,7 @@ ADMIN_EMIT_SECONDS = 3.0  # 10,000 events through POST /_emulator/events
 
 
 def emulator_version() -> str:
-    """The commit measured, and whether emulator/ had uncommitted changes (others work
-    in this tree while benchmarks run)."""
+    """The commit measured, and whether emulator/ had uncommitted changes then."""
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=BENCH.parent, capture_output=True,
                               text=True, check=False)
