@@ -6,13 +6,17 @@ import asyncio
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
 
 from aiohttp import web
 
 from .app import BACKEND, create_app
 from .backend import VodBackend
 from .config import Settings
+
+T = TypeVar("T")
 
 # Room for a 32 KB GET query: its refusal is ours to answer (RequestSizeLimitExceeded).
 _HANDLER_ARGS = {"max_line_size": 256 * 1024, "max_field_size": 64 * 1024}
@@ -75,11 +79,19 @@ class EmulatorThread:
         """What the SDKs take as HttpProfile.endpoint: host and port, no scheme."""
         return f"{self.settings.host}:{self.port}"
 
-    @property
-    def backend(self) -> VodBackend:
-        """The live state. Touch it only through ``call()``: it belongs to the server's loop."""
-        assert self._runner is not None
-        return self._runner.app[BACKEND]
+    def call(self, function: Callable[[VodBackend], T], timeout: float = 30.0) -> T:
+        """Run ``function(backend)`` on the server's own loop and answer its result: the
+        live state belongs to that loop, so other threads reach it only this way.
+
+        >>> emulator.call(lambda backend: backend.queue_state(None).pullable)
+        """
+        runner = self._runner
+        assert runner is not None, "the emulator is not running"
+
+        async def on_loop() -> T:
+            return function(runner.app[BACKEND])
+
+        return asyncio.run_coroutine_threadsafe(on_loop(), self._loop).result(timeout)
 
     def start(self) -> EmulatorThread:
         self._thread.start()

@@ -159,3 +159,11 @@ def test_emit_can_leave_contents_out_of_the_answer(admin: AdminClient) -> None:
     assert len(admin.queue()["pullable"]) == 3
     with pytest.raises(AdminError):
         admin.request("POST", "/_emulator/events", {"type": "FileDeleted", "with_content": 1})
+
+
+def test_python_api_reaches_the_live_backend(emulator, admin: AdminClient) -> None:
+    admin.emit("FileDeleted", 2, sub_app_id=1500000001)
+    state = emulator.call(lambda backend: backend.queue_state(1500000001))
+    assert (state.pullable, state.leased) == (2, 0)
+    queued = emulator.call(lambda backend: backend.emit_scenario("delete", None))
+    assert [event.content["EventType"] for event in queued] == ["NewFileUpload", "FileDeleted"]
