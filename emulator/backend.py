@@ -1,7 +1,7 @@
 """The emulated VOD backend: every piece of state, and the operations on it.
 
-The Cloud API actions, the admin API, the pytest plugin and the Python API all call
-these methods; none of them keeps state of its own. No HTTP in here.
+The Cloud API actions, the admin API and the Python API all call these methods; none of
+them keeps state of its own. No HTTP in here.
 """
 
 from __future__ import annotations
