@@ -1,8 +1,8 @@
-"""Compact JSON text, and a marker for text that is already JSON.
+"""Compact JSON as UTF-8 bytes, and a marker for bytes that are already JSON.
 
-Event payloads are encoded once, when first answered, and that text is placed as it is
-into every answer that carries them (PullEvents, the admin API): encoding is most of
-the cost of a large answer.
+Event payloads are encoded once, when queued, and those bytes are placed as they are
+into every answer that carries them (PullEvents, the admin API): encoding is most of the
+cost of a large answer, and bytes join without a further encoding pass.
 """
 
 from __future__ import annotations
@@ -11,21 +11,22 @@ import json
 from typing import Any
 
 
-class RawJson(str):
-    """Text that is already JSON: placed into an answer as it is."""
+class RawJson(bytes):
+    """UTF-8 bytes that are already JSON: placed into an answer as they are."""
 
 
-def plain(value: Any) -> str:
+def plain(value: Any) -> bytes:
     """JSON without spaces, non-ASCII kept as it is (as the real service answers)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def compact(value: Any) -> str:
+def compact(value: Any) -> bytes:
     """Like ``plain``, but objects and arrays may hold RawJson anywhere in their tree."""
     if isinstance(value, RawJson):
         return value
     if isinstance(value, dict):
-        return "{" + ",".join(f"{plain(str(k))}:{compact(v)}" for k, v in value.items()) + "}"
+        members = b",".join(plain(str(k)) + b":" + compact(v) for k, v in value.items())
+        return b"{" + members + b"}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(compact(item) for item in value) + "]"
+        return b"[" + b",".join(compact(item) for item in value) + b"]"
     return plain(value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import itertools
+import json
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -50,30 +51,33 @@ class QueuedEvent:
     event_id: str
     seq: int
     sub_app_id: SubAppId
-    content: dict[str, Any]
-    """The EventContent as delivered, without EventHandle."""
+    event_type: str
+    payload: RawJson
+    """The EventContent as delivered, without EventHandle, as compact JSON.
+
+    Kept encoded, not as a dict: it never changes once queued, every answer carries it
+    as these bytes, and a queue of encoded payloads holds no object trees for the garbage
+    collector to re-scan (nor the memory they would take)."""
     enqueued_at: float
     deliveries: int = 0
-    _content_json: RawJson | None = None
 
-    def content_json(self) -> RawJson:
-        """The payload as compact JSON, encoded once: it never changes once queued, and
-        encoding it on every answer would be most of the answer's cost."""
-        if self._content_json is None:
-            self._content_json = RawJson(plain(self.content))
-        return self._content_json
+    @property
+    def content(self) -> dict[str, Any]:
+        """The payload as a dict (decoded on each use: for looking, not for delivering)."""
+        content: dict[str, Any] = json.loads(self.payload)
+        return content
 
     def to_json(self, with_content: bool = True) -> dict[str, Any]:
         """How the admin API shows the event."""
         view: dict[str, Any] = {
             "event_id": self.event_id,
             "sub_app_id": self.sub_app_id,
-            "event_type": self.content.get("EventType"),
+            "event_type": self.event_type,
             "enqueued_at": self.enqueued_at,
             "deliveries": self.deliveries,
         }
         if with_content:
-            view["content"] = self.content
+            view["content"] = self.payload
         return view
 
 
@@ -88,13 +92,12 @@ class Lease:
         return {"EventHandle": self.handle, **self.event.content}
 
     def event_content_json(self) -> RawJson:
-        """``event_content()`` as JSON, built from the payload's encoding made once."""
-        payload = self.event.content_json()
+        """``event_content()`` as JSON, spliced from the payload's bytes."""
+        payload = self.event.payload
         handle = plain(self.handle)
-        if payload == "{}":
-            return RawJson(f'{{"EventHandle":{handle}}}')
-        return RawJson(f'{{"EventHandle":{handle},{payload[1:]}')
-
+        if payload == b"{}":
+            return RawJson(b'{"EventHandle":' + handle + b"}")
+        return RawJson(b'{"EventHandle":' + handle + b"," + payload[1:])
 
 
 class HandleMint:
@@ -287,7 +290,8 @@ class EventQueues:
 
     def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
         seq = next(self._seq)
-        event = QueuedEvent(f"evt-{seq:08d}", seq, sub_app_id, content, self.clock.now())
+        event = QueuedEvent(f"evt-{seq:08d}", seq, sub_app_id, content["EventType"],
+                            RawJson(plain(content)), self.clock.now())
         self.queue(sub_app_id).enqueue(event)
         return event
 

@@ -248,10 +248,10 @@ class RawJson(str):
 
 
 def success_body(fields: Mapping[str, Any], request_id: str) -> bytes:
-    return compact({"Response": {**fields, "RequestId": request_id}}).encode()
+    return compact({"Response": {**fields, "RequestId": request_id}})
 
 
 def error_body(error: ServiceError, request_id: str) -> bytes:
     document = {"Response": {"Error": {"Code": error.code, "Message": error.message},
                              "RequestId": request_id}}
-    return compact(document).encode()
+    return compact(document)
