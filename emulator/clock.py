@@ -40,9 +40,6 @@ class Clock:
         """How far emulator time is ahead of real time, in seconds."""
         return self._offset
 
-    def iso_now(self) -> str:
-        return iso8601(self.now())
-
     def advance(self, seconds: float) -> float:
         if seconds < 0:
             raise ValueError("the clock only moves forward")

@@ -104,7 +104,7 @@ def _check_size(request: HttpRequest) -> None:
                 f"The GET request is over the {MAX_GET_QUERY_BYTES // 1024} KB limit."
             )
         return
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = _content_type(request)
     tc3 = "authorization" in request.headers or content_type == JSON_CONTENT_TYPE
     limit = MAX_TC3_POST_BYTES if tc3 else MAX_V1_POST_BYTES
     if len(request.body) > limit:
@@ -136,7 +136,7 @@ def _parse_tc3(
     if request.method == "GET":
         return ApiCall(action, version, "TC3", credentials is not None,
                        _query_fields(request), flattened=True)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = _content_type(request)
     if content_type == "application/x-www-form-urlencoded":
         return ApiCall(action, version, "TC3", credentials is not None,
                        _form_fields(request.body), flattened=True)
@@ -182,6 +182,11 @@ def unknown_action(call: ApiCall) -> ServiceError:
     return InvalidAction(f"The action {call.action} is not found for vod {API_VERSION}.")
 
 
+def _content_type(request: HttpRequest) -> str:
+    """The media type alone, without parameters such as charset."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def _required_header(request: HttpRequest, name: str, shown: str) -> str:
     value = request.headers.get(name)
     if not value:
@@ -192,7 +197,7 @@ def _required_header(request: HttpRequest, name: str, shown: str) -> str:
 def _flat_fields(request: HttpRequest) -> dict[str, str]:
     if request.method == "GET":
         return _query_fields(request)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = _content_type(request)
     if content_type == "application/x-www-form-urlencoded":
         return _form_fields(request.body)
     return {}

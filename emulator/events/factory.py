@@ -763,11 +763,6 @@ def _category(factory: EventFactory, context: EventContext, spec: Field, model: 
         choices)
 
 
-def _container_format(factory: EventFactory, context: EventContext, spec: Field, model: str,
-                      depth: int) -> Any:
-    return context.media.ext
-
-
 def _type(factory: EventFactory, context: EventContext, spec: Field, model: str,
           depth: int) -> Any:
     """A Type its description does not enumerate: a media's format, or a beauty item."""
