@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import InvalidParameterValue
-from .queue import SubAppId
+from .subappid import SubAppId
 
 MODES = ("PUSH", "PULL")
 SWITCH_VALUES = ("ON", "OFF")

@@ -25,6 +25,7 @@ from .clock import Clock
 from .errors import InvalidParameterValue
 from .journal import Journal, JournalEntry
 from .jsontext import RawJson, plain
+from .subappid import SubAppId
 from .wakeup import Wakeup
 
 EVENTS_PER_PULL = 16
@@ -33,8 +34,6 @@ EVENTS_PER_PULL = 16
 HANDLES_PER_CONFIRM = 16
 """ConfirmEvents takes at most 16 handles."""
 
-SubAppId = int | None
-"""None stands for the account's default application (no SubAppId sent)."""
 
 
 @dataclass(frozen=True)
