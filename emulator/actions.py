@@ -9,7 +9,7 @@ from typing import Any
 from .backend import VodBackend
 from .cloudapi.parameters import Kind, Parameter, Signature
 from .errors import InvalidParameterValue
-from .queue import EVENTS_PER_PULL, SubAppId
+from .subappid import SubAppId
 
 Fields = dict[str, Any]
 Handler = Callable[[VodBackend, dict[str, Any]], Awaitable[Fields]]
@@ -32,29 +32,28 @@ def _sub_app_id(params: dict[str, Any]) -> SubAppId:
 
 
 async def pull_events(backend: VodBackend, params: dict[str, Any]) -> Fields:
-    queue = backend.queues.queue(_sub_app_id(params))
-    leases = await queue.pull(EVENTS_PER_PULL)
+    leases = await backend.pull_events(_sub_app_id(params))
     return {"EventSet": [lease.event_content_json() for lease in leases]}
 
 
 async def confirm_events(backend: VodBackend, params: dict[str, Any]) -> Fields:
-    backend.queues.queue(_sub_app_id(params)).confirm(params["EventHandles"])
+    backend.confirm_events(_sub_app_id(params), params["EventHandles"])
     return {}
 
 
 async def describe_events_state(backend: VodBackend, params: dict[str, Any]) -> Fields:
-    return {"CountOfEventsToPull": backend.queues.queue(_sub_app_id(params)).count_pullable()}
+    return {"CountOfEventsToPull": backend.count_events_to_pull(_sub_app_id(params))}
 
 
 async def modify_event_config(backend: VodBackend, params: dict[str, Any]) -> Fields:
     sub_app_id = _sub_app_id(params)
     changes = {name: value for name, value in params.items() if name != "SubAppId"}
-    backend.event_configs.modify(sub_app_id, changes)
+    backend.modify_event_config(sub_app_id, changes)
     return {}
 
 
 async def describe_event_config(backend: VodBackend, params: dict[str, Any]) -> Fields:
-    return backend.event_configs.get(_sub_app_id(params)).describe()
+    return backend.describe_event_config(_sub_app_id(params)).describe()
 
 
 ACTIONS: dict[str, Action] = {

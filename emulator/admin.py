@@ -1,97 +1,292 @@
 """The ``/_emulator/*`` control API for tests and people.
 
-Every route calls the same backend methods the Cloud API actions do. Bad input is a
-400 with ``{"error": {"code": ..., "message": ...}}``.
+Every route calls the same backend methods the Cloud API actions do. Every answer is
+JSON, whatever the request: bad input is a 400 with
+``{"error": {"code": "InvalidRequest", "message": ...}}`` naming what is wrong; an
+unknown route is a 404 and a wrong method a 405 in the same format.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Awaitable, Callable
+import logging
+import math
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from . import __version__
-from .backend import VodBackend
-from .events import EventInputError
+from . import journal as j
+from .backend import EmitInterrupted, VodBackend
+from .clock import MAX_ADVANCE_SECONDS, ClockLimitError
 from .jsontext import RawJson, compact
-from .queue import QueuedEvent, SubAppId
+from .queue import Lease, QueuedEvent
+from .subappid import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
 
-_Route = Callable[[web.Request], Awaitable[web.Response]]
+PREFIX = "/_emulator"
 MAX_WAIT_SECONDS = 300.0
+MAX_WAIT_COUNT = 10**9
+MAX_BODY_DEPTH = 64
+"""Deeper JSON than this is refused: no payload or override needs it."""
+BODY_READ_TIMEOUT_SECONDS = 30.0
+_DECODE_OFF_LOOP_BYTES = 256 * 1024
+"""Bodies larger than this are decoded in a worker thread, not on the event loop."""
+_STREAM_CHUNK_ITEMS = 256
+"""Long lists are written this many items at a time, handing the loop back between."""
+
+_log = logging.getLogger("vod_emulator")
 
 
 class AdminInputError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Streamed:
+    """A long list in an answer: encoded and written a chunk at a time."""
+
+    items: Iterable[Any]
+    encode: Callable[[Any], bytes] = compact
+
+
+# ----- wiring
+
+
 def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
-    def route(handler: Callable[[VodBackend, web.Request], Awaitable[Any]]) -> _Route:
-        async def answer(request: web.Request) -> web.Response:
+    def route(
+        handler: Callable[[VodBackend, web.Request], Awaitable[dict[str, Any]]],
+        query: frozenset[str] = frozenset(),
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def answer(request: web.Request) -> web.StreamResponse:
             try:
-                result = await handler(app[backend_key], request)
-            except (AdminInputError, EventInputError) as error:
-                return _json({"error": {"code": "InvalidRequest", "message": str(error)}}, 400)
-            return _json(result)
+                _check_query(request, query)
+                document = await handler(app[backend_key], request)
+            except (AdminInputError, ClockLimitError) as error:
+                return error_response(400, "InvalidRequest", str(error))
+            except EmitInterrupted as error:
+                return error_response(409, "Interrupted", str(error))
+            except ValueError as error:  # the event machinery's EventInputError
+                if type(error).__name__ != "EventInputError":
+                    raise
+                return error_response(400, "InvalidRequest", str(error))
+            return await _write(request, document)
 
         return answer
 
-    app.router.add_get("/_emulator/health", route(_health))
-    app.router.add_get("/_emulator/clock", route(_clock))
-    app.router.add_post("/_emulator/clock", route(_advance_clock))
-    app.router.add_post("/_emulator/events", route(_emit))
-    app.router.add_get("/_emulator/queues", route(_queues))
-    app.router.add_get("/_emulator/queues/{sub_app_id}", route(_queue))
-    app.router.add_post("/_emulator/wait", route(_wait))
-    app.router.add_get("/_emulator/journal", route(_journal))
-    app.router.add_post("/_emulator/reset", route(_reset))
+    routes = app.router
+    routes.add_get(f"{PREFIX}/health", route(_health))
+    routes.add_get(f"{PREFIX}/clock", route(_clock))
+    routes.add_post(f"{PREFIX}/clock", route(_advance_clock))
+    routes.add_post(f"{PREFIX}/events", route(_emit))
+    routes.add_get(f"{PREFIX}/queues", route(_queues))
+    routes.add_get(f"{PREFIX}/queues/{{sub_app_id}}", route(_queue, frozenset({"content"})))
+    routes.add_post(f"{PREFIX}/wait", route(_wait))
+    routes.add_get(f"{PREFIX}/journal", route(_journal, frozenset({"kind", "event_id"})))
+    routes.add_post(f"{PREFIX}/reset", route(_reset))
+
+
+@web.middleware
+async def admin_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Under ``/_emulator/``, aiohttp's own answers (404, 405, 413...) and anything
+    unexpected become admin JSON too."""
+    if not _is_admin_path(request):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code = {404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge"}.get(
+            error.status, "InvalidRequest")
+        message = {
+            404: f"no admin route {request.path!r}: see the README's admin API table",
+            405: f"{request.method} is not allowed on {request.path!r}",
+        }.get(error.status, error.reason)
+        return error_response(error.status, code, message)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        _log.exception("internal error answering %s %s", request.method, request.path)
+        return error_response(500, "InternalError", "an internal error occurred (logged)")
+
+
+def _is_admin_path(request: web.Request) -> bool:
+    path = request.path
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def error_response(status: int, code: str, message: str) -> web.Response:
+    return _json({"error": {"code": code, "message": _cut(message, 2000)}}, status)
 
 
 def _json(document: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        body=compact(document),
-        status=status,
-        content_type="application/json",
-    )
+    return web.Response(body=compact(document), status=status, content_type="application/json")
+
+
+async def _write(request: web.Request, document: dict[str, Any]) -> web.StreamResponse:
+    """Answer ``document``; a ``Streamed`` member is written a chunk at a time, so a
+    100,000-event answer neither holds the loop nor sits whole in memory."""
+    streamed = [name for name, value in document.items() if isinstance(value, Streamed)]
+    if not streamed:
+        return _json(document)
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    separator = b"{"
+    for name, value in document.items():
+        await response.write(separator + compact(name) + b":")
+        separator = b","
+        if not isinstance(value, Streamed):
+            await response.write(compact(value))
+            continue
+        first = True
+        for chunk in _chunks(value.items, _STREAM_CHUNK_ITEMS):
+            encoded = b",".join(value.encode(item) for item in chunk)
+            await response.write((b"[" if first else b",") + encoded)
+            first = False
+            await asyncio.sleep(0)  # a write need not yield: hand the loop back regardless
+        await response.write(b"[]" if first else b"]")
+    await response.write(b"}")
+    await response.write_eof()
+    return response
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# ----- reading requests
+
+
+def _check_query(request: web.Request, allowed: frozenset[str]) -> None:
+    unknown = sorted(set(request.query) - allowed)
+    if unknown:
+        raise AdminInputError(
+            f"unknown query parameter(s) {', '.join(_shown(name) for name in unknown)}"
+            + (f"; allowed: {', '.join(sorted(allowed))}" if allowed else "; this route takes none")
+        )
+    for name in allowed:
+        if len(request.query.getall(name, [])) > 1:
+            raise AdminInputError(f"query parameter {name} is given more than once")
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    try:
+        async with asyncio.timeout(BODY_READ_TIMEOUT_SECONDS):
+            raw = await request.read()
+    except TimeoutError:
+        raise AdminInputError(
+            f"the body did not arrive within {BODY_READ_TIMEOUT_SECONDS:g} seconds") from None
+    if len(raw) > _DECODE_OFF_LOOP_BYTES:
+        return await asyncio.to_thread(_decode_body, raw)
+    return _decode_body(raw)
+
+
+def _decode_body(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, object_pairs_hook=_object_without_repeats,
+                          parse_constant=_refuse_constant)
+    except RecursionError:
+        raise AdminInputError(f"the body is nested deeper than {MAX_BODY_DEPTH} levels") from None
     except ValueError as error:
-        raise AdminInputError(f"the body is not valid JSON: {error}") from None
+        raise AdminInputError(f"the body is not valid JSON: {_cut(str(error))}") from None
     if not isinstance(body, dict):
         raise AdminInputError("the body must be a JSON object")
+    _check_text_and_depth(body)
     return body
 
 
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the field {_shown(key)} is given more than once")
+            seen.add(key)
+    return document
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_text_and_depth(document: Any) -> None:
+    """Refuse text no UTF-8 can hold (lone surrogates, from ``\\ud800`` escapes) and
+    nesting deeper than MAX_BODY_DEPTH; iterative, so no depth can overflow the stack."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_BODY_DEPTH:
+                raise AdminInputError(f"the body is nested deeper than {MAX_BODY_DEPTH} levels")
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    _check_text(key)
+                    stack.append((item, depth + 1))
+            else:
+                stack.extend((item, depth + 1) for item in value)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AdminInputError(
+            f"the body holds text that is not valid Unicode (a lone surrogate): "
+            f"{_shown(text)}"
+        ) from None
+
+
+def _shown(value: Any) -> str:
+    """A value an error message echoes: escaped to ASCII and cut."""
+    return _cut(ascii(value))
+
+
+def _cut(text: str, limit: int = 120) -> str:
+    """An echoed value, cut: no request can make an error message large."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _sub_app_id(value: Any) -> SubAppId:
+    """The body's or path's ``sub_app_id``: null or "default" for the default application."""
     if value is None or value == "default":
         return None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise AdminInputError(f"sub_app_id must be a positive integer or null, got {value!r}")
-    return value
+    try:
+        return parse_sub_app_id(value) if isinstance(value, str) else check_sub_app_id(value)
+    except InvalidSubAppId as error:
+        raise AdminInputError(f"sub_app_id {_shown(value)} is not valid: {error}") from None
 
 
-def _number(body: dict[str, Any], name: str, default: float | None = None) -> float:
+def _number(body: dict[str, Any], name: str, default: float, maximum: float) -> float:
     value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise AdminInputError(f"{name} must be a number, got {value!r}")
-    if value < 0:
-        raise AdminInputError(f"{name} must be >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise AdminInputError(f"{name} must be a number, got {_shown(value)}")
+    if not (math.isfinite(value) and 0 <= value <= maximum):
+        raise AdminInputError(f"{name} must be between 0 and {maximum:g}, got {_shown(value)}")
     return float(value)
 
 
-def _count(body: dict[str, Any], name: str, default: int) -> int:
+def _integer(body: dict[str, Any], name: str, default: int, maximum: int) -> int:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise AdminInputError(f"{name} must be an integer, got {value!r}")
+        raise AdminInputError(f"{name} must be an integer, got {_shown(value)}")
+    if not 0 <= value <= maximum:
+        raise AdminInputError(f"{name} must be between 0 and {maximum}, got {_shown(value)}")
     return value
 
 
@@ -99,14 +294,24 @@ def _reject_unknown(body: dict[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise AdminInputError(
-            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+            f"unknown field(s) {_cut(', '.join(unknown))}; allowed: {', '.join(sorted(allowed))}"
         )
+
+
+def _flag(value: str | None, name: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if value not in ("true", "false"):
+        raise AdminInputError(f"query parameter {name} must be true or false")
+    return value == "true"
 
 
 # ----- routes
 
 
 async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    from . import __version__
+
     settings = backend.settings
     return {
         "status": "ok",
@@ -114,9 +319,11 @@ async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "now": backend.clock.now(),
         "seed": settings.seed,
         "verifies_signatures": settings.verifies_signatures,
+        "secret_id": settings.secret_id if settings.verifies_signatures else None,
         "long_poll_seconds": settings.long_poll_seconds,
         "confirm_window_seconds": settings.confirm_window_seconds,
         "retention_seconds": settings.retention_seconds,
+        "journal_max_entries": settings.journal_max_entries,
     }
 
 
@@ -129,7 +336,7 @@ async def _advance_clock(backend: VodBackend, request: web.Request) -> dict[str,
     _reject_unknown(body, {"advance_seconds"})
     if "advance_seconds" not in body:
         raise AdminInputError("advance_seconds is required")
-    backend.clock.advance(_number(body, "advance_seconds"))
+    backend.clock.advance(_number(body, "advance_seconds", 0.0, MAX_ADVANCE_SECONDS))
     return await _clock(backend, request)
 
 
@@ -137,7 +344,7 @@ _EMIT_SOURCES = ("type", "scenario", "events")
 
 
 async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    """Enqueue generated events (``type``), a scenario run, or given payloads (``events``)."""
+    """Emit generated events (``type``), a scenario run, or given payloads (``events``)."""
     body = await _body(request)
     # "description" is documentation: fixture files carry one and are posted as they are.
     _reject_unknown(body, {*_EMIT_SOURCES, "count", "overrides", "sub_app_id", "description",
@@ -152,31 +359,43 @@ async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
                               '"overrides"), "scenario" or "events"')
     if sources != ["type"] and ("count" in body or "overrides" in body):
         raise AdminInputError('"count" and "overrides" go with "type"')
+    await backend.load_factory()
     if "events" in body:
         if not isinstance(body["events"], list):
             raise AdminInputError('"events" must be a list of EventContent objects')
-        queued = backend.emit_events(body["events"], sub_app_id)
+        checked = await backend.in_slices(backend.checked(body["events"]))
+        queued = await backend.emit_in_slices(sub_app_id, checked)
     elif "scenario" in body:
         if not isinstance(body["scenario"], str):
             raise AdminInputError('"scenario" must be a scenario name')
-        queued = backend.emit_scenario(body["scenario"], sub_app_id)
+        queued = backend.emit(sub_app_id, backend.scenario(body["scenario"]))
     else:
         if not isinstance(body["type"], str):
             raise AdminInputError('"type" must be an EventType string')
         overrides = body.get("overrides")
         if overrides is not None and not isinstance(overrides, dict):
             raise AdminInputError('"overrides" must be an object, e.g. {"FileUploadEvent": {...}}')
-        queued = backend.emit_generated(body["type"], _count(body, "count", 1), sub_app_id,
-                                        overrides)
-    return {"sub_app_id": sub_app_id, "events": [_event_view(e, with_content) for e in queued]}
+        count = body.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise AdminInputError(f"count must be an integer, got {_shown(count)}")
+        queued = await backend.emit_in_slices(
+            sub_app_id, backend.generate(body["type"], count, overrides))
+    return {"sub_app_id": sub_app_id, "count": len(queued),
+            "events": Streamed(queued, lambda event: _event_view(event, with_content))}
 
 
 def _event_view(event: QueuedEvent, with_content: bool) -> RawJson:
     """The event as the admin API shows it, as JSON: its payload's bytes spliced in."""
-    head = compact(event.to_json(with_content=False))
+    head = compact(event.summary())
     if not with_content:
         return RawJson(head)
     return RawJson(head[:-1] + b',"content":' + event.payload + b"}")
+
+
+def _lease_view(lease: Lease, with_content: bool) -> RawJson:
+    view = _event_view(lease.event, with_content)
+    return RawJson(compact({"handle": lease.handle, "expires_at": lease.expires_at})[:-1]
+                   + b"," + view[1:])
 
 
 async def _queues(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -185,33 +404,54 @@ async def _queues(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 
 async def _queue(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     sub_app_id = _sub_app_id(request.match_info["sub_app_id"])
-    return backend.queues.queue(sub_app_id).snapshot()
+    with_content = _flag(request.query.get("content"), "content", True)
+    queue = backend.queues.find(sub_app_id)
+    pullable = queue.pullable_events() if queue else []
+    leases = queue.leases() if queue else []
+    return {
+        "sub_app_id": sub_app_id,
+        "pullable": Streamed(pullable, lambda event: _event_view(event, with_content)),
+        "leased": Streamed(leases, lambda lease: _lease_view(lease, with_content)),
+        "held_pulls": queue.held_pulls if queue else 0,
+        "confirmed": queue.confirmed_events if queue else 0,
+    }
 
 
 _WAIT_COUNTS = ("pullable", "leased", "held_pulls", "confirmed")
 
 
 async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    """Answer once the queue reaches every given count ("at least"), or at the timeout."""
+    """Answer once the queue reaches every given count ("at least"), at the timeout, or
+    at once when the emulator shuts down (``met`` false then)."""
     body = await _body(request)
     _reject_unknown(body, {"sub_app_id", "timeout_seconds", *_WAIT_COUNTS})
     sub_app_id = _sub_app_id(body.get("sub_app_id"))
-    wanted = {name: _count(body, name, 0) for name in _WAIT_COUNTS if name in body}
+    wanted = {name: _integer(body, name, 0, MAX_WAIT_COUNT)
+              for name in _WAIT_COUNTS if name in body}
     if not wanted:
         raise AdminInputError(f"name at least one of {', '.join(_WAIT_COUNTS)}")
-    timeout = min(_number(body, "timeout_seconds", 10.0), MAX_WAIT_SECONDS)
+    timeout = _number(body, "timeout_seconds", 10.0, MAX_WAIT_SECONDS)
 
     def reached() -> bool:
         state = backend.queue_state(sub_app_id).to_json()
         return all(state[name] >= at_least for name, at_least in wanted.items())
 
-    met = await backend.journal.wait_for(reached, timeout, also=[backend.clock.advanced])
-    return {"met": met, "state": backend.queue_state(sub_app_id).to_json()}
+    await backend.journal.wait_for(lambda: reached() or backend.stopping, timeout,
+                                   also=[backend.clock.advanced, backend.stopped])
+    return {"met": reached(), "state": backend.queue_state(sub_app_id).to_json()}
 
 
 async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     kind = request.query.get("kind")
-    return {"entries": [entry.to_json() for entry in backend.journal.entries(kind)]}
+    if kind is not None and kind not in j.KINDS:
+        raise AdminInputError(f"kind must be one of {', '.join(j.KINDS)}, got {_shown(kind)}")
+    journal = backend.journal
+    entries = journal.entries(kind, request.query.get("event_id"))
+    return {
+        "evicted": journal.evicted,
+        "max_entries": journal.max_entries,
+        "entries": Streamed(entries, lambda entry: compact(entry.to_json())),
+    }
 
 
 async def _reset(backend: VodBackend, request: web.Request) -> dict[str, Any]:

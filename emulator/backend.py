@@ -6,19 +6,35 @@ them keeps state of its own. No HTTP in here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .clock import Clock
 from .config import Settings
-from .eventconfig import EventConfigs
-from .events import EventFactory, EventInputError, check_event_content
-from .events.scenarios import build_scenario
+from .eventconfig import EventConfig, EventConfigs
 from .journal import Journal
-from .queue import EventQueues, QueuedEvent, SubAppId
+from .queue import EventQueues, Lease, QueuedEvent
+from .subappid import SubAppId
+from .wakeup import Wakeup
+
+if TYPE_CHECKING:  # the event machinery is loaded on the first emit, not at start-up
+    from .events import EventFactory
 
 MAX_EVENTS_PER_EMIT = 100_000
+
+SLICE_SECONDS = 0.002
+"""Bulk work (generating, checking, queueing events) hands the event loop back this often,
+so a 100,000-event emit never holds up other requests, and held pulls wake as events
+arrive."""
+
+T = TypeVar("T")
+
+
+class EmitInterrupted(RuntimeError):
+    """The emulator was reset or stopped while an emit was under way."""
 
 
 @dataclass(frozen=True)
@@ -43,12 +59,111 @@ class VodBackend:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or Clock()
-        self.journal = Journal()
+        self.journal = Journal(settings.journal_max_entries)
         self.queues = EventQueues(self.clock, settings.timings, settings.seed, self.journal)
         self.event_configs = EventConfigs()
-        self.factory = EventFactory(settings.seed, self.clock.now)
+        self._factory: EventFactory | None = None
+        self._factory_loading: asyncio.Future[EventFactory] | None = None
+        self._resets = 0  # an emit under way stops when this changes
+        self.stopping = False
+        self.stopped = Wakeup()
+
+    # ----- background work and stopping (driven by the application's lifecycle)
+
+    async def run(self) -> None:
+        """What runs in the background while the emulator serves: the queues' timers."""
+        await self.queues.run_timers()
+
+    def stop(self) -> None:
+        """Shutting down: held pulls and waits answer now; emits under way stop."""
+        self.stopping = True
+        self.queues.close()
+        self.stopped.fire()
+
+    # ----- the event factory, loaded when first needed
+
+    @property
+    def factory(self) -> EventFactory:
+        if self._factory is None:
+            self._factory = _new_factory(self.settings.seed, self.clock)
+        return self._factory
+
+    async def load_factory(self) -> EventFactory:
+        """The factory, loaded off the event loop the first time (the schema and the
+        generation plans take tens of milliseconds to build)."""
+        if self._factory is None:
+            if self._factory_loading is None:
+                self._factory_loading = asyncio.ensure_future(
+                    asyncio.to_thread(_new_factory, self.settings.seed, self.clock))
+            factory = await asyncio.shield(self._factory_loading)
+            if self._factory is None:
+                self._factory = factory
+        return self._factory
 
     # ----- putting events in
+
+    def _route(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
+        """The one place that decides where an emitted event goes. Every emit, from the
+        admin API, the Python API or a scenario, comes through here."""
+        return self.queues.enqueue(sub_app_id, content)
+
+    def generate(
+        self, event_type: str, count: int, overrides: Mapping[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """``count`` new payloads of ``event_type``, made one at a time as they are taken.
+        A bad type or override fails on the first, before anything is queued."""
+        _check_count(count)
+        factory = self.factory
+        for _ in range(count):
+            yield factory.make(event_type, overrides)
+
+    def scenario(self, name: str) -> list[dict[str, Any]]:
+        """One run of a scenario: a coherent flow of payloads sharing ids."""
+        from .events.scenarios import build_scenario
+
+        return build_scenario(self.factory, name, self.clock.now())
+
+    def checked(self, contents: list[Any]) -> Iterator[dict[str, Any]]:
+        """The given payloads, each checked against the schema as it is taken."""
+        from .events import EventInputError, check_event_content
+
+        _check_count(len(contents))
+        schema = self.factory.schema
+        for index, content in enumerate(contents):
+            try:
+                yield check_event_content(schema, content)
+            except EventInputError as error:
+                raise EventInputError(f"events[{index}]: {error}") from None
+
+    def emit(self, sub_app_id: SubAppId, contents: Iterable[dict[str, Any]]) -> list[QueuedEvent]:
+        """Route every payload; all at once (for callers on the loop with few events)."""
+        return [self._route(sub_app_id, content) for content in contents]
+
+    async def emit_in_slices(
+        self, sub_app_id: SubAppId, contents: Iterable[dict[str, Any]]
+    ) -> list[QueuedEvent]:
+        """Route every payload, handing the loop back every ``SLICE_SECONDS``."""
+        return await self.in_slices(self._route(sub_app_id, content) for content in contents)
+
+    async def in_slices(self, items: Iterable[T]) -> list[T]:
+        """Take every item of a lazy iterable, handing the loop back every
+        ``SLICE_SECONDS``; raise EmitInterrupted if a reset or shutdown comes between."""
+        resets = self._resets
+        taken: list[T] = []
+        deadline = time.perf_counter() + SLICE_SECONDS
+        for item in items:
+            taken.append(item)
+            if time.perf_counter() >= deadline:
+                await asyncio.sleep(0)
+                if self._resets != resets or self.stopping:
+                    raise EmitInterrupted(
+                        f"the emulator was {'stopped' if self.stopping else 'reset'} "
+                        f"during this emit; {len(taken)} events were emitted before that"
+                    )
+                deadline = time.perf_counter() + SLICE_SECONDS
+        return taken
+
+    # The Python API's ways in, for synchronous callers (EmulatorThread.call).
 
     def emit_generated(
         self,
@@ -58,31 +173,45 @@ class VodBackend:
         overrides: Mapping[str, Any] | None = None,
     ) -> list[QueuedEvent]:
         """Generate ``count`` events of ``event_type`` (each deep-merged with ``overrides``)."""
-        _check_count(count)
-        # One at a time: each payload is encoded as it is queued, and its dict let go.
-        # A bad type or override fails on the first event, before anything is queued.
-        return [self.queues.enqueue(sub_app_id, self.factory.make(event_type, overrides))
-                for _ in range(count)]
+        return self.emit(sub_app_id, self.generate(event_type, count, overrides))
 
     def emit_scenario(self, name: str, sub_app_id: SubAppId) -> list[QueuedEvent]:
-        """Enqueue one run of a scenario: a coherent flow of events sharing ids."""
-        contents = build_scenario(self.factory, name, self.clock.now())
-        return [self.queues.enqueue(sub_app_id, content) for content in contents]
+        """Emit one run of a scenario: a coherent flow of events sharing ids."""
+        return self.emit(sub_app_id, self.scenario(name))
 
     def emit_events(self, contents: list[Any], sub_app_id: SubAppId) -> list[QueuedEvent]:
-        _check_count(len(contents))
-        checked = []
-        for index, content in enumerate(contents):
-            try:
-                checked.append(check_event_content(self.factory.schema, content))
-            except EventInputError as error:
-                raise EventInputError(f"events[{index}]: {error}") from None
-        return [self.queues.enqueue(sub_app_id, content) for content in checked]
+        """Emit the given payloads as they are, all or none: each is checked first."""
+        return self.emit(sub_app_id, list(self.checked(contents)))
 
-    # ----- looking inside
+    # ----- the Cloud API's operations
+
+    async def pull_events(self, sub_app_id: SubAppId) -> list[Lease]:
+        return await self.queues.pull(sub_app_id)
+
+    def release_events(self, sub_app_id: SubAppId, leases: list[Lease]) -> None:
+        """The leases' answer never reached the puller: make the events pullable now."""
+        queue = self.queues.find(sub_app_id)
+        if queue is not None:
+            queue.release(leases)
+
+    def confirm_events(self, sub_app_id: SubAppId, handles: list[str]) -> None:
+        self.queues.confirm(sub_app_id, handles)
+
+    def count_events_to_pull(self, sub_app_id: SubAppId) -> int:
+        return self.queue_state(sub_app_id).pullable
+
+    def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
+        return self.event_configs.modify(sub_app_id, changes)
+
+    def describe_event_config(self, sub_app_id: SubAppId) -> EventConfig:
+        return self.event_configs.get(sub_app_id)
+
+    # ----- looking inside (never makes state)
 
     def queue_state(self, sub_app_id: SubAppId) -> QueueState:
-        queue = self.queues.queue(sub_app_id)
+        queue = self.queues.find(sub_app_id)
+        if queue is None:
+            return QueueState(sub_app_id, 0, 0, 0, 0)
         return QueueState(sub_app_id, queue.count_pullable(), queue.count_leased(),
                           queue.held_pulls, queue.confirmed_events)
 
@@ -101,17 +230,27 @@ class VodBackend:
         self.journal.clear()
 
     def reseed(self) -> None:
-        self.factory.reseed()
+        if self._factory is not None:
+            self._factory.reseed()
 
     def reset(self) -> None:
         """Back to a fresh start: no events, no configuration, no record, the seed
         replayed from its beginning. The clock keeps its time: it never goes back."""
+        self._resets += 1
         self.clear_queues()
         self.clear_event_configs()
         self.clear_journal()
         self.reseed()
 
 
+def _new_factory(seed: int, clock: Clock) -> EventFactory:
+    from .events import EventFactory
+
+    return EventFactory(seed, clock.now)
+
+
 def _check_count(count: int) -> None:
     if not 1 <= count <= MAX_EVENTS_PER_EMIT:
+        from .events import EventInputError
+
         raise EventInputError(f"count must be between 1 and {MAX_EVENTS_PER_EMIT}, got {count}")

@@ -9,11 +9,24 @@ span ends at once instead of after real seconds.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from .wakeup import Wakeup
+
+
+MAX_ADVANCE_SECONDS = 10 * 365.25 * 24 * 3600
+"""One advance moves the clock at most ten years."""
+LATEST_TIME = 253_402_300_799 - 100 * 365.25 * 24 * 3600
+"""The clock stops short of year 9900: every time the emulator writes (payload times,
+expiries, retention ends) stays within ISO 8601's four-digit years."""
+
+
+class ClockLimitError(ValueError):
+    """An advance the clock refuses: negative, not finite, too far in one step, or past
+    the latest time it can show."""
 
 
 class Clock:
@@ -41,8 +54,15 @@ class Clock:
         return self._offset
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not (math.isfinite(seconds) and 0 <= seconds <= MAX_ADVANCE_SECONDS):
+            raise ClockLimitError(
+                f"the clock moves forward by 0 to {MAX_ADVANCE_SECONDS:g} seconds (ten years) "
+                f"at a time, not {seconds!r}"
+            )
+        if self.now() + seconds > LATEST_TIME:
+            raise ClockLimitError(
+                f"the clock cannot pass {iso8601(LATEST_TIME)}: it is {iso8601(self.now())}"
+            )
         self._offset += seconds
         self.advanced.fire()
         return self.now()
@@ -56,7 +76,8 @@ class Clock:
         if remaining <= 0:
             return
         waits = [self.advanced.future()] if wake is None else [self.advanced.future(), wake]
-        await asyncio.wait(waits, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        timeout = None if remaining == math.inf else remaining
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
 
 
 def iso8601(unix_seconds: float) -> str:

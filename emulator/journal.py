@@ -18,10 +18,13 @@ LEASED = "leased"
 EXPIRED = "expired"  # a lease's confirm window passed: the event is pullable again
 CONFIRMED = "confirmed"
 DROPPED = "dropped"  # retention passed before the event was confirmed
+RELEASED = "released"  # leased, but the puller hung up before the answer: pullable again
+KINDS = (ENQUEUED, LEASED, EXPIRED, CONFIRMED, DROPPED, RELEASED)
 
 
 class JournalEntry(NamedTuple):
     # A tuple: two are recorded per event drained, so they must be cheap to make.
+    seq: int  # 1, 2, 3... in recording order since the last reset
     at: float
     kind: str
     sub_app_id: int | None
@@ -32,21 +35,40 @@ class JournalEntry(NamedTuple):
         return self._asdict()
 
 
-class Journal:
-    """A bounded, ordered record of state changes, and a way to wait for one."""
+DEFAULT_MAX_ENTRIES = 100_000
 
-    def __init__(self, max_entries: int = 100_000) -> None:
+
+class Journal:
+    """A bounded, ordered record of state changes, and a way to wait for one.
+
+    It keeps the newest ``max_entries``; older ones are evicted, and ``evicted`` says
+    how many, so a reader knows when the record it sees is not the whole story.
+    """
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
         self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
         self._counts: dict[str, int] = {}
+        self._seq = 0
         self.changed = Wakeup()
 
-    def record(self, entry: JournalEntry) -> None:
-        self._entries.append(entry)
-        self._counts[entry.kind] = self._counts.get(entry.kind, 0) + 1
+    def record(
+        self, at: float, kind: str, sub_app_id: int | None, event_id: str,
+        handle: str | None = None,
+    ) -> None:
+        self._seq += 1
+        self._entries.append(JournalEntry(self._seq, at, kind, sub_app_id, event_id, handle))
+        self._counts[kind] = self._counts.get(kind, 0) + 1
         self.changed.fire()
 
-    def entries(self, kind: str | None = None) -> list[JournalEntry]:
-        return [e for e in self._entries if kind is None or e.kind == kind]
+    def entries(self, kind: str | None = None, event_id: str | None = None) -> list[JournalEntry]:
+        return [e for e in self._entries
+                if (kind is None or e.kind == kind) and (event_id is None or e.event_id == event_id)]
+
+    @property
+    def evicted(self) -> int:
+        """How many of the entries recorded since the last reset are no longer kept."""
+        return self._seq - len(self._entries)
 
     def count(self, kind: str) -> int:
         """How many entries of ``kind`` were ever recorded (not bounded by the window)."""
@@ -55,6 +77,7 @@ class Journal:
     def clear(self) -> None:
         self._entries.clear()
         self._counts.clear()
+        self._seq = 0
         self.changed.fire()
 
     async def wait_for(

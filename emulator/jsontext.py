@@ -16,8 +16,12 @@ class RawJson(bytes):
 
 
 def plain(value: Any) -> bytes:
-    """JSON without spaces, non-ASCII kept as it is (as the real service answers)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """JSON without spaces, non-ASCII kept as it is (as the real service answers).
+
+    Never fails on text: a lone surrogate (which no UTF-8 can hold, yet a JSON escape
+    ``"\\ud800"`` in a client's input decodes to) is written as that escape again."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace")
 
 
 def compact(value: Any) -> bytes:

@@ -4,9 +4,12 @@ An event is *pullable* until a PullEvents leases it under a fresh handle; a leas
 *confirmed* (the event is gone for good) or *expires* after the confirm window (the
 event is pullable again, and only a new handle can confirm it). Events older than the
 retention are dropped: a pullable one at once, a leased one when its lease ends (its
-handle stays confirmable until then). Expiry and retention are applied lazily,
-against the clock, at the start of every operation: so an advanced clock takes effect
-at the next look, and a held pull also wakes at the next lease expiry.
+handle stays confirmable until then).
+
+Expiry and retention happen at the moment the emulator clock reaches them:
+``EventQueues.run_timers()`` sleeps until the next one is due (or the clock is advanced)
+and applies it, so whoever waits on the journal sees it then. Every operation also
+applies what is due before it acts, so an answer never depends on the timer's timing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import heapq
 import itertools
 import json
 import math
+from collections.abc import Callable
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +27,7 @@ from typing import Any
 from . import journal as j
 from .clock import Clock
 from .errors import InvalidParameterValue
-from .journal import Journal, JournalEntry
+from .journal import Journal
 from .jsontext import RawJson, plain
 from .subappid import SubAppId
 from .wakeup import Wakeup
@@ -66,18 +70,19 @@ class QueuedEvent:
         content: dict[str, Any] = json.loads(self.payload)
         return content
 
-    def to_json(self, with_content: bool = True) -> dict[str, Any]:
-        """How the admin API shows the event."""
-        view: dict[str, Any] = {
+    def summary(self) -> dict[str, Any]:
+        """What describes the event, without its payload."""
+        return {
             "event_id": self.event_id,
             "sub_app_id": self.sub_app_id,
             "event_type": self.event_type,
             "enqueued_at": self.enqueued_at,
             "deliveries": self.deliveries,
         }
-        if with_content:
-            view["content"] = self.payload
-        return view
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as plain JSON-ready data: its summary and its decoded ``content``."""
+        return {**self.summary(), "content": self.content}
 
 
 @dataclass(slots=True)
@@ -135,23 +140,28 @@ class AppQueue:
     # (window end, handle) for leases and confirmed handles, soonest first; stale rows skipped.
     _windows: list[tuple[float, str]] = field(default_factory=list)
     _arrival: Wakeup = field(default_factory=Wakeup)
+    on_due: Callable[[float], None] = lambda due: None
+    """Told each emulator time at which something will fall due (expiry, retention)."""
     held_pulls: int = 0
+    enqueued_events: int = 0
     confirmed_events: int = 0
     closed: bool = False
-    """Set by a reset: held pulls on a forgotten queue answer empty at once."""
+    """Set by a reset or shutdown: held pulls answer empty at once, new ones too."""
 
     # ----- putting events in
 
     def enqueue(self, event: QueuedEvent) -> None:
         heapq.heappush(self._pullable, (event.seq, event))
+        self.enqueued_events += 1
         self._record(j.ENQUEUED, event)
+        self.on_due(event.enqueued_at + self.timings.retention_seconds)
         self._arrival.fire()
 
     # ----- taking them out
 
     def lease(self, max_count: int = EVENTS_PER_PULL) -> list[Lease]:
         """Lease up to ``max_count`` pullable events, oldest first, without waiting."""
-        now = self._sweep()
+        now = self.sweep()
         leases: list[Lease] = []
         while self._pullable and len(leases) < max_count:
             _, event = heapq.heappop(self._pullable)
@@ -161,14 +171,26 @@ class AppQueue:
             heapq.heappush(self._windows, (lease.expires_at, lease.handle))
             self._record(j.LEASED, event, lease.handle)
             leases.append(lease)
+        if leases:
+            self.on_due(now + self.timings.confirm_window_seconds)
         return leases
+
+    def release(self, leases: list[Lease]) -> None:
+        """Put leased events back at once, as if their window had passed: their answer
+        never reached the puller (it hung up), so nobody holds these handles."""
+        for lease in leases:
+            if self._leases.get(lease.handle) is lease:
+                del self._leases[lease.handle]
+                self._record(j.RELEASED, lease.event, lease.handle)
+                heapq.heappush(self._pullable, (lease.event.seq, lease.event))
+                self._arrival.fire()
 
     async def pull(self, max_count: int = EVENTS_PER_PULL) -> list[Lease]:
         """PullEvents: lease at once if anything is pullable, else hold until an event
         arrives (or a lease expires) or the long-poll time passes, then answer empty."""
         deadline = self.clock.now() + self.timings.long_poll_seconds
         leases = self.lease(max_count)
-        if leases or self.timings.long_poll_seconds <= 0:
+        if leases or self.closed or self.timings.long_poll_seconds <= 0:
             return leases
         self.held_pulls += 1
         self.journal.changed.fire()
@@ -188,18 +210,11 @@ class AppQueue:
     def confirm(self, handles: list[str]) -> None:
         """ConfirmEvents, all or nothing: if any handle is unknown or past its window,
         nothing is confirmed and the answer names the handles refused."""
-        if not 1 <= len(handles) <= HANDLES_PER_CONFIRM:
-            raise InvalidParameterValue(
-                f"EventHandles must hold 1 to {HANDLES_PER_CONFIRM} handles, got {len(handles)}."
-            )
-        self._sweep()
+        _check_batch_size(handles)
+        self.sweep()
         refused = [h for h in handles if h not in self._leases and h not in self._confirmed]
         if refused:
-            raise InvalidParameterValue(
-                "EventHandles not valid: unknown, or their "
-                f"{self.timings.confirm_window_seconds:g}-second confirm window has passed: "
-                + ", ".join(refused[:HANDLES_PER_CONFIRM])
-            )
+            raise _refusal(refused, self.timings)
         for handle in handles:
             lease = self._leases.pop(handle, None)
             if lease is not None:
@@ -211,32 +226,40 @@ class AppQueue:
         self.closed = True
         self._arrival.fire()
 
+    def in_use(self) -> bool:
+        """Whether the queue holds anything worth keeping: events ever given to it, or a
+        held pull. A queue that only a pull made is forgotten when the pull ends."""
+        return self.enqueued_events > 0 or self.held_pulls > 0
+
     # ----- looking inside
 
     def count_pullable(self) -> int:
-        self._sweep()
+        self.sweep()
         return len(self._pullable)
 
     def count_leased(self) -> int:
-        self._sweep()
+        self.sweep()
         return len(self._leases)
 
-    def snapshot(self) -> dict[str, Any]:
-        self._sweep()
-        return {
-            "sub_app_id": self.sub_app_id,
-            "pullable": [e.to_json() for _, e in sorted(self._pullable, key=lambda p: p[0])],
-            "leased": [
-                {"handle": lease.handle, "expires_at": lease.expires_at, **lease.event.to_json()}
-                for lease in self._leases.values()
-            ],
-            "held_pulls": self.held_pulls,
-            "confirmed": self.confirmed_events,
-        }
+    def pullable_events(self) -> list[QueuedEvent]:
+        """The pullable events, oldest first."""
+        self.sweep()
+        return [event for _, event in sorted(self._pullable, key=lambda pair: pair[0])]
+
+    def leases(self) -> list[Lease]:
+        self.sweep()
+        return list(self._leases.values())
 
     # ----- time
 
-    def _sweep(self) -> float:
+    def next_due(self) -> float:
+        """The emulator time at which the next expiry or retention drop falls due."""
+        due = self._windows[0][0] if self._windows else math.inf
+        if self._pullable:
+            due = min(due, self._pullable[0][1].enqueued_at + self.timings.retention_seconds)
+        return due
+
+    def sweep(self) -> float:
         """Apply what the clock says: expire leases, forget old handles, drop old events."""
         now = self.clock.now()
         while self._windows and self._windows[0][0] <= now:
@@ -262,13 +285,34 @@ class AppQueue:
         return now < event.enqueued_at + self.timings.retention_seconds
 
     def _record(self, kind: str, event: QueuedEvent, handle: str | None = None) -> None:
-        self.journal.record(
-            JournalEntry(self.clock.now(), kind, self.sub_app_id, event.event_id, handle)
+        self.journal.record(self.clock.now(), kind, self.sub_app_id, event.event_id, handle)
+
+
+def _check_batch_size(handles: list[str]) -> None:
+    if not 1 <= len(handles) <= HANDLES_PER_CONFIRM:
+        raise InvalidParameterValue(
+            f"EventHandles must hold 1 to {HANDLES_PER_CONFIRM} handles, got {len(handles)}."
         )
 
 
+def _refusal(refused: list[str], timings: QueueTimings) -> InvalidParameterValue:
+    return InvalidParameterValue(
+        "EventHandles not valid: unknown, or their "
+        f"{timings.confirm_window_seconds:g}-second confirm window has passed: "
+        + ", ".join(_shown(handle) for handle in refused[:HANDLES_PER_CONFIRM])
+    )
+
+
+def _shown(handle: str) -> str:
+    """A handle as an error message may echo it: escaped, and cut when long."""
+    text = handle.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 64 else text[:61] + "..."
+
+
 class EventQueues:
-    """Every application's queue, created on first use."""
+    """Every application's queue. A queue is made by the first event given to it (or
+    for the time of a held pull); looking never makes one, so a client choosing
+    SubAppIds cannot grow the emulator without emitting events."""
 
     def __init__(self, clock: Clock, timings: QueueTimings, seed: int | None, journal: Journal):
         self.clock = clock
@@ -279,13 +323,23 @@ class EventQueues:
         self._epoch = 0
         self._mint = HandleMint(seed)
         self._seq = itertools.count(1)
+        self._closed = False
+        # The timer sleeps until _planned_due; an earlier due time wakes it to plan again.
+        self._planned_due = math.inf
+        self._due_earlier = Wakeup()
 
     def queue(self, sub_app_id: SubAppId) -> AppQueue:
+        """The application's queue, made if it has none yet."""
         queue = self._queues.get(sub_app_id)
         if queue is None:
-            queue = AppQueue(sub_app_id, self.clock, self.timings, self._mint, self.journal)
+            queue = AppQueue(sub_app_id, self.clock, self.timings, self._mint, self.journal,
+                             on_due=self._note_due, closed=self._closed)
             self._queues[sub_app_id] = queue
         return queue
+
+    def find(self, sub_app_id: SubAppId) -> AppQueue | None:
+        """The application's queue if it has one; never makes one."""
+        return self._queues.get(sub_app_id)
 
     def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
         seq = next(self._seq)
@@ -294,8 +348,44 @@ class EventQueues:
         self.queue(sub_app_id).enqueue(event)
         return event
 
+    async def pull(self, sub_app_id: SubAppId, max_count: int = EVENTS_PER_PULL) -> list[Lease]:
+        """PullEvents on one application (see ``AppQueue.pull``)."""
+        queue = self.queue(sub_app_id)
+        try:
+            return await queue.pull(max_count)
+        finally:
+            if not queue.in_use() and self._queues.get(sub_app_id) is queue:
+                del self._queues[sub_app_id]
+
+    def confirm(self, sub_app_id: SubAppId, handles: list[str]) -> None:
+        """ConfirmEvents on one application (see ``AppQueue.confirm``)."""
+        queue = self._queues.get(sub_app_id)
+        if queue is None:  # it knows no handle: the same refusal, and nothing made
+            _check_batch_size(handles)
+            raise _refusal(handles, self.timings)
+        queue.confirm(handles)
+
     def queues(self) -> list[AppQueue]:
         return list(self._queues.values())
+
+    # ----- time
+
+    def _note_due(self, due: float) -> None:
+        if due < self._planned_due:
+            self._planned_due = due
+            self._due_earlier.fire()
+
+    async def run_timers(self) -> None:
+        """Apply every expiry and retention drop at the emulator time it falls due,
+        advanced clock or not. Runs until cancelled (the application's lifecycle)."""
+        while True:
+            for queue in list(self._queues.values()):
+                queue.sweep()
+            self._planned_due = min((q.next_due() for q in self._queues.values()),
+                                    default=math.inf)
+            await self.clock.sleep_until(self._planned_due, self._due_earlier.future())
+
+    # ----- starting over, stopping
 
     def clear(self) -> None:
         """Forget every queue. Event ids start again; handles continue in a new epoch."""
@@ -305,3 +395,10 @@ class EventQueues:
         self._epoch += 1
         self._mint = HandleMint(self._seed, self._epoch)
         self._seq = itertools.count(1)
+        self._due_earlier.fire()
+
+    def close(self) -> None:
+        """Shutting down: every held pull answers empty now, and so does any later one."""
+        self._closed = True
+        for queue in self._queues.values():
+            queue.close()

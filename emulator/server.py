@@ -18,8 +18,17 @@ from .config import Settings
 
 T = TypeVar("T")
 
-# Room for a 32 KB GET query: its refusal is ours to answer (RequestSizeLimitExceeded).
-_HANDLER_ARGS = {"max_line_size": 256 * 1024, "max_field_size": 64 * 1024}
+_HANDLER_ARGS = {
+    # Room for a 32 KB GET query: its refusal is ours to answer (RequestSizeLimitExceeded).
+    "max_line_size": 256 * 1024,
+    "max_field_size": 64 * 1024,
+    # A connection that sends no complete request (half-open, or headers that never end)
+    # is closed after this long; so is an idle keep-alive connection.
+    "keepalive_timeout": 30.0,
+}
+SHUTDOWN_GRACE_SECONDS = 0.5
+"""On shutdown, requests still running this long after held ones were answered are
+cancelled."""
 
 
 async def start(settings: Settings) -> tuple[web.AppRunner, int]:
@@ -29,6 +38,7 @@ async def start(settings: Settings) -> tuple[web.AppRunner, int]:
         # A puller that hangs up must not take a lease it will never confirm.
         handler_cancellation=True,
         access_log=None,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
         **_HANDLER_ARGS,  # type: ignore[arg-type]  # forwarded to the request handler
     )
     await runner.setup()
@@ -45,13 +55,24 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    print(f"vod-emulator listening on http://{settings.host}:{port} (seed {settings.seed})",
-          flush=True)
+    print(ready_line(settings, port), flush=True)
     try:
         await stop.wait()
     finally:
         await runner.cleanup()
     print("vod-emulator stopped", file=sys.stderr, flush=True)
+
+
+def ready_line(settings: Settings, port: int) -> str:
+    """What ``serve`` prints once it listens: where, which seed, and whether signatures
+    are checked (and for which SecretId: users often have one exported without noticing)."""
+    checks = (
+        f"verifying signatures for SecretId {settings.secret_id}"
+        if settings.verifies_signatures
+        else "not verifying signatures: any credentials work"
+    )
+    return (f"vod-emulator listening on http://{settings.host}:{port} "
+            f"(seed {settings.seed}; {checks})")
 
 
 class EmulatorThread:

@@ -407,17 +407,18 @@ class QueueMachine(RuleBasedStateMachine):
             assert queue.count_pullable() == len(pullable)
             assert queue.count_leased() == len(live)
 
-            snapshot = queue.snapshot()
             # Exactly the model's pullable events, oldest first.
-            assert [e["event_id"] for e in snapshot["pullable"]] == [e.event_id for e in pullable]
+            assert [e.event_id for e in queue.pullable_events()] == [
+                e.event_id for e in pullable
+            ]
             # Exactly the model's live handles; at most one live lease per event.
-            leased = snapshot["leased"]
-            assert sorted(row["handle"] for row in leased) == live
-            assert len({row["event_id"] for row in leased}) == len(leased)
-            for row in leased:
-                model = self.events[row["event_id"]]
-                assert model.state == LEASED and model.handle == row["handle"]
-                assert row["expires_at"] == model.lease_expires > self.now
+            leased = queue.leases()
+            assert sorted(lease.handle for lease in leased) == live
+            assert len({lease.event.event_id for lease in leased}) == len(leased)
+            for lease in leased:
+                model = self.events[lease.event.event_id]
+                assert model.state == LEASED and model.handle == lease.handle
+                assert lease.expires_at == model.lease_expires > self.now
 
         # No event is lost before its retention ends: every unconfirmed event still
         # within its retention is pullable or leased (in its own application's queue).
@@ -572,7 +573,7 @@ def test_retention_drop_is_journaled() -> None:
     assert queue.count_leased() == 0
     assert [e.event_id for e in journal.entries(j.DROPPED)] == [old, leased]
     assert [e.event_id for e in journal.entries(j.EXPIRED)] == [leased]
-    assert [e["event_id"] for e in queue.snapshot()["pullable"]] == [young]
+    assert [e.event_id for e in queue.pullable_events()] == [young]
 
 
 def test_same_seed_mints_the_same_handles() -> None:
