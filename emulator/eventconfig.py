@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
-from .errors import InvalidParameterValue
+from .errors import InvalidParameterValue, is_text, shown
 from .subappid import SubAppId
 
 MODES = ("PUSH", "PULL")
@@ -18,6 +19,8 @@ SWITCHES = (
 )
 _SIGN_KEY = re.compile(r"[A-Za-z0-9]{0,32}")
 _NOTIFICATION_URL_MAX = 1024
+# Whitespace (Unicode's too) and C0/C1 control characters, which no URL carries as such.
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -55,22 +58,40 @@ def validate_change(changes: dict[str, str]) -> None:
     """Raise InvalidParameterValue for the first ModifyEventConfig value out of its domain."""
     mode = changes.get("Mode")
     if mode is not None and mode not in MODES:
-        raise InvalidParameterValue(f"Mode must be PUSH or PULL, got {mode!r}.")
+        raise InvalidParameterValue(f"Mode must be PUSH or PULL, got {shown(mode)}.")
     for switch in SWITCHES:
         value = changes.get(switch)
         if value is not None and value not in SWITCH_VALUES:
-            raise InvalidParameterValue(f"{switch} must be ON or OFF, got {value!r}.")
+            raise InvalidParameterValue(f"{switch} must be ON or OFF, got {shown(value)}.")
     url = changes.get("NotificationUrl")
     if url:
-        if len(url) > _NOTIFICATION_URL_MAX:
-            raise InvalidParameterValue(
-                f"NotificationUrl is longer than {_NOTIFICATION_URL_MAX} characters."
-            )
-        if not url.startswith(("http://", "https://")):
-            raise InvalidParameterValue("NotificationUrl must be an http:// or https:// URL.")
+        _check_notification_url(url)
     sign_key = changes.get("SignKey")
     if sign_key is not None and not _SIGN_KEY.fullmatch(sign_key):
         raise InvalidParameterValue("SignKey must be at most 32 letters and digits.")
+
+
+def _check_notification_url(url: str) -> None:
+    """An absolute http(s) URL with a host, as a callback could be sent to: no whitespace,
+    no control characters, valid Unicode text (it is answered back by DescribeEventConfig)."""
+    if len(url) > _NOTIFICATION_URL_MAX:
+        raise InvalidParameterValue(
+            f"NotificationUrl is longer than {_NOTIFICATION_URL_MAX} characters."
+        )
+    if not url.startswith(("http://", "https://")):
+        raise InvalidParameterValue("NotificationUrl must be an http:// or https:// URL.")
+    if _NOT_IN_URL.search(url) or not is_text(url):
+        raise InvalidParameterValue(
+            "NotificationUrl must not hold whitespace, control characters or invalid text."
+        )
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  # raises ValueError for a port that is not 0-65535
+    except ValueError:
+        raise InvalidParameterValue("NotificationUrl is not a well-formed URL.") from None
+    if not host:
+        raise InvalidParameterValue("NotificationUrl must name a host.")
 
 
 class EventConfigs:

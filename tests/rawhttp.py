@@ -1,4 +1,5 @@
-"""Raw HTTP to the emulator, for what an SDK will not send: bad bodies, odd methods, old stamps.
+"""Raw HTTP to the emulator, for what an SDK will not send: bad bodies, odd methods, old stamps,
+header bytes that are not UTF-8, repeated headers.
 
 The TC3 signer here is written from the public algorithm, apart from the emulator's code.
 """
@@ -10,6 +11,7 @@ import hmac
 import http.client
 import json
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,12 +33,25 @@ class Answer:
         return None if error is None else error["Code"]
 
 
-def send(endpoint: str, method: str, target: str, headers: dict[str, str], body: bytes = b"",
+Headers = Mapping[str, str | bytes] | Sequence[tuple[str, str | bytes]]
+
+
+def send(endpoint: str, method: str, target: str, headers: Headers, body: bytes = b"",
          timeout: float = 30) -> Answer:
+    """Send exactly these headers, in order (a list may repeat a name); a str value goes
+    out as Latin-1 bytes, a bytes value as it is."""
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
     host, port = endpoint.rsplit(":", 1)
     connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
-        connection.request(method, target, body=body or None, headers=headers)
+        names = {name.lower() for name, _ in pairs}
+        connection.putrequest(method, target, skip_host="host" in names,
+                              skip_accept_encoding=True)
+        for name, value in pairs:
+            connection.putheader(name, value)
+        if body or method in ("POST", "PUT", "PATCH"):
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body or None)
         response = connection.getresponse()
         return Answer(response.status, response.getheader("Content-Type"), response.read())
     finally:

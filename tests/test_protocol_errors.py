@@ -7,8 +7,6 @@ import time
 import urllib.parse
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -213,11 +211,32 @@ def test_malformed_authorization(emulator, authorization: str) -> None:
     _assert_envelope(answer, "AuthFailure.InvalidAuthorization")
 
 
-def test_unsigned_request_is_refused_when_verifying(emulator) -> None:
-    answer = send(emulator.endpoint, "POST", "/",
-                  {"Content-Type": "application/json", "X-TC-Action": "PullEvents",
-                   "X-TC-Version": "2018-07-17"}, b"{}")
-    _assert_envelope(answer, "AuthFailure.InvalidAuthorization")
+@pytest.mark.parametrize(
+    ("method", "target", "headers", "body", "missing"),
+    [
+        ("POST", "/", {"Content-Type": "application/json", "X-TC-Action": "PullEvents",
+                       "X-TC-Version": "2018-07-17"}, b"{}", "Timestamp"),
+        ("GET", "/", {}, b"", "Timestamp"),  # what the real service answers a bare GET /
+        ("GET", "/?Action=PullEvents&Version=2018-07-17", {}, b"", "Timestamp"),
+        ("POST", "/", {"Content-Type": "application/x-www-form-urlencoded"},
+         b"Action=PullEvents&Version=2018-07-17", "Timestamp"),
+        ("POST", "/", {"Content-Type": "application/x-www-form-urlencoded"},
+         f"Action=PullEvents&Version=2018-07-17&Timestamp={int(time.time())}".encode(),
+         "SecretId"),
+        ("POST", "/", {"Content-Type": "application/json", "X-TC-Action": "PullEvents",
+                       "X-TC-Version": "2018-07-17", "X-TC-Timestamp": str(int(time.time()))},
+         b"{}", "Authorization"),
+    ],
+    ids=["tc3-post", "bare-get", "v1-get", "v1-post", "v1-post-with-timestamp",
+         "tc3-post-with-timestamp"],
+)
+def test_unsigned_request_is_missing_parameter_when_verifying(
+    emulator, method, target, headers, body, missing
+) -> None:
+    """Every style alike, as the real service answers a request with no signature at all."""
+    answer = send(emulator.endpoint, method, target, headers, body)
+    _assert_envelope(answer, "MissingParameter")
+    assert f"`{missing}`" in answer.json["Response"]["Error"]["Message"]
 
 
 def test_tampered_body_is_signature_failure(emulator) -> None:
@@ -257,45 +276,185 @@ class TestWithoutSecret:
         _assert_envelope(answer, "MissingParameter")
 
 
-# ----- nothing crashes
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    method=st.sampled_from(["GET", "POST"]),
-    query=st.text(max_size=60).map(lambda t: urllib.parse.quote(t, safe="=&.%")),
-    body=st.binary(max_size=200)
-    | st.dictionaries(st.sampled_from(["SubAppId", "EventHandles", "ExtInfo", "Mode", "X"]),
-                      st.none() | st.integers() | st.text(max_size=5)
-                      | st.lists(st.integers() | st.text(max_size=5), max_size=3)
-                      | st.floats(allow_nan=False)).map(lambda d: json.dumps(d).encode()),
-    content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded",
-                                  "text/plain", "multipart/form-data; boundary=x", ""]),
-    action=st.sampled_from(["PullEvents", "ConfirmEvents", "DescribeEventsState",
-                            "ModifyEventConfig", "DescribeEventConfig", "Nope", ""]),
-    signed=st.booleans(),
-)
-def test_any_input_gets_an_envelope(emulator_unheld, method, query, body, content_type, action,
-                                    signed) -> None:
-    endpoint = emulator_unheld.endpoint
-    if signed:
-        headers = tc3_headers(endpoint=endpoint, action=action, body=body, method=method,
-                              query=query, content_type=content_type, secret_id=SECRET_ID,
-                              secret_key=SECRET_KEY)
+# ----- hostile input: every answer is the envelope, and nothing accepted breaks later ones
+
+VERIFYING = make_settings()
+OPEN = make_settings(secret_id=None, secret_key=None)
+# Overrides the emulator_settings fixture: the same test against both configurations.
+SIGNED_AND_UNSIGNED = pytest.mark.parametrize(
+    "emulator_settings", [VERIFYING, OPEN], ids=["verifying", "not-verifying"])
+
+
+def _post(emulator: EmulatorThread, action: str, body: bytes,
+          overrides: dict[str, str] | None = None) -> Answer:
+    """A TC3 JSON POST, signed when the emulator verifies; ``overrides`` replace headers
+    after signing (only content-type and host are signed)."""
+    if emulator.settings.secret_id:
+        headers = tc3_headers(endpoint=emulator.endpoint, action=action, body=body,
+                              secret_id=SECRET_ID, secret_key=SECRET_KEY)
     else:
-        headers = {"Content-Type": content_type, "X-TC-Action": action,
+        headers = {"Content-Type": "application/json", "X-TC-Action": action,
                    "X-TC-Version": "2018-07-17"}
-    headers = {k: v for k, v in headers.items() if v}
-    answer = send(endpoint, method, "/?" + query if query else "/", headers,
-                  body if method == "POST" else b"")
-    assert answer.status == 200
-    assert answer.content_type == "application/json"
-    assert "RequestId" in answer.json["Response"]
+    headers.update(overrides or {})
+    return send(emulator.endpoint, "POST", "/", headers, body)
 
 
-@pytest.fixture(scope="module")
-def emulator_unheld():
-    """An emulator whose empty pulls answer at once, shared by the fuzzing examples."""
-    with EmulatorThread(make_settings(long_poll_seconds=0)) as running:
-        yield running
+def _message(answer: Answer) -> str:
+    message: str = answer.json["Response"]["Error"]["Message"]
+    message.encode("utf-8")  # valid text: no lone surrogate made it into the answer
+    return message
+
+
+@SIGNED_AND_UNSIGNED
+@pytest.mark.parametrize(
+    ("action", "params", "code"),
+    [
+        ("ConfirmEvents", {"EventHandles": ["\ud800"]}, "InvalidParameterValue"),
+        ("ConfirmEvents", {"EventHandles": ["ok", "a\udfffb"]}, "InvalidParameterValue"),
+        ("PullEvents", {"\ud800": 1}, "UnknownParameter"),
+        ("PullEvents", {"ExtInfo": "\udc80"}, "InvalidParameterValue"),
+        ("ModifyEventConfig", {"Mode": "\ud800"}, "InvalidParameterValue"),
+        ("ModifyEventConfig", {"NotificationUrl": "http://\ud800"}, "InvalidParameterValue"),
+        ("ModifyEventConfig", {"SignKey": "\ud800"}, "InvalidParameterValue"),
+    ],
+    ids=["handle", "second-handle", "key", "ext-info", "mode", "url", "sign-key"],
+)
+def test_lone_surrogates_are_refused(emulator, action, params, code) -> None:
+    """JSON can spell a lone surrogate (\\ud800), which is no text: refused, never echoed raw,
+    never stored."""
+    client = _common(emulator)
+    with pytest.raises(TencentCloudSDKException) as raised:
+        client.call_json(action, params)
+    assert raised.value.get_code() == code
+    raised.value.get_message().encode("utf-8")
+    configuration = client.call_json("DescribeEventConfig", {})["Response"]
+    assert (configuration["Mode"], configuration["NotificationUrl"]) == ("PUSH", "")
+
+
+@SIGNED_AND_UNSIGNED
+@pytest.mark.parametrize(
+    ("header", "value", "code"),
+    [
+        ("X-TC-Action", "P\xe9", "InvalidParameter"),
+        ("X-TC-Version", "2018-07-17\xff", "InvalidParameter"),
+        ("Content-Type", "application/\xe9", "InvalidParameter"),
+        ("X-TC-Token", "\xff\xfe", "InvalidParameter"),
+        ("X-TC-Region", "ap-guangzhou\xe9", "InvalidParameter"),
+        ("Authorization", "TC3-HMAC-SHA256 Credential=AKID\xe9/2024-01-01/vod/tc3_request, "
+                          "SignedHeaders=content-type;host, Signature=" + "a" * 64,
+         "AuthFailure.InvalidAuthorization"),
+    ],
+)
+def test_header_bytes_that_are_not_utf8(emulator, header: str, value: str, code: str) -> None:
+    """A str value goes out as Latin-1: \\xe9 is one byte that is not UTF-8."""
+    answer = _post(emulator, "DescribeEventsState", b"{}", {header: value})
+    _assert_envelope(answer, code)
+    message = _message(answer)
+    assert header in message and "\\x" not in message and "\\udc" not in message
+
+
+@SIGNED_AND_UNSIGNED
+def test_repeated_protocol_header_is_invalid_parameter(emulator) -> None:
+    headers = list(tc3_headers(endpoint=emulator.endpoint, action="DescribeEventsState",
+                               body=b"{}", secret_id=SECRET_ID, secret_key=SECRET_KEY).items())
+    headers.append(("X-TC-Action", "PullEvents"))
+    answer = send(emulator.endpoint, "POST", "/", headers, b"{}")
+    _assert_envelope(answer, "InvalidParameter")
+    assert "X-TC-Action" in _message(answer)
+
+
+def test_long_echoed_values_are_cut(emulator) -> None:
+    answer = _post(emulator, "x" * 60_000, b"{}")
+    _assert_envelope(answer, "InvalidAction")
+    assert len(_message(answer)) < 200
+
+
+def _nested(depth: int) -> bytes:
+    """{"ExtInfo": [[...]]}: objects and arrays ``depth`` levels deep."""
+    return b'{"ExtInfo": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+@pytest.mark.parametrize(
+    ("depth", "code"),
+    [(32, "InvalidParameterValue"), (33, "InvalidParameter"), (1000, "InvalidParameter"),
+     (100_000, "InvalidParameter")],
+)
+def test_nesting_deeper_than_32_is_invalid_parameter(emulator, depth: int, code: str) -> None:
+    # 32 levels parse (and ExtInfo, which must be a string, is refused as a value).
+    _assert_envelope(_post(emulator, "PullEvents", _nested(depth)), code)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"SubAppId": 5, "SubAppId": 6}', b'{"SubAppId": 5, "ExtInfo": {"a": 1, "a": 1}}'],
+    ids=["top-level", "nested"],
+)
+def test_repeated_json_key_is_invalid_parameter(emulator, body: bytes) -> None:
+    answer = _post(emulator, "DescribeEventsState", body)
+    _assert_envelope(answer, "InvalidParameter")
+    assert "more than once" in _message(answer)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_json_body_must_be_utf8(emulator, encoding: str) -> None:
+    answer = _post(emulator, "DescribeEventsState", '{"SubAppId": 1}'.encode(encoding))
+    _assert_envelope(answer, "InvalidParameter")
+
+
+@pytest.mark.parametrize("style", STYLES[1:])  # the flattened styles: TC3 GET and v1
+@pytest.mark.parametrize(
+    ("action", "params", "code"),
+    [
+        ("ConfirmEvents", {"EventHandles.00": "h"}, "UnknownParameter"),
+        ("ConfirmEvents", {"EventHandles.0": "a", "EventHandles.00": "b"}, "UnknownParameter"),
+        ("ConfirmEvents", {"EventHandles.\u0660": "h"}, "UnknownParameter"),  # ARABIC-INDIC 0
+        ("ConfirmEvents", {"EventHandles.+0": "h"}, "UnknownParameter"),
+        ("ConfirmEvents", {"EventHandles." + "9" * 5000: "h"}, "UnknownParameter"),
+        ("ConfirmEvents", {"EventHandles.1": "h"}, "InvalidParameterValue"),  # a gap
+        ("PullEvents", {"SubAppId": "007"}, "InvalidParameterValue"),
+        ("PullEvents", {"SubAppId": "\u0661"}, "InvalidParameterValue"),
+        ("PullEvents", {"SubAppId": "+1"}, "InvalidParameterValue"),
+        ("PullEvents", {"SubAppId": "0"}, "InvalidParameterValue"),
+    ],
+    ids=["index-00", "index-0-and-00", "index-arabic", "index-plus", "index-5000-digits",
+         "index-gap", "sub-app-id-007", "sub-app-id-arabic", "sub-app-id-plus", "sub-app-id-0"],
+)
+def test_flattened_indexes_and_integers_are_canonical(emulator, style, action, params,
+                                                      code) -> None:
+    client = _common(emulator, method=style[0], sign_method=style[1])
+    assert _code_of(lambda: client.call_json(action, params)) == code
+
+
+def _v1_post(emulator: EmulatorThread, **fields: str) -> Answer:
+    values = {"Action": "DescribeEventsState", "Version": "2018-07-17", "SecretId": SECRET_ID,
+              "Timestamp": str(int(time.time())), "Nonce": "1", "Signature": "x", **fields}
+    return send(emulator.endpoint, "POST", "/",
+                {"Content-Type": "application/x-www-form-urlencoded"},
+                urllib.parse.urlencode(values).encode())
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"Timestamp": "\u00b2"}, "InvalidParameterValue"),  # str.isdigit() says yes
+        ({"Timestamp": "\u0663" * 10}, "InvalidParameterValue"),
+        ({"Timestamp": "9" * 5000}, "InvalidParameterValue"),  # beyond int()'s digit limit
+        ({"Signature": "\u00e9"}, "AuthFailure.SignatureFailure"),
+        ({"SignatureMethod": "\u00e9" * 500}, "InvalidParameterValue"),
+    ],
+    ids=["superscript", "arabic-digits", "5000-digits", "non-ascii-signature", "method"],
+)
+def test_odd_v1_signing_fields(emulator, fields: dict[str, str], code: str) -> None:
+    _assert_envelope(_v1_post(emulator, **fields), code)
+
+
+@pytest.mark.parametrize("timestamp", ["\u00b2", "9" * 5000])
+def test_odd_tc3_timestamp(emulator, timestamp: str) -> None:
+    body = b"{}"
+    headers = tc3_headers(endpoint=emulator.endpoint, action="DescribeEventsState", body=body,
+                          secret_id=SECRET_ID, secret_key=SECRET_KEY)
+    headers["X-TC-Timestamp"] = timestamp.encode()  # UTF-8 bytes, as a client would send
+    _assert_envelope(send(emulator.endpoint, "POST", "/", headers, body),
+                     "InvalidParameterValue")

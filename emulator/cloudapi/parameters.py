@@ -1,17 +1,32 @@
-"""Action parameters: declared types, and parsing of JSON and flattened (``Name.0``) forms."""
+"""Action parameters: declared types, and parsing of JSON and flattened (``Name.0``) forms.
+
+Every string accepted here is valid Unicode text (no lone surrogate), so whatever a
+request stores can be answered back later.
+"""
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InvalidParameterValue, MissingParameter, UnknownParameter
+from ..errors import (
+    InvalidParameterValue,
+    MissingParameter,
+    UnknownParameter,
+    is_text,
+    shown,
+)
+from ..subappid import InvalidSubAppId, check_sub_app_id, parse_sub_app_id
 
 _INT64_MAX = 2**63 - 1
-_INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}")
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}")  # [0-9]: ASCII digits only
+# A list index as the SDKs write it: 0, 1, ... 10, no sign, no leading zero, ASCII.
+_INDEX_TEXT = re.compile(r"0|[1-9][0-9]{0,8}")
+# The VOD API's common SubAppId follows one rule in every API of the emulator.
+_SUB_APP_ID = "SubAppId"
 
 
 class Kind(enum.Enum):
@@ -48,19 +63,23 @@ def from_flat(flat: Mapping[str, str], signature: Signature) -> dict[str, Any]:
     for key, text in flat.items():
         name, _, index = key.partition(".")
         parameter = _declared(name, signature)
+        if not is_text(text):
+            raise InvalidParameterValue(f"{name} is not valid Unicode text.")
         if index:
             if parameter.kind is not Kind.STRING_LIST:
                 raise InvalidParameterValue(f"{name} is a {parameter.kind.value}, not a list.")
-            if not index.isdigit():
-                raise UnknownParameter(f"The parameter {key} is not recognized.")
+            if not _INDEX_TEXT.fullmatch(index):
+                raise UnknownParameter(f"The parameter {shown(key)} is not recognized.")
             indexed.setdefault(name, {})[int(index)] = text
         elif parameter.kind is Kind.STRING_LIST:
             raise InvalidParameterValue(
                 f"{name} is a list: send it as {name}.0, {name}.1, ..."
             )
+        elif name == _SUB_APP_ID:
+            values[name] = _sub_app_id(text, parse_sub_app_id)
         elif parameter.kind is Kind.INTEGER:
             if not _INTEGER_TEXT.fullmatch(text):
-                raise InvalidParameterValue(f"{name} must be an integer, got {text!r}.")
+                raise InvalidParameterValue(f"{name} must be an integer, got {shown(text)}.")
             values[name] = _check_integer(name, int(text))
         else:
             values[name] = text
@@ -75,28 +94,41 @@ def from_flat(flat: Mapping[str, str], signature: Signature) -> dict[str, Any]:
 def _declared(name: str, signature: Signature) -> Parameter:
     parameter = signature.get(name)
     if parameter is None:
-        raise UnknownParameter(f"The parameter {name} is not recognized.")
+        raise UnknownParameter(f"The parameter {shown(name)} is not recognized.")
     return parameter
 
 
 def _check_required(values: Mapping[str, Any], signature: Signature) -> None:
     for name, parameter in signature.items():
         if parameter.required and name not in values:
-            raise MissingParameter(f"The request is missing a required parameter {name}.")
+            raise MissingParameter(f"The request is missing a required parameter `{name}`.")
 
 
 def _check_json_value(name: str, value: Any, kind: Kind) -> Any:
     if kind is Kind.INTEGER:
+        if name == _SUB_APP_ID:
+            return _sub_app_id(value, check_sub_app_id)
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidParameterValue(f"{name} must be an Integer, got {_json_type(value)}.")
         return _check_integer(name, value)
     if kind is Kind.STRING:
         if not isinstance(value, str):
             raise InvalidParameterValue(f"{name} must be a String, got {_json_type(value)}.")
+        if not is_text(value):
+            raise InvalidParameterValue(f"{name} is not valid Unicode text.")
         return value
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise InvalidParameterValue(f"{name} must be an Array of String.")
+    if not all(is_text(item) for item in value):
+        raise InvalidParameterValue(f"{name} holds a string that is not valid Unicode text.")
     return value
+
+
+def _sub_app_id(value: Any, rule: Callable[[Any], int]) -> int:
+    try:
+        return rule(value)
+    except InvalidSubAppId as error:
+        raise InvalidParameterValue(f"{error}.") from None
 
 
 def _check_integer(name: str, value: int) -> int:

@@ -26,6 +26,9 @@ from ..errors import (
     RequestSizeLimitExceeded,
     ServiceError,
     UnsupportedProtocol,
+    is_text,
+    safe_text,
+    shown,
 )
 from ..jsontext import compact
 from . import parameters, signing
@@ -35,6 +38,7 @@ MAX_GET_QUERY_BYTES = 32 * 1024
 MAX_V1_POST_BYTES = 1024 * 1024
 MAX_TC3_POST_BYTES = 10 * 1024 * 1024
 MAX_BODY_BYTES = MAX_TC3_POST_BYTES
+MAX_JSON_DEPTH = 32  # a body {"A": [..]} is 2 deep; no action needs more than that
 JSON_CONTENT_TYPE = "application/json"  # exactly: the Python SDK misses errors otherwise
 
 # Fields of a v1 request that belong to the protocol, not to the action.
@@ -42,6 +46,18 @@ V1_COMMON_PARAMETERS = frozenset(
     {"Action", "Version", "Region", "Timestamp", "Nonce", "SecretId", "SignatureMethod",
      "Signature", "Language", "RequestClient", "Token"}
 )
+# Any of these makes a request without an Authorization header a v1 request.
+_V1_MARKERS = ("Action", "Signature", "SecretId", "Timestamp", "Nonce")
+# Headers the protocol reads: each at most once, and valid UTF-8 (aiohttp hands other
+# bytes over as lone surrogates, which no answer or signature could carry).
+PROTOCOL_HEADERS = {
+    "authorization": "Authorization",
+    "host": "Host", "content-type": "Content-Type", "x-tc-action": "X-TC-Action",
+    "x-tc-version": "X-TC-Version", "x-tc-timestamp": "X-TC-Timestamp",
+    "x-tc-region": "X-TC-Region", "x-tc-language": "X-TC-Language",
+    "x-tc-token": "X-TC-Token", "x-tc-requestclient": "X-TC-RequestClient",
+    "x-tc-content-sha256": "X-TC-Content-SHA256",
+}
 
 
 @dataclass(frozen=True)
@@ -53,14 +69,13 @@ class HttpRequest:
     query_string: str  # raw, as received
     headers: Mapping[str, str]  # lower-cased names
     body: bytes
+    repeated_headers: frozenset[str] = frozenset()  # lower-cased PROTOCOL_HEADERS sent twice
 
 
 @dataclass(frozen=True)
 class ApiCall:
     action: str
     version: str
-    style: str  # "TC3" or "v1"
-    signed: bool
     params: Mapping[str, Any]  # JSON-typed (TC3 JSON) or flattened strings
     flattened: bool
 
@@ -80,20 +95,20 @@ def parse_call(request: HttpRequest, credentials: Credentials | None) -> ApiCall
     """Read one Cloud API request, verifying its signature when credentials are set."""
     if request.method not in ("GET", "POST"):
         raise UnsupportedProtocol(
-            f"The HTTP method {request.method} is not supported: use GET or POST."
+            f"The HTTP method {shown(request.method)} is not supported: use GET or POST."
         )
     _check_size(request)
+    _check_headers(request)
     authorization = request.headers.get("authorization")
     if authorization is not None:
         return _parse_tc3(request, authorization, credentials)
     fields = _flat_fields(request)
-    if "Action" in fields or "Signature" in fields or "SecretId" in fields:
+    if any(marker in fields for marker in _V1_MARKERS):
         return _parse_v1(request, fields, credentials)
     if credentials is not None:
-        raise AuthFailureInvalidAuthorization(
-            "The request carries no signature: send an Authorization header (TC3-HMAC-SHA256) "
-            "or the v1 Signature parameters."
-        )
+        # What the real service answers a request carrying no signature at all.
+        missing = "Authorization" if "x-tc-timestamp" in request.headers else "Timestamp"
+        raise MissingParameter(f"The request is missing a required parameter `{missing}`.")
     return _parse_tc3(request, None, None)
 
 
@@ -111,6 +126,17 @@ def _check_size(request: HttpRequest) -> None:
         raise RequestSizeLimitExceeded(
             f"The POST request body is over the {limit // 1024} KB limit."
         )
+
+
+def _check_headers(request: HttpRequest) -> None:
+    for name, shown_name in PROTOCOL_HEADERS.items():
+        if name in request.repeated_headers:
+            raise InvalidParameter(f"The {shown_name} header appears more than once.")
+        value = request.headers.get(name)
+        if value is not None and not is_text(value):
+            error = (AuthFailureInvalidAuthorization if name == "authorization"
+                     else InvalidParameter)
+            raise error(f"The {shown_name} header is not valid UTF-8.")
 
 
 def _parse_tc3(
@@ -134,19 +160,16 @@ def _parse_tc3(
     action = _required_header(request, "x-tc-action", "X-TC-Action")
     version = _required_header(request, "x-tc-version", "X-TC-Version")
     if request.method == "GET":
-        return ApiCall(action, version, "TC3", credentials is not None,
-                       _query_fields(request), flattened=True)
+        return ApiCall(action, version, _query_fields(request), flattened=True)
     content_type = _content_type(request)
     if content_type == "application/x-www-form-urlencoded":
-        return ApiCall(action, version, "TC3", credentials is not None,
-                       _form_fields(request.body), flattened=True)
+        return ApiCall(action, version, _form_fields(request.body), flattened=True)
     if content_type != JSON_CONTENT_TYPE:
         raise InvalidParameter(
-            f"Content-Type {content_type or '(none)'} is not supported: send application/json "
-            "or application/x-www-form-urlencoded."
+            f"Content-Type {shown(content_type) if content_type else '(none)'} is not "
+            "supported: send application/json or application/x-www-form-urlencoded."
         )
-    return ApiCall(action, version, "TC3", credentials is not None,
-                   _json_body(request.body), flattened=False)
+    return ApiCall(action, version, _json_body(request.body), flattened=False)
 
 
 def _parse_v1(
@@ -164,22 +187,22 @@ def _parse_v1(
     action = fields.get("Action")
     version = fields.get("Version")
     if not action:
-        raise MissingParameter("The request is missing a required parameter Action.")
+        raise MissingParameter("The request is missing a required parameter `Action`.")
     if not version:
-        raise MissingParameter("The request is missing a required parameter Version.")
+        raise MissingParameter("The request is missing a required parameter `Version`.")
     params = {k: v for k, v in fields.items() if k not in V1_COMMON_PARAMETERS}
-    return ApiCall(action, version, "v1", credentials is not None, params, flattened=True)
+    return ApiCall(action, version, params, flattened=True)
 
 
 def check_version(call: ApiCall) -> None:
     if call.version != API_VERSION:
         raise NoSuchVersion(
-            f"The API version {call.version} does not exist for vod: use {API_VERSION}."
+            f"The API version {shown(call.version)} does not exist for vod: use {API_VERSION}."
         )
 
 
 def unknown_action(call: ApiCall) -> ServiceError:
-    return InvalidAction(f"The action {call.action} is not found for vod {API_VERSION}.")
+    return InvalidAction(f"The action {shown(call.action)} is not found for vod {API_VERSION}.")
 
 
 def _content_type(request: HttpRequest) -> str:
@@ -187,10 +210,10 @@ def _content_type(request: HttpRequest) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _required_header(request: HttpRequest, name: str, shown: str) -> str:
+def _required_header(request: HttpRequest, name: str, shown_name: str) -> str:
     value = request.headers.get(name)
     if not value:
-        raise MissingParameter(f"The request is missing the {shown} header.")
+        raise MissingParameter(f"The request is missing the {shown_name} header.")
     return value
 
 
@@ -219,12 +242,12 @@ def _decode_fields(text: str, where: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text),
                           errors="strict")
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeError) as error:
         raise InvalidParameter(f"The {where} is malformed: {error}.") from None
     fields: dict[str, str] = {}
     for key, value in pairs:
         if key in fields:
-            raise InvalidParameter(f"The parameter {key} appears more than once.")
+            raise InvalidParameter(f"The parameter {shown(key)} appears more than once.")
         fields[key] = value
     return fields
 
@@ -233,12 +256,46 @@ def _json_body(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+        # UTF-8 only: json.loads(bytes) would also take UTF-16 and UTF-32.
+        parsed = json.loads(body.decode("utf-8"), object_pairs_hook=_object_without_repeats)
+    except RecursionError:
+        # The decoder's own recursion guard; far deeper than the limit checked below.
+        raise InvalidParameter(_TOO_DEEP) from None
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError included
         raise InvalidParameter(f"The request body is not valid JSON: {error}.") from None
     if not isinstance(parsed, dict):
         raise InvalidParameter("The request body must be a JSON object of parameters.")
+    if _nested_deeper_than(parsed, MAX_JSON_DEPTH):
+        raise InvalidParameter(_TOO_DEEP)
     return parsed
+
+
+_TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidParameter(f"The parameter {shown(key)} appears more than once.")
+            seen.add(key)
+    return document
+
+
+def _nested_deeper_than(document: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels: a loop, no recursion."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 # ----- answers
@@ -248,15 +305,12 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-class RawJson(str):
-    """A field value that is already JSON text, placed in the answer as it is."""
-
-
 def success_body(fields: Mapping[str, Any], request_id: str) -> bytes:
     return compact({"Response": {**fields, "RequestId": request_id}})
 
 
 def error_body(error: ServiceError, request_id: str) -> bytes:
-    document = {"Response": {"Error": {"Code": error.code, "Message": error.message},
+    """The error envelope; it cannot fail to encode: the message is made safe text."""
+    document = {"Response": {"Error": {"Code": error.code, "Message": safe_text(error.message)},
                              "RequestId": request_id}}
     return compact(document)

@@ -24,6 +24,8 @@ from ..errors import (
     AuthFailureSignatureFailure,
     InvalidParameterValue,
     MissingParameter,
+    is_text,
+    shown,
 )
 
 SIGNATURE_TIME_WINDOW_SECONDS = 300
@@ -34,6 +36,7 @@ _TC3_AUTHORIZATION = re.compile(
     r"/(?P<service>[^/,\s]+)/tc3_request\s*,\s*SignedHeaders=(?P<signed_headers>[a-z0-9;_-]+)"
     r"\s*,\s*Signature=(?P<signature>[0-9a-fA-F]{64})\s*"
 )
+_TIMESTAMP_MAX_DIGITS = 12
 _V1_DIGESTS = {"HmacSHA1": hashlib.sha1, "HmacSHA256": hashlib.sha256}
 
 
@@ -41,8 +44,9 @@ def check_timestamp(text: str | None, source: str) -> int:
     """The request's timestamp, which must be within 5 minutes of wall-clock time."""
     if text is None or text == "":
         raise MissingParameter(f"The request is missing {source}.")
-    if not text.isdigit():
-        raise InvalidParameterValue(f"{source} must be Unix seconds, got {text!r}.")
+    # ASCII and short: str.isdigit() alone takes "٣" and "²", and int() of 5,000 digits fails.
+    if not (text.isascii() and text.isdigit() and len(text) <= _TIMESTAMP_MAX_DIGITS):
+        raise InvalidParameterValue(f"{source} must be Unix seconds, got {shown(text)}.")
     timestamp = int(text)
     if abs(time.time() - timestamp) > SIGNATURE_TIME_WINDOW_SECONDS:
         raise AuthFailureSignatureExpire(
@@ -89,7 +93,7 @@ def verify_tc3(
             "SignedHeaders=content-type;host, Signature=<64 hex>'."
         )
     if match["secret_id"] != secret_id:
-        raise AuthFailureSecretIdNotFound(f"The SecretId {match['secret_id']} is not found.")
+        raise AuthFailureSecretIdNotFound(f"The SecretId {shown(match['secret_id'])} is not found.")
     timestamp = check_timestamp(headers.get("x-tc-timestamp"), "the X-TC-Timestamp header")
     date = match["date"]
     if datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d") != date:
@@ -99,6 +103,9 @@ def verify_tc3(
     signed_names = match["signed_headers"].split(";")
     if "host" not in signed_names or "content-type" not in signed_names:
         raise AuthFailureInvalidAuthorization("SignedHeaders must include content-type and host.")
+    for name in signed_names:
+        if not is_text(headers.get(name, "")):
+            raise AuthFailureInvalidAuthorization(f"The signed header {name} is not valid UTF-8.")
     if headers.get("x-tc-content-sha256") == UNSIGNED_PAYLOAD:
         payload_hash = hashlib.sha256(UNSIGNED_PAYLOAD.encode()).hexdigest()
     else:
@@ -147,25 +154,28 @@ def verify_v1(
 
     ``params`` are every form or query field, Signature included, decoded.
     """
-    for required in ("SecretId", "Signature", "Timestamp", "Nonce"):
+    # Timestamp first, as the real service names it first for a request with none.
+    for required in ("Timestamp", "SecretId", "Nonce", "Signature"):
         if not params.get(required):
-            raise MissingParameter(f"The request is missing a required parameter {required}.")
+            raise MissingParameter(f"The request is missing a required parameter `{required}`.")
     if params["SecretId"] != secret_id:
-        raise AuthFailureSecretIdNotFound(f"The SecretId {params['SecretId']} is not found.")
+        raise AuthFailureSecretIdNotFound(f"The SecretId {shown(params['SecretId'])} is not found.")
     check_timestamp(params["Timestamp"], "the Timestamp parameter")
     method_name = params.get("SignatureMethod", "HmacSHA1")
     digest = _V1_DIGESTS.get(method_name)
     if digest is None:
         raise InvalidParameterValue(
-            f"SignatureMethod must be HmacSHA1 or HmacSHA256, got {method_name!r}."
+            f"SignatureMethod must be HmacSHA1 or HmacSHA256, got {shown(method_name)}."
         )
     # The SDKs sign keys with '_' written as '.', and raw (not URL-encoded) values.
     signed = {k.replace("_", "."): v for k, v in params.items() if k != "Signature"}
     query = "&".join(f"{k}={signed[k]}" for k in sorted(signed))
+    # compare_digest refuses str with non-ASCII characters: compare the UTF-8 bytes.
+    given = params["Signature"].encode()
     for form in host_forms(host):
         message = f"{method}{form}{path}?{query}".encode()
         expected = base64.b64encode(hmac.new(secret_key.encode(), message, digest).digest())
-        if hmac.compare_digest(expected.decode(), params["Signature"]):
+        if hmac.compare_digest(expected, given):
             return
     raise AuthFailureSignatureFailure(
         "The provided credentials could not be validated: the signature does not match."

@@ -1,0 +1,117 @@
+"""The aiohttp handler of the Cloud API at ``/``: every request gets the real envelope.
+
+Whatever arrives (any method, header bytes, body or nesting), the answer is HTTP 200,
+``Content-Type: application/json`` exactly, and ``{"Response": {...}}`` with a RequestId:
+a success, the ServiceError the input deserves, or InternalError (logged), never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from ..actions import ACTIONS, Action
+from ..backend import VodBackend
+from ..config import Settings
+from ..errors import RequestSizeLimitExceeded, ServiceError
+from .protocol import (
+    JSON_CONTENT_TYPE,
+    MAX_BODY_BYTES,
+    PROTOCOL_HEADERS,
+    Credentials,
+    HttpRequest,
+    check_version,
+    error_body,
+    new_request_id,
+    parse_call,
+    success_body,
+    unknown_action,
+)
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+# Larger bodies are hashed, decoded and checked on a worker thread: up to 10 MB of JSON
+# would otherwise hold the event loop (and every held PullEvents) for a noticeable time.
+INLINE_BODY_BYTES = 64 * 1024
+_INTERNAL_ERROR = (
+    b'{"Response":{"Error":{"Code":"InternalError","Message":"An internal error occurred."},'
+    b'"RequestId":"%s"}}'
+)
+_log = logging.getLogger("vod_emulator")
+
+
+def credentials_of(settings: Settings) -> Credentials | None:
+    """The secret pair whose signatures are verified; None: signatures are not checked."""
+    if settings.secret_id and settings.secret_key:
+        return Credentials(settings.secret_id, settings.secret_key)
+    return None
+
+
+def cloud_api_handler(backend_key: web.AppKey[VodBackend], settings: Settings) -> Handler:
+    """The handler for ``app.router.add_route("*", "/", ...)``; the backend is looked up
+    in the application under ``backend_key`` at each request."""
+    credentials = credentials_of(settings)
+
+    async def cloud_api(request: web.Request) -> web.Response:
+        request_id = new_request_id()
+        try:
+            body = await _answer(request, request.app[backend_key], credentials, request_id)
+        except Exception:  # the client gets the real InternalError envelope, never a 500
+            _log.exception("internal error answering request %s", request_id)
+            body = _INTERNAL_ERROR % request_id.encode()
+        return web.Response(body=body, headers={"Content-Type": JSON_CONTENT_TYPE})
+
+    return cloud_api
+
+
+async def _answer(
+    request: web.Request, backend: VodBackend, credentials: Credentials | None, request_id: str
+) -> bytes:
+    try:
+        http_request = await _http_request(request)
+        if len(http_request.body) > INLINE_BODY_BYTES:
+            action, params = await asyncio.to_thread(_read_call, http_request, credentials)
+        else:
+            action, params = _read_call(http_request, credentials)
+        fields = await action.handler(backend, params)
+        return success_body(fields, request_id)
+    except ServiceError as error:
+        return error_body(error, request_id)
+
+
+def _read_call(
+    http_request: HttpRequest, credentials: Credentials | None
+) -> tuple[Action, dict[str, Any]]:
+    """Signature, version, action and typed parameters: everything but the action itself."""
+    call = parse_call(http_request, credentials)
+    check_version(call)
+    action = ACTIONS.get(call.action)
+    if action is None:
+        raise unknown_action(call)
+    return action, call.typed_params(action.signature)
+
+
+async def _http_request(request: web.Request) -> HttpRequest:
+    body = b""
+    if request.method == "POST":
+        length = request.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise RequestSizeLimitExceeded("The request body is over the 10 MB limit.")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise RequestSizeLimitExceeded("The request body is over the 10 MB limit.") from None
+    return HttpRequest(
+        method=request.method,
+        path=request.path,
+        query_string=request.rel_url.raw_query_string,
+        headers={name.lower(): value for name, value in request.headers.items()},
+        body=body,
+        repeated_headers=frozenset(
+            name for name in PROTOCOL_HEADERS if len(request.headers.getall(name, ())) > 1
+        ),
+    )
