@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.vod.v20180717 import models
@@ -92,17 +94,53 @@ def test_event_config_defaults_and_partial_update(sdk) -> None:
         ("SignKey", "has-dash"),
         ("SignKey", "a" * 33),
         ("NotificationUrl", "ftp://example.invalid/"),
+        ("NotificationUrl", "HTTP://example.invalid/"),
+        ("NotificationUrl", "http://"),
+        ("NotificationUrl", "https:///path-but-no-host"),
+        ("NotificationUrl", "http://:8080/cb"),
+        ("NotificationUrl", "https://exa mple.invalid/"),
+        ("NotificationUrl", "https://example.invalid/cb\t"),
+        ("NotificationUrl", "https://example.invalid/\x00"),
+        ("NotificationUrl", "https://example.invalid/\x85"),
+        ("NotificationUrl", "https://example.invalid/\u3000"),
+        ("NotificationUrl", "http://example.invalid:99999/cb"),
+        ("NotificationUrl", "http://[::1/cb"),
+        ("NotificationUrl", "https://example.invalid/" + "a" * 1001),
+        ("NotificationUrl", "http://\ud800.invalid/"),
     ],
 )
 def test_event_config_validation(sdk, field: str, value: str) -> None:
+    before = sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).to_json_string()
     request = models.ModifyEventConfigRequest()
     setattr(request, field, value)
     with pytest.raises(TencentCloudSDKException) as raised:
         sdk.ModifyEventConfig(request)
     assert raised.value.get_code() == "InvalidParameterValue"
     assert field in raised.value.get_message()
-    # Nothing was stored by the refused call.
-    assert sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).Mode == "PUSH"
+    # Nothing was stored by the refused call, and the configuration still answers.
+    after = sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).to_json_string()
+    assert _without_request_id(after) == _without_request_id(before)
+
+
+def _without_request_id(answer: str) -> dict:
+    fields = json.loads(answer)
+    del fields["RequestId"]
+    return fields
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9/cb", "https://[::1]:8443/vod?a=1&b=%20",
+     "https://例子.测试/回调?名=值", "https://example.invalid/" + "a" * 1000],
+    ids=["ip-port", "ipv6-query", "unicode", "1024-characters"],
+)
+def test_notification_urls_that_are_accepted(style, make_sdk: SdkFactory, url: str) -> None:
+    client = make_sdk(*style)
+    request = models.ModifyEventConfigRequest()
+    request.NotificationUrl = url
+    client.ModifyEventConfig(request)
+    assert client.DescribeEventConfig(models.DescribeEventConfigRequest()).NotificationUrl == url
 
 
 def test_sign_key_of_32_letters_and_digits_is_accepted(sdk) -> None:
