@@ -1,17 +1,27 @@
-"""Settings: one frozen dataclass, from flags, then ``VOD_EMULATOR_*``, then defaults."""
+"""Settings: one frozen dataclass, read once from flags, then ``VOD_EMULATOR_*``, then defaults.
+
+Each setting is described once, in ``OPTIONS``: its flag, its variable, how its text is
+read and what it means. The command line's flags and help, and the reading of the
+environment, are all built from that table; the defaults are the dataclass's own.
+"""
 
 from __future__ import annotations
 
-import argparse
-import os
+import dataclasses
+import math
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .queue import QueueTimings
 
 DEFAULT_PORT = 4600
 ENV_PREFIX = "VOD_EMULATOR_"
+# The variables the official SDKs read their credentials from.
+SDK_SECRET_VARIABLES = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY")
+
+_TIMINGS = QueueTimings()  # the real service's numbers live there
 
 
 @dataclass(frozen=True)
@@ -20,10 +30,17 @@ class Settings:
     port: int = DEFAULT_PORT
     secret_id: str | None = None
     secret_key: str | None = None
-    long_poll_seconds: float = 5.0
-    confirm_window_seconds: float = 30.0
-    retention_seconds: float = 4 * 24 * 3600.0
+    long_poll_seconds: float = _TIMINGS.long_poll_seconds
+    confirm_window_seconds: float = _TIMINGS.confirm_window_seconds
+    retention_seconds: float = _TIMINGS.retention_seconds
     seed: int = field(default_factory=lambda: secrets.randbelow(2**32))
+    journal_max_entries: int = 100_000
+
+    def __post_init__(self) -> None:
+        if bool(self.secret_id) != bool(self.secret_key):
+            raise ValueError("secret_id and secret_key go together: set both or neither")
+        if self.journal_max_entries < 1:
+            raise ValueError(f"journal_max_entries must be >= 1, got {self.journal_max_entries}")
 
     @property
     def verifies_signatures(self) -> bool:
@@ -38,13 +55,20 @@ class Settings:
         )
 
 
+class SettingsError(ValueError):
+    """A flag or variable that cannot be used; the message names it."""
+
+
+# ----- reading one value (a ValueError's message says what is wrong with the text)
+
+
 def _non_negative_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0: {text!r}")
+        raise ValueError(f"not a number: {text!r}") from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"must be a finite number >= 0: {text!r}")
     return value
 
 
@@ -52,9 +76,19 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise ValueError(f"not a port number: {text!r}") from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535: {text!r}")
+        raise ValueError(f"port must be 0-65535: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise ValueError(f"must be >= 1: {text!r}")
     return value
 
 
@@ -62,66 +96,109 @@ def _seed(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be an integer: {text!r}") from None
+        raise ValueError(f"seed must be an integer: {text!r}") from None
 
 
-def add_serve_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    """The ``serve`` flags; each defaults to its VOD_EMULATOR_<NAME> variable when set."""
-    defaults = Settings(seed=0)
-
-    def env_default(name: str, fallback: object, *also: str) -> object:
-        for variable in (ENV_PREFIX + name, *also):
-            if variable in env:
-                return env[variable]
-        return fallback
-
-    parser.add_argument("--host", default=env_default("HOST", defaults.host),
-                        help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=env_default("PORT", defaults.port),
-                        help="port to listen on; 0 picks a free one (default 4600)")
-    parser.add_argument("--secret-id",
-                        default=env_default("SECRET_ID", None, "TENCENTCLOUD_SECRET_ID"),
-                        help="SecretId whose signatures are verified (unset: no verification)")
-    parser.add_argument("--secret-key",
-                        default=env_default("SECRET_KEY", None, "TENCENTCLOUD_SECRET_KEY"),
-                        help="SecretKey matching --secret-id")
-    parser.add_argument("--long-poll-seconds", type=_non_negative_float,
-                        default=env_default("LONG_POLL_SECONDS", defaults.long_poll_seconds),
-                        help="how long an empty PullEvents is held (default 5)")
-    parser.add_argument("--confirm-window-seconds", type=_non_negative_float,
-                        default=env_default("CONFIRM_WINDOW_SECONDS",
-                                            defaults.confirm_window_seconds),
-                        help="how long a pulled event waits for ConfirmEvents (default 30)")
-    parser.add_argument("--retention-seconds", type=_non_negative_float,
-                        default=env_default("RETENTION_SECONDS", defaults.retention_seconds),
-                        help="how long an unconfirmed event is kept (default 345600, 4 days)")
-    parser.add_argument("--seed", type=_seed, default=env_default("SEED", None),
-                        help="seed for events and handles (default: random, shown at start)")
+def _text(text: str) -> str:
+    return text
 
 
-def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
-    secret_id, secret_key = arguments.secret_id or None, arguments.secret_key or None
-    if (secret_id is None) != (secret_key is None):
-        raise ValueError("--secret-id and --secret-key go together: set both or neither")
-    seed = arguments.seed
-    return Settings(
-        host=arguments.host,
-        port=arguments.port,
-        secret_id=secret_id,
-        secret_key=secret_key,
-        long_poll_seconds=arguments.long_poll_seconds,
-        confirm_window_seconds=arguments.confirm_window_seconds,
-        retention_seconds=arguments.retention_seconds,
-        **({} if seed is None else {"seed": seed}),
-    )
+@dataclass(frozen=True)
+class Option:
+    """One setting as the command line and the environment name it."""
+
+    name: str  # the Settings field
+    read: Callable[[str], Any]
+    help: str
+    sdk_variable: str | None = None  # read after VOD_EMULATOR_<NAME>, as the SDKs do
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def variable(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return (self.variable,) if self.sdk_variable is None else (
+            self.variable, self.sdk_variable)
+
+    @property
+    def default_text(self) -> str:
+        default = _FIELDS[self.name].default
+        if default is dataclasses.MISSING:  # drawn afresh for each Settings (the seed)
+            return "random, shown at start"
+        if default is None:
+            return "unset"
+        if isinstance(default, float) and default.is_integer():
+            return str(int(default))
+        return str(default)
 
 
-def parse_serve_settings(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Settings:
-    parser = argparse.ArgumentParser(prog="vod-emulator serve")
-    add_serve_arguments(parser, os.environ if env is None else env)
-    arguments = parser.parse_args(argv)
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+OPTIONS: tuple[Option, ...] = (
+    Option("host", _text, "address to listen on"),
+    Option("port", _port, "port to listen on; 0 picks a free one, shown in the ready line"),
+    Option("secret_id", _text, "SecretId whose signatures are verified; unset, none are",
+           SDK_SECRET_VARIABLES[0]),
+    Option("secret_key", _text, "its SecretKey: set both or neither", SDK_SECRET_VARIABLES[1]),
+    Option("long_poll_seconds", _non_negative_float,
+           "how long an empty PullEvents is held"),
+    Option("confirm_window_seconds", _non_negative_float,
+           "how long a pulled event waits for ConfirmEvents before it is pullable again"),
+    Option("retention_seconds", _non_negative_float,
+           "how long an unconfirmed event is kept"),
+    Option("journal_max_entries", _positive_int,
+           "how many journal entries are kept before the oldest are evicted"),
+    Option("seed", _seed, "seed of generated events and handles"),
+)
+OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def read_option(option: Option, text: str, source: str) -> Any:
+    """Read ``text`` for ``option``; a bad value is a SettingsError naming ``source``."""
     try:
-        return settings_from_arguments(arguments)
+        return option.read(text)
     except ValueError as error:
-        parser.error(str(error))
-        raise  # unreachable: parser.error exits
+        raise SettingsError(f"{source}: {error}") from None
+
+
+def resolve_settings(flags: Mapping[str, str | None], env: Mapping[str, str]) -> Settings:
+    """Settings from the flags given (text, or None when absent), then the environment.
+
+    A flag wins over its variable. An empty variable counts as unset. The secret pair is
+    taken whole from the first place that names either half: the flags, then
+    ``VOD_EMULATOR_SECRET_ID/KEY``, then ``TENCENTCLOUD_SECRET_ID/KEY``.
+    """
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        if option.name in ("secret_id", "secret_key"):
+            continue
+        text = flags.get(option.name)
+        if text is not None:
+            values[option.name] = read_option(option, text, option.flag)
+        elif env.get(option.variable):
+            values[option.name] = read_option(option, env[option.variable], option.variable)
+    values["secret_id"], values["secret_key"] = _secret_pair(flags, env)
+    return Settings(**values)
+
+
+def _secret_pair(
+    flags: Mapping[str, str | None], env: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    id_option, key_option = OPTIONS_BY_NAME["secret_id"], OPTIONS_BY_NAME["secret_key"]
+    places = [
+        (id_option.flag, key_option.flag, flags.get("secret_id"), flags.get("secret_key")),
+        *((id_name, key_name, env.get(id_name), env.get(key_name))
+          for id_name, key_name in zip(id_option.variables, key_option.variables, strict=True)),
+    ]
+    for id_name, key_name, secret_id, secret_key in places:
+        if secret_id and secret_key:
+            return secret_id, secret_key
+        if secret_id or secret_key:
+            missing, present = (key_name, id_name) if secret_id else (id_name, key_name)
+            raise SettingsError(f"{missing} is not set but {present} is: set both or neither")
+    return None, None
