@@ -324,6 +324,8 @@ async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "confirm_window_seconds": settings.confirm_window_seconds,
         "retention_seconds": settings.retention_seconds,
         "journal_max_entries": settings.journal_max_entries,
+        "held_pulls": sum(state.held_pulls for state in backend.queue_states()),
+        "held_waits": backend.held_waits,
     }
 
 
@@ -436,8 +438,12 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         state = backend.queue_state(sub_app_id).to_json()
         return all(state[name] >= at_least for name, at_least in wanted.items())
 
-    await backend.journal.wait_for(lambda: reached() or backend.stopping, timeout,
-                                   also=[backend.clock.advanced, backend.stopped])
+    backend.held_waits += 1
+    try:
+        await backend.journal.wait_for(lambda: reached() or backend.stopping, timeout,
+                                       also=[backend.clock.advanced, backend.stopped])
+    finally:
+        backend.held_waits -= 1
     return {"met": reached(), "state": backend.queue_state(sub_app_id).to_json()}
 
 

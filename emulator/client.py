@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
 
 class AdminError(RuntimeError):
-    """The admin API refused a request (HTTP 400), with its message."""
+    """The admin API refused a request (a 4xx or 5xx status), with its code and message.
+
+    An answer that is not the admin API's JSON (something else listens on the port, or
+    a proxy answered) raises this too: ``code`` is then empty and ``message`` holds the
+    start of the answer's text."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(f"{status} {code}: {message}")
@@ -33,12 +38,20 @@ class AdminClient:
         )
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                return json.loads(response.read())
+                status, raw = response.status, response.read()
         except urllib.error.HTTPError as error:
-            document = json.loads(error.read() or b"{}")
-            detail = document.get("error", {})
-            code, message = detail.get("code", ""), detail.get("message", "")
-            raise AdminError(error.code, code, message) from None
+            status, raw = error.code, error.read()
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            text = raw[:500].decode("utf-8", "replace")
+            raise AdminError(status, "", f"not an admin API answer: {text!r}") from None
+        if status >= 400 or not isinstance(document, dict):
+            detail = document.get("error") if isinstance(document, dict) else None
+            if not isinstance(detail, dict):
+                detail = {"message": f"not an admin API answer: {str(document)[:500]!r}"}
+            raise AdminError(status, str(detail.get("code", "")), str(detail.get("message", "")))
+        return document
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", "/_emulator/health")
@@ -94,9 +107,14 @@ class AdminClient:
             raise TimeoutError(f"queue did not reach {at_least} in {timeout}s: {result['state']}")
         return result
 
-    def journal(self, kind: str | None = None) -> list[dict[str, Any]]:
-        path = "/_emulator/journal" + ("" if kind is None else f"?kind={kind}")
-        entries: list[dict[str, Any]] = self.request("GET", path)["entries"]
+    def journal(self, kind: str | None = None, event_id: str | None = None) -> list[dict[str, Any]]:
+        """The journal's entries (those kept: see ``evicted`` in the raw answer), oldest
+        first, optionally of one kind or one event."""
+        query = urllib.parse.urlencode(
+            {name: value for name, value in (("kind", kind), ("event_id", event_id)) if value}
+        )
+        entries: list[dict[str, Any]] = self.request(
+            "GET", "/_emulator/journal" + (f"?{query}" if query else ""))["entries"]
         return entries
 
     def reset(self) -> None:

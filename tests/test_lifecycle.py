@@ -1,0 +1,173 @@
+"""The server never stalls and stops promptly: bulk emits hand the loop back, time alone
+wakes waiters, shutdown answers whatever is held, and a puller that hangs up loses
+nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+
+import pytest
+
+from emulator.client import AdminClient
+from emulator.server import EmulatorThread
+
+from .conftest import make_settings, pull
+
+LONG = 60.0
+"""A long poll no test waits out: an answer that comes is an answer shutdown gave."""
+
+
+# ----- bulk emits never hold the loop
+
+
+def test_a_held_pull_wakes_while_a_bulk_emit_is_still_running(sdk, admin: AdminClient,
+                                                             background) -> None:
+    held = background(pull, sdk)
+    admin.wait(held_pulls=1)
+    emit = background(admin.request, "POST", "/_emulator/events",
+                      {"type": "NewFileUpload", "count": 3000, "with_content": False})
+    assert len(held.result(timeout=30)) >= 1
+    assert len(emit.result(timeout=60)["events"]) == 3000
+    # The journal orders what happened: the pull leased its events between two slices
+    # of the emit, not after the last one.
+    leased = admin.journal("leased")[0]["seq"]
+    last_enqueued = admin.journal("enqueued")[-1]["seq"]
+    assert leased < last_enqueued
+
+
+def test_other_requests_are_answered_during_a_bulk_emit(admin: AdminClient, background) -> None:
+    count = 5000
+    emit = background(admin.request, "POST", "/_emulator/events",
+                      {"type": "NewFileUpload", "count": count, "with_content": False})
+    # Answered as soon as the first event is queued: mid-emit, so fewer than all are there.
+    state = admin.wait(pullable=1, timeout=30)["state"]
+    assert 1 <= state["pullable"] < count
+    assert emit.result(timeout=60)["count"] == count
+
+
+def test_a_reset_stops_an_emit_under_way(admin: AdminClient, background) -> None:
+    # As many as one emit takes (seconds of work): the reset comes long before the end.
+    emit = background(admin.request, "POST", "/_emulator/events",
+                      {"type": "NewFileUpload", "count": 100_000, "with_content": False})
+    admin.wait(pullable=1, timeout=30)
+    admin.reset()
+    with pytest.raises(Exception) as raised:
+        emit.result(timeout=60)
+    assert getattr(raised.value, "status", None) == 409
+    assert "reset during this emit" in getattr(raised.value, "message", "")
+    # Nothing emitted after the reset: the queue holds none of that emit's events.
+    assert admin.request("GET", "/_emulator/queues")["queues"] == []
+
+
+def test_a_large_emit_answer_is_streamed_as_one_json_document(admin: AdminClient) -> None:
+    answer = admin.request("POST", "/_emulator/events",
+                           {"type": "FileDeleted", "count": 2000})
+    assert answer["count"] == 2000 and len(answer["events"]) == 2000
+    assert all(event["content"]["EventType"] == "FileDeleted" for event in answer["events"])
+    assert len({event["event_id"] for event in answer["events"]}) == 2000
+
+
+# ----- time alone wakes whoever waits
+
+
+@pytest.fixture
+def emulator_settings():
+    return make_settings(confirm_window_seconds=0.3, long_poll_seconds=LONG)
+
+
+def test_wait_sees_a_lease_expire_in_real_time(sdk, admin: AdminClient) -> None:
+    admin.emit("NewFileUpload")
+    assert len(pull(sdk)) == 1
+    # Nobody advances the clock and nothing else happens: the lease's own expiry, 0.3 s
+    # on, must wake the waiter.
+    result = admin.wait(pullable=1, timeout=10)
+    assert result["state"]["pullable"] == 1 and result["state"]["leased"] == 0
+    assert [e["kind"] for e in admin.journal()] == ["enqueued", "leased", "expired"]
+
+
+def test_retention_drops_at_its_moment_on_an_advanced_clock(admin: AdminClient) -> None:
+    admin.emit("NewFileUpload")
+    retention = admin.health()["retention_seconds"]
+    admin.advance_clock(retention)
+    dropped = admin.journal("dropped")
+    assert len(dropped) == 1
+    assert admin.request("GET", "/_emulator/queues")["queues"][0]["pullable"] == 0
+
+
+# ----- shutdown is prompt, and answers what is held
+
+
+def test_stopping_a_thread_answers_a_held_pull_at_once(make_sdk) -> None:
+    with EmulatorThread(make_settings(long_poll_seconds=LONG)) as emulator:
+        admin = AdminClient(emulator.url)
+        result: Future[list] = Future()
+        sdk = _sdk_for(emulator)
+        threading.Thread(target=lambda: result.set_result(pull(sdk)), daemon=True).start()
+        admin.wait(held_pulls=1)
+        stopper = threading.Thread(target=emulator.stop)
+        stopper.start()
+        stopper.join(timeout=10)  # the 60 s long poll is not waited out
+        assert not stopper.is_alive()
+    assert result.result(timeout=5) == []
+
+
+def test_stopping_a_thread_answers_a_held_wait(background) -> None:
+    emulator = EmulatorThread(make_settings()).start()
+    admin = AdminClient(emulator.url)
+    waiting = background(admin.request, "POST", "/_emulator/wait",
+                         {"pullable": 1, "timeout_seconds": 300})
+    while admin.health()["held_waits"] < 1:  # a condition, polled: no sleeping
+        pass
+    emulator.stop()
+    answer = waiting.result(timeout=10)
+    assert answer["met"] is False and answer["state"]["pullable"] == 0
+
+
+def test_sigterm_with_a_held_pull_exits_promptly_and_answers_it() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--port", "0",
+         "--long-poll-seconds", str(LONG)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TENCENTCLOUD_SECRET_ID": "", "TENCENTCLOUD_SECRET_KEY": "",
+             "VOD_EMULATOR_SECRET_ID": "", "VOD_EMULATOR_SECRET_KEY": ""},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        port = int(line.split("http://127.0.0.1:")[1].split()[0])
+        connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+        body = b"{}"
+        connection.sendall(
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"X-TC-Action: PullEvents\r\nX-TC-Version: 2018-07-17\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        AdminClient(f"http://127.0.0.1:{port}").wait(held_pulls=1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0  # the 60 s long poll is not waited out
+        answer = connection.recv(65536)
+        connection.close()
+        assert b" 200 " in answer.split(b"\r\n")[0]
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["Response"]["EventSet"] == []
+    finally:
+        process.kill()
+        process.communicate()
+
+
+def _sdk_for(emulator: EmulatorThread):
+    from tencentcloud.common import credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+    from tencentcloud.vod.v20180717 import vod_client
+
+    from .conftest import SECRET_ID, SECRET_KEY
+
+    http = HttpProfile(protocol="http", endpoint=emulator.endpoint, reqTimeout=90)
+    return vod_client.VodClient(credential.Credential(SECRET_ID, SECRET_KEY), "",
+                                ClientProfile(httpProfile=http))
