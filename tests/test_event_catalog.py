@@ -21,9 +21,24 @@ import pytest
 from tencentcloud.vod.v20180717 import models
 
 from emulator.client import AdminClient, AdminError
-from emulator.events import EVENT_TYPES, EventFactory, EventInputError, load_schema, schema_build
-from emulator.events.factory import _MAX_DEPTH, NEVER_EXPIRES
+from emulator.events import (
+    EVENT_TYPES,
+    EventFactory,
+    EventInputError,
+    check_event_content,
+    load_schema,
+    schema_build,
+)
+from emulator.events.factory import MODEL_DEPTH
 from emulator.events.schema import Field
+from emulator.events.vocabulary import (
+    FILE_ID,
+    NEVER_EXPIRES,
+    TASK_ID,
+    TIME,
+    VOD_URL,
+    task_kind,
+)
 
 from .conftest import confirm, pull
 
@@ -100,6 +115,32 @@ def test_committed_schema_matches_the_pinned_sdk(capsys: pytest.CaptureFixture[s
     assert schema_build.main(["--check"]) == 0, capsys.readouterr().err
 
 
+def test_the_schema_keeps_every_value_a_description_lists() -> None:
+    """Descriptions are read whole: values listed late in a long one are kept."""
+    delete_parts = SCHEMA.models["MediaDeleteItem"]["Type"].enum
+    assert {"OriginalFiles", "MpsAiMediaSmartEraseFiles",
+            "MpsAiMediaSmartSubtitleFiles"} <= set(delete_parts)
+    assert len(SCHEMA.models["AigcImageSceneInfo"]["Type"].enum) == 8
+    assert SCHEMA.models["AigcImageSceneInfo"]["Type"].enum[-1] == "change_clothes_full_wear"
+    # A list nested in an item names the item's parts, not values.
+    assert SCHEMA.models["MediaTrack"]["Type"].enum == ("Video", "Audio", "Sticker")
+    # Success is an allowed value where the description says so.
+    assert SCHEMA.models["EditMediaTask"]["ErrCode"].enum[0] == 0
+    assert SCHEMA.models["AigcImageTask"]["ErrCodeExt"].enum[0] == ""
+
+
+def test_the_schema_states_ranges_units_and_unions() -> None:
+    assert SCHEMA.models["ProcedureTask"]["TasksPriority"].range == (-10, 10)
+    assert SCHEMA.models["EditMediaTask"]["Progress"].range == (0, 100)
+    assert SCHEMA.models["QualityInspectLLMDetectionIssue"]["StartTimeMs"].unit == "ms"
+    assert SCHEMA.models["MediaSubtitleItem"]["Url"].holds == "subtitle"
+    assert SCHEMA.unions["MediaProcessTaskResult"]["Type"]["Transcode"] == "TranscodeTask"
+    assert SCHEMA.unions["AigcImageTaskInputFileInfo"]["Type"] == {
+        "File": "FileId", "Url": "Url", "Base64": "Base64"}
+    assert SCHEMA.unions["EditMediaTaskInput"]["InputType"] == {
+        "File": "FileInfoSet", "Stream": "StreamInfoSet"}
+
+
 def test_every_event_type_has_a_member_in_the_schema() -> None:
     assert set(SCHEMA.members) == set(EVENT_TYPES)
     for member, model in SCHEMA.members.values():
@@ -159,10 +200,6 @@ def test_events_deserialize_into_the_sdk_model_without_warnings(event_type: str)
 
 # ----- 3. realistic
 
-FILE_ID = re.compile(r"^\d{19}$")
-TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-VOD_URL = re.compile(r"^https?://(\d+)\.vod2\.myqcloud\.com/[0-9a-f]{8}/[0-9a-f]{8}/[^/]+\.\w+$")
-TASK_ID = re.compile(r"^(\d+)-([A-Za-z][A-Za-z0-9]*)-[0-9a-f]+t\d$")
 # URLs that are not the application's own VOD files.
 OTHER_URLS = {
     "WechatUrl": re.compile(r"^https://mp\.weixin\.qq\.com/\S+$"),
@@ -183,11 +220,6 @@ FINISHED_STATES = {"SUCCESS", "FAIL", "FINISH"}
 STARTED_TASK_IDS = {"ProcedureTaskId", "ReviewAudioVideoTaskId"}
 
 
-def _task_kind(model: str) -> str:
-    """The kind a member model's own TaskId names: EditMediaTask -> EditMedia."""
-    return re.sub(r"Task(2017)?$", "", model)
-
-
 def _realism_problems(content: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     member, member_model, _ = _member(content)
@@ -203,9 +235,7 @@ def _realism_problems(content: dict[str, Any]) -> list[str]:
         if spec.model is not None:
             continue
         for item in _items(spec, value):
-            # ErrCode lists only the failures; ErrCodeExt is empty but for a failure.
-            allowed = item in spec.enum or name == "ErrCode" or (name, item) == ("ErrCodeExt", "")
-            if spec.enum and not allowed:
+            if spec.enum and item not in spec.enum:
                 problem(path, f"{item!r} is not one of {spec.enum}")
             if spec.type != "string":
                 continue
@@ -220,8 +250,9 @@ def _realism_problems(content: dict[str, Any]) -> list[str]:
                     problem(path, f"{item!r} is not a task id")
                     continue
                 app_ids.add(match[1])
-                if path == f"{member}.TaskId" and match[2] != _task_kind(member_model):
-                    problem(path, f"{item!r} is not a {_task_kind(member_model)} task")
+                kind = task_kind("TaskId", member_model)
+                if path == f"{member}.TaskId" and match[2] != kind:
+                    problem(path, f"{item!r} is not a {kind} task")
                 for prefix in ("Procedure", "ReviewAudioVideo"):
                     if name.startswith(prefix) and match[2] != prefix:
                         problem(path, f"{item!r} is not a {prefix} task")
@@ -361,55 +392,30 @@ FORMATS: dict[str, re.Pattern[str]] = {
     "OutlineColor": re.compile(r"^0x[0-9A-F]{6}$"), "ShadowColor": re.compile(r"^0x[0-9A-F]{6}$"),
     "ExtTimeOffsetSet": re.compile(r"^\d+(\.\d+)?(s|%)$"),  # "3.5s", "10%"
 }
-# Values a description lists in prose (the schema's enum recognizes only proper lists).
-PROSE_VALUES: dict[tuple[str, str], set[str]] = {
-    ("MediaDeleteItem", "Type"): {
-        "OriginalFiles", "TranscodeFiles", "AdaptiveDynamicStreamingFiles", "WechatPublishFiles",
-        "WechatMiniProgramPublishFiles", "MpsAiMediaAiAnalysisFiles"},
-    ("AdaptiveDynamicStreamingInfoItem", "Package"): {"HLS", "DASH"},
-    ("MediaTranscodeItem", "DigitalWatermarkType"): {"Trace", "CopyRight", "None"},
-    ("MosaicInput", "CoordinateOrigin"): {"TopLeft"},
-    ("SplitMediaOutputConfig", "Type"): {"mp4", "hls"},
-    ("ComplexAdaptiveDynamicStreamingTaskOutput", "Format"): {"HLS", "MPEG-DASH"},
-    ("MediaSubtitleItem", "Format"): {"vtt"},
-    ("MediaVideoStreamItem", "Codec"): {"h264", "hevc"},
-    ("MediaAudioStreamItem", "Codec"): {"aac"},
-}
-DOC_RANGE = re.compile(
-    r"取值范围\s*(?:为)?[：:]?\s*[\[(]\s*(-?[\d.]+)\s*[,，]\s*(-?[\d.]+)\s*[\])]")
-URL_KINDS = [("字幕", {"vtt", "srt"}), ("JSON", {"json"}), ("截图", {"jpg", "png", "webp"}),
-             ("封面", {"jpg", "png", "webp"}), ("动图", {"gif"})]
-UNION_MEMBER = re.compile(r"(?:类型|Type|来源)\s*为\s*([A-Za-z][A-Za-z0-9.]*)\s*时")
-INPUT_FIELDS = {"File": "FileId", "FILEID": "FileId", "Url": "Url", "URL": "Url",
-                "Base64": "Base64"}
+# What the file a URL names may be, by what the schema says it holds.
+EXTENSIONS_OF = {"subtitle": {"vtt", "srt"}, "json": {"json"}, "image": {"jpg", "png", "webp"},
+                 "gif": {"gif"}, "3d": {"glb", "obj"}, "voice": {"mp3", "wav"}}
 
 
 def _format_problems(content: dict[str, Any]) -> list[str]:
     problems: list[str] = []
-    for model, spec, value, _, path in _visits(content):
+    for _, spec, value, _, path in _visits(content):
         name = spec.name
         pattern = FORMATS.get(name)
         if spec.type == "string" and name in ("Width", "Height"):
             pattern = POSITION  # a mosaic's or a sticker's size: "10%", "120px"
-        allowed = PROSE_VALUES.get((model, name))
         for item in _items(spec, value):
             if pattern is not None and not pattern.match(str(item)):
                 problems.append(f"{path}: {item!r} does not look like a {name}")
-            if allowed is not None and item not in allowed:
-                problems.append(f"{path}: {item!r} is not one of {sorted(allowed)}")
-        bounds = DOC_RANGE.search(spec.doc) if spec.type in ("integer", "number") else None
-        if bounds and not spec.is_list:
-            low, high = float(bounds[1]), float(bounds[2])
-            if not low <= value <= high:
-                problems.append(f"{path}: {value} is outside [{low}, {high}]")
+            if spec.range is not None and not spec.range[0] <= item <= spec.range[1]:
+                problems.append(f"{path}: {item} is outside {list(spec.range)}")
         if name == "AreaCoordSet" and value:  # [x1, y1, x2, y2]: a box
             if len(value) != 4 or not (0 <= value[0] < value[2] and 0 <= value[1] < value[3]):
                 problems.append(f"{path}: {value} is not a box")
         if spec.type == "string" and name.endswith("Url") and VOD_URL.match(value):
             extension = value.rsplit(".", 1)[1]
-            kind = next(((w, e) for w, e in URL_KINDS if w in spec.doc), None)
-            if kind is not None and extension not in kind[1]:
-                problems.append(f"{path}: a {kind[0]} URL ending .{extension}")
+            if spec.holds is not None and extension not in EXTENSIONS_OF[spec.holds]:
+                problems.append(f"{path}: a URL to a {spec.holds} file ending .{extension}")
         if spec.model is not None:
             for item in _items(spec, value):
                 problems += _union_problems(spec.model, item, path)
@@ -417,22 +423,14 @@ def _format_problems(content: dict[str, Any]) -> list[str]:
 
 
 def _union_problems(model: str, value: dict[str, Any], path: str) -> list[str]:
-    """A tagged union (Type, SourceType) fills only the member its tag names; an input
-    that is a File, a Url or Base64 carries only that one."""
-    fields = SCHEMA.models[model]
+    """A tagged union (the schema's ``unions``: Type, SourceType, InputType...) fills only
+    the member its tag names: a task's result, or an input given as a FileId, a Url or
+    Base64."""
     problems = []
-    for tag in ("Type", "SourceType"):
-        if tag not in value or not fields[tag].enum:
-            continue
-        for name, item in value.items():
-            named = UNION_MEMBER.search(fields[name].doc) if fields[name].model else None
-            if named and item is not None and not str(value[tag]).startswith(named[1]):
-                problems.append(f"{path}.{name} is filled, yet {tag} is {value[tag]}")
-        if {"File", "FILEID"} & set(fields[tag].enum):
-            given = {name for kind, name in INPUT_FIELDS.items()
-                     if kind in fields[tag].enum and name in value}
-            for name in sorted(given - {INPUT_FIELDS.get(value[tag])}):
-                problems.append(f"{path}.{name} is given, yet {tag} is {value[tag]}")
+    for tag, members in SCHEMA.unions.get(model, {}).items():
+        for tag_value, name in members.items():
+            if value.get(name) is not None and value.get(tag) != tag_value:
+                problems.append(f"{path}.{name} is filled, yet {tag} is {value.get(tag)}")
     return problems
 
 
@@ -442,6 +440,17 @@ def test_fields_follow_their_documented_formats(event_type: str) -> None:
         re.sub(r"\[\d+\]", "[]", problem)
         for content in _sample()[event_type] for problem in _format_problems(content))
     assert dict(problems.most_common(20)) == {}
+
+
+def test_every_documented_value_is_generated() -> None:
+    """Values listed last in a long description come up too (MpsAiMediaSmartEraseFiles)."""
+    factory = _factory(11)
+    seen: Counter[str] = Counter()
+    for _ in range(400):
+        content = factory.make("FileDeleted")
+        seen.update(value for model, spec, value, _, _ in _visits(content)
+                    if (model, spec.name) == ("MediaDeleteItem", "Type"))
+    assert set(seen) == set(SCHEMA.models["MediaDeleteItem"]["Type"].enum)
 
 
 def test_a_deleted_file_has_one_result() -> None:
@@ -518,13 +527,13 @@ def _reachable(model: str) -> set[tuple[str, str]]:
     pending = [(model, 0)]
     while pending:
         name, depth = pending.pop()
-        if shallowest.get(name, _MAX_DEPTH + 1) <= depth:
+        if shallowest.get(name, MODEL_DEPTH + 1) <= depth:
             continue
         shallowest[name] = depth
         for spec in SCHEMA.models[name].values():
             if spec.model is None:
                 pairs.add((name, spec.name))
-            elif depth < _MAX_DEPTH:
+            elif depth < MODEL_DEPTH:
                 pairs.add((name, spec.name))
                 pending.append((spec.model, depth + 1))
     return pairs
@@ -698,30 +707,90 @@ def test_a_list_override_replaces_the_list() -> None:
     assert content["FileDeleteEvent"]["FileIdSet"] == ["1", "2"]
 
 
+UPLOAD = "NewFileUpload"
 BAD_OVERRIDES = [
-    pytest.param({"FileUploadEvent": {"Colour": "red"}}, "FileUploadEvent.Colour",
+    pytest.param(UPLOAD, {"FileUploadEvent": {"Colour": "red"}}, "FileUploadEvent.Colour",
                  id="unknown-field"),
-    pytest.param({"FileUploadEvent": {"FileId": 5}}, "FileUploadEvent.FileId must be string",
-                 id="wrong-type"),
-    pytest.param({"FileUploadEvent": {"MediaBasicInfo": {"Width": 5}}},
+    pytest.param(UPLOAD, {"FileUploadEvent": {"FileId": 5}},
+                 "FileUploadEvent.FileId must be string", id="wrong-type"),
+    pytest.param(UPLOAD, {"FileUploadEvent": {"MediaBasicInfo": {"Width": 5}}},
                  "FileUploadEvent.MediaBasicInfo.Width", id="nested-unknown-field"),
-    pytest.param({"FileUploadEvent": {"MediaBasicInfo": {"TagSet": "a"}}},
+    pytest.param(UPLOAD, {"FileUploadEvent": {"MediaBasicInfo": {"TagSet": "a"}}},
                  "FileUploadEvent.MediaBasicInfo.TagSet must be a list", id="not-a-list"),
-    pytest.param({"FileUploadEvent": {"MetaData": {"VideoStreamSet": [{"Fps": "30"}]}}},
+    pytest.param(UPLOAD, {"FileUploadEvent": {"MetaData": {"VideoStreamSet": [{"Fps": "30"}]}}},
                  "FileUploadEvent.MetaData.VideoStreamSet[0].Fps must be integer",
                  id="in-a-list"),
-    pytest.param({"FileUploadEvent": []}, "FileUploadEvent must be an object", id="not-object"),
-    pytest.param({"FileDeleteEvent": {"FileIdSet": []}}, "FileDeleteEvent", id="other-member"),
-    pytest.param({"EventType": "FileDeleted"}, "EventType", id="other-type"),
+    pytest.param(UPLOAD, {"FileUploadEvent": []}, "FileUploadEvent must be an object",
+                 id="not-object"),
+    pytest.param(UPLOAD, {"FileDeleteEvent": {"FileIdSet": []}}, "FileDeleteEvent",
+                 id="other-member"),
+    pytest.param(UPLOAD, {"EventType": "FileDeleted"}, "EventType", id="other-type"),
+    pytest.param("FileDeleted", {"FileDeleteEvent": {"FileDeleteResultInfo": [
+        {"DeleteParts": [{"Type": "AllFiles"}]}]}},
+        "FileDeleteEvent.FileDeleteResultInfo[0].DeleteParts[0].Type must be one of "
+        "'OriginalFiles', 'TranscodeFiles'", id="not-an-allowed-value"),
+    pytest.param("EditMediaComplete", {"EditMediaCompleteEvent": {"Progress": 101}},
+                 "EditMediaCompleteEvent.Progress must be in [0, 100], got 101",
+                 id="out-of-range"),
+    pytest.param("EditMediaComplete", {"EditMediaCompleteEvent": {"ErrCode": 12345}},
+                 "EditMediaCompleteEvent.ErrCode must be one of 0, 40000, 60000, 70000",
+                 id="not-a-documented-code"),
 ]
 
 
-@pytest.mark.parametrize(("overrides", "message"), BAD_OVERRIDES)
-def test_a_bad_override_is_refused_naming_the_field(overrides: dict[str, Any],
+@pytest.mark.parametrize(("event_type", "overrides", "message"), BAD_OVERRIDES)
+def test_a_bad_override_is_refused_naming_the_field(event_type: str, overrides: dict[str, Any],
                                                    message: str) -> None:
     with pytest.raises(EventInputError) as raised:
-        _factory(1).make("NewFileUpload", overrides)
+        _factory(1).make(event_type, overrides)
     assert message in str(raised.value)
+
+
+def test_a_value_outside_the_allowed_ones_is_refused_with_a_short_message() -> None:
+    long_value = "MpsAiMedia" + "x" * 5000
+    with pytest.raises(EventInputError) as raised:
+        _factory(1).make("FileDeleted", {"FileDeleteEvent": {"FileDeleteResultInfo": [
+            {"DeleteParts": [{"Type": long_value}]}]}})
+    message = str(raised.value)
+    assert "MpsAiMediaSmartSubtitleFiles" in message or message.count("'") >= 4
+    assert len(message) < 500 and "…" in message
+
+
+def test_messages_escape_what_they_echo() -> None:
+    for overrides in ({"FileUploadEvent": {"\ud800" + "k" * 500: 1}},
+                      {"\ud800\n": {}},
+                      {"FileUploadEvent": {"MediaBasicInfo": {"Category": "\udfff"}}}):
+        with pytest.raises(EventInputError) as raised:
+            _factory(1).make("NewFileUpload", overrides)
+        message = str(raised.value)
+        message.encode("utf-8")  # no lone surrogate reaches an encoder
+        assert "\\ud" in message and len(message) < 300
+    with pytest.raises(EventInputError) as raised:
+        check_event_content(SCHEMA, {"EventType": "\ud800" * 1000})
+    str(raised.value).encode("utf-8")
+    assert len(str(raised.value)) < 200
+
+
+def test_deeply_nested_input_is_refused_not_a_recursion_error() -> None:
+    deep: dict[str, Any] = {}
+    for _ in range(100_000):
+        deep = {"MediaBasicInfo": deep}
+    with pytest.raises(EventInputError):
+        _factory(1).make("NewFileUpload", {"FileUploadEvent": deep})
+    with pytest.raises(EventInputError):
+        check_event_content(SCHEMA, {"EventType": "NewFileUpload", "FileUploadEvent": deep})
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [
+    ("NewFileUplod", "NewFileUpload"), ("newfileupload", None), ("FileDelete", "FileDeleted")])
+def test_an_unknown_event_type_suggests_close_ones(typed: str, suggested: str | None) -> None:
+    with pytest.raises(EventInputError) as raised:
+        _factory(1).make(typed)
+    message = str(raised.value)
+    assert message.startswith(f"unknown event type {typed!r}")
+    assert len(message) < 200
+    if suggested:
+        assert f"did you mean {suggested}" in message
 
 
 def test_overrides_through_the_admin_api(admin: AdminClient) -> None:
@@ -732,10 +801,10 @@ def test_overrides_through_the_admin_api(admin: AdminClient) -> None:
         task = event["content"]["FileUploadEvent"]
         assert task["FileId"] == FILE_ID_OVERRIDE and task["MediaBasicInfo"]["Name"] == "x"
         assert "ProcedureTaskId" in task  # the rest is generated
-    for overrides, message in [(p.values[0], p.values[1]) for p in BAD_OVERRIDES]:
+    for event_type, overrides, message in [p.values for p in BAD_OVERRIDES]:
         with pytest.raises(AdminError) as raised:
             admin.request("POST", "/_emulator/events",
-                          {"type": "NewFileUpload", "overrides": overrides})
+                          {"type": event_type, "overrides": overrides})
         assert raised.value.status == 400 and message in raised.value.message
     assert admin.queue()["pullable"] and len(admin.queue()["pullable"]) == 2
 

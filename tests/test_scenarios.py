@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 
 from emulator.client import AdminClient, AdminError
-from emulator.events import EVENT_TYPES, check_event_content, load_schema
+from emulator.events import (
+    EVENT_TYPES,
+    EventFactory,
+    EventInputError,
+    check_event_content,
+    load_schema,
+)
 from emulator.events.fixtures_build import FIXTURES
 from emulator.events.fixtures_build import main as fixtures_main
-from emulator.events.scenarios import SCENARIOS
+from emulator.events.scenarios import SCENARIOS, build_scenario
 
 from .conftest import pull
 
@@ -153,6 +159,16 @@ def test_emit_errors_are_clear(emulator, args: list[str], message: str) -> None:
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_scenario_suggests_close_ones(admin: AdminClient) -> None:
+    with pytest.raises(EventInputError) as raised:
+        build_scenario(EventFactory(1, lambda: 0.0), "upload-transcod", 0.0)
+    assert str(raised.value) == ("unknown scenario 'upload-transcod'; did you mean "
+                                 "upload-transcode or failed-transcode?")
+    with pytest.raises(AdminError) as refused:
+        admin.emit_scenario("deleet")
+    assert "did you mean delete?" in refused.value.message
 
 
 def test_admin_refuses_a_bad_override(admin: AdminClient) -> None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..clock import iso8601
-from .factory import EventFactory, new_file_id, new_task_id
-from .schema import EventInputError
+from . import vocabulary as v
+from .factory import EventFactory
+from .schema import unknown
 
 Content = dict[str, Any]
 
@@ -38,25 +39,23 @@ class _Flow:
     start: float
 
     def task_id(self, factory: EventFactory, kind: str) -> str:
-        return new_task_id(factory.rng, self.app_id, kind)
+        return v.new_task_id(factory.rng, self.app_id, kind)
 
     def url(self, stem: str, ext: str) -> str:
-        return f"https://{self.app_id}.vod2.myqcloud.com/{self.path}/{stem}.{ext}"
+        return v.vod_url(self.app_id, self.path, stem, ext)
 
     def at(self, seconds_after_start: float) -> str:
         return iso8601(self.start + seconds_after_start)
 
 
 def _new_flow(factory: EventFactory, now: float) -> _Flow:
-    rng = factory.rng
-    file_id = new_file_id(rng)
-    path = f"{rng.getrandbits(32):08x}/{rng.getrandbits(32):08x}"
+    file_id = v.new_file_id(factory.rng)
     name = f"video-{file_id[-6:]}"
-    return _Flow(factory.app_id, file_id, name, path, start=now - 600)
+    return _Flow(factory.app_id, file_id, name, v.new_path(factory.rng), start=now - 600)
 
 
 def _another_file_id(factory: EventFactory) -> str:
-    return new_file_id(factory.rng)
+    return v.new_file_id(factory.rng)
 
 
 def _upload(factory: EventFactory, flow: _Flow, procedure_task_id: str = "",
@@ -69,20 +68,21 @@ def _upload(factory: EventFactory, flow: _Flow, procedure_task_id: str = "",
             "Name": flow.name, "Vid": flow.file_id, "Category": "Video", "Status": "Normal",
             "CreateTime": flow.at(0), "UpdateTime": flow.at(0), "Type": "mp4",
             "MediaUrl": flow.url(flow.name, "mp4"), "CoverUrl": flow.url("cover", "jpg"),
-            "ExpireTime": "9999-12-31T23:59:59Z",
+            "ExpireTime": v.NEVER_EXPIRES,
         },
     }})
 
 
 def _transcode_result(flow: _Flow, metadata: dict[str, Any], status: str,
-                      failure: tuple[int, str, str] | None = None) -> dict[str, Any]:
+                      failure: v.Failure | None = None) -> dict[str, Any]:
     """One MediaProcessResultSet item for a transcode to the 720p MP4 template (100030)."""
     md5 = hashlib.md5(f"{flow.file_id}/100030".encode()).hexdigest()
     task: dict[str, Any] = {
         "Status": status,
-        "ErrCode": failure[0] if failure else 0,
-        "ErrCodeExt": failure[1] if failure else "",
-        "Message": failure[2] if failure else ("SUCCESS" if status == "SUCCESS" else ""),
+        "ErrCode": failure.code if failure else 0,
+        "ErrCodeExt": failure.code_ext if failure else "",
+        "Message": failure.message if failure else (
+            v.SUCCESS_MESSAGE if status == "SUCCESS" else ""),
         "Input": {"Definition": 100030},
         "Progress": 100 if status != "PROCESSING" else 40,
         "BeginProcessTime": flow.at(5),
@@ -141,8 +141,7 @@ def failed_transcode(factory: EventFactory, now: float) -> list[Content]:
     task_id = flow.task_id(factory, "Procedure")
     upload = _upload(factory, flow, procedure_task_id=task_id)
     metadata = _metadata(upload)
-    failure = (30010, "FailedOperation.SourceFileError",
-               "source file error: the input media cannot be decoded")
+    failure = v.FAILURES[0]  # 30010: the source cannot be decoded
     return [
         upload,
         _procedure(factory, flow, task_id, metadata, "PROCESSING",
@@ -183,7 +182,7 @@ def edit_media(factory: EventFactory, now: float) -> list[Content]:
             {"FileId": flow.file_id, "StartTimeOffset": 0.0, "EndTimeOffset": 30.0}]},
         "Output": {"FileType": "mp4", "FileId": output_id, "MediaName": f"{flow.name}-clip",
                    "FileUrl": flow.url(f"{flow.name}-clip", "mp4"), "ClassId": 0,
-                   "ExpireTime": "9999-12-31T23:59:59Z"},
+                   "ExpireTime": v.NEVER_EXPIRES},
     }})
     return [upload, edited]
 
@@ -200,7 +199,7 @@ def compose_media(factory: EventFactory, now: float) -> list[Content]:
         "Input": {"Tracks": tracks},
         "Output": {"FileType": "mp4", "FileId": output_id, "MediaName": "composed",
                    "FileUrl": first.url("composed", "mp4"), "ClassId": 0,
-                   "ExpireTime": "9999-12-31T23:59:59Z"},
+                   "ExpireTime": v.NEVER_EXPIRES},
     }})
     return [_upload(factory, first), _upload(factory, second), composed]
 
@@ -253,9 +252,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def build_scenario(factory: EventFactory, name: str, now: float) -> list[Content]:
-    scenario = SCENARIOS.get(name)
+    scenario = SCENARIOS.get(name) if isinstance(name, str) else None
     if scenario is None:
-        raise EventInputError(
-            f"unknown scenario {name!r}; known scenarios: {', '.join(SCENARIOS)}"
-        )
+        raise unknown("scenario", name, SCENARIOS)
     return scenario.build(factory, now)

@@ -1,13 +1,17 @@
 """The event schema shipped with the emulator (``data/schema.json``, built from the SDK).
 
-It answers what fields each model has and of which type, and checks payloads against it:
-a user's EventContent, or an override, naming a field the model does not have or giving a
-value of the wrong type, is refused with the path of the offending field.
+It answers what fields each model has, of which type, and what the SDK's descriptions say
+of their values (allowed values, ranges, units, tagged unions); and it checks payloads
+against it: a user's EventContent, or an override, naming a field the model does not have,
+giving a value of the wrong type, outside the field's allowed values or range, is refused
+with the path of the offending field.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,6 +20,9 @@ from typing import Any
 from .catalog import EVENT_TYPES
 
 SCHEMA_PATH = Path(__file__).with_name("data") / "schema.json"
+MAX_DEPTH = 64  # deeper JSON is refused: the deepest model is far shallower
+_ECHO_LIMIT = 80  # characters of a user's value echoed in a message
+_LIST_LIMIT = 200  # characters of a list of allowed values in a message
 
 
 class EventInputError(ValueError):
@@ -23,15 +30,40 @@ class EventInputError(ValueError):
     and names the offending field."""
 
 
+def echo(value: Any, limit: int = _ECHO_LIMIT) -> str:
+    """A user's value as a message may quote it: ``repr`` (so lone surrogates and control
+    characters arrive escaped), cut to ``limit`` characters."""
+    text = ascii(value) if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bare(name: Any) -> str:
+    """A key as a path may show it: escaped, unquoted, cut."""
+    text = ascii(name)[1:-1] if isinstance(name, str) else repr(name)
+    return text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
+
+
+def unknown(kind: str, name: Any, known: Iterable[str]) -> EventInputError:
+    """``unknown event type 'NewFileUplod'; did you mean NewFileUpload?``"""
+    if not isinstance(name, str):
+        return EventInputError(f"{kind} must be a string, got {echo(name)}")
+    close = difflib.get_close_matches(name, list(known), n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return EventInputError(f"unknown {kind} {echo(name)}{hint}")
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
+    owner: str  # the model this field belongs to
     type: str | None  # "string" | "integer" | "number" | "boolean"; None for a model
     model: str | None  # the nested model's name
     is_list: bool
     enum: tuple[Any, ...]  # allowed values: strings, or integer codes
+    range: tuple[float, float] | None  # [low, high] a number must lie in
+    unit: str | None  # "ms" for times in milliseconds
+    holds: str | None  # what a text or the file a URL names holds: "json", "image"...
     nullable: bool
-    doc: str
 
     @property
     def type_name(self) -> str:
@@ -45,27 +77,28 @@ class Schema:
     members: dict[str, tuple[str, str]]  # EventType -> (member, model)
     models: dict[str, dict[str, Field]]
     event_content_fields: tuple[str, ...]
+    unions: dict[str, dict[str, dict[str, str]]]  # model -> tag field -> {value: member}
 
     def member_of(self, event_type: str) -> tuple[str, str]:
         try:
             return self.members[event_type]
-        except KeyError:
-            raise EventInputError(
-                f"unknown event type {event_type!r}; known types: {', '.join(EVENT_TYPES)}"
-            ) from None
+        except (KeyError, TypeError):
+            raise unknown("event type", event_type, EVENT_TYPES) from None
 
-    def check_model(self, value: Any, model: str, path: str) -> None:
+    def check_model(self, value: Any, model: str, path: str, depth: int = 0) -> None:
         """Raise EventInputError unless ``value`` fits ``model`` (fields may be absent or null)."""
         if not isinstance(value, dict):
             raise EventInputError(f"{path} must be an object ({model}), got {_kind(value)}")
+        if depth >= MAX_DEPTH:
+            raise EventInputError(f"{path} is nested deeper than {MAX_DEPTH} levels")
         fields = self.models[model]
         for name, item in value.items():
             field = fields.get(name)
             if field is None:
-                raise EventInputError(f"{path}.{name} is not a field of {model}")
-            self.check_field(item, field, f"{path}.{name}")
+                raise EventInputError(f"{path}.{_bare(name)} is not a field of {model}")
+            self.check_field(item, field, f"{path}.{name}", depth + 1)
 
-    def check_field(self, value: Any, field: Field, path: str) -> None:
+    def check_field(self, value: Any, field: Field, path: str, depth: int = 0) -> None:
         if value is None:
             return
         if field.is_list:
@@ -73,15 +106,26 @@ class Schema:
                 raise EventInputError(
                     f"{path} must be a list ({field.type_name}), got {_kind(value)}")
             for index, item in enumerate(value):
-                self._check_single(item, field, f"{path}[{index}]")
+                self._check_single(item, field, f"{path}[{index}]", depth)
         else:
-            self._check_single(value, field, path)
+            self._check_single(value, field, path, depth)
 
-    def _check_single(self, value: Any, field: Field, path: str) -> None:
+    def _check_single(self, value: Any, field: Field, path: str, depth: int) -> None:
         if field.model is not None:
-            self.check_model(value, field.model, path)
-        elif not _fits(value, field.type or ""):
+            self.check_model(value, field.model, path, depth)
+            return
+        if not _fits(value, field.type or ""):
             raise EventInputError(f"{path} must be {field.type}, got {_kind(value)}")
+        if field.enum and value not in field.enum:
+            allowed = ", ".join(echo(v) for v in field.enum)
+            if len(allowed) > _LIST_LIMIT:
+                allowed = allowed[: _LIST_LIMIT - 1] + "…"
+            raise EventInputError(f"{path} must be one of {allowed}; got {echo(value)}")
+        if field.range is not None and field.type == "integer":
+            low, high = field.range
+            if not low <= value <= high:
+                raise EventInputError(
+                    f"{path} must be in [{low:g}, {high:g}], got {echo(value)}")
 
 
 def _fits(value: Any, type_name: str) -> bool:
@@ -108,12 +152,15 @@ def load_schema(path: Path = SCHEMA_PATH) -> Schema:
         model: {
             name: Field(
                 name=name,
+                owner=model,
                 type=spec.get("type"),
                 model=spec.get("model"),
                 is_list=bool(spec.get("list")),
                 enum=tuple(spec.get("enum", ())),
+                range=tuple(spec["range"]) if "range" in spec else None,
+                unit=spec.get("unit"),
+                holds=spec.get("holds"),
                 nullable=bool(spec.get("nullable")),
-                doc=spec.get("doc", ""),
             )
             for name, spec in fields.items()
         }
@@ -121,7 +168,7 @@ def load_schema(path: Path = SCHEMA_PATH) -> Schema:
     }
     members = {t: (m["member"], m["model"]) for t, m in document["members"].items()}
     return Schema(document["sdk"]["version"], members, models,
-                  tuple(document["event_content_fields"]))
+                  tuple(document["event_content_fields"]), document["unions"])
 
 
 def check_event_content(schema: Schema, content: Any) -> dict[str, Any]:
@@ -138,7 +185,7 @@ def check_event_content(schema: Schema, content: Any) -> dict[str, Any]:
         if key == "EventType" or value is None:
             continue
         if key not in schema.event_content_fields:
-            raise EventInputError(f"{key!r} is not a field of EventContent")
+            raise EventInputError(f"{echo(key)} is not a field of EventContent")
         if key != member:
             raise EventInputError(
                 f"EventType {event_type} carries {member}; {key} must be left out")
