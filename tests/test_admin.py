@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from emulator.client import AdminClient, AdminError
@@ -167,3 +169,172 @@ def test_python_api_reaches_the_live_backend(emulator, admin: AdminClient) -> No
     assert (state.pullable, state.leased) == (2, 0)
     queued = emulator.call(lambda backend: backend.emit_scenario("delete", None))
     assert [event.content["EventType"] for event in queued] == ["NewFileUpload", "FileDeleted"]
+
+
+# ----- every answer is admin JSON, and bad input is a clear 400
+
+
+def _raw(admin: AdminClient, method: str, target: str, body: bytes = b"",
+         headers: dict[str, str | bytes] | None = None):
+    from .rawhttp import send
+
+    answer = send(admin.base_url.removeprefix("http://"), method, target,
+                  headers or {"Content-Type": "application/json"}, body)
+    assert answer.content_type == "application/json", (answer.status, answer.body[:200])
+    return answer.status, json.loads(answer.body)
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "status", "code"),
+    [
+        ("GET", "/_emulator/nothing-here", 404, "NotFound"),
+        ("GET", "/_emulator", 404, "NotFound"),
+        ("DELETE", "/_emulator/health", 405, "MethodNotAllowed"),
+        ("PUT", "/_emulator/events", 405, "MethodNotAllowed"),
+        ("GET", "/_emulator/journal?kind=bogus", 400, "InvalidRequest"),
+        ("GET", "/_emulator/journal?colour=red", 400, "InvalidRequest"),
+        ("GET", "/_emulator/health?verbose=1", 400, "InvalidRequest"),
+        ("GET", "/_emulator/journal?kind=leased&kind=expired", 400, "InvalidRequest"),
+        ("GET", "/_emulator/queues/" + "9" * 4301, 400, "InvalidRequest"),
+        ("GET", "/_emulator/queues/%D9%A3", 400, "InvalidRequest"),  # "٣", an Arabic-Indic 3
+        ("GET", "/_emulator/queues/%ED%A0%80", 400, "InvalidRequest"),  # a surrogate's bytes
+        ("GET", "/_emulator/queues/0", 400, "InvalidRequest"),
+        ("GET", "/_emulator/queues/007", 400, "InvalidRequest"),
+        ("GET", f"/_emulator/queues/{2**63}", 400, "InvalidRequest"),
+    ],
+)
+def test_every_admin_answer_is_json(admin: AdminClient, method, target, status, code) -> None:
+    answer_status, document = _raw(admin, method, target)
+    assert (answer_status, document["error"]["code"]) == (status, code)
+    assert document["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"type": "NewFileUpload", "type": "FileDeleted"}', "more than once"),
+        (b'{"advance_seconds": Infinity}', "not a JSON number"),
+        (b'{"advance_seconds": NaN}', "not a JSON number"),
+        (b'{"type": "\\ud800"}', "lone surrogate"),
+        (b'{"\\udcff": 1}', "lone surrogate"),
+        (b'{"type": "NewFileUpload", "overrides": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+         "nested deeper"),
+        (b'{"type": "NewFileUpload", "overrides": ' + b'{"a":' * 70 + b"1" + b"}" * 70 + b"}",
+         "nested deeper"),
+        (b'{"type": "NewFileUpload", "sub_app_id": ' + str(2**63).encode() + b"}", "sub_app_id"),
+        (b'{"type": "NewFileUpload", "sub_app_id": "\\u0663"}', "sub_app_id"),
+        (b'{"type": "NewFileUpload", "sub_app_id": true}', "sub_app_id"),
+        (b'{"type": "NewFileUpload", "count": 1' + b"0" * 5000 + b"}", "not valid JSON"),
+    ],
+)
+def test_hostile_bodies_are_400_and_break_nothing(admin: AdminClient, body, message) -> None:
+    target = "/_emulator/clock" if b"advance_seconds" in body else "/_emulator/events"
+    status, document = _raw(admin, "POST", target, body)
+    assert status == 400 and message in document["error"]["message"]
+    assert admin.request("GET", "/_emulator/queues")["queues"] == []
+    assert len(admin.emit("NewFileUpload")) == 1  # a valid request still works
+
+
+@pytest.mark.parametrize("seconds", [1e12, 10 * 366 * 24 * 3600, -1, 1e308])
+def test_the_clock_refuses_advances_out_of_bounds(admin: AdminClient, seconds) -> None:
+    before = admin.request("GET", "/_emulator/clock")["offset_seconds"]
+    with pytest.raises(AdminError) as raised:
+        admin.advance_clock(seconds)
+    assert raised.value.status == 400 and "advance_seconds" in raised.value.message
+    assert admin.request("GET", "/_emulator/clock")["offset_seconds"] == before
+    assert len(admin.emit("NewFileUpload")) == 1  # emits (which format times) still work
+
+
+def test_the_clock_stops_short_of_year_9900(admin: AdminClient) -> None:
+    ten_years = 10 * 365.25 * 24 * 3600
+    with pytest.raises(AdminError) as raised:
+        for _ in range(800):
+            admin.advance_clock(ten_years)
+    assert raised.value.status == 400 and "cannot pass" in raised.value.message
+    event = admin.emit("NewFileUpload")[0]
+    assert event["content"]["FileUploadEvent"]["MediaBasicInfo"]["CreateTime"] < "9900"
+
+
+def test_waits_are_bounded(admin: AdminClient) -> None:
+    for body in ({"pullable": 1, "timeout_seconds": 301}, {"pullable": -1},
+                 {"pullable": 10**10}, {"pullable": 1, "timeout_seconds": "5"}):
+        with pytest.raises(AdminError) as raised:
+            admin.request("POST", "/_emulator/wait", body)
+        assert raised.value.status == 400
+
+
+def test_reads_never_make_state(admin: AdminClient, sdk) -> None:
+    from tencentcloud.vod.v20180717 import models
+
+    for sub_app_id in range(1500000100, 1500000150):
+        request = models.DescribeEventsStateRequest()
+        request.SubAppId = sub_app_id
+        assert sdk.DescribeEventsState(request).CountOfEventsToPull == 0
+        config = models.DescribeEventConfigRequest()
+        config.SubAppId = sub_app_id
+        sdk.DescribeEventConfig(config)
+        assert admin.queue(sub_app_id)["pullable"] == []
+        admin.request("POST", "/_emulator/wait",
+                      {"sub_app_id": sub_app_id, "pullable": 0, "timeout_seconds": 0})
+    assert admin.request("GET", "/_emulator/queues")["queues"] == []
+
+
+def test_a_queue_made_for_a_held_pull_is_forgotten_after_it(admin: AdminClient, sdk,
+                                                            background) -> None:
+    held = background(pull, sdk, 1500000200)
+    admin.wait(1500000200, held_pulls=1)
+    assert [q["sub_app_id"] for q in admin.request("GET", "/_emulator/queues")["queues"]] == [
+        1500000200]
+    admin.advance_clock(admin.health()["long_poll_seconds"])
+    assert held.result(timeout=10) == []
+    assert admin.request("GET", "/_emulator/queues")["queues"] == []
+
+
+def test_queued_events_from_the_python_api_are_plain_json(emulator) -> None:
+    queued = emulator.call(lambda backend: backend.emit_generated("NewFileUpload", 2, None))
+    document = json.loads(json.dumps([event.to_json() for event in queued]))
+    assert [event["content"]["EventType"] for event in document] == ["NewFileUpload"] * 2
+
+
+def test_the_journal_says_when_it_evicted_entries() -> None:
+    from emulator.server import EmulatorThread
+
+    from .conftest import make_settings
+
+    with EmulatorThread(make_settings(journal_max_entries=5)) as emu:
+        client = AdminClient(emu.url)
+        assert client.health()["journal_max_entries"] == 5
+        client.emit("NewFileUpload", 8)
+        answer = client.request("GET", "/_emulator/journal")
+        assert answer["evicted"] == 3 and answer["max_entries"] == 5
+        assert [entry["seq"] for entry in answer["entries"]] == [4, 5, 6, 7, 8]
+        event_id = answer["entries"][-1]["event_id"]
+        assert [e["event_id"] for e in client.journal(event_id=event_id)] == [event_id]
+
+
+def test_admin_client_raises_its_own_error_on_a_non_json_answer() -> None:
+    import http.server
+    import threading
+
+    class NotTheEmulator(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802  (the standard library's name)
+            body = b"502 Bad Gateway: upstream is down"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotTheEmulator)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(AdminError) as raised:
+            AdminClient(f"http://127.0.0.1:{server.server_address[1]}").health()
+        assert raised.value.status == 502
+        assert "upstream is down" in raised.value.message
+    finally:
+        server.shutdown()
+        server.server_close()
