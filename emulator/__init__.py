@@ -3,32 +3,55 @@
 The Python API: run an emulator in a thread (``EmulatorThread``), drive it over HTTP
 (``AdminClient``), or use its parts directly (``VodBackend``, ``EventFactory``).
 Hypothesis strategies live in ``emulator.strategies`` (optional dependency).
+
+Names are imported when first used, so ``import emulator`` (and the command line's
+``emit``) does not pay for aiohttp or the event machinery it does not need.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .backend import QueueState, VodBackend  # noqa: E402
-from .client import AdminClient, AdminError  # noqa: E402
-from .clock import Clock  # noqa: E402
-from .config import Settings  # noqa: E402
-from .events import EVENT_TYPES, EventFactory, EventInputError  # noqa: E402
-from .events.scenarios import SCENARIOS  # noqa: E402
-from .queue import EVENTS_PER_PULL, QueueTimings  # noqa: E402
-from .server import EmulatorThread  # noqa: E402
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "EVENTS_PER_PULL",
-    "EVENT_TYPES",
-    "SCENARIOS",
-    "AdminClient",
-    "AdminError",
-    "Clock",
-    "EmulatorThread",
-    "EventFactory",
-    "EventInputError",
-    "QueueState",
-    "QueueTimings",
-    "Settings",
-    "VodBackend",
-    "__version__",
-]
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .backend import QueueState, VodBackend
+    from .client import AdminClient, AdminError
+    from .clock import Clock
+    from .config import Settings
+    from .events import EVENT_TYPES, EventFactory, EventInputError
+    from .events.scenarios import SCENARIOS
+    from .queue import EVENTS_PER_PULL, QueueTimings
+    from .server import EmulatorThread
+
+_HOME = {
+    "EVENTS_PER_PULL": ".queue",
+    "EVENT_TYPES": ".events",
+    "SCENARIOS": ".events.scenarios",
+    "AdminClient": ".client",
+    "AdminError": ".client",
+    "Clock": ".clock",
+    "EmulatorThread": ".server",
+    "EventFactory": ".events",
+    "EventInputError": ".events",
+    "QueueState": ".backend",
+    "QueueTimings": ".queue",
+    "Settings": ".config",
+    "VodBackend": ".backend",
+}
+
+__all__ = [*sorted(_HOME), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'emulator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

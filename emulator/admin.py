@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from . import journal as j
+from ._version import __version__
 from .backend import EmitInterrupted, VodBackend
 from .clock import MAX_ADVANCE_SECONDS, ClockLimitError
 from .jsontext import RawJson, compact
@@ -310,8 +311,6 @@ def _flag(value: str | None, name: str, default: bool) -> bool:
 
 
 async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    from . import __version__
-
     settings = backend.settings
     return {
         "status": "ok",
