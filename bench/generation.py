@@ -28,7 +28,7 @@ ADMIN_EVENTS = 10_000
 def generation_rate() -> dict[str, Any]:
     """Generate a round-robin mix of every type in this process (one core)."""
     factory = EventFactory(seed=7, now=time.time)
-    for event_type in EVENT_TYPES:  # first use: Faker pools, per-model plans
+    for event_type in EVENT_TYPES:  # first use: per-model plans
         factory.make(event_type)
     started = time.perf_counter()
     events = [factory.make(EVENT_TYPES[i % len(EVENT_TYPES)]) for i in range(MIXED_EVENTS)]

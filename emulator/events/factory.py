@@ -129,8 +129,8 @@ Maker = Callable[[Context, Field], Any]
 class _Plan:
     """What making one object of a model takes, worked out once per model."""
 
-    fields: tuple[tuple[Field, Maker], ...]  # filled independently
-    unions: tuple[tuple[str, dict[str, tuple[Field, Maker]]], ...]  # tag -> value -> member
+    fields: tuple[tuple[Field, Maker | None], ...]  # filled independently; None: a model
+    unions: tuple[tuple[str, dict[str, tuple[Field, Maker | None]]], ...]  # tag -> value -> member
     spans: tuple[tuple[str, str], ...]  # (StartX, EndX) to keep in order
 
 
@@ -166,24 +166,25 @@ class EventFactory:
         for spec, make in plan.fields:
             if spec.nullable and chance() > _NULLABLE_PRESENT:
                 continue
-            produced = self._value(spec, make, context, depth)
+            produced = self._nested(spec, context, depth) if make is None else make(context, spec)
             if produced is not _SKIP:
                 value[spec.name] = produced
         for tag, members in plan.unions:
             chosen = members.get(value.get(tag))  # type: ignore[arg-type]
             if chosen is not None:
-                produced = self._value(*chosen, context, depth)
+                spec, make = chosen
+                produced = self._nested(spec, context, depth) if make is None else make(
+                    context, spec)
                 if produced is not _SKIP:
-                    value[chosen[0].name] = produced
+                    value[spec.name] = produced
         for start, end in plan.spans:
             if (start in value and end in value and type(value[start]) is type(value[end])
                     and value[start] > value[end]):
                 value[start], value[end] = value[end], value[start]
         return value
 
-    def _value(self, spec: Field, make: Maker, context: Context, depth: int) -> Any:
-        if spec.model is None:
-            return make(context, spec)
+    def _nested(self, spec: Field, context: Context, depth: int) -> Any:
+        assert spec.model is not None
         if depth >= MODEL_DEPTH:
             return [] if spec.is_list else _SKIP
         if not spec.is_list:
@@ -201,10 +202,10 @@ class EventFactory:
         unions = self.schema.unions.get(model, {})
         members = {name for mapping in unions.values() for name in mapping.values()}
         plan = _Plan(
-            fields=tuple((spec, value_maker(spec)) for spec in fields.values()
+            fields=tuple((spec, _maker(spec)) for spec in fields.values()
                          if spec.name not in members),  # filled after, to match the tag
             unions=tuple(
-                (tag, {value: (fields[name], value_maker(fields[name]))
+                (tag, {value: (fields[name], _maker(fields[name]))
                        for value, name in mapping.items()})
                 for tag, mapping in unions.items()),
             spans=tuple((name, name.replace("Start", "End")) for name, spec in fields.items()
@@ -213,6 +214,10 @@ class EventFactory:
         )
         self._plans[model] = plan
         return plan
+
+
+def _maker(spec: Field) -> Maker | None:
+    return None if spec.model is not None else value_maker(spec)
 
 
 _SKIP = object()
@@ -273,8 +278,7 @@ def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]
 
 def value_maker(spec: Field) -> Maker:
     """How to make a value of one primitive field (models are walked by the factory)."""
-    if spec.model is not None:
-        return _no_maker
+    assert spec.model is None, f"{spec.owner}.{spec.name} is a model: the factory walks it"
     if spec.is_list:
         return LIST_MAKERS.get(spec.name) or _list_of(spec)
     if spec.enum and spec.name not in _ENUM_AWARE:
@@ -291,10 +295,6 @@ def value_maker(spec: Field) -> Maker:
         return TYPE_MAKERS[type_name]
     typed = _as_declared_type(rule, type_name)
     return typed if spec.range is None else _clamped(typed, spec.range)
-
-
-def _no_maker(context: Context, spec: Field) -> Any:
-    raise AssertionError(f"{spec.owner}.{spec.name} is a model: the factory walks it")
 
 
 def _as_declared_type(rule: Maker, type_name: str) -> Maker:
@@ -725,6 +725,7 @@ FIELD_MAKERS: dict[str, Maker] = {
     "Label": _word,
     "SubLabel": _word,
     "Word": _word,
+    "Keyword": _word,  # the items of a KeywordSet
     "Tag": _word,
     "Classification": _word,
     "ElementName": _word,
@@ -756,8 +757,6 @@ FIELD_MAKERS: dict[str, Maker] = {
     "Rotate": _choice(0, 0, 0, 90, 180, 270),
     "RotateAngle": _choice(0.0, 90.0, 180.0, 270.0),
     "SamplingRate": _choice(*v.SAMPLE_RATES),
-    "SampleRate": _choice(*v.SAMPLE_RATES),
-    "AudioChannel": _choice(1, 2),
     "Mute": _choice(0, 0, 0, 1),
     "Category": _category,
     "Type": _type,
@@ -770,7 +769,6 @@ FIELD_MAKERS: dict[str, Maker] = {
     "PositionValue": _time_offset,
     "Interval": _choice(5, 10, 30),
     "StorageRegion": _choice(*v.REGIONS),
-    "StorageClass": _choice("STANDARD", "STANDARD_IA", "ARCHIVE"),
     "OriginalStorageClass": _choice("ARCHIVE", "DEEP_ARCHIVE"),
     "TargetStorageClass": _choice("STANDARD", "STANDARD_IA"),
     "RestoreDay": _choice(0, 1, 3, 7),
@@ -805,9 +803,7 @@ FIELD_MAKERS: dict[str, Maker] = {
     "ClassId": _constant(0),
     "ClassName": _constant("其他"),
     "ClassPath": _constant(""),
-    "Operator": _constant("System"),
     "ProcedureName": _choice("QCVB_SimpleProcessFile", "QCVB_ProcessUGCFile", "LongVideoPreset"),
-    "InputType": _choice("File", "File", "Stream"),
     "InputRegion": _choice("Mainland", "Mainland", "Oversea"),
     "ModelName": _choice("Hunyuan", "Kling", "Vidu", "Hailuo", "GV", "OG"),
     "ModelVersion": _choice("1.0", "2.0", "2.1", "3.0"),
@@ -827,8 +823,6 @@ SUFFIX_MAKERS: tuple[tuple[str, Maker], ...] = (
     ("TimeOffset", _time_offset),  # HeadTimeOffset, TailTimeOffset
     ("TimeMs", _time_offset),
     ("Url", _url),
-    ("URL", _url),
-    ("Name", _name),
     ("FileId", _file_id),  # SrcFileId, LastFrameFileId: files of this application
     ("TaskId", _task_id),  # RecordTaskId
     ("Id", _opaque_id),
