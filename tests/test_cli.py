@@ -83,6 +83,14 @@ def test_flags_win_over_environment() -> None:
         assert (health["long_poll_seconds"], health["seed"]) == (2, 5)
 
 
+def test_an_empty_variable_counts_as_unset() -> None:
+    env = clean_environment(VOD_EMULATOR_LONG_POLL_SECONDS="", TENCENTCLOUD_SECRET_ID="",
+                            TENCENTCLOUD_SECRET_KEY="")
+    with serve(env=env) as (url, _):
+        health = AdminClient(url).health()
+        assert (health["long_poll_seconds"], health["verifies_signatures"]) == (5, False)
+
+
 def test_defaults_are_the_real_services_numbers() -> None:
     with serve() as (url, _):
         health = AdminClient(url).health()
