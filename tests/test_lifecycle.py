@@ -171,3 +171,18 @@ def _sdk_for(emulator: EmulatorThread):
     http = HttpProfile(protocol="http", endpoint=emulator.endpoint, reqTimeout=90)
     return vod_client.VodClient(credential.Credential(SECRET_ID, SECRET_KEY), "",
                                 ClientProfile(httpProfile=http))
+
+
+# ----- connections that never finish a request are closed
+
+
+def test_a_connection_that_never_finishes_its_headers_is_closed(monkeypatch) -> None:
+    from emulator import server
+
+    monkeypatch.setitem(server._HANDLER_ARGS, "keepalive_timeout", 0.2)
+    with EmulatorThread(make_settings()) as emulator:
+        half_open = socket.create_connection(("127.0.0.1", emulator.port), timeout=10)
+        half_open.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-TC-Act")
+        assert half_open.recv(1024) == b""  # closed by the server, no answer
+        half_open.close()
+        assert AdminClient(emulator.url).health()["status"] == "ok"
