@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import importlib.metadata
 import json
 import os
 import sys
@@ -15,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+from ._version import __version__
 from .config import (
     DEFAULT_PORT,
     ENV_PREFIX,
@@ -38,11 +38,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def version() -> str:
-    """The installed distribution's version: pyproject.toml is its one home."""
-    try:
-        return importlib.metadata.version("vod-emulator")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown (not installed)"
+    """The package's version (its one home is emulator/_version.py; pyproject reads it)."""
+    return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

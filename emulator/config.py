@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .journal import DEFAULT_MAX_ENTRIES
 from .queue import QueueTimings
 
 DEFAULT_PORT = 4600
@@ -34,7 +35,7 @@ class Settings:
     confirm_window_seconds: float = _TIMINGS.confirm_window_seconds
     retention_seconds: float = _TIMINGS.retention_seconds
     seed: int = field(default_factory=lambda: secrets.randbelow(2**32))
-    journal_max_entries: int = 100_000
+    journal_max_entries: int = DEFAULT_MAX_ENTRIES
 
     def __post_init__(self) -> None:
         if bool(self.secret_id) != bool(self.secret_key):
