@@ -41,7 +41,22 @@ _HOME = {
     "VodBackend": ".backend",
 }
 
-__all__ = [*sorted(_HOME), "__version__"]
+__all__ = [
+    "EVENTS_PER_PULL",
+    "EVENT_TYPES",
+    "SCENARIOS",
+    "AdminClient",
+    "AdminError",
+    "Clock",
+    "EmulatorThread",
+    "EventFactory",
+    "EventInputError",
+    "QueueState",
+    "QueueTimings",
+    "Settings",
+    "VodBackend",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

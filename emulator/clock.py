@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 
 from .wakeup import Wakeup
 
-
 MAX_ADVANCE_SECONDS = 10 * 365.25 * 24 * 3600
 """One advance moves the clock at most ten years."""
 LATEST_TIME = 253_402_300_799 - 100 * 365.25 * 24 * 3600

@@ -61,9 +61,12 @@ class Journal:
         self._counts[kind] = self._counts.get(kind, 0) + 1
         self.changed.fire()
 
-    def entries(self, kind: str | None = None, event_id: str | None = None) -> list[JournalEntry]:
-        return [e for e in self._entries
-                if (kind is None or e.kind == kind) and (event_id is None or e.event_id == event_id)]
+    def entries(
+        self, kind: str | None = None, event_id: str | None = None
+    ) -> list[JournalEntry]:
+        return [entry for entry in self._entries
+                if (kind is None or entry.kind == kind)
+                and (event_id is None or entry.event_id == event_id)]
 
     @property
     def evicted(self) -> int:

@@ -19,8 +19,8 @@ import heapq
 import itertools
 import json
 import math
-from collections.abc import Callable
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 

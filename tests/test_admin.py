@@ -338,3 +338,11 @@ def test_admin_client_raises_its_own_error_on_a_non_json_answer() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_package_root_names_exactly_its_public_api() -> None:
+    import emulator
+
+    assert sorted(emulator.__all__) == sorted([*emulator._HOME, "__version__"])
+    for name in emulator.__all__:
+        assert getattr(emulator, name) is not None
