@@ -109,5 +109,9 @@ class EventConfigs:
         self._configs[sub_app_id] = config
         return config
 
+    def configured(self) -> list[SubAppId]:
+        """The applications whose configuration was modified, in no particular order."""
+        return list(self._configs)
+
     def clear(self) -> None:
         self._configs.clear()

@@ -1,11 +1,13 @@
 """Raw HTTP to the emulator, for what an SDK will not send: bad bodies, odd methods, old stamps,
 header bytes that are not UTF-8, repeated headers.
 
-The TC3 signer here is written from the public algorithm, apart from the emulator's code.
+The TC3 and v1 signers here are written from the public algorithms, apart from the emulator's
+code.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import http.client
@@ -95,3 +97,30 @@ def tc3_headers(
         "X-TC-Version": version,
         "X-TC-Timestamp": str(timestamp),
     }
+
+
+def v1_signed_fields(
+    *,
+    endpoint: str,
+    method: str,
+    fields: dict[str, str],
+    secret_id: str,
+    secret_key: str,
+    signature_method: str = "HmacSHA256",
+    timestamp: int | None = None,
+) -> dict[str, str]:
+    """``fields`` plus the v1 common signing fields, signed: the parameters sorted by name,
+    ``name=value`` joined with ``&`` (values not URL-encoded), after ``METHOD host/?``."""
+    signed = {
+        **fields,
+        "SecretId": secret_id,
+        "Timestamp": str(int(time.time()) if timestamp is None else timestamp),
+        "Nonce": "11886",
+        "SignatureMethod": signature_method,
+    }
+    query = "&".join(f"{name}={signed[name]}" for name in sorted(signed))
+    digest = hashlib.sha256 if signature_method == "HmacSHA256" else hashlib.sha1
+    # surrogatepass: fuzzed fields may hold lone surrogates (refused before any signature).
+    message = f"{method}{endpoint}/?{query}".encode("utf-8", "surrogatepass")
+    mac = hmac.new(secret_key.encode(), message, digest)
+    return {**signed, "Signature": base64.b64encode(mac.digest()).decode()}
