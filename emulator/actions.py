@@ -1,4 +1,7 @@
-"""The five VOD event-notification actions, thin: typed parameters in, domain call, fields out."""
+"""The five VOD event-notification actions, thin: typed parameters in, domain call, fields out.
+
+An action answers its fields, and for PullEvents also what to undo if the answer never
+reaches the caller (the events it leased are put back at once)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,19 @@ from typing import Any
 
 from .backend import VodBackend
 from .cloudapi.parameters import Kind, Parameter, Signature
-from .errors import InvalidParameterValue
 from .subappid import SubAppId
 
 Fields = dict[str, Any]
-Handler = Callable[[VodBackend, dict[str, Any]], Awaitable[Fields]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    fields: Fields
+    unsent: Callable[[], None] | None = None
+    """Called when the answer could not be written to the caller (it hung up)."""
+
+
+Handler = Callable[[VodBackend, dict[str, Any]], Awaitable[Answer]]
 
 _SUB_APP_ID = Parameter(Kind.INTEGER)
 _STRING = Parameter(Kind.STRING)
@@ -25,35 +36,36 @@ class Action:
 
 
 def _sub_app_id(params: dict[str, Any]) -> SubAppId:
-    value: int | None = params.get("SubAppId")
-    if value is not None and value <= 0:
-        raise InvalidParameterValue(f"SubAppId must be a positive integer, got {value}.")
-    return value
+    # Parameter parsing has applied emulator.subappid's rule already.
+    sub_app_id: SubAppId = params.get("SubAppId")
+    return sub_app_id
 
 
-async def pull_events(backend: VodBackend, params: dict[str, Any]) -> Fields:
-    leases = await backend.pull_events(_sub_app_id(params))
-    return {"EventSet": [lease.event_content_json() for lease in leases]}
+async def pull_events(backend: VodBackend, params: dict[str, Any]) -> Answer:
+    sub_app_id = _sub_app_id(params)
+    leases = await backend.pull_events(sub_app_id)
+    return Answer({"EventSet": [lease.event_content_json() for lease in leases]},
+                  unsent=lambda: backend.release_events(sub_app_id, leases) if leases else None)
 
 
-async def confirm_events(backend: VodBackend, params: dict[str, Any]) -> Fields:
+async def confirm_events(backend: VodBackend, params: dict[str, Any]) -> Answer:
     backend.confirm_events(_sub_app_id(params), params["EventHandles"])
-    return {}
+    return Answer({})
 
 
-async def describe_events_state(backend: VodBackend, params: dict[str, Any]) -> Fields:
-    return {"CountOfEventsToPull": backend.count_events_to_pull(_sub_app_id(params))}
+async def describe_events_state(backend: VodBackend, params: dict[str, Any]) -> Answer:
+    return Answer({"CountOfEventsToPull": backend.count_events_to_pull(_sub_app_id(params))})
 
 
-async def modify_event_config(backend: VodBackend, params: dict[str, Any]) -> Fields:
+async def modify_event_config(backend: VodBackend, params: dict[str, Any]) -> Answer:
     sub_app_id = _sub_app_id(params)
     changes = {name: value for name, value in params.items() if name != "SubAppId"}
     backend.modify_event_config(sub_app_id, changes)
-    return {}
+    return Answer({})
 
 
-async def describe_event_config(backend: VodBackend, params: dict[str, Any]) -> Fields:
-    return backend.describe_event_config(_sub_app_id(params)).describe()
+async def describe_event_config(backend: VodBackend, params: dict[str, Any]) -> Answer:
+    return Answer(backend.describe_event_config(_sub_app_id(params)).describe())
 
 
 ACTIONS: dict[str, Action] = {

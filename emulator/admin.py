@@ -22,6 +22,7 @@ from . import journal as j
 from ._version import __version__
 from .backend import EmitInterrupted, VodBackend
 from .clock import MAX_ADVANCE_SECONDS, ClockLimitError
+from .httplimits import BODY_READ_SECONDS
 from .jsontext import RawJson, compact
 from .queue import Lease, QueuedEvent
 from .subappid import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
@@ -31,7 +32,6 @@ MAX_WAIT_SECONDS = 300.0
 MAX_WAIT_COUNT = 10**9
 MAX_BODY_DEPTH = 64
 """Deeper JSON than this is refused: no payload or override needs it."""
-BODY_READ_TIMEOUT_SECONDS = 30.0
 _DECODE_OFF_LOOP_BYTES = 256 * 1024
 """Bodies larger than this are decoded in a worker thread, not on the event loop."""
 _STREAM_CHUNK_ITEMS = 256
@@ -183,11 +183,11 @@ def _check_query(request: web.Request, allowed: frozenset[str]) -> None:
 
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
-        async with asyncio.timeout(BODY_READ_TIMEOUT_SECONDS):
+        async with asyncio.timeout(BODY_READ_SECONDS):
             raw = await request.read()
     except TimeoutError:
         raise AdminInputError(
-            f"the body did not arrive within {BODY_READ_TIMEOUT_SECONDS:g} seconds") from None
+            f"the body did not arrive within {BODY_READ_SECONDS:g} seconds") from None
     if len(raw) > _DECODE_OFF_LOOP_BYTES:
         return await asyncio.to_thread(_decode_body, raw)
     return _decode_body(raw)

@@ -15,6 +15,7 @@ from aiohttp import web
 from .app import BACKEND, create_app
 from .backend import VodBackend
 from .config import Settings
+from .httplimits import IDLE_CONNECTION_SECONDS, SHUTDOWN_GRACE_SECONDS
 
 T = TypeVar("T")
 
@@ -22,13 +23,9 @@ _HANDLER_ARGS = {
     # Room for a 32 KB GET query: its refusal is ours to answer (RequestSizeLimitExceeded).
     "max_line_size": 256 * 1024,
     "max_field_size": 64 * 1024,
-    # A connection that sends no complete request (half-open, or headers that never end)
-    # is closed after this long; so is an idle keep-alive connection.
-    "keepalive_timeout": 30.0,
+    # Also closes connections that never finish a request (aiohttp arms it at connect).
+    "keepalive_timeout": IDLE_CONNECTION_SECONDS,
 }
-SHUTDOWN_GRACE_SECONDS = 0.5
-"""On shutdown, requests still running this long after held ones were answered are
-cancelled."""
 
 
 async def start(settings: Settings) -> tuple[web.AppRunner, int]:

@@ -17,7 +17,8 @@ from aiohttp import web
 from ..actions import ACTIONS, Action
 from ..backend import VodBackend
 from ..config import Settings
-from ..errors import RequestSizeLimitExceeded, ServiceError
+from ..errors import InvalidParameter, RequestSizeLimitExceeded, ServiceError
+from ..httplimits import BODY_READ_SECONDS
 from .protocol import (
     JSON_CONTENT_TYPE,
     MAX_BODY_BYTES,
@@ -58,29 +59,45 @@ def cloud_api_handler(backend_key: web.AppKey[VodBackend], settings: Settings) -
 
     async def cloud_api(request: web.Request) -> web.Response:
         request_id = new_request_id()
+        unsent = None
         try:
-            body = await _answer(request, request.app[backend_key], credentials, request_id)
+            body, unsent = await _answer(request, request.app[backend_key], credentials,
+                                         request_id)
         except Exception:  # the client gets the real InternalError envelope, never a 500
             _log.exception("internal error answering request %s", request_id)
             body = _INTERNAL_ERROR % request_id.encode()
-        return web.Response(body=body, headers={"Content-Type": JSON_CONTENT_TYPE})
+        response = web.Response(body=body, headers={"Content-Type": JSON_CONTENT_TYPE})
+        if unsent is None:
+            return response
+        # Written here, not by aiohttp after we return: if the caller has hung up, what
+        # the answer gave it (leased events) is taken back at once.
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionError:
+            unsent()  # and aiohttp, finding the answer unwritable too, drops the connection
+        except asyncio.CancelledError:
+            unsent()
+            raise
+        return response
 
     return cloud_api
 
 
 async def _answer(
     request: web.Request, backend: VodBackend, credentials: Credentials | None, request_id: str
-) -> bytes:
+) -> tuple[bytes, Callable[[], None] | None]:
+    """The answer's body, and what to undo if it cannot be written."""
     try:
         http_request = await _http_request(request)
         if len(http_request.body) > INLINE_BODY_BYTES:
             action, params = await asyncio.to_thread(_read_call, http_request, credentials)
         else:
             action, params = _read_call(http_request, credentials)
-        fields = await action.handler(backend, params)
-        return success_body(fields, request_id)
+        answer = await action.handler(backend, params)
+        return success_body(answer.fields, request_id), answer.unsent
     except ServiceError as error:
-        return error_body(error, request_id)
+        return error_body(error, request_id), None
 
 
 def _read_call(
@@ -102,9 +119,14 @@ async def _http_request(request: web.Request) -> HttpRequest:
         if length is not None and length > MAX_BODY_BYTES:
             raise RequestSizeLimitExceeded("The request body is over the 10 MB limit.")
         try:
-            body = await request.read()
+            async with asyncio.timeout(BODY_READ_SECONDS):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             raise RequestSizeLimitExceeded("The request body is over the 10 MB limit.") from None
+        except TimeoutError:
+            raise InvalidParameter(
+                f"The request body did not arrive within {BODY_READ_SECONDS:g} seconds."
+            ) from None
     return HttpRequest(
         method=request.method,
         path=request.path,
