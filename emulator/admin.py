@@ -182,6 +182,10 @@ def _check_query(request: web.Request, allowed: frozenset[str]) -> None:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise AdminInputError(
+            f"Content-Encoding {_shown(encoding)} is not supported: send the body as it is")
     try:
         async with asyncio.timeout(BODY_READ_SECONDS):
             raw = await request.read()
@@ -198,7 +202,7 @@ def _decode_body(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw, object_pairs_hook=_object_without_repeats,
-                          parse_constant=_refuse_constant)
+                          parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
         raise AdminInputError(f"the body is nested deeper than {MAX_BODY_DEPTH} levels") from None
     except ValueError as error:
@@ -222,6 +226,13 @@ def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: valid JSON, but no double holds it
+        raise ValueError(f"the number {_cut(text, 40)} is beyond a double's range")
+    return value
 
 
 def _check_text_and_depth(document: Any) -> None:
@@ -277,7 +288,8 @@ def _number(body: dict[str, Any], name: str, default: float, maximum: float) -> 
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise AdminInputError(f"{name} must be a number, got {_shown(value)}")
-    if not (math.isfinite(value) and 0 <= value <= maximum):
+    # Compared as given: an int too large for a float must not reach float arithmetic.
+    if not ((isinstance(value, int) or math.isfinite(value)) and 0 <= value <= maximum):
         raise AdminInputError(f"{name} must be between 0 and {maximum:g}, got {_shown(value)}")
     return float(value)
 

@@ -20,7 +20,8 @@ def plain(value: Any) -> bytes:
 
     Never fails on text: a lone surrogate (which no UTF-8 can hold, yet a JSON escape
     ``"\\ud800"`` in a client's input decodes to) is written as that escape again."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # allow_nan=False: never Infinity or NaN, which are not JSON (input refuses them too).
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.encode("utf-8", "backslashreplace")
 
 

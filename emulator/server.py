@@ -25,6 +25,9 @@ _HANDLER_ARGS = {
     "max_field_size": 64 * 1024,
     # Also closes connections that never finish a request (aiohttp arms it at connect).
     "keepalive_timeout": IDLE_CONNECTION_SECONDS,
+    # Bodies arrive as sent: neither API takes a Content-Encoding, and decoding one inside
+    # aiohttp could fail outside our handlers (a 500, or its own text/plain 400).
+    "auto_decompress": False,
 }
 
 
