@@ -9,7 +9,6 @@ unknown route is a 404 and a wrong method a 405 in the same format.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -22,8 +21,9 @@ from . import journal as j
 from ._version import __version__
 from .backend import EmitInterrupted, VodBackend
 from .clock import MAX_ADVANCE_SECONDS, ClockLimitError
+from .echo import is_text, safe_text, shown
 from .httplimits import BODY_READ_SECONDS
-from .jsontext import RawJson, compact
+from .jsontext import JsonInputError, RawJson, compact, strict_loads
 from .queue import Lease, QueuedEvent
 from .subappid import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
 
@@ -121,7 +121,7 @@ def _is_admin_path(request: web.Request) -> bool:
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:
-    return _json({"error": {"code": code, "message": _cut(message, 2000)}}, status)
+    return _json({"error": {"code": code, "message": safe_text(message)}}, status)
 
 
 def _json(document: Any, status: int = 200) -> web.Response:
@@ -173,7 +173,7 @@ def _check_query(request: web.Request, allowed: frozenset[str]) -> None:
     unknown = sorted(set(request.query) - allowed)
     if unknown:
         raise AdminInputError(
-            f"unknown query parameter(s) {', '.join(_shown(name) for name in unknown)}"
+            f"unknown query parameter(s) {', '.join(shown(name) for name in unknown)}"
             + (f"; allowed: {', '.join(sorted(allowed))}" if allowed else "; this route takes none")
         )
     for name in allowed:
@@ -185,7 +185,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         raise AdminInputError(
-            f"Content-Encoding {_shown(encoding)} is not supported: send the body as it is")
+            f"Content-Encoding {shown(encoding)} is not supported: send the body as it is")
     try:
         async with asyncio.timeout(BODY_READ_SECONDS):
             raw = await request.read()
@@ -201,77 +201,30 @@ def _decode_body(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw, object_pairs_hook=_object_without_repeats,
-                          parse_constant=_refuse_constant, parse_float=_finite_float)
-    except RecursionError:
-        raise AdminInputError(f"the body is nested deeper than {MAX_BODY_DEPTH} levels") from None
-    except ValueError as error:
-        raise AdminInputError(f"the body is not valid JSON: {_cut(str(error))}") from None
+        body = strict_loads(raw, MAX_BODY_DEPTH)
+    except JsonInputError as error:
+        raise AdminInputError(f"the body {error}") from None
     if not isinstance(body, dict):
         raise AdminInputError("the body must be a JSON object")
-    _check_text_and_depth(body)
+    _check_text(body)
     return body
 
 
-def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"the field {_shown(key)} is given more than once")
-            seen.add(key)
-    return document
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e400: valid JSON, but no double holds it
-        raise ValueError(f"the number {_cut(text, 40)} is beyond a double's range")
-    return value
-
-
-def _check_text_and_depth(document: Any) -> None:
-    """Refuse text no UTF-8 can hold (lone surrogates, from ``\\ud800`` escapes) and
-    nesting deeper than MAX_BODY_DEPTH; iterative, so no depth can overflow the stack."""
-    stack: list[tuple[Any, int]] = [(document, 1)]
+def _check_text(document: Any) -> None:
+    """Refuse text no UTF-8 can hold: lone surrogates, which ``\ud800`` escapes decode to.
+    Iterative: the body's depth is bounded already, but no walk here recurses."""
+    stack = [document]
     while stack:
-        value, depth = stack.pop()
-        if isinstance(value, str):
-            _check_text(value)
-        elif isinstance(value, (dict, list)):
-            if depth > MAX_BODY_DEPTH:
-                raise AdminInputError(f"the body is nested deeper than {MAX_BODY_DEPTH} levels")
-            if isinstance(value, dict):
-                for key, item in value.items():
-                    _check_text(key)
-                    stack.append((item, depth + 1))
-            else:
-                stack.extend((item, depth + 1) for item in value)
-
-
-def _check_text(text: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise AdminInputError(
-            f"the body holds text that is not valid Unicode (a lone surrogate): "
-            f"{_shown(text)}"
-        ) from None
-
-
-def _shown(value: Any) -> str:
-    """A value an error message echoes: escaped to ASCII and cut."""
-    return _cut(ascii(value))
-
-
-def _cut(text: str, limit: int = 120) -> str:
-    """An echoed value, cut: no request can make an error message large."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value)  # the keys
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and not is_text(value):
+            raise AdminInputError(
+                f"the body holds text that is not valid Unicode (a lone surrogate): "
+                f"{shown(value)}")
 
 
 def _sub_app_id(value: Any) -> SubAppId:
@@ -281,25 +234,25 @@ def _sub_app_id(value: Any) -> SubAppId:
     try:
         return parse_sub_app_id(value) if isinstance(value, str) else check_sub_app_id(value)
     except InvalidSubAppId as error:
-        raise AdminInputError(f"sub_app_id {_shown(value)} is not valid: {error}") from None
+        raise AdminInputError(f"sub_app_id {shown(value)} is not valid: {error}") from None
 
 
 def _number(body: dict[str, Any], name: str, default: float, maximum: float) -> float:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise AdminInputError(f"{name} must be a number, got {_shown(value)}")
+        raise AdminInputError(f"{name} must be a number, got {shown(value)}")
     # Compared as given: an int too large for a float must not reach float arithmetic.
     if not ((isinstance(value, int) or math.isfinite(value)) and 0 <= value <= maximum):
-        raise AdminInputError(f"{name} must be between 0 and {maximum:g}, got {_shown(value)}")
+        raise AdminInputError(f"{name} must be between 0 and {maximum:g}, got {shown(value)}")
     return float(value)
 
 
 def _integer(body: dict[str, Any], name: str, default: int, maximum: int) -> int:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise AdminInputError(f"{name} must be an integer, got {_shown(value)}")
+        raise AdminInputError(f"{name} must be an integer, got {shown(value)}")
     if not 0 <= value <= maximum:
-        raise AdminInputError(f"{name} must be between 0 and {maximum}, got {_shown(value)}")
+        raise AdminInputError(f"{name} must be between 0 and {maximum}, got {shown(value)}")
     return value
 
 
@@ -307,7 +260,8 @@ def _reject_unknown(body: dict[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise AdminInputError(
-            f"unknown field(s) {_cut(', '.join(unknown))}; allowed: {', '.join(sorted(allowed))}"
+            f"unknown field(s) {', '.join(shown(name) for name in unknown[:5])}; "
+            f"allowed: {', '.join(sorted(allowed))}"
         )
 
 
@@ -390,7 +344,7 @@ async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
             raise AdminInputError('"overrides" must be an object, e.g. {"FileUploadEvent": {...}}')
         count = body.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int):
-            raise AdminInputError(f"count must be an integer, got {_shown(count)}")
+            raise AdminInputError(f"count must be an integer, got {shown(count)}")
         queued = await backend.emit_in_slices(
             sub_app_id, backend.generate(body["type"], count, overrides))
     return {"sub_app_id": sub_app_id, "count": len(queued),
@@ -461,7 +415,7 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     kind = request.query.get("kind")
     if kind is not None and kind not in j.KINDS:
-        raise AdminInputError(f"kind must be one of {', '.join(j.KINDS)}, got {_shown(kind)}")
+        raise AdminInputError(f"kind must be one of {', '.join(j.KINDS)}, got {shown(kind)}")
     journal = backend.journal
     entries = journal.entries(kind, request.query.get("event_id"))
     return {

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import InvalidParameterValue, is_text, shown
+from .echo import is_text, shown
+from .errors import InvalidParameterValue
 from .subappid import SubAppId
 
 MODES = ("PUSH", "PULL")

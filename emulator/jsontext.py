@@ -8,7 +8,10 @@ cost of a large answer, and bytes join without a further encoding pass.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
+
+from .echo import safe_text, shown
 
 
 class RawJson(bytes):
@@ -35,3 +38,68 @@ def compact(value: Any) -> bytes:
     if isinstance(value, (list, tuple)):
         return b"[" + b",".join(compact(item) for item in value) + b"]"
     return plain(value)
+
+
+class JsonInputError(ValueError):
+    """JSON text that ``strict_loads`` refuses. The message completes a sentence about
+    the text ("the body <message>"), so each API can say it in its own words."""
+
+
+def strict_loads(raw: bytes, max_depth: int) -> Any:
+    """JSON as both APIs accept it: UTF-8 only, no member given twice in an object, no
+    ``NaN``/``Infinity`` and no number beyond a double, and objects and arrays nested at
+    most ``max_depth`` levels (the outermost is level 1). Never recurses itself."""
+    try:
+        # Decoded first: json.loads(bytes) would also take UTF-16 and UTF-32.
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise JsonInputError("is not valid UTF-8") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_object_without_repeats,
+                           parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:  # the decoder's own guard, far deeper than any limit here
+        raise JsonInputError(f"is nested deeper than {max_depth} levels") from None
+    except JsonInputError:
+        raise
+    except ValueError as error:
+        raise JsonInputError(f"is not valid JSON: {safe_text(str(error), 200)}") from None
+    if _nested_deeper_than(value, max_depth):
+        raise JsonInputError(f"is nested deeper than {max_depth} levels")
+    return value
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JsonInputError(f"gives the member {shown(key)} more than once")
+            seen.add(key)
+    return document
+
+
+def _refuse_constant(name: str) -> Any:
+    raise JsonInputError(f"is not valid JSON: {name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: valid JSON, but no double holds it
+        raise JsonInputError(f"is not valid JSON: the number {shown(text)} is beyond a double")
+    return value
+
+
+def _nested_deeper_than(document: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels: a loop, no recursion."""
+    if not isinstance(document, (dict, list)):
+        return False
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import journal as j
 from .clock import Clock
+from .echo import shown
 from .errors import InvalidParameterValue
 from .journal import Journal
 from .jsontext import RawJson, plain
@@ -299,14 +300,8 @@ def _refusal(refused: list[str], timings: QueueTimings) -> InvalidParameterValue
     return InvalidParameterValue(
         "EventHandles not valid: unknown, or their "
         f"{timings.confirm_window_seconds:g}-second confirm window has passed: "
-        + ", ".join(_shown(handle) for handle in refused[:HANDLES_PER_CONFIRM])
+        + ", ".join(shown(handle) for handle in refused[:HANDLES_PER_CONFIRM])
     )
-
-
-def _shown(handle: str) -> str:
-    """A handle as an error message may echo it: escaped, and cut when long."""
-    text = handle.encode("unicode_escape").decode("ascii")
-    return text if len(text) <= 64 else text[:61] + "..."
 
 
 class EventQueues:

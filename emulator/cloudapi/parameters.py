@@ -12,12 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..echo import is_text, shown
 from ..errors import (
     InvalidParameterValue,
     MissingParameter,
     UnknownParameter,
-    is_text,
-    shown,
 )
 from ..subappid import InvalidSubAppId, check_sub_app_id, parse_sub_app_id
 

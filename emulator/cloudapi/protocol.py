@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ..echo import is_text, safe_text, shown
 from ..errors import (
     AuthFailureInvalidAuthorization,
     InvalidAction,
@@ -26,11 +26,8 @@ from ..errors import (
     RequestSizeLimitExceeded,
     ServiceError,
     UnsupportedProtocol,
-    is_text,
-    safe_text,
-    shown,
 )
-from ..jsontext import compact
+from ..jsontext import JsonInputError, compact, strict_loads
 from . import parameters, signing
 
 API_VERSION = "2018-07-17"
@@ -256,46 +253,12 @@ def _json_body(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        # UTF-8 only: json.loads(bytes) would also take UTF-16 and UTF-32.
-        parsed = json.loads(body.decode("utf-8"), object_pairs_hook=_object_without_repeats)
-    except RecursionError:
-        # The decoder's own recursion guard; far deeper than the limit checked below.
-        raise InvalidParameter(_TOO_DEEP) from None
-    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError included
-        raise InvalidParameter(f"The request body is not valid JSON: {error}.") from None
+        parsed = strict_loads(body, MAX_JSON_DEPTH)
+    except JsonInputError as error:
+        raise InvalidParameter(f"The request body {error}.") from None
     if not isinstance(parsed, dict):
         raise InvalidParameter("The request body must be a JSON object of parameters.")
-    if _nested_deeper_than(parsed, MAX_JSON_DEPTH):
-        raise InvalidParameter(_TOO_DEEP)
     return parsed
-
-
-_TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
-
-
-def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise InvalidParameter(f"The parameter {shown(key)} appears more than once.")
-            seen.add(key)
-    return document
-
-
-def _nested_deeper_than(document: Any, limit: int) -> bool:
-    """Whether objects and arrays nest more than ``limit`` levels: a loop, no recursion."""
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value
-        for child in children:
-            if isinstance(child, (dict, list)):
-                if depth >= limit:
-                    return True
-                stack.append((child, depth + 1))
-    return False
 
 
 # ----- answers

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from ..echo import is_text, shown
 from ..errors import (
     AuthFailureInvalidAuthorization,
     AuthFailureSecretIdNotFound,
@@ -24,8 +25,6 @@ from ..errors import (
     AuthFailureSignatureFailure,
     InvalidParameterValue,
     MissingParameter,
-    is_text,
-    shown,
 )
 
 SIGNATURE_TIME_WINDOW_SECONDS = 300

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..clock import iso8601
+from ..echo import shown
 from . import vocabulary as v
-from .schema import EventInputError, Field, Schema, echo, load_schema
+from .schema import EventInputError, Field, Schema, load_schema
 
 _LIST_SIZES = ((0, 1, 1, 2, 2, 3), (0, 1, 1, 2, 2, 3), (0, 1, 1, 2), (0, 0, 1))  # by depth
 MODEL_DEPTH = 6  # deeper nested models are left out: real payloads are not deeper
@@ -245,7 +246,7 @@ def apply_overrides(
                 raise EventInputError("overrides cannot change EventType")
         elif key != member:
             raise EventInputError(
-                f"{echo(key)} cannot be overridden in a {event_type} event: only {member}")
+                f"{shown(key)} cannot be overridden in a {event_type} event: only {member}")
         else:
             schema.check_model(value, model, member)
     return _merge(content, overrides)

@@ -17,11 +17,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..echo import shown
 from .catalog import EVENT_TYPES
 
 SCHEMA_PATH = Path(__file__).with_name("data") / "schema.json"
 MAX_DEPTH = 64  # deeper JSON is refused: the deepest model is far shallower
-_ECHO_LIMIT = 80  # characters of a user's value echoed in a message
 _LIST_LIMIT = 200  # characters of a list of allowed values in a message
 
 
@@ -30,26 +30,19 @@ class EventInputError(ValueError):
     and names the offending field."""
 
 
-def echo(value: Any, limit: int = _ECHO_LIMIT) -> str:
-    """A user's value as a message may quote it: ``repr`` (so lone surrogates and control
-    characters arrive escaped), cut to ``limit`` characters."""
-    text = ascii(value) if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _bare(name: Any) -> str:
-    """A key as a path may show it: escaped, unquoted, cut."""
-    text = ascii(name)[1:-1] if isinstance(name, str) else repr(name)
-    return text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
+    """A key as a path may show it: escaped and cut, without quotes."""
+    text = shown(name)
+    return text[1:-1] if isinstance(name, str) and text.endswith(("'", '"')) else text
 
 
 def unknown(kind: str, name: Any, known: Iterable[str]) -> EventInputError:
     """``unknown event type 'NewFileUplod'; did you mean NewFileUpload?``"""
     if not isinstance(name, str):
-        return EventInputError(f"{kind} must be a string, got {echo(name)}")
+        return EventInputError(f"{kind} must be a string, got {shown(name)}")
     close = difflib.get_close_matches(name, list(known), n=3)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    return EventInputError(f"unknown {kind} {echo(name)}{hint}")
+    return EventInputError(f"unknown {kind} {shown(name)}{hint}")
 
 
 @dataclass(frozen=True)
@@ -117,15 +110,15 @@ class Schema:
         if not _fits(value, field.type or ""):
             raise EventInputError(f"{path} must be {field.type}, got {_kind(value)}")
         if field.enum and value not in field.enum:
-            allowed = ", ".join(echo(v) for v in field.enum)
+            allowed = ", ".join(shown(v) for v in field.enum)
             if len(allowed) > _LIST_LIMIT:
                 allowed = allowed[: _LIST_LIMIT - 1] + "…"
-            raise EventInputError(f"{path} must be one of {allowed}; got {echo(value)}")
+            raise EventInputError(f"{path} must be one of {allowed}; got {shown(value)}")
         if field.range is not None and field.type == "integer":
             low, high = field.range
             if not low <= value <= high:
                 raise EventInputError(
-                    f"{path} must be in [{low:g}, {high:g}], got {echo(value)}")
+                    f"{path} must be in [{low:g}, {high:g}], got {shown(value)}")
 
 
 def _fits(value: Any, type_name: str) -> bool:
@@ -185,7 +178,7 @@ def check_event_content(schema: Schema, content: Any) -> dict[str, Any]:
         if key == "EventType" or value is None:
             continue
         if key not in schema.event_content_fields:
-            raise EventInputError(f"{echo(key)} is not a field of EventContent")
+            raise EventInputError(f"{shown(key)} is not a field of EventContent")
         if key != member:
             raise EventInputError(
                 f"EventType {event_type} carries {member}; {key} must be left out")
