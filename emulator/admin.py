@@ -68,8 +68,12 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
                 return error_response(400, "InvalidRequest", str(error))
             except EmitInterrupted as error:
                 return error_response(409, "Interrupted", str(error))
-            except ValueError as error:  # the event machinery's EventInputError
-                if type(error).__name__ != "EventInputError":
+            except ValueError as error:
+                # The event machinery's refusals. Imported here, not at start-up: only
+                # that machinery raises them, so it is loaded already when one comes.
+                from .events import EventInputError
+
+                if not isinstance(error, EventInputError):
                     raise
                 return error_response(400, "InvalidRequest", str(error))
             return await _write(request, document)
