@@ -11,7 +11,8 @@ them: hostile JSON text (lone surrogates, bytes that are not UTF-8, numbers of 4
 digits or beyond a double's range, 100,000 levels of nesting, repeated keys), wrong types
 for every known field, odd paths, queries, methods and header bytes.
 
-Each CI run is short; ``VOD_EMULATOR_FUZZ=nightly`` runs thousands of examples per test.
+Each CI run is short and deterministic; ``VOD_EMULATOR_FUZZ=nightly`` runs thousands of
+fresh examples per test.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import http.client
 import json
 import logging
 import math
-import os
 import socket
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
 from hypothesis import event as hypothesis_event
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from emulator.clock import MAX_ADVANCE_SECONDS
@@ -41,29 +41,13 @@ from emulator.server import EmulatorThread
 
 from .conftest import make_settings
 from .rawhttp import Answer
+from .test_cloudapi_fuzz import FUZZ
 
-# ----- how long a run is: VOD_EMULATOR_FUZZ=ci (the default) or nightly
-
-_PROFILE_PREFIX = "vod-admin-fuzz-"
-settings.register_profile(
-    _PROFILE_PREFIX + "ci",
-    max_examples=150,
-    deadline=None,
-    derandomize=True,  # every CI run tries the same examples
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    _PROFILE_PREFIX + "nightly",
-    settings.get_profile(_PROFILE_PREFIX + "ci"),
-    max_examples=4000,
-    derandomize=False,  # a fresh corner of the input space each night
-)
-_RUN = os.environ.get("VOD_EMULATOR_FUZZ", "ci")
-if _RUN not in ("ci", "nightly"):
-    raise ValueError(f"VOD_EMULATOR_FUZZ must be ci or nightly, got {_RUN!r}")
-FUZZ = settings.get_profile(_PROFILE_PREFIX + _RUN)
-# The nightly run takes minutes; in CI a test takes seconds.
-pytestmark = pytest.mark.timeout(3600 if _RUN == "nightly" else 120)
+# How long a run is: the Cloud API fuzz's profiles, chosen by VOD_EMULATOR_FUZZ (ci, the
+# default: a few seconds, deterministic; nightly: thousands of fresh examples per test).
+# A passing CI test takes seconds; the timeout leaves room for a nightly run and for
+# Hypothesis to shrink a failure.
+pytestmark = pytest.mark.timeout(120 + FUZZ.max_examples // 10)
 
 
 def fewer(fraction: float) -> settings:
