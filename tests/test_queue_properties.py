@@ -1,10 +1,17 @@
 """Property-based tests of the reliable-callback queue (emulator/queue.py), no HTTP.
 
 A Hypothesis state machine drives ``EventQueues``/``AppQueue`` directly (emit, lease,
-confirm, clock advances) against a frozen clock, and keeps a model of what every event
-and every handle should be. After every step it checks the queue against the model:
-which events are pullable (and in which order), which handles hold live leases, the
-journal's counts and each event's journal history.
+pull, confirm, release, reset, shutdown, clock advances) against a frozen clock, and
+keeps a model of what every event, handle and held pull should be. Its steps run in one
+asyncio event loop the machine owns: a pull is a task, and after each step the loop
+runs until nothing more happens, so a held pull woken by an emit, a release, a lease's
+expiry or the end of its hold has answered by the time the model is checked. In half
+the runs the queues' timer task (``run_timers``) runs too: then an advance of the clock
+alone puts every expiry and retention drop due in the journal, with no other call.
+
+After every step the queues are checked against the model: which queues exist, which
+events are pullable (and in which order), which handles hold live leases, how many
+pulls are held, the journal's counts and each event's journal history.
 
 All times are multiples of 0.25 s on top of a whole-second start, so every sum the
 queue computes is exact in floating point and the model can compare times exactly.
@@ -44,6 +51,9 @@ SUB_APPS: tuple[SubAppId, ...] = (None, 1500000001)
 TICK = 0.25
 """The clock's grain in these tests: keeps every time exact in binary floating point."""
 
+LONG_POLL_SECONDS = 5.0
+"""The machine's hold time (the real service's): between its short and long advances."""
+
 # Enough to find ordering and expiry mistakes; well under a minute on 2 cores.
 # VOD_QUEUE_PROPERTY_EXAMPLES raises it for a longer local run.
 _EXAMPLES = int(os.environ.get("VOD_QUEUE_PROPERTY_EXAMPLES", "200"))
@@ -55,6 +65,11 @@ STATEFUL_SETTINGS = settings(
 )
 GIVEN_SETTINGS = settings(max_examples=50, deadline=None)
 
+SETTLE_QUIET_ROUNDS = 20
+"""Loop iterations with no visible change after which the queues count as settled (a
+wake-up reaches its pull in 2 or 3 iterations)."""
+SETTLE_MAX_ROUNDS = 2000
+
 # Model states of an event.
 PULLABLE = "pullable"
 LEASED = "leased"
@@ -65,6 +80,9 @@ DROPPED = "dropped"
 LIVE = "live"
 HANDLE_CONFIRMED = "confirmed"
 HANDLE_EXPIRED = "expired"
+HANDLE_RELEASED = "released"
+HANDLE_STALE = "stale"
+"""Minted before a reset: no queue may accept it again."""
 
 
 @dataclass
@@ -91,22 +109,31 @@ class ModelHandle:
 
 
 @dataclass
+class ModelPull:
+    task: asyncio.Task[list[Lease]]
+    sub_app_id: SubAppId
+    max_count: int
+    deadline: float
+    """When its hold ends: the long-poll time after it started."""
+    closed: bool
+    """Its queue was closed (reset or shutdown): it answers empty."""
+
+
+@dataclass
 class Counts:
-    by_kind: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            (j.ENQUEUED, j.LEASED, j.EXPIRED, j.CONFIRMED, j.DROPPED), 0
-        )
-    )
+    by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(j.KINDS, 0))
 
     def add(self, kind: str) -> None:
         self.by_kind[kind] += 1
 
 
-# An event's journal history, one letter per entry: Enqueued, Leased, eXpired,
-# Confirmed, Dropped. After an expiry the event is pullable again (or dropped when its
-# retention has passed); a confirmed or dropped event has no further history.
-HISTORY = re.compile(r"E(LX)*(LC|D|L)?")
-LETTER = {j.ENQUEUED: "E", j.LEASED: "L", j.EXPIRED: "X", j.CONFIRMED: "C", j.DROPPED: "D"}
+# An event's journal history, one letter per entry: Enqueued, Leased, eXpired, Released,
+# Confirmed, Dropped. After an expiry or a release the event is pullable again (or
+# dropped when its retention has passed); a confirmed or dropped event has no further
+# history.
+HISTORY = re.compile(r"E(L[XR])*(LC|D|L)?")
+LETTER = {j.ENQUEUED: "E", j.LEASED: "L", j.EXPIRED: "X", j.RELEASED: "R", j.CONFIRMED: "C",
+          j.DROPPED: "D"}
 
 
 def quarter_seconds(low: float, high: float) -> st.SearchStrategy[float]:
@@ -118,6 +145,17 @@ class QueueMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.ready = False
+        self.loop = asyncio.new_event_loop()
+        self.pulls: list[ModelPull] = []
+        self.timer: asyncio.Task[None] | None = None
+
+    def teardown(self) -> None:
+        tasks = [pull.task for pull in self.pulls] + ([self.timer] if self.timer else [])
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        self.loop.close()
 
     # ----- set-up
 
@@ -126,12 +164,14 @@ class QueueMachine(RuleBasedStateMachine):
         retention_factor=st.sampled_from([20.0, 4.0, 0.5]),  # 0.5: leases outlive retention
         seed=st.integers(0, 2**32),
         prefill=st.tuples(st.integers(0, 20), st.integers(0, 20)),
+        timers=st.booleans(),
     )
     def setup(
-        self, window: float, retention_factor: float, seed: int, prefill: tuple[int, int]
+        self, window: float, retention_factor: float, seed: int, prefill: tuple[int, int],
+        timers: bool,
     ) -> None:
         self.timings = QueueTimings(
-            long_poll_seconds=5.0,
+            long_poll_seconds=LONG_POLL_SECONDS,
             confirm_window_seconds=window,
             retention_seconds=window * retention_factor,
         )
@@ -140,13 +180,47 @@ class QueueMachine(RuleBasedStateMachine):
         self.queues = EventQueues(self.clock, self.timings, seed, self.journal)
         self.events: dict[str, ModelEvent] = {}
         self.handles: dict[str, ModelHandle] = {}
+        self.lease_objects: dict[str, Lease] = {}
         self.counts = Counts()
+        self.with_events: set[SubAppId] = set()
+        """Applications given an event since the last reset: each has a queue."""
+        self.closed = False
         self.unknown_serial = 0
+        if timers:
+            self.timer = self.loop.create_task(self.queues.run_timers())
+        hypothesis_event("timer task " + ("running" if timers else "not running"))
         self.ready = True
         # Some events from the start, so a run has something to lease even when
         # Hypothesis's swarm testing leaves the emit rule out.
         for sub_app_id, n in zip(SUB_APPS, prefill, strict=True):
             self.enqueue(sub_app_id, n)
+        self.settle()
+
+    # ----- the event loop
+
+    def settle(self) -> None:
+        """Run the loop until nothing more happens: woken pulls have answered or gone
+        back to waiting, and the timer has applied what is due."""
+
+        def fingerprint() -> tuple[int, ...]:
+            held = sum(q.held_pulls for q in self.queues.queues())
+            done = sum(pull.task.done() for pull in self.pulls)
+            return (sum(self.journal.count(kind) for kind in j.KINDS), held, done)
+
+        async def rounds() -> None:
+            quiet, last = 0, fingerprint()
+            for _ in range(SETTLE_MAX_ROUNDS):
+                await asyncio.sleep(0)
+                now = fingerprint()
+                quiet = quiet + 1 if now == last else 0
+                if quiet >= SETTLE_QUIET_ROUNDS:
+                    return
+                last = now
+            raise AssertionError("the queues never settled")
+
+        self.loop.run_until_complete(rounds())
+        if self.timer is not None and self.timer.done():
+            raise AssertionError(f"the timer task ended: {self.timer!r}")
 
     # ----- the model
 
@@ -154,15 +228,11 @@ class QueueMachine(RuleBasedStateMachine):
     def now(self) -> float:
         return self.clock.now()
 
-    def q(self, sub_app_id: SubAppId) -> AppQueue:
-        return self.queues.queue(sub_app_id)
-
     def normalize(self) -> None:
-        """Apply the clock to the model, as the queue's lazy sweep does.
+        """Apply the clock to the model, as the queue's sweep does.
 
         A leased event outlives its retention until its lease ends (and can be confirmed
-        until then); only then, or while pullable, is it dropped. This is what the code
-        does; the module docstring's "dropped whatever their state" says otherwise."""
+        until then); only then, or while pullable, is it dropped."""
         now = self.now
         retention = self.timings.retention_seconds
         for event in self.events.values():
@@ -189,6 +259,9 @@ class QueueMachine(RuleBasedStateMachine):
             if h.sub_app_id == sub_app_id and h.status == LIVE
         )
 
+    def model_held(self, sub_app_id: SubAppId) -> list[ModelPull]:
+        return [pull for pull in self.pulls if pull.sub_app_id == sub_app_id]
+
     def confirmable(self, handle: str, sub_app_id: SubAppId) -> bool:
         """Accepted by ConfirmEvents on this queue: a live lease of this queue, or a handle
         of this queue already confirmed whose window has not passed (a no-op)."""
@@ -201,54 +274,16 @@ class QueueMachine(RuleBasedStateMachine):
         self.unknown_serial += 1
         return f"{self.unknown_serial:032x}"  # shaped like a real handle, never minted
 
-    # ----- rules
-
-    @rule(sub_app_id=st.sampled_from(SUB_APPS), n=st.integers(1, 20))
-    def emit(self, sub_app_id: SubAppId, n: int) -> None:
-        self.normalize()
-        self.enqueue(sub_app_id, n)
-
-    def enqueue(self, sub_app_id: SubAppId, n: int) -> None:
-        for i in range(n):
-            content = {"EventType": "NewFileUploadEvent", "Index": i}
-            event = self.queues.enqueue(sub_app_id, content)
-            assert event.event_id not in self.events
-            assert event.sub_app_id == sub_app_id
-            assert event.enqueued_at == self.now
-            self.events[event.event_id] = ModelEvent(
-                event.event_id, event.seq, sub_app_id, event.enqueued_at
-            )
-            self.counts.add(j.ENQUEUED)
-
-    @rule(data=st.data(), max_count=st.one_of(st.none(), st.integers(1, EVENTS_PER_PULL)))
-    def lease(self, data: st.DataObject, max_count: int | None) -> None:
-        self.normalize()
-        # Mostly from an application with something to lease.
-        with_pullable = [s for s in SUB_APPS if self.model_pullable(s)]
-        sub_app_id = data.draw(
-            st.sampled_from(SUB_APPS if data.draw(st.integers(0, 3)) == 0 else
-                            with_pullable or SUB_APPS),
-            label="sub_app_id",
-        )
-        now = self.now
-        expected = self.model_pullable(sub_app_id)[: max_count or EVENTS_PER_PULL]
-        queue = self.q(sub_app_id)
-        leases = queue.lease() if max_count is None else queue.lease(max_count)
-
-        # Oldest first (enqueue order), at most the requested count, never more than 16.
+    def took(self, leases: list[Lease], expected: list[ModelEvent],
+             sub_app_id: SubAppId) -> None:
+        """Check leases just made against the model's events they should be, and
+        record them in the model."""
         assert [lease.event.event_id for lease in leases] == [e.event_id for e in expected]
-        assert len(leases) <= (max_count or EVENTS_PER_PULL) <= EVENTS_PER_PULL
-
-        if not leases:
-            hypothesis_event("lease: nothing pullable")
-        elif any(e.deliveries for e in expected):
-            hypothesis_event("lease: includes a redelivery")
-        else:
-            hypothesis_event("lease: first deliveries only")
+        now = self.now
         for lease, model in zip(leases, expected, strict=True):
             # No confirmed (or dropped, or already leased) event is leased.
             assert model.state == PULLABLE
-            # Handles never repeat, across both applications and all time.
+            # Handles never repeat, across both applications, resets and all time.
             assert lease.handle not in self.handles
             assert lease.expires_at == now + self.timings.confirm_window_seconds
             assert lease.event.sub_app_id == sub_app_id
@@ -264,12 +299,165 @@ class QueueMachine(RuleBasedStateMachine):
             self.handles[lease.handle] = ModelHandle(
                 lease.handle, sub_app_id, model.event_id, lease.expires_at
             )
+            self.lease_objects[lease.handle] = lease
             self.counts.add(j.LEASED)
+
+    def settle_and_answer(self) -> None:
+        """Let the loop run, then check every pull that has answered since the last
+        step, and that every pull still held should be."""
+        self.settle()
+        self.normalize()
+        now = self.now
+        for sub_app_id in SUB_APPS:
+            mine = self.model_held(sub_app_id)
+            answers = [(pull, pull.task.result()) for pull in mine if pull.task.done()]
+            waiting = [pull for pull in mine if not pull.task.done()]
+            pullable = self.model_pullable(sub_app_id)
+            # Pulls that found events took them oldest first, each as many as it could:
+            # in the order they ran, each took the next slice of the pullable events.
+            slices = sorted(((pull, leases) for pull, leases in answers if leases),
+                            key=lambda answer: answer[1][0].event.seq)
+            taken = [lease for _, leases in slices for lease in leases]
+            for n, (pull, leases) in enumerate(slices, 1):
+                assert len(leases) == pull.max_count or (
+                    n == len(slices) and len(leases) < pull.max_count)
+                hypothesis_event("pull: answered with events"
+                                 + (" after its hold" if now >= pull.deadline else ""))
+            self.took(taken, pullable[: len(taken)], sub_app_id)
+            # An empty answer comes only at the end of the hold, or from a closed queue.
+            for pull, leases in answers:
+                if not leases:
+                    assert pull.closed or now >= pull.deadline, (pull, now)
+                    hypothesis_event("pull: answered empty" + (", closed" if pull.closed else ""))
+            # A pull is held only within its hold, on an open queue.
+            for pull in waiting:
+                assert not pull.closed and now < pull.deadline, (pull, now)
+            if waiting:
+                hypothesis_event(f"pull: {min(len(waiting), 3)}{'+' * (len(waiting) >= 3)} held")
+            # Nothing becomes pullable while the loop runs (an expiry is applied by
+            # whoever looks first, for all to see): so if events are left, every pull
+            # that ran took a full share, and none is held or answered empty.
+            if len(pullable) > len(taken):
+                assert not waiting, "a pull held beside pullable events"
+                assert all(leases for _, leases in answers), "an empty answer beside events"
+        self.pulls = [pull for pull in self.pulls if not pull.task.done()]
+
+    # ----- rules
+
+    @rule(data=st.data(), n=st.integers(1, 20))
+    def emit(self, data: st.DataObject, n: int) -> None:
+        self.normalize()
+        sub_app_id = self.pick_sub_app(data, self.held_apps())
+        if self.model_held(sub_app_id):
+            hypothesis_event("emit: to a held pull")
+        self.enqueue(sub_app_id, n)
+        self.settle_and_answer()
+
+    def enqueue(self, sub_app_id: SubAppId, n: int) -> None:
+        for i in range(n):
+            content = {"EventType": "NewFileUploadEvent", "Index": i}
+            event = self.queues.enqueue(sub_app_id, content)
+            assert event.event_id not in self.events
+            assert event.sub_app_id == sub_app_id
+            assert event.enqueued_at == self.now
+            self.events[event.event_id] = ModelEvent(
+                event.event_id, event.seq, sub_app_id, event.enqueued_at
+            )
+            self.counts.add(j.ENQUEUED)
+        if n:
+            self.with_events.add(sub_app_id)
+
+    def pick_sub_app(self, data: st.DataObject, *preferred: list[SubAppId]) -> SubAppId:
+        """Mostly from the first non-empty ``preferred`` list, now and then either."""
+        choices = next((apps for apps in preferred if apps), list(SUB_APPS))
+        if data.draw(st.integers(0, 3), label="any application") == 3:
+            choices = list(SUB_APPS)
+        return data.draw(st.sampled_from(choices), label="sub_app_id")
+
+    def held_apps(self) -> list[SubAppId]:
+        return [s for s in SUB_APPS if self.model_held(s)]
+
+    @rule(data=st.data(), max_count=st.one_of(st.none(), st.integers(1, EVENTS_PER_PULL)))
+    def lease(self, data: st.DataObject, max_count: int | None) -> None:
+        """AppQueue.lease: take what is pullable now, never waiting."""
+        self.normalize()
+        sub_app_id = self.pick_sub_app(data, [s for s in SUB_APPS if self.model_pullable(s)])
+        expected = self.model_pullable(sub_app_id)[: max_count or EVENTS_PER_PULL]
+        queue = self.queues.find(sub_app_id)
+        if queue is None:  # never given an event: nothing to lease, and nothing to make
+            assert not expected
+            return
+        leases = queue.lease() if max_count is None else queue.lease(max_count)
+        # Oldest first (enqueue order), at most the requested count, never more than 16.
+        assert len(leases) <= (max_count or EVENTS_PER_PULL) <= EVENTS_PER_PULL
+        if not leases:
+            hypothesis_event("lease: nothing pullable")
+        elif any(e.deliveries for e in expected):
+            hypothesis_event("lease: includes a redelivery")
+        else:
+            hypothesis_event("lease: first deliveries only")
+        self.took(leases, expected, sub_app_id)
+
+    @rule(data=st.data(), max_count=st.one_of(st.none(), st.integers(1, EVENTS_PER_PULL)))
+    def pull(self, data: st.DataObject, max_count: int | None) -> None:
+        """EventQueues.pull: answers at once if anything is pullable, else is held."""
+        self.normalize()
+        # Mostly where nothing is pullable: such a pull is held.
+        sub_app_id = self.pick_sub_app(
+            data, [s for s in SUB_APPS if not self.model_pullable(s)])
+        pulling = (self.queues.pull(sub_app_id) if max_count is None
+                   else self.queues.pull(sub_app_id, max_count))
+        self.pulls.append(ModelPull(
+            self.loop.create_task(pulling), sub_app_id, max_count or EVENTS_PER_PULL,
+            self.now + LONG_POLL_SECONDS, closed=self.closed,
+        ))
+        self.settle_and_answer()
+        # Held beside leases of its application: now and then some of those go back at
+        # once (their puller hung up), which must answer this pull. The state takes a few
+        # steps to reach, and the release rule alone finds it seldom.
+        if self.model_held(sub_app_id) and self.model_live(sub_app_id) and data.draw(
+                st.sampled_from([True, False]), label="then release"):
+            self.release_some(data, sub_app_id)
+
+    @rule(data=st.data())
+    def release(self, data: st.DataObject) -> None:
+        """AppQueue.release: some live leases (and maybe stale ones, a no-op) go back."""
+        self.normalize()
+        live_apps = [s for s in SUB_APPS if self.model_live(s)]
+        self.release_some(data, self.pick_sub_app(
+            data, [s for s in live_apps if self.model_held(s)], live_apps))
+
+    def release_some(self, data: st.DataObject, sub_app_id: SubAppId) -> None:
+        queue = self.queues.find(sub_app_id)
+        if queue is None:
+            assert not self.model_live(sub_app_id)
+            return
+        live = self.model_live(sub_app_id)
+        chosen = data.draw(st.lists(st.sampled_from(live), min_size=1, unique=True),
+                           label="live") if live else []
+        stale = sorted(handle for handle, h in self.handles.items()
+                       if h.status != LIVE and handle in self.lease_objects)
+        ignored = data.draw(st.lists(st.sampled_from(stale), max_size=2, unique=True),
+                            label="stale") if stale else []
+        batch = data.draw(st.permutations(chosen + ignored), label="batch")
+        if self.model_held(sub_app_id) and chosen:
+            hypothesis_event("release: to a held pull")
+        queue.release([self.lease_objects[handle] for handle in batch])
+        for handle in chosen:
+            h = self.handles[handle]
+            h.status = HANDLE_RELEASED  # nobody holds it: it confirms nothing
+            event = self.events[h.event_id]
+            assert event.state == LEASED and event.handle == handle
+            event.state = PULLABLE  # at once, whatever its window said
+            event.handle = None
+            self.counts.add(j.RELEASED)
+        self.settle_and_answer()
 
     @rule(data=st.data())
     def confirm(self, data: st.DataObject) -> None:
-        """Confirm some live handles, maybe with an expired, unknown, confirmed, other
-        application's or repeated handle mixed in (an unknown one when its pool is empty)."""
+        """Confirm some live handles, maybe with an expired, released, stale, unknown,
+        confirmed, other application's or repeated handle mixed in (an unknown one when
+        its pool is empty)."""
         self.normalize()
         with_live = [s for s in SUB_APPS if self.model_live(s)]
         sub_app_id = data.draw(st.sampled_from(with_live or SUB_APPS), label="sub_app_id")
@@ -281,15 +469,15 @@ class QueueMachine(RuleBasedStateMachine):
                 st.lists(st.sampled_from(live), min_size=1, max_size=12, unique=True),
                 label="live",
             )
+
+        def of_this_app(*statuses: str) -> list[str]:
+            return sorted(h.handle for h in self.handles.values()
+                          if h.sub_app_id == sub_app_id and h.status in statuses)
+
         pools = {
-            "expired": sorted(
-                h.handle for h in self.handles.values()
-                if h.sub_app_id == sub_app_id and h.status == HANDLE_EXPIRED
-            ),
-            "confirmed": sorted(
-                h.handle for h in self.handles.values()
-                if h.sub_app_id == sub_app_id and h.status == HANDLE_CONFIRMED
-            ),
+            "expired": of_this_app(HANDLE_EXPIRED, HANDLE_RELEASED),
+            "stale": of_this_app(HANDLE_STALE),
+            "confirmed": of_this_app(HANDLE_CONFIRMED),
             "other_app": sorted(h.handle for h in self.handles.values() if h.sub_app_id == other),
             "repeat": list(batch),
         }
@@ -324,16 +512,17 @@ class QueueMachine(RuleBasedStateMachine):
 
     def check_confirm(self, sub_app_id: SubAppId, batch: list[str]) -> None:
         refused = [h for h in batch if not self.confirmable(h, sub_app_id)]
-        queue = self.q(sub_app_id)
         if not 1 <= len(batch) <= HANDLES_PER_CONFIRM:
             hypothesis_event("confirm: refused, batch size")
             with pytest.raises(InvalidParameterValue):
-                queue.confirm(batch)
+                self.queues.confirm(sub_app_id, batch)
             return
         if refused:
             hypothesis_event("confirm: refused, bad handle")
+            if any(self.handles[h].status == HANDLE_STALE for h in refused if h in self.handles):
+                hypothesis_event("confirm: refused, a handle from before a reset")
             with pytest.raises(InvalidParameterValue) as raised:
-                queue.confirm(batch)
+                self.queues.confirm(sub_app_id, batch)
             # The answer names the refused handles, and no accepted one.
             for handle in refused:
                 assert handle in raised.value.message
@@ -342,7 +531,7 @@ class QueueMachine(RuleBasedStateMachine):
             return  # all or nothing: the model is unchanged
         repeats = any(self.handles[h].status == HANDLE_CONFIRMED for h in batch)
         hypothesis_event("confirm: accepted" + (", with a no-op repeat" if repeats else ""))
-        queue.confirm(batch)
+        self.queues.confirm(sub_app_id, batch)
         for handle in batch:
             h = self.handles[handle]
             if h.status == LIVE:
@@ -356,7 +545,7 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         # Mostly within twice the confirm window (often well within it); now and then to
-        # a lease's or an event's time limit; occasionally beyond the retention.
+        # a lease's, an event's or a hold's time limit; occasionally beyond the retention.
         how=st.sampled_from(
             ["short"] * 4 + ["window"] * 4 + ["boundary"] * 2 + ["beyond retention"]
         ),
@@ -372,21 +561,69 @@ class QueueMachine(RuleBasedStateMachine):
             seconds = data.draw(quarter_seconds(retention, retention + window), label="seconds")
         else:
             seconds = self.seconds_to_a_boundary(data)
+        due = (self.counts.by_kind[j.EXPIRED], self.counts.by_kind[j.DROPPED])
         self.clock.advance(seconds)
+        self.settle()
+        self.normalize()
+        if due != (self.counts.by_kind[j.EXPIRED], self.counts.by_kind[j.DROPPED]):
+            hypothesis_event("advance: expiry or drop due" + (
+                ", applied by the timer" if self.timer else ""))
+        if self.timer is not None:
+            # Time passing on its own: the timer alone has applied every expiry and
+            # retention drop now due, with no queue operation after the advance.
+            for kind in (j.EXPIRED, j.DROPPED):
+                assert self.journal.count(kind) == self.counts.by_kind[kind], kind
+        self.settle_and_answer()
 
     def seconds_to_a_boundary(self, data: st.DataObject) -> float:
-        """Just before, exactly at or just after a live lease's window end or a kept
-        event's retention end (0 if there is none ahead)."""
+        """Just before, exactly at or just after a held pull's hold end, a live lease's
+        window end or a kept event's retention end (0 if there is none ahead)."""
         now = self.now
-        boundaries = {e.lease_expires for e in self.events.values() if e.state == LEASED} | {
-            e.enqueued_at + self.timings.retention_seconds
-            for e in self.events.values() if e.state in (PULLABLE, LEASED)
+        kinds = {
+            "hold": {pull.deadline for pull in self.pulls},
+            "window": {e.lease_expires for e in self.events.values() if e.state == LEASED},
+            "retention": {e.enqueued_at + self.timings.retention_seconds
+                          for e in self.events.values() if e.state in (PULLABLE, LEASED)},
         }
-        nudge = data.draw(st.sampled_from([-TICK, 0.0, TICK]), label="nudge")
+        kind = data.draw(st.sampled_from([k for k, times in kinds.items() if times] or ["hold"]),
+                         label="boundary")
+        boundaries = kinds[kind]
+        nudge = data.draw(st.sampled_from([0.0, -TICK, TICK]), label="nudge")
         targets = sorted(b + nudge for b in boundaries if b + nudge >= now)
         if not targets:
             return 0.0
         return data.draw(st.sampled_from(targets), label="target") - now
+
+    @rule()
+    def reset(self) -> None:
+        """EventQueues.clear (with the journal, as the backend's reset does): held pulls
+        answer empty, every queue is forgotten, ids restart, handles change epoch."""
+        if self.pulls:
+            hypothesis_event("reset: with held pulls")
+        self.queues.clear()
+        self.journal.clear()
+        for pull in self.pulls:
+            pull.closed = True
+        for h in self.handles.values():
+            h.status = HANDLE_STALE
+        self.events.clear()
+        self.counts = Counts()
+        self.with_events.clear()
+        self.settle_and_answer()
+
+    @rule()
+    def close(self) -> None:
+        """EventQueues.close (shutting down): held pulls answer empty; from now on a pull
+        finding nothing answers empty at once (one finding events still takes them)."""
+        if self.closed or not self.pulls:
+            # Only with pulls held (the case worth checking): after a shutdown nothing is
+            # held again, so an early one would leave the rest of the run without holds.
+            return
+        self.queues.close()
+        self.closed = True
+        for pull in self.pulls:
+            pull.closed = True
+        self.settle_and_answer()
 
     # ----- invariants
 
@@ -394,15 +631,23 @@ class QueueMachine(RuleBasedStateMachine):
     def matches_model(self) -> None:
         if not self.ready:
             return
-        self.check_queues()  # applies the clock to both queues (and the model) first
+        self.check_queues()  # applies the clock to the queues (and the model) first
         self.check_journal()
 
     def check_queues(self) -> None:
         self.normalize()
+        # A queue exists for each application given an event since the last reset, and
+        # for one with a held pull; none for any other (a read never makes one).
+        assert {q.sub_app_id for q in self.queues.queues()} == self.with_events | {
+            pull.sub_app_id for pull in self.pulls}
         for sub_app_id in SUB_APPS:
-            queue = self.q(sub_app_id)
+            queue = self.queues.find(sub_app_id)
             pullable = self.model_pullable(sub_app_id)
             live = self.model_live(sub_app_id)
+            if queue is None:
+                assert not pullable and not live
+                continue
+            assert queue.held_pulls == len(self.model_held(sub_app_id))
             # Counts match the model (these also apply the clock to the queue).
             assert queue.count_pullable() == len(pullable)
             assert queue.count_leased() == len(live)
@@ -419,6 +664,8 @@ class QueueMachine(RuleBasedStateMachine):
                 model = self.events[lease.event.event_id]
                 assert model.state == LEASED and model.handle == lease.handle
                 assert lease.expires_at == model.lease_expires > self.now
+            # Nothing falls due in the past: the timer would have applied it.
+            assert queue.next_due() > self.now
 
         # No event is lost before its retention ends: every unconfirmed event still
         # within its retention is pullable or leased (in its own application's queue).
@@ -442,10 +689,10 @@ class QueueMachine(RuleBasedStateMachine):
             letters = "".join(letter for letter, _ in history)
             # Never leased again once confirmed; dropped only when unleased.
             assert HISTORY.fullmatch(letters), (event_id, letters)
-            # An expiry or confirmation names the handle of the lease just before it, and
-            # every lease has a handle of its own.
+            # An expiry, release or confirmation names the handle of the lease just
+            # before it, and every lease has a handle of its own.
             for (prev, prev_handle), (letter, handle) in itertools.pairwise(history):
-                if letter in "XC":
+                if letter in "XRC":
                     assert prev == "L" and handle == prev_handle
             lease_handles = [h for letter, h in history if letter == "L"]
             assert len(set(lease_handles)) == len(lease_handles)
@@ -457,8 +704,10 @@ class QueueMachine(RuleBasedStateMachine):
 
 QueueMachine.TestCase.settings = STATEFUL_SETTINGS
 # A passing run takes seconds; the longer timeout only lets Hypothesis finish shrinking a
-# failure (it caps shrinking at about 5 minutes) and report the minimal example.
-TestQueueStateMachine = pytest.mark.timeout(600)(QueueMachine.TestCase)
+# failure (it caps shrinking at about 5 minutes) and report the minimal example. The
+# thread method ends a run that hangs (a queue task spinning without yielding holds the
+# loop: the signal method's exception would land in that task, and the run go on).
+TestQueueStateMachine = pytest.mark.timeout(600, method="thread")(QueueMachine.TestCase)
 
 
 # ----- examples: edge cases
