@@ -1,9 +1,11 @@
 """Loop stalls and memory during bulk emits, and how fast the server stops.
 
-1. **Longest stall**: while one client emits N events in one ``POST /_emulator/events``,
-   another sends ``GET /_emulator/health`` back to back over a kept-alive connection.
-   The longest health round trip during the emit bounds how long the event loop was
-   held; the same probe on an idle server gives the floor.
+1. **Longest stall**: an emulator runs in a child process (``loop_watch.py``) with a
+   probe task on its event loop that sleeps 1 ms again and again and records how late
+   each wake-up comes: the lateness is how long something held the loop. Measured
+   while one client emits N events in one ``POST /_emulator/events``, and on an idle
+   server for the floor. A second client meanwhile sends ``GET /_emulator/health``
+   back to back: its round trips are what other requests see during the emit.
 2. **Bulk emit memory**: the server's peak and final resident size (``VmHWM``/``VmRSS``)
    around one 100,000-event ``ProcedureStateChanged`` emit with payloads in the answer,
    the answer read and thrown away by the client as it streams in.
@@ -19,18 +21,21 @@ import http.client
 import json
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from common import HOST, ServerProcess, emulator_command, median, ms, percentile
 
 
-def _connection(server: ServerProcess) -> http.client.HTTPConnection:
+def _connection(server: Any) -> http.client.HTTPConnection:
     return http.client.HTTPConnection(HOST, server.port, timeout=120)
 
 
-def _probe(server: ServerProcess, stop: threading.Event, samples: list[float]) -> None:
+def _probe(server: Any, stop: threading.Event, samples: list[float]) -> None:
     connection = _connection(server)
     try:
         while not stop.is_set():
@@ -42,7 +47,7 @@ def _probe(server: ServerProcess, stop: threading.Event, samples: list[float]) -
         connection.close()
 
 
-def _emit(server: ServerProcess, body: dict[str, Any]) -> tuple[float, int]:
+def _emit(server: Any, body: dict[str, Any]) -> tuple[float, int]:
     """Emit; read the answer in chunks and drop them. Answers (seconds, answer bytes)."""
     connection = _connection(server)
     try:
@@ -59,7 +64,7 @@ def _emit(server: ServerProcess, body: dict[str, Any]) -> tuple[float, int]:
         connection.close()
 
 
-def _probe_during(server: ServerProcess, work: Any) -> list[float]:
+def _probe_during(server: Any, work: Any) -> list[float]:
     samples: list[float] = []
     stop = threading.Event()
     prober = threading.Thread(target=_probe, args=(server, stop, samples))
@@ -72,22 +77,56 @@ def _probe_during(server: ServerProcess, work: Any) -> list[float]:
     return samples
 
 
+class WatchedEmulator:
+    """``loop_watch.py`` in a child process: an emulator whose loop stalls are recorded."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("loop_watch.py"))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.port = int(self.process.stdout.readline())
+
+    def window(self, start: float, end: float) -> dict[str, list[float]]:
+        """The loop's lateness and the collector's pauses between two monotonic times."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"window {start} {end}\n")
+        self.process.stdin.flush()
+        seen: dict[str, list[float]] = json.loads(self.process.stdout.readline())
+        return seen
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
 def stall(count: int, event_type: str) -> dict[str, Any]:
-    with ServerProcess("emulator", emulator_command) as server:
-        _emit(server, {"type": "NewFileUpload", "count": 1})  # the factory is loaded
-        idle = _probe_during(server, lambda: time.sleep(1.0))
+    emulator = WatchedEmulator()
+    try:
+        _emit(emulator, {"type": "NewFileUpload", "count": 1})  # the factory is loaded
+        started = time.monotonic()
+        time.sleep(1.0)
+        idle = emulator.window(started, time.monotonic())["lateness"]
         timing: dict[str, float] = {}
 
         def emit() -> None:
-            timing["seconds"], timing["bytes"] = _emit(
-                server, {"type": event_type, "count": count, "with_content": False})
+            timing["start"] = time.monotonic()
+            timing["seconds"], _ = _emit(
+                emulator, {"type": event_type, "count": count, "with_content": False})
+            timing["end"] = time.monotonic()
 
-        busy = _probe_during(server, emit)
+        health = _probe_during(emulator, emit)
+        seen = emulator.window(timing["start"], timing["end"])
+        lateness, pauses = seen["lateness"], seen["gc_pauses"]
+    finally:
+        emulator.close()
     return {
         "event_type": event_type, "count": count, "emit_seconds": timing["seconds"],
-        "idle_p50": median(idle), "idle_max": max(idle),
-        "during_p50": median(busy), "during_p99": percentile(busy, 99),
-        "during_max": max(busy), "probes_during": len(busy),
+        "idle_max": max(idle), "stall_p99": percentile(lateness, 99),
+        "stall_max": max(lateness), "gc_pause_max": max(pauses, default=0.0),
+        "gc_collections": len(pauses), "health_p50": median(health),
+        "health_p99": percentile(health, 99), "health_max": max(health),
     }
 
 
@@ -139,22 +178,35 @@ def shutdown() -> dict[str, Any]:
     return {"median": median(samples), "max": max(samples)}
 
 
+STALL_TYPES = ("ProcedureStateChanged", "NewFileUpload")  # the largest type, the commonest
+
+
+def run(count: int = 10_000, memory_count: int = 100_000) -> dict[str, Any]:
+    return {
+        "stall": [stall(count, event_type) for event_type in STALL_TYPES],
+        "memory": memory(memory_count),
+        "shutdown": shutdown(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--memory-count", type=int, default=100_000)
     arguments = parser.parse_args()
-    for event_type in ("ProcedureStateChanged", "NewFileUpload"):
-        result = stall(arguments.count, event_type)
-        print(f"{result['count']} {event_type} in {result['emit_seconds']:.2f} s: health "
-              f"p50 {ms(result['during_p50'])}, p99 {ms(result['during_p99'])}, "
-              f"max {ms(result['during_max'])} over {result['probes_during']} probes "
-              f"(idle p50 {ms(result['idle_p50'])}, max {ms(result['idle_max'])})")
-    result = memory(arguments.memory_count)
+    results = run(arguments.count, arguments.memory_count)
+    for result in results["stall"]:
+        print(f"{result['count']} {result['event_type']} in {result['emit_seconds']:.2f} s: "
+              f"loop held p99 {ms(result['stall_p99'])}, max {ms(result['stall_max'])} (idle "
+              f"max {ms(result['idle_max'])}; longest of {result['gc_collections']} collector "
+              f"pauses {ms(result['gc_pause_max'])}); health answered p50 "
+              f"{ms(result['health_p50'])}, "
+              f"p99 {ms(result['health_p99'])}, max {ms(result['health_max'])}")
+    result = results["memory"]
     print(f"{result['count']} ProcedureStateChanged with payloads: {result['emit_seconds']:.1f} s, "
           f"answer {result['answer_mb']:.0f} MB; resident {result['rss_before_mb']:.0f} MB "
           f"before, peak {result['rss_peak_mb']:.0f} MB, after {result['rss_after_mb']:.0f} MB")
-    result = shutdown()
+    result = results["shutdown"]
     print(f"SIGTERM to exit with a held PullEvents: median {ms(result['median'])}, "
           f"max {ms(result['max'])}")
 

@@ -34,7 +34,7 @@ MAX_BODY_DEPTH = 64
 """Deeper JSON than this is refused: no payload or override needs it."""
 _DECODE_OFF_LOOP_BYTES = 256 * 1024
 """Bodies larger than this are decoded in a worker thread, not on the event loop."""
-_STREAM_CHUNK_ITEMS = 256
+_STREAM_CHUNK_ITEMS = 128
 """Long lists are written this many items at a time, handing the loop back between."""
 
 _log = logging.getLogger("vod_emulator")
@@ -376,15 +376,13 @@ async def _queues(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 async def _queue(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     sub_app_id = _sub_app_id(request.match_info["sub_app_id"])
     with_content = _flag(request.query.get("content"), "content", True)
-    queue = backend.queues.find(sub_app_id)
-    pullable = queue.pullable_events() if queue else []
-    leases = queue.leases() if queue else []
+    contents = backend.queue_contents(sub_app_id)
     return {
         "sub_app_id": sub_app_id,
-        "pullable": Streamed(pullable, lambda event: _event_view(event, with_content)),
-        "leased": Streamed(leases, lambda lease: _lease_view(lease, with_content)),
-        "held_pulls": queue.held_pulls if queue else 0,
-        "confirmed": queue.confirmed_events if queue else 0,
+        "pullable": Streamed(contents.pullable, lambda event: _event_view(event, with_content)),
+        "leased": Streamed(contents.leases, lambda lease: _lease_view(lease, with_content)),
+        "held_pulls": contents.state.held_pulls,
+        "confirmed": contents.state.confirmed,
     }
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the event machinery is loaded on the first emit, not at sta
 
 MAX_EVENTS_PER_EMIT = 100_000
 
-SLICE_SECONDS = 0.002
+SLICE_SECONDS = 0.001
 """Bulk work (generating, checking, queueing events) hands the event loop back this often,
 so a 100,000-event emit never holds up other requests, and held pulls wake as events
 arrive."""
@@ -53,6 +53,15 @@ class QueueState:
             "held_pulls": self.held_pulls,
             "confirmed": self.confirmed,
         }
+
+
+@dataclass(frozen=True)
+class QueueContents:
+    """What one application's queue holds, for looking at (never a copy to change)."""
+
+    state: QueueState
+    pullable: list[QueuedEvent]  # oldest first
+    leases: list[Lease]
 
 
 class VodBackend:
@@ -215,6 +224,13 @@ class VodBackend:
             return QueueState(sub_app_id, 0, 0, 0, 0)
         return QueueState(sub_app_id, queue.count_pullable(), queue.count_leased(),
                           queue.held_pulls, queue.confirmed_events)
+
+    def queue_contents(self, sub_app_id: SubAppId) -> QueueContents:
+        queue = self.queues.find(sub_app_id)
+        if queue is None:
+            return QueueContents(self.queue_state(sub_app_id), [], [])
+        return QueueContents(self.queue_state(sub_app_id), queue.pullable_events(),
+                             queue.leases())
 
     def queue_states(self) -> list[QueueState]:
         return [self.queue_state(queue.sub_app_id) for queue in self.queues.queues()]

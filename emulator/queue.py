@@ -155,8 +155,8 @@ class AppQueue:
         heapq.heappush(self._pullable, (event.seq, event))
         self.enqueued_events += 1
         self._record(j.ENQUEUED, event)
+        self._arrival.fire()  # first: a held pull is answered before the timer replans
         self.on_due(event.enqueued_at + self.timings.retention_seconds)
-        self._arrival.fire()
 
     # ----- taking them out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import threading
@@ -57,6 +58,11 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     print(ready_line(settings, port), flush=True)
     try:
+        # A process of its own: load what emitting needs now, off the loop, so the first
+        # emit does not wait for it; then move everything alive out of the collector's
+        # way, so its full passes during a bulk emit scan only what the emit made.
+        await runner.app[BACKEND].load_factory()
+        gc.freeze()
         await stop.wait()
     finally:
         await runner.cleanup()
