@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +48,11 @@ class AdminInputError(ValueError):
 class Streamed:
     """A long list in an answer: encoded and written a chunk at a time."""
 
-    items: Iterable[Any]
+    items: Sequence[Any]
     encode: Callable[[Any], bytes] = compact
+
+    def whole(self) -> RawJson:
+        return RawJson(b"[" + b",".join(self.encode(item) for item in self.items) + b"]")
 
 
 # ----- wiring
@@ -135,9 +138,10 @@ def _json(document: Any, status: int = 200) -> web.Response:
 async def _write(request: web.Request, document: dict[str, Any]) -> web.StreamResponse:
     """Answer ``document``; a ``Streamed`` member is written a chunk at a time, so a
     100,000-event answer neither holds the loop nor sits whole in memory."""
-    streamed = [name for name, value in document.items() if isinstance(value, Streamed)]
-    if not streamed:
-        return _json(document)
+    lists = [value for value in document.values() if isinstance(value, Streamed)]
+    if sum(len(value.items) for value in lists) <= _STREAM_CHUNK_ITEMS:  # short: one body
+        return _json({name: value.whole() if isinstance(value, Streamed) else value
+                      for name, value in document.items()})
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     await response.prepare(request)
     separator = b"{"
