@@ -346,3 +346,16 @@ def test_the_package_root_names_exactly_its_public_api() -> None:
     assert sorted(emulator.__all__) == sorted([*emulator._HOME, "__version__"])
     for name in emulator.__all__:
         assert getattr(emulator, name) is not None
+
+
+def test_a_queue_can_be_read_without_its_payloads(admin: AdminClient, sdk) -> None:
+    admin.emit("NewFileUpload", 3)
+    pull(sdk)
+    admin.emit("FileDeleted", 2)
+    snapshot = admin.request("GET", "/_emulator/queues/default?content=false")
+    assert len(snapshot["pullable"]) == 2 and len(snapshot["leased"]) == 3
+    assert all("content" not in event for event in snapshot["pullable"] + snapshot["leased"])
+    assert all(len(lease["handle"]) == 32 for lease in snapshot["leased"])
+    with pytest.raises(AdminError) as raised:
+        admin.request("GET", "/_emulator/queues/default?content=no")
+    assert raised.value.status == 400

@@ -305,3 +305,17 @@ def test_emit_says_when_nothing_listens(capsys: pytest.CaptureFixture[str]) -> N
     assert (status, out) == (1, "")
     assert err.startswith(f"vod-emulator emit: cannot reach the emulator at {url}: ")
     assert err.count("\n") == 1
+
+
+def test_what_each_command_imports() -> None:
+    """``emit`` needs no aiohttp, and the server needs no event machinery until the first
+    emit: start-up and a command pay only for what they use."""
+    probe = (
+        "import sys\n"
+        "import emulator, emulator.cli\n"
+        "assert 'aiohttp' not in sys.modules, 'emit pays for aiohttp'\n"
+        "import emulator.server\n"
+        "assert 'emulator.events' not in sys.modules, 'start-up pays for the events'\n"
+        "assert 'faker' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
