@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import callbacks
 from . import journal as j
 from ._version import __version__
 from .backend import EmitInterrupted, VodBackend
@@ -93,6 +94,9 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
     routes.add_post(f"{PREFIX}/wait", route(_wait))
     routes.add_get(f"{PREFIX}/journal", route(_journal, frozenset({"kind", "event_id"})))
     routes.add_post(f"{PREFIX}/reset", route(_reset))
+    routes.add_get(f"{PREFIX}/callbacks",
+                   route(_callbacks, frozenset({"event_id", "sub_app_id", "outcome"})))
+    routes.add_post(f"{PREFIX}/callbacks/redeliver", route(_redeliver))
 
 
 @web.middleware
@@ -297,6 +301,14 @@ async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "confirm_window_seconds": settings.confirm_window_seconds,
         "retention_seconds": settings.retention_seconds,
         "journal_max_entries": settings.journal_max_entries,
+        "new_app_defaults": settings.new_app_defaults,
+        "callback_url": settings.callback_url,
+        "callback_timeout_seconds": settings.callback_timeout_seconds,
+        "callback_retry_seconds": list(settings.callback_retry_seconds),
+        "callback_success": settings.callback_success,
+        "signature_ttl_seconds": settings.signature_ttl_seconds,
+        "callback_concurrency": settings.callback_concurrency,
+        "callback_max_records": settings.callback_max_records,
         "held_pulls": sum(state.held_pulls for state in backend.queue_states()),
         "held_waits": backend.held_waits,
     }
@@ -390,7 +402,13 @@ async def _queue(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     }
 
 
-_WAIT_COUNTS = ("pullable", "leased", "held_pulls", "confirmed")
+_QUEUE_COUNTS = ("pullable", "leased", "held_pulls", "confirmed")
+_CALLBACK_COUNTS = ("callbacks_pending", "callbacks_delivered", "callbacks_undelivered")
+_WAIT_COUNTS = (*_QUEUE_COUNTS, *_CALLBACK_COUNTS)
+
+
+def _counts(backend: VodBackend, sub_app_id: SubAppId) -> dict[str, Any]:
+    return {**backend.queue_state(sub_app_id).to_json(), **backend.callbacks.counts(sub_app_id)}
 
 
 async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -406,7 +424,7 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     timeout = _number(body, "timeout_seconds", 10.0, MAX_WAIT_SECONDS)
 
     def reached() -> bool:
-        state = backend.queue_state(sub_app_id).to_json()
+        state = _counts(backend, sub_app_id)
         return all(state[name] >= at_least for name, at_least in wanted.items())
 
     backend.held_waits += 1
@@ -415,7 +433,7 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
                                        also=[backend.clock.advanced, backend.stopped])
     finally:
         backend.held_waits -= 1
-    return {"met": reached(), "state": backend.queue_state(sub_app_id).to_json()}
+    return {"met": reached(), "state": _counts(backend, sub_app_id)}
 
 
 async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -429,6 +447,41 @@ async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "max_entries": journal.max_entries,
         "entries": Streamed(entries, lambda entry: compact(entry.to_json())),
     }
+
+
+async def _callbacks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """Callback attempts, oldest first, filtered by event, application and outcome."""
+    query = request.query
+    outcome = query.get("outcome")
+    if outcome is not None and outcome not in (*callbacks.OUTCOMES, callbacks.FAILED):
+        raise AdminInputError(f"outcome must be one of "
+                              f"{', '.join((*callbacks.OUTCOMES, callbacks.FAILED))}, "
+                              f"got {shown(outcome)}")
+    sub_app_id: SubAppId | str = "any"
+    if "sub_app_id" in query:
+        sub_app_id = _sub_app_id(query["sub_app_id"])
+    dispatcher = backend.callbacks
+    attempts = dispatcher.attempts(query.get("event_id"), sub_app_id, outcome)
+    return {
+        "evicted": dispatcher.evicted,
+        "max_records": dispatcher.settings.max_records,
+        "attempts": Streamed(attempts, lambda attempt: compact(attempt.to_json())),
+    }
+
+
+async def _redeliver(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """Send one event's callback again (``{"event_id": ...}``), or every undelivered one
+    (``{}``)."""
+    body = await _body(request)
+    _reject_unknown(body, {"event_id"})
+    event_id = body.get("event_id")
+    if event_id is not None and not isinstance(event_id, str):
+        raise AdminInputError(f"event_id must be a string, got {shown(event_id)}")
+    try:
+        return {"redelivering": backend.callbacks.redeliver(event_id)}
+    except KeyError:
+        raise AdminInputError(f"no callback of event {shown(event_id)} is known: only "
+                              "events routed to PUSH can be redelivered") from None
 
 
 async def _reset(backend: VodBackend, request: web.Request) -> dict[str, Any]:

@@ -8,10 +8,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 
+from ._version import __version__
 from .admin import add_admin_routes, admin_errors
 from .backend import VodBackend
+from .callbacks import Sender, SendResult
 from .cloudapi.endpoint import cloud_api_handler
 from .cloudapi.protocol import MAX_BODY_BYTES
 from .config import Settings
@@ -31,16 +34,46 @@ def create_app(settings: Settings, backend: VodBackend | None = None) -> web.App
 
 
 async def _background_work(app: web.Application) -> AsyncIterator[None]:
-    """The backend's timers run while the application serves; cancelled and awaited
-    when it stops."""
-    task = asyncio.create_task(app[BACKEND].run(), name="vod-emulator background")
+    """While the application serves: the backend's timers, and the one pooled HTTP client
+    that delivers callbacks. Both are cancelled or closed, and awaited, when it stops."""
+    backend = app[BACKEND]
+    task = asyncio.create_task(backend.run(), name="vod-emulator background")
+    session = aiohttp.ClientSession(
+        # No overall limit: each application has its own (callback_concurrency), so one
+        # slow receiver cannot take the connections another application needs.
+        connector=aiohttp.TCPConnector(limit=0),
+        headers={"User-Agent": f"vod-emulator/{__version__}"},
+        trust_env=False,  # callbacks go where they are configured, never via a proxy
+    )
+    backend.callbacks.sender = _sender(session)
     yield
+    backend.callbacks.sender = None
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await session.close()
+
+
+def _sender(session: aiohttp.ClientSession) -> Sender:
+    async def send(url: str, body: bytes, timeout: float) -> SendResult:
+        try:
+            async with session.post(url, data=body, allow_redirects=False,
+                                    headers={"Content-Type": "application/json"},
+                                    timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+                await response.read()
+                return SendResult(response.status, None)
+        except TimeoutError:
+            return SendResult(None, f"no answer within {timeout:g} s")
+        except (aiohttp.ClientError, OSError, ValueError) as error:
+            return SendResult(None, f"{type(error).__name__}: {error}"[:500])
+
+    return send
 
 
 async def _answer_held_requests(app: web.Application) -> None:
-    """Shutdown: held PullEvents answer empty and waits answer at once, so the server
-    stops in well under a second whatever is in flight."""
-    app[BACKEND].stop()
+    """Shutdown: held PullEvents answer empty and waits answer at once, and callbacks in
+    flight or scheduled are abandoned (each recorded), so the server stops in well under
+    a second whatever is in flight."""
+    backend = app[BACKEND]
+    backend.stop()
+    await backend.callbacks.stop()

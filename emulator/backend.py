@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .callbacks import Dispatcher
 from .clock import Clock
 from .config import Settings
-from .eventconfig import EventConfig, EventConfigs
+from .eventconfig import EventConfig, suppression
 from .journal import Journal
 from .queue import EventQueues, Lease, QueuedEvent
 from .subappid import SubAppId
@@ -70,7 +71,8 @@ class VodBackend:
         self.clock = clock or Clock()
         self.journal = Journal(settings.journal_max_entries)
         self.queues = EventQueues(self.clock, settings.timings, settings.seed, self.journal)
-        self.event_configs = EventConfigs()
+        self.event_configs = settings.event_configs
+        self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks)
         self._factory: EventFactory | None = None
         self._factory_loading: asyncio.Future[EventFactory] | None = None
         self._resets = 0  # an emit under way stops when this changes
@@ -85,7 +87,9 @@ class VodBackend:
         await self.queues.run_timers()
 
     def stop(self) -> None:
-        """Shutting down: held pulls and waits answer now; emits under way stop."""
+        """Shutting down: held pulls and waits answer now; emits under way stop.
+        (Callbacks in flight are abandoned by ``callbacks.stop()``, awaited by the
+        lifecycle.)"""
         self.stopping = True
         self.queues.close()
         self.stopped.fire()
@@ -113,9 +117,22 @@ class VodBackend:
     # ----- putting events in
 
     def _route(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
-        """The one place that decides where an emitted event goes. Every emit, from the
-        admin API, the Python API or a scenario, comes through here."""
-        return self.queues.enqueue(sub_app_id, content)
+        """The one place that decides where an emitted event goes, by its application's
+        configuration at this moment: not notified at all (a switch OFF, or PUSH without
+        a URL), POSTed to the NotificationUrl (PUSH), or queued for PullEvents (PULL).
+        Every emit, from the admin API, the Python API or a scenario, comes through here."""
+        config = self.event_configs.get(sub_app_id)
+        event = self.queues.new_event(sub_app_id, content)
+        reason = suppression(config, event.event_type)
+        if reason is not None:
+            event.route = "suppressed"
+            self.callbacks.suppress(event, reason)
+        elif config.mode == "PUSH":
+            event.route = "pushed"
+            self.callbacks.push(event, config.notification_url, config.sign_key)
+        else:
+            self.queues.add(event)
+        return event
 
     def generate(
         self, event_type: str, count: int, overrides: Mapping[str, Any] | None = None
@@ -240,6 +257,9 @@ class VodBackend:
     def clear_queues(self) -> None:
         self.queues.clear()
 
+    def clear_callbacks(self) -> None:
+        self.callbacks.clear()
+
     def clear_event_configs(self) -> None:
         self.event_configs.clear()
 
@@ -255,6 +275,7 @@ class VodBackend:
         replayed from its beginning. The clock keeps its time: it never goes back."""
         self._resets += 1
         self.clear_queues()
+        self.clear_callbacks()
         self.clear_event_configs()
         self.clear_journal()
         self.reseed()

@@ -11,9 +11,12 @@ import dataclasses
 import math
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .callbacks import CallbackSettings, parse_retry_seconds
+from .errors import InvalidParameterValue
+from .eventconfig import NEW_APP_DEFAULTS, EventConfigs, validate_change
 from .journal import DEFAULT_MAX_ENTRIES
 from .queue import QueueTimings
 
@@ -23,6 +26,8 @@ ENV_PREFIX = "VOD_EMULATOR_"
 SDK_SECRET_VARIABLES = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY")
 
 _TIMINGS = QueueTimings()  # the real service's numbers live there
+_CALLBACKS = CallbackSettings()  # and the callbacks' defaults there
+_SUCCESS = ("200", "2xx")
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,56 @@ class Settings:
     retention_seconds: float = _TIMINGS.retention_seconds
     seed: int = field(default_factory=lambda: secrets.randbelow(2**32))
     journal_max_entries: int = DEFAULT_MAX_ENTRIES
+    new_app_defaults: str = "emulator"
+    callback_url: str | None = None
+    sign_key: str | None = None
+    callback_timeout_seconds: float = _CALLBACKS.timeout_seconds
+    callback_retry_seconds: tuple[float, ...] = _CALLBACKS.retry_seconds
+    callback_success: str = "200"
+    signature_ttl_seconds: float = _CALLBACKS.signature_ttl_seconds
+    callback_concurrency: int = _CALLBACKS.concurrency
+    callback_max_records: int = _CALLBACKS.max_records
 
     def __post_init__(self) -> None:
         if bool(self.secret_id) != bool(self.secret_key):
             raise ValueError("secret_id and secret_key go together: set both or neither")
-        if self.journal_max_entries < 1:
-            raise ValueError(f"journal_max_entries must be >= 1, got {self.journal_max_entries}")
+        for name in ("journal_max_entries", "callback_concurrency", "callback_max_records"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.new_app_defaults not in NEW_APP_DEFAULTS:
+            raise ValueError(f"new_app_defaults must be one of {', '.join(NEW_APP_DEFAULTS)}, "
+                             f"got {self.new_app_defaults!r}")
+        if self.callback_success not in _SUCCESS:
+            raise ValueError(f"callback_success must be 200 or 2xx, got {self.callback_success!r}")
+        if self.sign_key and not self.callback_url:
+            raise ValueError("sign_key goes with callback_url")
+        try:
+            validate_change({"NotificationUrl": self.callback_url or "",
+                             "SignKey": self.sign_key or ""})
+        except InvalidParameterValue as error:
+            raise ValueError(error.message) from None
+
+    @property
+    def callbacks(self) -> CallbackSettings:
+        return CallbackSettings(
+            timeout_seconds=self.callback_timeout_seconds,
+            retry_seconds=self.callback_retry_seconds,
+            any_2xx=self.callback_success == "2xx",
+            signature_ttl_seconds=self.signature_ttl_seconds,
+            concurrency=self.callback_concurrency,
+            max_records=self.callback_max_records,
+        )
+
+    @property
+    def event_configs(self) -> EventConfigs:
+        """Every application's configuration as it starts: the new-application defaults,
+        and the default application in PUSH to ``callback_url`` when one is given."""
+        new_app = NEW_APP_DEFAULTS[self.new_app_defaults]
+        default_app = None
+        if self.callback_url:
+            default_app = replace(new_app, mode="PUSH", notification_url=self.callback_url,
+                                  sign_key=self.sign_key or "")
+        return EventConfigs(new_app, default_app)
 
     @property
     def verifies_signatures(self) -> bool:
@@ -133,9 +182,15 @@ class Option:
             return "random, shown at start"
         if default is None:
             return "unset"
-        if isinstance(default, float) and default.is_integer():
-            return str(int(default))
+        if isinstance(default, tuple):
+            return ",".join(_number_text(value) for value in default)
+        if isinstance(default, float):
+            return _number_text(default)
         return str(default)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
@@ -155,6 +210,24 @@ OPTIONS: tuple[Option, ...] = (
     Option("journal_max_entries", _positive_int,
            "how many journal entries are kept before the oldest are evicted"),
     Option("seed", _seed, "seed of generated events and handles"),
+    Option("new_app_defaults", _text,
+           "how a new application starts: emulator (PULL, switches ON: emitted events are "
+           "queued) or real (PUSH, no URL, switches OFF, as the real service)"),
+    Option("callback_url", _text,
+           "start the default application in PUSH mode, its callbacks POSTed to this URL"),
+    Option("sign_key", _text, "the SignKey that callbacks to the callback URL are signed with"),
+    Option("callback_timeout_seconds", _non_negative_float,
+           "how long a callback waits for the receiver's answer (real seconds)"),
+    Option("callback_retry_seconds", parse_retry_seconds,
+           "waits before each retry of a failed callback, comma-separated (emulator "
+           "seconds); empty: no retries"),
+    Option("callback_success", _text, "what counts as a delivered callback: 200 or 2xx"),
+    Option("signature_ttl_seconds", _non_negative_float,
+           "a signed callback's T is now plus this (emulator clock)"),
+    Option("callback_concurrency", _positive_int,
+           "callbacks in flight per application"),
+    Option("callback_max_records", _positive_int,
+           "callback attempt records kept before the oldest are evicted"),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 

@@ -26,7 +26,8 @@ _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 @dataclass(frozen=True)
 class EventConfig:
-    # A new application answers PUSH with no URL and every switch OFF, as the real one does.
+    # The real service's new application: PUSH with no URL and every switch OFF. The
+    # emulator's new applications start from EMULATOR_DEFAULTS instead (see below).
     mode: str = "PUSH"
     notification_url: str = ""
     upload_media_complete_event_switch: str = "OFF"
@@ -43,6 +44,37 @@ class EventConfig:
             "DeleteMediaCompleteEventSwitch": self.delete_media_complete_event_switch,
             "PersistenceCompleteEventSwitch": self.persistence_complete_event_switch,
         }
+
+
+REAL_DEFAULTS = EventConfig()
+EMULATOR_DEFAULTS = EventConfig(
+    mode="PULL",
+    upload_media_complete_event_switch="ON",
+    delete_media_complete_event_switch="ON",
+    persistence_complete_event_switch="ON",
+)
+"""A new application in the emulator: PULL with every switch ON, so an emitted event is
+observable (queued, pullable) without configuring anything. ``--new-app-defaults real``
+starts every application as the real service does instead."""
+NEW_APP_DEFAULTS = {"emulator": EMULATOR_DEFAULTS, "real": REAL_DEFAULTS}
+
+# The switch that governs an EventType: OFF means such events are not notified at all.
+_SWITCH_OF_EVENT_TYPE = {
+    "NewFileUpload": ("UploadMediaCompleteEventSwitch", "upload_media_complete_event_switch"),
+    "FileDeleted": ("DeleteMediaCompleteEventSwitch", "delete_media_complete_event_switch"),
+    "PersistenceComplete": ("PersistenceCompleteEventSwitch",
+                            "persistence_complete_event_switch"),
+}
+
+
+def suppression(config: EventConfig, event_type: str) -> str | None:
+    """Why an event of ``event_type`` is not notified at all under ``config``, or None."""
+    switch = _SWITCH_OF_EVENT_TYPE.get(event_type)
+    if switch is not None and getattr(config, switch[1]) == "OFF":
+        return f"{switch[0]} is OFF: {event_type} events are not notified"
+    if config.mode == "PUSH" and not config.notification_url:
+        return "Mode is PUSH but no NotificationUrl is set: nowhere to send the callback"
+    return None
 
 
 _FIELD_OF_PARAMETER = {
@@ -96,11 +128,20 @@ def _check_notification_url(url: str) -> None:
 
 
 class EventConfigs:
-    def __init__(self) -> None:
+    def __init__(
+        self, new_app: EventConfig = EMULATOR_DEFAULTS, default_app: EventConfig | None = None
+    ) -> None:
+        """``new_app``: how every application starts; ``default_app``: how the default
+        application (no SubAppId) starts, if otherwise (``serve --callback-url``)."""
+        self._new_app = new_app
+        self._default_app = default_app or new_app
         self._configs: dict[SubAppId, EventConfig] = {}
 
     def get(self, sub_app_id: SubAppId) -> EventConfig:
-        return self._configs.get(sub_app_id, EventConfig())
+        config = self._configs.get(sub_app_id)
+        if config is None:
+            return self._default_app if sub_app_id is None else self._new_app
+        return config
 
     def modify(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
         """Apply the parameters given; absent ones keep their value."""

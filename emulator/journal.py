@@ -19,7 +19,16 @@ EXPIRED = "expired"  # a lease's confirm window passed: the event is pullable ag
 CONFIRMED = "confirmed"
 DROPPED = "dropped"  # retention passed before the event was confirmed
 RELEASED = "released"  # leased, but the puller hung up before the answer: pullable again
-KINDS = (ENQUEUED, LEASED, EXPIRED, CONFIRMED, DROPPED, RELEASED)
+# PUSH delivery (callbacks.py); ``detail`` says where, why or what the receiver answered.
+ROUTED = "routed"  # to be POSTed to the application's NotificationUrl, not queued
+SUPPRESSED = "suppressed"  # not notified at all: its switch is OFF, or PUSH without a URL
+ATTEMPT_FAILED = "attempt_failed"  # a callback attempt failed; another is scheduled
+DELIVERED = "delivered"
+UNDELIVERED = "undelivered"  # the last attempt failed: kept, re-sendable on demand
+REDELIVERY = "redelivery"  # a new series of attempts was asked for
+ABANDONED = "abandoned"  # reset or shutdown came before the delivery ended
+KINDS = (ENQUEUED, LEASED, EXPIRED, CONFIRMED, DROPPED, RELEASED, ROUTED, SUPPRESSED,
+         ATTEMPT_FAILED, DELIVERED, UNDELIVERED, REDELIVERY, ABANDONED)
 
 
 class JournalEntry(NamedTuple):
@@ -30,6 +39,7 @@ class JournalEntry(NamedTuple):
     sub_app_id: int | None
     event_id: str
     handle: str | None = None
+    detail: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return self._asdict()
@@ -54,10 +64,11 @@ class Journal:
 
     def record(
         self, at: float, kind: str, sub_app_id: int | None, event_id: str,
-        handle: str | None = None,
+        handle: str | None = None, detail: str | None = None,
     ) -> None:
         self._seq += 1
-        self._entries.append(JournalEntry(self._seq, at, kind, sub_app_id, event_id, handle))
+        self._entries.append(
+            JournalEntry(self._seq, at, kind, sub_app_id, event_id, handle, detail))
         self._counts[kind] = self._counts.get(kind, 0) + 1
         self.changed.fire()
 

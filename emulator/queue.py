@@ -62,8 +62,9 @@ class QueuedEvent:
     Kept encoded, not as a dict: it never changes once queued, every answer carries it
     as these bytes, and a queue of encoded payloads holds no object trees for the garbage
     collector to re-scan (nor the memory they would take)."""
-    enqueued_at: float
+    enqueued_at: float  # when it was emitted (queued or not)
     deliveries: int = 0
+    route: str = "queued"  # or "pushed" (a callback) or "suppressed" (not notified)
 
     @property
     def content(self) -> dict[str, Any]:
@@ -79,6 +80,7 @@ class QueuedEvent:
             "event_type": self.event_type,
             "enqueued_at": self.enqueued_at,
             "deliveries": self.deliveries,
+            "route": self.route,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -336,11 +338,18 @@ class EventQueues:
         """The application's queue if it has one; never makes one."""
         return self._queues.get(sub_app_id)
 
-    def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
+    def new_event(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
+        """An emitted event with its id, its payload encoded once; not queued yet."""
         seq = next(self._seq)
-        event = QueuedEvent(f"evt-{seq:08d}", seq, sub_app_id, content["EventType"],
-                            RawJson(plain(content)), self.clock.now())
-        self.queue(sub_app_id).enqueue(event)
+        return QueuedEvent(f"evt-{seq:08d}", seq, sub_app_id, content["EventType"],
+                           RawJson(plain(content)), self.clock.now())
+
+    def add(self, event: QueuedEvent) -> None:
+        self.queue(event.sub_app_id).enqueue(event)
+
+    def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
+        event = self.new_event(sub_app_id, content)
+        self.add(event)
         return event
 
     async def pull(self, sub_app_id: SubAppId, max_count: int = EVENTS_PER_PULL) -> list[Lease]:

@@ -44,7 +44,11 @@ async def start(settings: Settings) -> tuple[web.AppRunner, int]:
     )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()  # what setup started (the callbacks' HTTP client) ends too
+        raise
     port: int = runner.addresses[0][1]
     return runner, port
 

@@ -330,7 +330,7 @@ def test_lone_surrogates_are_refused(emulator, action, params, code) -> None:
     assert raised.value.get_code() == code
     raised.value.get_message().encode("utf-8")
     configuration = client.call_json("DescribeEventConfig", {})["Response"]
-    assert (configuration["Mode"], configuration["NotificationUrl"]) == ("PUSH", "")
+    assert (configuration["Mode"], configuration["NotificationUrl"]) == ("PULL", "")
 
 
 @SIGNED_AND_UNSIGNED

@@ -225,14 +225,15 @@ def test_reset_forgets_everything_and_releases_held_pulls(sdk, admin: AdminClien
                                                           background) -> None:
     admin.emit("NewFileUpload", 2, sub_app_id=7)
     config = models.ModifyEventConfigRequest()
-    config.Mode = "PULL"
+    config.UploadMediaCompleteEventSwitch = "OFF"
     sdk.ModifyEventConfig(config)
     held = background(pull, sdk)
     admin.wait(held_pulls=1)
     admin.reset()
     assert held.result(timeout=10) == []
     assert _count(sdk, 7) == 0
-    assert sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).Mode == "PUSH"
+    answer = sdk.DescribeEventConfig(models.DescribeEventConfigRequest())
+    assert (answer.Mode, answer.UploadMediaCompleteEventSwitch) == ("PULL", "ON")
     assert admin.journal() == []
 
 

@@ -63,12 +63,14 @@ def test_event_config_round_trip(style: tuple[str, str], make_sdk: SdkFactory) -
 
 
 def test_event_config_defaults_and_partial_update(sdk) -> None:
+    # The emulator's new application: PULL with every switch ON (see the parity table).
     answer = sdk.DescribeEventConfig(models.DescribeEventConfigRequest())
-    assert (answer.Mode, answer.NotificationUrl, answer.UploadMediaCompleteEventSwitch) == (
-        "PUSH", "", "OFF")
+    assert (answer.Mode, answer.NotificationUrl, answer.UploadMediaCompleteEventSwitch,
+            answer.DeleteMediaCompleteEventSwitch, answer.PersistenceCompleteEventSwitch) == (
+        "PULL", "", "ON", "ON", "ON")
 
     first = models.ModifyEventConfigRequest()
-    first.Mode = "PULL"
+    first.DeleteMediaCompleteEventSwitch = "OFF"
     first.NotificationUrl = "http://127.0.0.1:9/cb"
     sdk.ModifyEventConfig(first)
     second = models.ModifyEventConfigRequest()
@@ -152,12 +154,12 @@ def test_sign_key_of_32_letters_and_digits_is_accepted(sdk) -> None:
 def test_event_configs_are_per_sub_app_id(sdk) -> None:
     request = models.ModifyEventConfigRequest()
     request.SubAppId = 1500000002
-    request.Mode = "PULL"
+    request.Mode = "PUSH"
     sdk.ModifyEventConfig(request)
     other = models.DescribeEventConfigRequest()
     other.SubAppId = 1500000003
-    assert sdk.DescribeEventConfig(other).Mode == "PUSH"
-    assert sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).Mode == "PUSH"
+    assert sdk.DescribeEventConfig(other).Mode == "PULL"
+    assert sdk.DescribeEventConfig(models.DescribeEventConfigRequest()).Mode == "PULL"
 
 
 def test_request_ids_are_fresh(sdk) -> None:

@@ -1,0 +1,307 @@
+"""PUSH delivery ("normal callbacks"): each event POSTed to its application's URL, signed,
+retried on the emulator clock, every attempt recorded.
+
+The dispatcher is domain code: it never imports aiohttp. It is handed a ``Sender`` (the
+application's lifecycle owns the pooled HTTP client behind it) and the clock, so a
+retry due in an advanced span happens at once and no test waits real seconds.
+
+Ordering: each event is delivered on its own; an application has at most
+``concurrency`` deliveries in flight, started in emit order. A failing event's retries
+never hold back the events after it, and a slow or dead receiver never delays another
+application's callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from . import journal as j
+from .clock import Clock
+from .journal import Journal
+from .jsontext import plain
+from .queue import QueuedEvent
+from .subappid import SubAppId
+
+DEFAULT_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+"""Waits before each retry, after a first attempt at once: Svix's schedule (5 s, 5 min,
+30 min, 2 h, 5 h, 10 h, 10 h), eight attempts over about 27 hours of emulator time."""
+
+# What a record says about one attempt (or about an event never attempted).
+DELIVERED = "delivered"
+PENDING_RETRY = "pending_retry"  # this attempt failed; another is scheduled
+UNDELIVERED = "undelivered"  # this attempt failed and was the last: the event is kept
+SUPPRESSED = "suppressed"  # never sent: a switch is OFF, or PUSH without a URL
+ABANDONED = "abandoned"  # the emulator was reset or stopped before the delivery ended
+OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
+FAILED = "failed"  # a filter: pending_retry or undelivered
+
+
+class SendResult(NamedTuple):
+    status: int | None  # None: no HTTP answer (refused, reset, timed out)
+    error: str | None
+
+
+Sender = Callable[[str, bytes, float], Awaitable[SendResult]]
+"""POST ``body`` (JSON) to ``url`` within ``timeout`` real seconds; never raises."""
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    timeout_seconds: float = 5.0
+    retry_seconds: tuple[float, ...] = DEFAULT_RETRY_SECONDS
+    any_2xx: bool = False  # False: only HTTP 200 is success, as assumed of the real service
+    signature_ttl_seconds: float = 600.0  # T = now + this (the real default: 10 minutes)
+    concurrency: int = 10  # deliveries in flight per application
+    max_records: int = 100_000  # attempt records kept; older ones are evicted
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One POST (or, as attempt 0, an event never sent), as ``GET /_emulator/callbacks``
+    shows it."""
+
+    event_id: str
+    event_type: str
+    sub_app_id: SubAppId
+    attempt: int
+    at: float  # emulator time the attempt started
+    url: str
+    body: str | None  # exactly what was sent
+    status: int | None
+    error: str | None
+    latency_ms: float | None
+    outcome: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id, "event_type": self.event_type,
+            "sub_app_id": self.sub_app_id, "attempt": self.attempt, "at": self.at,
+            "url": self.url, "body": self.body, "status": self.status, "error": self.error,
+            "latency_ms": self.latency_ms, "outcome": self.outcome,
+        }
+
+
+@dataclass
+class Delivery:
+    """One event's callback: where it goes and how far it got."""
+
+    event: QueuedEvent
+    url: str
+    sign_key: str
+    state: str = "pending"  # pending, pending_retry, delivered, undelivered, abandoned
+    attempts: int = 0
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+def callback_body(payload: bytes, sign_key: str, now: float, ttl: float) -> bytes:
+    """The body of a callback: the EventContent without EventHandle and without null
+    fields; with a SignKey, also ``T`` (the signature's expiry, Unix seconds) and
+    ``Sign`` (hex MD5 of SignKey + T)."""
+    content = _without_nulls(json.loads(payload))
+    if sign_key:
+        expiry = int(now + ttl)
+        content["T"] = expiry
+        content["Sign"] = hashlib.md5(f"{sign_key}{expiry}".encode()).hexdigest()
+    return plain(content)
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
+
+
+class Dispatcher:
+    def __init__(self, clock: Clock, journal: Journal, settings: CallbackSettings) -> None:
+        self.clock = clock
+        self.journal = journal
+        self.settings = settings
+        self.sender: Sender | None = None  # set by the lifecycle once its client exists
+        self._records: deque[Attempt] = deque(maxlen=settings.max_records)
+        self._recorded = 0
+        self._deliveries: dict[str, Delivery] = {}
+        self._slots: dict[SubAppId, asyncio.Semaphore] = {}
+        self._stopping = False
+
+    # ----- taking work
+
+    def push(self, event: QueuedEvent, url: str, sign_key: str) -> None:
+        """Deliver ``event`` to ``url``: the first attempt as soon as a slot is free."""
+        delivery = Delivery(event, url, sign_key)
+        self._deliveries[event.event_id] = delivery
+        self._record_journal(j.ROUTED, event, f"PUSH to {url}")
+        if self._stopping:
+            self._abandon(delivery, "the emulator is stopping")
+            return
+        delivery.task = asyncio.get_running_loop().create_task(self._deliver(delivery))
+
+    def suppress(self, event: QueuedEvent, reason: str) -> None:
+        """Record an event that is not notified at all, and why."""
+        self._record_journal(j.SUPPRESSED, event, reason)
+        self._record(Attempt(event.event_id, event.event_type, event.sub_app_id, 0,
+                             self.clock.now(), "", None, None, reason, None, SUPPRESSED))
+
+    def redeliver(self, event_id: str | None = None) -> list[str]:
+        """Send one event again (any that is not in flight), or, without an id, every
+        undelivered one: a fresh series of attempts, numbered on from the last."""
+        if event_id is not None:
+            delivery = self._deliveries.get(event_id)
+            if delivery is None:
+                raise KeyError(event_id)
+            chosen = [delivery] if delivery.task is None or delivery.task.done() else []
+        else:
+            chosen = [d for d in self._deliveries.values() if d.state == UNDELIVERED]
+        for delivery in chosen:
+            delivery.state = "pending"
+            self._record_journal(j.REDELIVERY, delivery.event, "redelivery requested")
+            delivery.task = asyncio.get_running_loop().create_task(self._deliver(delivery))
+        return [delivery.event.event_id for delivery in chosen]
+
+    # ----- delivering
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        settings = self.settings
+        due = self.clock.now()
+        for retry in range(len(settings.retry_seconds) + 1):
+            if retry:
+                # Due from when the last attempt was due: an advance past several due
+                # times makes those attempts one after the other, at once.
+                due += settings.retry_seconds[retry - 1]
+                await self._sleep_until(due)
+            last = retry == len(settings.retry_seconds)
+            if await self._attempt(delivery, last):
+                return
+
+    async def _sleep_until(self, due: float) -> None:
+        while self.clock.now() < due:
+            await self.clock.sleep_until(due)
+
+    async def _attempt(self, delivery: Delivery, last: bool) -> bool:
+        event = delivery.event
+        slots = self._slots.setdefault(event.sub_app_id,
+                                       asyncio.Semaphore(self.settings.concurrency))
+        async with slots:
+            sender = self.sender
+            delivery.attempts += 1
+            at = self.clock.now()
+            body = callback_body(event.payload, delivery.sign_key, at,
+                                 self.settings.signature_ttl_seconds)
+            started = time.perf_counter()
+            if sender is None:
+                result = SendResult(None, "no HTTP client: the emulator is not serving")
+            else:
+                result = await sender(delivery.url, body, self.settings.timeout_seconds)
+            latency = round((time.perf_counter() - started) * 1000, 3)
+        ok = result.status is not None and (
+            result.status == 200 or (self.settings.any_2xx and 200 <= result.status < 300))
+        error = result.error
+        if not ok and error is None:
+            error = f"HTTP {result.status}"
+        outcome = DELIVERED if ok else UNDELIVERED if last else PENDING_RETRY
+        delivery.state = outcome
+        self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
+                             delivery.attempts, at, delivery.url, body.decode(),
+                             result.status, None if ok else error, latency, outcome))
+        said = f"HTTP {result.status}" if result.status is not None else error
+        detail = f"attempt {delivery.attempts}: {said}"
+        kind = {DELIVERED: j.DELIVERED, PENDING_RETRY: j.ATTEMPT_FAILED,
+                UNDELIVERED: j.UNDELIVERED}[outcome]
+        self._record_journal(kind, event, detail)
+        return ok or last
+
+    # ----- looking inside
+
+    def attempts(self, event_id: str | None = None, sub_app_id: SubAppId | str = "any",
+                 outcome: str | None = None) -> list[Attempt]:
+        """The records kept, oldest first; ``sub_app_id`` "any" for every application."""
+        wanted = (UNDELIVERED, PENDING_RETRY) if outcome == FAILED else (outcome,)
+        return [record for record in self._records
+                if (event_id is None or record.event_id == event_id)
+                and (sub_app_id == "any" or record.sub_app_id == sub_app_id)
+                and (outcome is None or record.outcome in wanted)]
+
+    @property
+    def evicted(self) -> int:
+        return self._recorded - len(self._records)
+
+    def counts(self, sub_app_id: SubAppId) -> dict[str, int]:
+        """Deliveries of one application by state: what ``/_emulator/wait`` can wait on."""
+        counts = {"callbacks_pending": 0, "callbacks_delivered": 0, "callbacks_undelivered": 0}
+        for delivery in self._deliveries.values():
+            if delivery.event.sub_app_id != sub_app_id:
+                continue
+            if delivery.state == DELIVERED:
+                counts["callbacks_delivered"] += 1
+            elif delivery.state == UNDELIVERED:
+                counts["callbacks_undelivered"] += 1
+            elif delivery.state in ("pending", PENDING_RETRY):
+                counts["callbacks_pending"] += 1
+        return counts
+
+    # ----- starting over, stopping
+
+    def clear(self) -> None:
+        """Reset: every in-flight or scheduled delivery is cancelled, the record emptied."""
+        for delivery in self._deliveries.values():
+            if delivery.task is not None:
+                delivery.task.cancel()
+        self._deliveries.clear()
+        self._slots.clear()
+        self._records.clear()
+        self._recorded = 0
+
+    async def stop(self) -> None:
+        """Shutdown: take no more work, abandon what is in flight or scheduled (each
+        recorded), and wait for the cancelled tasks to end."""
+        self._stopping = True
+        tasks = []
+        for delivery in self._deliveries.values():
+            if delivery.task is not None and not delivery.task.done():
+                delivery.task.cancel()
+                tasks.append(delivery.task)
+                self._abandon(delivery, "the emulator stopped before this event was delivered")
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _abandon(self, delivery: Delivery, reason: str) -> None:
+        delivery.state = ABANDONED
+        event = delivery.event
+        self._record_journal(j.ABANDONED, event, reason)
+        self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
+                             delivery.attempts, self.clock.now(), delivery.url, None, None,
+                             reason, None, ABANDONED))
+
+    # ----- records
+
+    def _record(self, attempt: Attempt) -> None:
+        self._records.append(attempt)
+        self._recorded += 1
+        # Deliveries of events whose records are all evicted are forgotten too.
+        if len(self._deliveries) > self.settings.max_records:
+            oldest = next(iter(self._deliveries))
+            if self._deliveries[oldest].state in (DELIVERED, UNDELIVERED, ABANDONED):
+                del self._deliveries[oldest]
+
+    def _record_journal(self, kind: str, event: QueuedEvent, detail: str) -> None:
+        self.journal.record(self.clock.now(), kind, event.sub_app_id, event.event_id,
+                            detail=detail)
+
+
+def parse_retry_seconds(text: str) -> tuple[float, ...]:
+    """``"5,300,1800"``: the waits before each retry; empty: no retries."""
+    if not text.strip():
+        return ()
+    values = tuple(float(part) for part in text.split(","))
+    if not all(math.isfinite(value) and value >= 0 for value in values):
+        raise ValueError(f"retry waits must be finite numbers >= 0: {text!r}")
+    return values
