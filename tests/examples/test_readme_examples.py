@@ -132,6 +132,11 @@ def test_emulator_thread_example() -> None:
     assert "leased=3" in result.stdout  # two redelivered events and the one that woke the pull
 
 
+def test_callback_receiver_example() -> None:
+    result = _run([sys.executable, str(HERE / "callback_receiver.py")], clean_environment())
+    assert result.stdout == "[('NewFileUpload', True), ('NewFileUpload', True)]\n"
+
+
 def test_overrides_example() -> None:
     with serve("--seed", "3") as (url, _):
         result = _run([sys.executable, str(HERE / "overrides.py")], _environment(url))
