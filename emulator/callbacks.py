@@ -35,6 +35,7 @@ DEFAULT_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 30 min, 2 h, 5 h, 10 h, 10 h), eight attempts over about 27 hours of emulator time."""
 
 # What a record says about one attempt (or about an event never attempted).
+PENDING = "pending"  # a delivery's state before its first attempt ends
 DELIVERED = "delivered"
 PENDING_RETRY = "pending_retry"  # this attempt failed; another is scheduled
 UNDELIVERED = "undelivered"  # this attempt failed and was the last: the event is kept
@@ -96,7 +97,7 @@ class Delivery:
     event: QueuedEvent
     url: str
     sign_key: str
-    state: str = "pending"  # pending, pending_retry, delivered, undelivered, abandoned
+    state: str = PENDING  # or pending_retry, delivered, undelivered, abandoned
     attempts: int = 0
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -131,6 +132,9 @@ class Dispatcher:
         self._recorded = 0
         self._deliveries: dict[str, Delivery] = {}
         self._slots: dict[SubAppId, asyncio.Semaphore] = {}
+        # Deliveries per application and state, kept as states change: waits read them
+        # on every journal change, so they must not cost a walk over every delivery.
+        self._states: dict[SubAppId, dict[str, int]] = {}
         self._stopping = False
 
     # ----- taking work
@@ -139,6 +143,7 @@ class Dispatcher:
         """Deliver ``event`` to ``url``: the first attempt as soon as a slot is free."""
         delivery = Delivery(event, url, sign_key)
         self._deliveries[event.event_id] = delivery
+        self._count(delivery, +1)
         self._record_journal(j.ROUTED, event, f"PUSH to {url}")
         if self._stopping:
             self._abandon(delivery, "the emulator is stopping")
@@ -162,7 +167,7 @@ class Dispatcher:
         else:
             chosen = [d for d in self._deliveries.values() if d.state == UNDELIVERED]
         for delivery in chosen:
-            delivery.state = "pending"
+            self._set_state(delivery, PENDING)
             self._record_journal(j.REDELIVERY, delivery.event, "redelivery requested")
             delivery.task = asyncio.get_running_loop().create_task(self._deliver(delivery))
         return [delivery.event.event_id for delivery in chosen]
@@ -208,7 +213,7 @@ class Dispatcher:
         if not ok and error is None:
             error = f"HTTP {result.status}"
         outcome = DELIVERED if ok else UNDELIVERED if last else PENDING_RETRY
-        delivery.state = outcome
+        self._set_state(delivery, outcome)
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
                              delivery.attempts, at, delivery.url, body.decode(),
                              result.status, None if ok else error, latency, outcome))
@@ -236,17 +241,21 @@ class Dispatcher:
 
     def counts(self, sub_app_id: SubAppId) -> dict[str, int]:
         """Deliveries of one application by state: what ``/_emulator/wait`` can wait on."""
-        counts = {"callbacks_pending": 0, "callbacks_delivered": 0, "callbacks_undelivered": 0}
-        for delivery in self._deliveries.values():
-            if delivery.event.sub_app_id != sub_app_id:
-                continue
-            if delivery.state == DELIVERED:
-                counts["callbacks_delivered"] += 1
-            elif delivery.state == UNDELIVERED:
-                counts["callbacks_undelivered"] += 1
-            elif delivery.state in ("pending", PENDING_RETRY):
-                counts["callbacks_pending"] += 1
-        return counts
+        states = self._states.get(sub_app_id, {})
+        return {
+            "callbacks_pending": states.get(PENDING, 0) + states.get(PENDING_RETRY, 0),
+            "callbacks_delivered": states.get(DELIVERED, 0),
+            "callbacks_undelivered": states.get(UNDELIVERED, 0),
+        }
+
+    def _set_state(self, delivery: Delivery, state: str) -> None:
+        self._count(delivery, -1)
+        delivery.state = state
+        self._count(delivery, +1)
+
+    def _count(self, delivery: Delivery, change: int) -> None:
+        states = self._states.setdefault(delivery.event.sub_app_id, {})
+        states[delivery.state] = states.get(delivery.state, 0) + change
 
     # ----- starting over, stopping
 
@@ -257,6 +266,7 @@ class Dispatcher:
                 delivery.task.cancel()
         self._deliveries.clear()
         self._slots.clear()
+        self._states.clear()
         self._records.clear()
         self._recorded = 0
 
@@ -274,7 +284,7 @@ class Dispatcher:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     def _abandon(self, delivery: Delivery, reason: str) -> None:
-        delivery.state = ABANDONED
+        self._set_state(delivery, ABANDONED)
         event = delivery.event
         self._record_journal(j.ABANDONED, event, reason)
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
@@ -290,7 +300,7 @@ class Dispatcher:
         if len(self._deliveries) > self.settings.max_records:
             oldest = next(iter(self._deliveries))
             if self._deliveries[oldest].state in (DELIVERED, UNDELIVERED, ABANDONED):
-                del self._deliveries[oldest]
+                self._count(self._deliveries.pop(oldest), -1)
 
     def _record_journal(self, kind: str, event: QueuedEvent, detail: str) -> None:
         self.journal.record(self.clock.now(), kind, event.sub_app_id, event.event_id,
