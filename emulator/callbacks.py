@@ -311,7 +311,10 @@ def parse_retry_seconds(text: str) -> tuple[float, ...]:
     """``"5,300,1800"``: the waits before each retry; empty: no retries."""
     if not text.strip():
         return ()
-    values = tuple(float(part) for part in text.split(","))
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = (math.nan,)
     if not all(math.isfinite(value) and value >= 0 for value in values):
-        raise ValueError(f"retry waits must be finite numbers >= 0: {text!r}")
+        raise ValueError(f"must be comma-separated seconds, each a finite number >= 0: {text!r}")
     return values

@@ -63,7 +63,7 @@ class Settings:
         if self.callback_success not in _SUCCESS:
             raise ValueError(f"callback_success must be 200 or 2xx, got {self.callback_success!r}")
         if self.sign_key and not self.callback_url:
-            raise ValueError("sign_key goes with callback_url")
+            raise ValueError("a sign key goes with a callback URL: set --callback-url too")
         try:
             validate_change({"NotificationUrl": self.callback_url or "",
                              "SignKey": self.sign_key or ""})
@@ -153,6 +153,28 @@ def _text(text: str) -> str:
     return text
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        if text not in choices:
+            raise ValueError(f"must be {' or '.join(choices)}: {text!r}")
+        return text
+
+    return read
+
+
+def _config_value(parameter: str) -> Callable[[str], str]:
+    """A value checked as ModifyEventConfig checks its ``parameter``."""
+
+    def read(text: str) -> str:
+        try:
+            validate_change({parameter: text})
+        except InvalidParameterValue as error:
+            raise ValueError(error.message.removeprefix(f"{parameter} ").rstrip(".")) from None
+        return text
+
+    return read
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting as the command line and the environment name it."""
@@ -210,18 +232,20 @@ OPTIONS: tuple[Option, ...] = (
     Option("journal_max_entries", _positive_int,
            "how many journal entries are kept before the oldest are evicted"),
     Option("seed", _seed, "seed of generated events and handles"),
-    Option("new_app_defaults", _text,
+    Option("new_app_defaults", _one_of(*NEW_APP_DEFAULTS),
            "how a new application starts: emulator (PULL, switches ON: emitted events are "
            "queued) or real (PUSH, no URL, switches OFF, as the real service)"),
-    Option("callback_url", _text,
+    Option("callback_url", _config_value("NotificationUrl"),
            "start the default application in PUSH mode, its callbacks POSTed to this URL"),
-    Option("sign_key", _text, "the SignKey that callbacks to the callback URL are signed with"),
+    Option("sign_key", _config_value("SignKey"),
+           "the SignKey that callbacks to the callback URL are signed with"),
     Option("callback_timeout_seconds", _non_negative_float,
            "how long a callback waits for the receiver's answer (real seconds)"),
     Option("callback_retry_seconds", parse_retry_seconds,
            "waits before each retry of a failed callback, comma-separated (emulator "
            "seconds); empty: no retries"),
-    Option("callback_success", _text, "what counts as a delivered callback: 200 or 2xx"),
+    Option("callback_success", _one_of(*_SUCCESS),
+           "what counts as a delivered callback: 200 or 2xx"),
     Option("signature_ttl_seconds", _non_negative_float,
            "a signed callback's T is now plus this (emulator clock)"),
     Option("callback_concurrency", _positive_int,
@@ -257,7 +281,10 @@ def resolve_settings(flags: Mapping[str, str | None], env: Mapping[str, str]) ->
         elif env.get(option.variable):
             values[option.name] = read_option(option, env[option.variable], option.variable)
     values["secret_id"], values["secret_key"] = _secret_pair(flags, env)
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValueError as error:  # a rule between settings: each value alone was fine
+        raise SettingsError(str(error)) from None
 
 
 def _secret_pair(
