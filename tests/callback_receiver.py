@@ -41,6 +41,7 @@ class Behaviour:
     drop: bool = False  # close the connection without an answer
     fail_first: int = 0  # the first k requests (counted from this setting) get fail_status
     fail_status: int = 500
+    headers: tuple[tuple[str, str], ...] = ()  # sent with the answer (e.g. a Location)
 
 
 class Receiver:
@@ -113,7 +114,7 @@ class Receiver:
             await self._released.wait()
         if behaviour.delay:
             await asyncio.sleep(behaviour.delay)  # the receiver being slow, not a test wait
-        return web.Response(status=behaviour.status, text="ok")
+        return web.Response(status=behaviour.status, text="ok", headers=dict(behaviour.headers))
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
