@@ -296,11 +296,12 @@ class Dispatcher:
     def _record(self, attempt: Attempt) -> None:
         self._records.append(attempt)
         self._recorded += 1
-        # Deliveries of events whose records are all evicted are forgotten too.
+        # Deliveries past the bound are forgotten once finished (they can no longer be
+        # redelivered); the counts keep them, as a queue's confirmed count does.
         if len(self._deliveries) > self.settings.max_records:
             oldest = next(iter(self._deliveries))
             if self._deliveries[oldest].state in (DELIVERED, UNDELIVERED, ABANDONED):
-                self._count(self._deliveries.pop(oldest), -1)
+                del self._deliveries[oldest]
 
     def _record_journal(self, kind: str, event: QueuedEvent, detail: str) -> None:
         self.journal.record(self.clock.now(), kind, event.sub_app_id, event.event_id,

@@ -57,6 +57,9 @@ class Settings:
         for name in ("journal_max_entries", "callback_concurrency", "callback_max_records"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.callback_timeout_seconds > 0:
+            raise ValueError("callback_timeout_seconds must be more than 0 (an attempt that "
+                             f"waits for ever is no test), got {self.callback_timeout_seconds}")
         if self.new_app_defaults not in NEW_APP_DEFAULTS:
             raise ValueError(f"new_app_defaults must be one of {', '.join(NEW_APP_DEFAULTS)}, "
                              f"got {self.new_app_defaults!r}")
@@ -119,6 +122,13 @@ def _non_negative_float(text: str) -> float:
         raise ValueError(f"not a number: {text!r}") from None
     if not (value >= 0 and math.isfinite(value)):
         raise ValueError(f"must be a finite number >= 0: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise ValueError(f"must be more than 0: {text!r}")
     return value
 
 
@@ -239,7 +249,7 @@ OPTIONS: tuple[Option, ...] = (
            "start the default application in PUSH mode, its callbacks POSTed to this URL"),
     Option("sign_key", _config_value("SignKey"),
            "the SignKey that callbacks to the callback URL are signed with"),
-    Option("callback_timeout_seconds", _non_negative_float,
+    Option("callback_timeout_seconds", _positive_float,
            "how long a callback waits for the receiver's answer (real seconds)"),
     Option("callback_retry_seconds", parse_retry_seconds,
            "waits before each retry of a failed callback, comma-separated (emulator "

@@ -634,10 +634,6 @@ def test_many_events_each_delivered_exactly_once(
 # ----- known bugs (strict: each passes once fixed)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "callbacks_delivered counts only the deliveries still remembered: past "
-    "callback_max_records they are forgotten, so the count drops and a wait for it is "
-    "never met"))
 @pytest.mark.parametrize("emulator_settings", [callback_settings(callback_max_records=10)])
 def test_delivered_counts_outlive_evicted_records(
     emulator: EmulatorThread, sdk: vod_client.VodClient, admin: AdminClient,
@@ -651,9 +647,6 @@ def test_delivered_counts_outlive_evicted_records(
     assert admin.wait(callbacks_pending=0)["state"]["callbacks_delivered"] == 20
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "callback_timeout_seconds=0 is accepted and handed to aiohttp's ClientTimeout(total=0), "
-    "which means no timeout: an attempt to a receiver that never answers never ends"))
 def test_a_zero_callback_timeout_never_waits_forever(receiver: Receiver) -> None:
     try:
         settings = callback_settings(callback_timeout_seconds=0, callback_retry_seconds=())
