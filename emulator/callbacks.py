@@ -19,7 +19,7 @@ import json
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -75,7 +75,7 @@ class Attempt:
     attempt: int
     at: float  # emulator time the attempt started
     url: str
-    body: str | None  # exactly what was sent
+    body: bytes | None  # exactly what was sent
     status: int | None
     error: str | None
     latency_ms: float | None
@@ -85,7 +85,8 @@ class Attempt:
         return {
             "event_id": self.event_id, "event_type": self.event_type,
             "sub_app_id": self.sub_app_id, "attempt": self.attempt, "at": self.at,
-            "url": self.url, "body": self.body, "status": self.status, "error": self.error,
+            "url": self.url, "body": None if self.body is None else self.body.decode(),
+            "status": self.status, "error": self.error,
             "latency_ms": self.latency_ms, "outcome": self.outcome,
         }
 
@@ -99,19 +100,31 @@ class Delivery:
     sign_key: str
     state: str = PENDING  # or pending_retry, delivered, undelivered, abandoned
     attempts: int = 0
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
+    retries: int = 0  # retries made in this series (an index into the schedule)
+    due: float = 0.0  # when the current attempt was due (emulator time)
+
+
+@dataclass
+class _Lane:
+    """One application's deliveries waiting for an attempt, oldest first, and how many
+    workers take from it (at most ``concurrency``)."""
+
+    ready: deque[Delivery] = field(default_factory=deque)
+    workers: int = 0
 
 
 def callback_body(payload: bytes, sign_key: str, now: float, ttl: float) -> bytes:
     """The body of a callback: the EventContent without EventHandle and without null
     fields; with a SignKey, also ``T`` (the signature's expiry, Unix seconds) and
     ``Sign`` (hex MD5 of SignKey + T)."""
-    content = _without_nulls(json.loads(payload))
-    if sign_key:
-        expiry = int(now + ttl)
-        content["T"] = expiry
-        content["Sign"] = hashlib.md5(f"{sign_key}{expiry}".encode()).hexdigest()
-    return plain(content)
+    if b"null" in payload:  # rare (given payloads only): rebuilt without the nulls
+        payload = plain(_without_nulls(json.loads(payload)))
+    if not sign_key:
+        return payload
+    expiry = int(now + ttl)
+    sign = hashlib.md5(f"{sign_key}{expiry}".encode()).hexdigest()
+    # Spliced before the closing brace: a payload always has members (EventType at least).
+    return payload[:-1] + b',"T":%d,"Sign":"%s"}' % (expiry, sign.encode())
 
 
 def _without_nulls(value: Any) -> Any:
@@ -131,7 +144,8 @@ class Dispatcher:
         self._records: deque[Attempt] = deque(maxlen=settings.max_records)
         self._recorded = 0
         self._deliveries: dict[str, Delivery] = {}
-        self._slots: dict[SubAppId, asyncio.Semaphore] = {}
+        self._lanes: dict[SubAppId, _Lane] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # workers and retry timers
         # Deliveries per application and state, kept as states change: waits read them
         # on every journal change, so they must not cost a walk over every delivery.
         self._states: dict[SubAppId, dict[str, int]] = {}
@@ -148,7 +162,8 @@ class Dispatcher:
         if self._stopping:
             self._abandon(delivery, "the emulator is stopping")
             return
-        delivery.task = asyncio.get_running_loop().create_task(self._deliver(delivery))
+        delivery.due = self.clock.now()
+        self._make_ready(delivery)
 
     def suppress(self, event: QueuedEvent, reason: str) -> None:
         """Record an event that is not notified at all, and why."""
@@ -163,50 +178,69 @@ class Dispatcher:
             delivery = self._deliveries.get(event_id)
             if delivery is None:
                 raise KeyError(event_id)
-            chosen = [delivery] if delivery.task is None or delivery.task.done() else []
+            chosen = [delivery] if delivery.state not in (PENDING, PENDING_RETRY) else []
         else:
             chosen = [d for d in self._deliveries.values() if d.state == UNDELIVERED]
         for delivery in chosen:
             self._set_state(delivery, PENDING)
             self._record_journal(j.REDELIVERY, delivery.event, "redelivery requested")
-            delivery.task = asyncio.get_running_loop().create_task(self._deliver(delivery))
+            delivery.retries, delivery.due = 0, self.clock.now()
+            self._make_ready(delivery)
         return [delivery.event.event_id for delivery in chosen]
 
     # ----- delivering
 
-    async def _deliver(self, delivery: Delivery) -> None:
-        settings = self.settings
-        due = self.clock.now()
-        for retry in range(len(settings.retry_seconds) + 1):
-            if retry:
-                # Due from when the last attempt was due: an advance past several due
-                # times makes those attempts one after the other, at once.
-                due += settings.retry_seconds[retry - 1]
-                await self._sleep_until(due)
-            last = retry == len(settings.retry_seconds)
-            if await self._attempt(delivery, last):
-                return
+    def _make_ready(self, delivery: Delivery) -> None:
+        """Queue ``delivery`` for its next attempt; start a worker if its application has
+        fewer than ``concurrency`` (workers end when nothing is ready: none idle)."""
+        lane = self._lanes.setdefault(delivery.event.sub_app_id, _Lane())
+        lane.ready.append(delivery)
+        if lane.workers < self.settings.concurrency:
+            lane.workers += 1
+            self._start(self._work(lane))
 
-    async def _sleep_until(self, due: float) -> None:
-        while self.clock.now() < due:
-            await self.clock.sleep_until(due)
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    async def _attempt(self, delivery: Delivery, last: bool) -> bool:
+    async def _work(self, lane: _Lane) -> None:
+        try:
+            while lane.ready:
+                delivery = lane.ready.popleft()
+                if delivery.state not in (PENDING, PENDING_RETRY):
+                    continue  # abandoned meanwhile
+                if not await self._attempt(delivery):
+                    self._start(self._retry_when_due(delivery))
+        finally:
+            lane.workers -= 1
+
+    async def _retry_when_due(self, delivery: Delivery) -> None:
+        # Due a fixed time after the last attempt was due: an advance past several due
+        # times makes those attempts one after the other, at once.
+        delivery.due += self.settings.retry_seconds[delivery.retries]
+        delivery.retries += 1
+        while self.clock.now() < delivery.due:
+            await self.clock.sleep_until(delivery.due)
+        if delivery.state == PENDING_RETRY:
+            self._make_ready(delivery)
+
+    async def _attempt(self, delivery: Delivery) -> bool:
+        """One POST; answers whether the delivery is finished (delivered, or the last
+        attempt of its series failed)."""
         event = delivery.event
-        slots = self._slots.setdefault(event.sub_app_id,
-                                       asyncio.Semaphore(self.settings.concurrency))
-        async with slots:
-            sender = self.sender
-            delivery.attempts += 1
-            at = self.clock.now()
-            body = callback_body(event.payload, delivery.sign_key, at,
-                                 self.settings.signature_ttl_seconds)
-            started = time.perf_counter()
-            if sender is None:
-                result = SendResult(None, "no HTTP client: the emulator is not serving")
-            else:
-                result = await sender(delivery.url, body, self.settings.timeout_seconds)
-            latency = round((time.perf_counter() - started) * 1000, 3)
+        last = delivery.retries >= len(self.settings.retry_seconds)
+        sender = self.sender
+        delivery.attempts += 1
+        at = self.clock.now()
+        body = callback_body(event.payload, delivery.sign_key, at,
+                             self.settings.signature_ttl_seconds)
+        started = time.perf_counter()
+        if sender is None:
+            result = SendResult(None, "no HTTP client: the emulator is not serving")
+        else:
+            result = await sender(delivery.url, body, self.settings.timeout_seconds)
+        latency = round((time.perf_counter() - started) * 1000, 3)
         ok = result.status is not None and (
             result.status == 200 or (self.settings.any_2xx and 200 <= result.status < 300))
         error = result.error
@@ -215,7 +249,7 @@ class Dispatcher:
         outcome = DELIVERED if ok else UNDELIVERED if last else PENDING_RETRY
         self._set_state(delivery, outcome)
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
-                             delivery.attempts, at, delivery.url, body.decode(),
+                             delivery.attempts, at, delivery.url, body,
                              result.status, None if ok else error, latency, outcome))
         said = f"HTTP {result.status}" if result.status is not None else error
         detail = f"attempt {delivery.attempts}: {said}"
@@ -261,11 +295,11 @@ class Dispatcher:
 
     def clear(self) -> None:
         """Reset: every in-flight or scheduled delivery is cancelled, the record emptied."""
-        for delivery in self._deliveries.values():
-            if delivery.task is not None:
-                delivery.task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        self._tasks.clear()
         self._deliveries.clear()
-        self._slots.clear()
+        self._lanes.clear()
         self._states.clear()
         self._records.clear()
         self._recorded = 0
@@ -274,12 +308,12 @@ class Dispatcher:
         """Shutdown: take no more work, abandon what is in flight or scheduled (each
         recorded), and wait for the cancelled tasks to end."""
         self._stopping = True
-        tasks = []
         for delivery in self._deliveries.values():
-            if delivery.task is not None and not delivery.task.done():
-                delivery.task.cancel()
-                tasks.append(delivery.task)
+            if delivery.state in (PENDING, PENDING_RETRY):
                 self._abandon(delivery, "the emulator stopped before this event was delivered")
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
