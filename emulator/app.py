@@ -42,7 +42,9 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
         # No overall limit: each application has its own (callback_concurrency), so one
         # slow receiver cannot take the connections another application needs.
         connector=aiohttp.TCPConnector(limit=0),
-        headers={"User-Agent": f"vod-emulator/{__version__}"},
+        headers={"User-Agent": f"vod-emulator/{__version__}",
+                 "Content-Type": "application/json"},
+        timeout=aiohttp.ClientTimeout(total=backend.settings.callback_timeout_seconds),
         trust_env=False,  # callbacks go where they are configured, never via a proxy
     )
     backend.callbacks.sender = _sender(session)
@@ -57,9 +59,8 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
 def _sender(session: aiohttp.ClientSession) -> Sender:
     async def send(url: str, body: bytes, timeout: float) -> SendResult:
         try:
-            async with session.post(url, data=body, allow_redirects=False,
-                                    headers={"Content-Type": "application/json"},
-                                    timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            # The session carries the headers and the timeout (callback_timeout_seconds).
+            async with session.post(url, data=body, allow_redirects=False) as response:
                 await response.read()
                 return SendResult(response.status, None)
         except TimeoutError:

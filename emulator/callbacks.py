@@ -64,10 +64,9 @@ class CallbackSettings:
     max_records: int = 100_000  # attempt records kept; older ones are evicted
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     """One POST (or, as attempt 0, an event never sent), as ``GET /_emulator/callbacks``
-    shows it."""
+    shows it. A tuple: one is made per callback, so it must be cheap to make."""
 
     event_id: str
     event_type: str
