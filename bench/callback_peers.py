@@ -30,6 +30,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from baseline_bare import answer_health, serve  # the same HTTP layer as the baselines
 
 JSON = "application/json"
 
@@ -88,7 +89,7 @@ def receiver_app() -> web.Application:
     app.router.add_post("/reset", reset)
     app.router.add_get("/wait", wait)
     app.router.add_get("/arrivals", listing)
-    app.router.add_get("/health", health)
+    app.router.add_get("/health", answer_health)
     return app
 
 
@@ -130,29 +131,9 @@ def sender_app(target: str, bodies: list[bytes]) -> web.Application:
 
     app = web.Application()
     app.router.add_post("/send", send)
-    app.router.add_get("/health", health)
+    app.router.add_get("/health", answer_health)
     app.cleanup_ctx.append(session_context)
     return app
-
-
-async def health(request: web.Request) -> web.Response:
-    return web.Response(body=b'{"status":"ok"}', content_type=JSON)
-
-
-async def serve(app: web.Application, port: int) -> None:
-    import signal
-
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
 
 
 def main() -> None:
