@@ -21,7 +21,7 @@ from . import callbacks
 from . import journal as j
 from ._version import __version__
 from .backend import EmitInterrupted, VodBackend
-from .clock import MAX_ADVANCE_SECONDS, ClockLimitError
+from .clock import MAX_ADVANCE_SECONDS, MAX_SCALE, ClockLimitError, check_scale
 from .echo import is_text, safe_text, shown
 from .httplimits import BODY_READ_SECONDS
 from .jsontext import JsonInputError, RawJson, compact, strict_loads
@@ -87,7 +87,7 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
     routes = app.router
     routes.add_get(f"{PREFIX}/health", route(_health))
     routes.add_get(f"{PREFIX}/clock", route(_clock))
-    routes.add_post(f"{PREFIX}/clock", route(_advance_clock))
+    routes.add_post(f"{PREFIX}/clock", route(_change_clock))
     routes.add_post(f"{PREFIX}/events", route(_emit))
     routes.add_get(f"{PREFIX}/queues", route(_queues))
     routes.add_get(f"{PREFIX}/queues/{{sub_app_id}}", route(_queue, frozenset({"content"})))
@@ -315,15 +315,37 @@ async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 
 
 async def _clock(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    return {"now": backend.clock.now(), "offset_seconds": backend.clock.offset}
+    clock = backend.clock
+    return {"now": clock.now(), "offset_seconds": clock.offset, "scale": clock.scale,
+            "frozen": clock.is_frozen}
 
 
-async def _advance_clock(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+async def _change_clock(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """Set the scale, freeze or resume, advance: any of them, in that order."""
     body = await _body(request)
-    _reject_unknown(body, {"advance_seconds"})
-    if "advance_seconds" not in body:
-        raise AdminInputError("advance_seconds is required")
-    backend.clock.advance(_number(body, "advance_seconds", 0.0, MAX_ADVANCE_SECONDS))
+    _reject_unknown(body, {"advance_seconds", "freeze", "scale"})
+    if not body:
+        raise AdminInputError("give advance_seconds, freeze (true or false) or scale")
+    clock = backend.clock
+    advance = (_number(body, "advance_seconds", 0.0, MAX_ADVANCE_SECONDS)
+               if "advance_seconds" in body else None)
+    freeze = body.get("freeze")
+    if freeze is not None and not isinstance(freeze, bool):
+        raise AdminInputError(f"freeze must be true or false, got {shown(freeze)}")
+    scale = _number(body, "scale", 1.0, MAX_SCALE) if "scale" in body else None
+    # Everything is checked before anything changes: a refusal changes nothing.
+    if scale is not None:
+        check_scale(scale)
+    if advance is not None:
+        clock.check_advance(advance)
+    if scale is not None:
+        clock.set_scale(scale)
+    if freeze is True:
+        clock.freeze()
+    elif freeze is False:
+        clock.resume()
+    if advance is not None:
+        clock.advance(advance)
     return await _clock(backend, request)
 
 
