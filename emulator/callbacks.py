@@ -50,8 +50,9 @@ class SendResult(NamedTuple):
     error: str | None
 
 
-Sender = Callable[[str, bytes, float], Awaitable[SendResult]]
-"""POST ``body`` (JSON) to ``url`` within ``timeout`` real seconds; never raises."""
+Sender = Callable[[str, bytes], Awaitable[SendResult]]
+"""POST ``body`` (JSON) to ``url`` within ``CallbackSettings.timeout_seconds`` real
+seconds; never raises."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ class Dispatcher:
         if sender is None:
             result = SendResult(None, "no HTTP client: the emulator is not serving")
         else:
-            result = await sender(delivery.url, body, self.settings.timeout_seconds)
+            result = await sender(delivery.url, body)
         latency = round((time.perf_counter() - started) * 1000, 3)
         ok = result.status is not None and (
             result.status == 200 or (self.settings.any_2xx and 200 <= result.status < 300))
