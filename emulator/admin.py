@@ -22,7 +22,9 @@ from . import journal as j
 from ._version import __version__
 from .backend import EmitInterrupted, VodBackend
 from .clock import MAX_ADVANCE_SECONDS, MAX_SCALE, ClockLimitError, check_scale
+from .config import SettingsError, runtime_view
 from .echo import is_text, safe_text, shown
+from .faults import FaultInputError
 from .httplimits import BODY_READ_SECONDS
 from .jsontext import JsonInputError, RawJson, compact, strict_loads
 from .queue import Lease, QueuedEvent
@@ -43,6 +45,10 @@ _log = logging.getLogger("vod_emulator")
 
 class AdminInputError(ValueError):
     pass
+
+
+class AdminNotFound(LookupError):
+    """A thing the path names (a fault rule) does not exist."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,10 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
             try:
                 _check_query(request, query)
                 document = await handler(app[backend_key], request)
-            except (AdminInputError, ClockLimitError) as error:
+            except (AdminInputError, ClockLimitError, FaultInputError, SettingsError) as error:
                 return error_response(400, "InvalidRequest", str(error))
+            except AdminNotFound as error:
+                return error_response(404, "NotFound", str(error))
             except EmitInterrupted as error:
                 return error_response(409, "Interrupted", str(error))
             except ValueError as error:
@@ -92,8 +100,19 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
     routes.add_get(f"{PREFIX}/queues", route(_queues))
     routes.add_get(f"{PREFIX}/queues/{{sub_app_id}}", route(_queue, frozenset({"content"})))
     routes.add_post(f"{PREFIX}/wait", route(_wait))
-    routes.add_get(f"{PREFIX}/journal", route(_journal, frozenset({"kind", "event_id"})))
+    routes.add_get(f"{PREFIX}/journal", route(
+        _journal, frozenset({"kind", "event_id", "after", "wait_seconds", "limit"})))
+    routes.add_get(f"{PREFIX}/events",
+                   route(_emitted, frozenset({"after", "wait_seconds", "limit", "content"})))
     routes.add_post(f"{PREFIX}/reset", route(_reset))
+    routes.add_get(f"{PREFIX}/settings", route(_settings))
+    routes.add_post(f"{PREFIX}/settings", route(_change_settings))
+    routes.add_get(f"{PREFIX}/faults", route(_faults))
+    routes.add_post(f"{PREFIX}/faults", route(_add_fault))
+    routes.add_delete(f"{PREFIX}/faults", route(_remove_faults))
+    routes.add_delete(f"{PREFIX}/faults/{{fault_id}}", route(_remove_faults))
+    routes.add_get(f"{PREFIX}/stats", route(_stats))
+    routes.add_get(f"{PREFIX}/openapi.json", route(_openapi))
     routes.add_get(f"{PREFIX}/callbacks",
                    route(_callbacks, frozenset({"event_id", "sub_app_id", "outcome"})))
     routes.add_post(f"{PREFIX}/callbacks/redeliver", route(_redeliver))
@@ -459,16 +478,89 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 
 
 async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """The journal's entries; with ``after``, those recorded after that seq, held for up
+    to ``wait_seconds`` until there is one (a follower's long poll)."""
     kind = request.query.get("kind")
     if kind is not None and kind not in j.KINDS:
         raise AdminInputError(f"kind must be one of {', '.join(j.KINDS)}, got {shown(kind)}")
     journal = backend.journal
-    entries = journal.entries(kind, request.query.get("event_id"))
+    after, limit = _follow_query(request)
+    await _hold_until(backend, request, lambda: journal.last_seq > after)
+    entries = journal.entries(kind, request.query.get("event_id"), after, limit)
     return {
         "evicted": journal.evicted,
         "max_entries": journal.max_entries,
+        "last_seq": journal.last_seq,
+        "epoch": journal.epoch,
         "entries": Streamed(entries, lambda entry: compact(entry.to_json())),
     }
+
+
+async def _emitted(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """Every emitted event (queued, pushed or suppressed) kept, oldest first; followed as
+    the journal is (``after``, ``wait_seconds``, ``limit``)."""
+    after, limit = _follow_query(request)
+    with_content = _flag(request.query.get("content"), "content", True)
+
+    def last_seq() -> int:
+        return backend.emitted[-1].seq if backend.emitted else 0
+
+    await _hold_until(backend, request, lambda: last_seq() > after)
+    events = backend.emitted_events(after, limit)
+    return {
+        "evicted": backend.emitted_evicted,
+        "last_seq": last_seq(),
+        "epoch": backend.journal.epoch,
+        "events": Streamed(events, lambda event: _feed_view(event, with_content)),
+    }
+
+
+def _feed_view(event: QueuedEvent, with_content: bool) -> RawJson:
+    view = _event_view(event, with_content)
+    return RawJson(b'{"seq":%d,' % event.seq + view[1:])
+
+
+MAX_FOLLOW_LIMIT = 100_000
+
+
+def _follow_query(request: web.Request) -> tuple[int, int | None]:
+    query = request.query
+    after = _query_integer(query.get("after"), "after", 0, 2**63)
+    limit = _query_integer(query.get("limit"), "limit", 1, MAX_FOLLOW_LIMIT)
+    return after or 0, limit
+
+
+async def _hold_until(backend: VodBackend, request: web.Request,
+                      arrived: Callable[[], bool]) -> None:
+    """Hold for up to ``wait_seconds`` until ``arrived()``, a full reset or shutdown."""
+    text = request.query.get("wait_seconds")
+    if text is None:
+        return
+    try:
+        wait = float(text) if text.isascii() else math.nan
+    except ValueError:
+        wait = math.nan
+    if not (math.isfinite(wait) and 0 <= wait <= MAX_WAIT_SECONDS):
+        raise AdminInputError(f"wait_seconds must be between 0 and {MAX_WAIT_SECONDS:g}, "
+                              f"got {shown(text)}")
+    epoch = backend.journal.epoch
+    backend.held_waits += 1
+    try:
+        await backend.journal.wait_for(
+            lambda: arrived() or backend.journal.epoch != epoch or backend.stopping, wait,
+            also=[backend.stopped])
+    finally:
+        backend.held_waits -= 1
+
+
+def _query_integer(text: str | None, name: str, minimum: int, maximum: int) -> int | None:
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 20
+            and minimum <= int(text) <= maximum):
+        raise AdminInputError(f"query parameter {name} must be an integer from {minimum} to "
+                              f"{maximum}, got {shown(text)}")
+    return int(text)
 
 
 async def _callbacks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -507,5 +599,53 @@ async def _redeliver(backend: VodBackend, request: web.Request) -> dict[str, Any
 
 
 async def _reset(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    backend.reset()
-    return {"reset": True}
+    """Everything (``{}``), or one application (``{"sub_app_id": ...}``)."""
+    body = await _body(request)
+    _reject_unknown(body, {"sub_app_id"})
+    if "sub_app_id" not in body:
+        backend.reset()
+        return {"reset": True}
+    sub_app_id = _sub_app_id(body["sub_app_id"])
+    backend.reset_app(sub_app_id)
+    return {"reset": True, "sub_app_id": sub_app_id}
+
+
+async def _settings(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    return runtime_view(backend.settings)
+
+
+async def _change_settings(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    body = await _body(request)
+    if not body:
+        raise AdminInputError("name at least one setting to change; see GET "
+                              f"{PREFIX}/settings for them")
+    return runtime_view(backend.change_settings(body))
+
+
+async def _faults(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    return {"faults": [rule.to_json() for rule in backend.faults.rules()]}
+
+
+async def _add_fault(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    return {"fault": backend.faults.add(await _body(request)).to_json()}
+
+
+async def _remove_faults(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """One rule (``DELETE /faults/{id}``) or all of them (``DELETE /faults``)."""
+    fault_id = request.match_info.get("fault_id")
+    try:
+        return {"removed": backend.faults.remove(fault_id)}
+    except KeyError:
+        raise AdminNotFound(f"no fault rule {shown(fault_id)}: GET {PREFIX}/faults lists "
+                            "those in force") from None
+
+
+async def _stats(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    return backend.stats()
+
+
+async def _openapi(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    from .openapi import document  # built on first use: only readers of the API need it
+
+    described: dict[str, Any] = document()
+    return described

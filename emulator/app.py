@@ -44,7 +44,6 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
         connector=aiohttp.TCPConnector(limit=0),
         headers={"User-Agent": f"vod-emulator/{__version__}",
                  "Content-Type": "application/json"},
-        timeout=aiohttp.ClientTimeout(total=backend.callbacks.settings.timeout_seconds),
         trust_env=False,  # callbacks go where they are configured, never via a proxy
     )
     backend.callbacks.sender = _sender(session)
@@ -57,12 +56,11 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
 
 
 def _sender(session: aiohttp.ClientSession) -> Sender:
-    # The session carries the headers and the timeout (callback_timeout_seconds).
-    timeout = session.timeout.total
-
-    async def send(url: str, body: bytes) -> SendResult:
+    # The session carries the headers; the timeout is the attempt's (a runtime setting).
+    async def send(url: str, body: bytes, timeout: float) -> SendResult:
         try:
-            async with session.post(url, data=body, allow_redirects=False) as response:
+            async with session.post(url, data=body, allow_redirects=False,
+                                    timeout=aiohttp.ClientTimeout(total=timeout)) as response:
                 await response.read()
                 return SendResult(response.status, None)
         except TimeoutError:

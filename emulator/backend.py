@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .callbacks import Dispatcher
 from .clock import Clock
-from .config import Settings
+from .config import Settings, with_changes
+from .errors import InjectedError
 from .eventconfig import EventConfig, suppression
+from .faults import Faults
 from .journal import Journal
 from .queue import EventQueues, Lease, QueuedEvent
 from .subappid import SubAppId
@@ -68,11 +71,17 @@ class QueueContents:
 class VodBackend:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        self.startup_settings = settings  # what a full reset goes back to
         self.clock = clock or Clock()
         self.journal = Journal(settings.journal_max_entries)
         self.queues = EventQueues(self.clock, settings.timings, settings.seed, self.journal)
         self.event_configs = settings.event_configs
-        self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks)
+        self.faults = Faults(self.clock, self.journal, settings.seed)
+        self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks, self.faults)
+        # Every emitted event, newest kept (as many as journal entries), for followers
+        # and recordings; the queues hold only what is still to be delivered.
+        self.emitted: deque[QueuedEvent] = deque(maxlen=settings.journal_max_entries)
+        self._emitted_counts: dict[SubAppId, int] = {}
         self._factory: EventFactory | None = None
         self._factory_loading: asyncio.Future[EventFactory] | None = None
         self._resets = 0  # an emit under way stops when this changes
@@ -123,6 +132,8 @@ class VodBackend:
         Every emit, from the admin API, the Python API or a scenario, comes through here."""
         config = self.event_configs.get(sub_app_id)
         event = self.queues.new_event(sub_app_id, content)
+        self.emitted.append(event)
+        self._emitted_counts[sub_app_id] = self._emitted_counts.get(sub_app_id, 0) + 1
         reason = suppression(config, event.event_type)
         if reason is not None:
             event.route = "suppressed"
@@ -212,8 +223,28 @@ class VodBackend:
 
     # ----- the Cloud API's operations
 
+    async def request_faults(self, action: str, sub_app_id: SubAppId) -> None:
+        """The faults that act on a whole Cloud API request: a latency first (real
+        seconds, cut short by shutdown), then an error answered instead of acting."""
+        latency = self.faults.take(action, ("latency",), sub_app_id)
+        if latency is not None and not self.stopping:
+            await asyncio.wait([self.stopped.future()], timeout=latency.given["seconds"])
+        error = self.faults.take(action, ("error",), sub_app_id)
+        if error is not None:
+            code = error.given["code"]
+            raise InjectedError(code, error.given.get(
+                "message", f"{code} (injected by fault {error.id})."))
+
     async def pull_events(self, sub_app_id: SubAppId) -> list[Lease]:
-        return await self.queues.pull(sub_app_id)
+        leases = await self.queues.pull(sub_app_id)
+        for lease in leases:
+            event = lease.event
+            if self.faults.take("PullEvents", ("duplicate",), sub_app_id, event.event_type,
+                                event.event_id, event.deliveries):
+                self.queues.add_again(event)
+        if len(leases) > 1 and self.faults.take("PullEvents", ("reorder",), sub_app_id):
+            self.faults.shuffle(leases)
+        return leases
 
     def release_events(self, sub_app_id: SubAppId, leases: list[Lease]) -> None:
         """The leases' answer never reached the puller: make the events pullable now."""
@@ -222,6 +253,18 @@ class VodBackend:
             queue.release(leases)
 
     def confirm_events(self, sub_app_id: SubAppId, handles: list[str]) -> None:
+        queue = self.queues.find(sub_app_id)
+        if queue is not None and self.faults.rules():
+            for handle in handles:
+                event = queue.leased_event(handle)
+                if event is None:
+                    continue
+                if self.faults.take("ConfirmEvents", ("drop_confirm",), sub_app_id,
+                                    event.event_type, event.event_id, event.deliveries):
+                    return  # "success", and every lease stays as it was
+                if self.faults.take("ConfirmEvents", ("expire_lease",), sub_app_id,
+                                    event.event_type, event.event_id, event.deliveries):
+                    queue.expire_now(handle)
         self.queues.confirm(sub_app_id, handles)
 
     def count_events_to_pull(self, sub_app_id: SubAppId) -> int:
@@ -252,6 +295,66 @@ class VodBackend:
     def queue_states(self) -> list[QueueState]:
         return [self.queue_state(queue.sub_app_id) for queue in self.queues.queues()]
 
+    # ----- settings that change while the emulator runs
+
+    def change_settings(self, changes: Mapping[str, Any]) -> Settings:
+        """Apply runtime settings (``config.RUNTIME_SETTINGS``), all checked first: a
+        SettingsError changes nothing. Leases granted and held pulls keep their deadlines;
+        the retention and the callback settings apply at once."""
+        self._use_settings(with_changes(self.settings, changes))
+        return self.settings
+
+    def _use_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.queues.set_timings(settings.timings)
+        self.callbacks.settings = settings.callbacks
+        self.event_configs.set_defaults(*settings.app_defaults)
+
+    # ----- looking at the whole
+
+    def emitted_events(self, after: int = 0, limit: int | None = None) -> list[QueuedEvent]:
+        """The emitted events kept, oldest first, those after seq ``after``."""
+        newer: list[QueuedEvent] = []
+        for event in reversed(self.emitted):
+            if event.seq <= after:
+                break
+            newer.append(event)
+        newer.reverse()
+        return newer if limit is None else newer[:limit]
+
+    @property
+    def emitted_evicted(self) -> int:
+        return sum(self._emitted_counts.values()) - len(self.emitted)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per application (every one that has state) and in total."""
+        journal = self.journal
+        apps = {*self._emitted_counts, *self.event_configs.configured(),
+                *(queue.sub_app_id for queue in self.queues.queues())}
+        rows: list[dict[str, Any]] = []
+        for sub_app_id in sorted(apps, key=lambda app: -1 if app is None else app):
+            state = self.queue_state(sub_app_id)
+            rows.append({
+                "sub_app_id": sub_app_id,
+                "mode": self.event_configs.get(sub_app_id).mode,
+                "emitted": self._emitted_counts.get(sub_app_id, 0),
+                "pullable": state.pullable, "leased": state.leased,
+                "confirmed": state.confirmed,
+                **{kind: journal.count(kind, sub_app_id)
+                   for kind in ("expired", "dropped", "suppressed")},
+                **self.callbacks.counts(sub_app_id),
+                "callback_attempts": sum(journal.count(kind, sub_app_id) for kind in
+                                         ("delivered", "attempt_failed", "undelivered")),
+            })
+        totals = {name: sum(row[name] for row in rows) for name in STATS_COUNTS}
+        return {
+            "now": self.clock.now(),
+            "applications": rows,
+            "totals": totals,
+            "faults": {"active": len(self.faults.rules()), "applied": self.faults.applied},
+            "journal": {"entries": len(journal.entries()), "evicted": journal.evicted},
+        }
+
     # ----- starting over
 
     def clear_queues(self) -> None:
@@ -266,19 +369,46 @@ class VodBackend:
     def clear_journal(self) -> None:
         self.journal.clear()
 
+    def clear_emitted(self) -> None:
+        self.emitted.clear()
+        self._emitted_counts.clear()
+
     def reseed(self) -> None:
         if self._factory is not None:
             self._factory.reseed()
 
     def reset(self) -> None:
-        """Back to a fresh start: no events, no configuration, no record, the seed
-        replayed from its beginning. The clock keeps its time: it never goes back."""
+        """Back to a fresh start: no events, no configuration, no record, no faults, the
+        settings the server started with, the seed replayed from its beginning. The clock
+        keeps its time: it never goes back."""
         self._resets += 1
         self.clear_queues()
         self.clear_callbacks()
         self.clear_event_configs()
         self.clear_journal()
+        self.clear_emitted()
+        self.faults.reset()
+        self._use_settings(self.startup_settings)
         self.reseed()
+
+    def reset_app(self, sub_app_id: SubAppId) -> None:
+        """One application back to a fresh start: its queue (held pulls answer empty),
+        callbacks, configuration, journal entries, emitted events and the fault rules
+        aimed at it alone. Other applications, the settings and the seed go on."""
+        self.queues.forget(sub_app_id)
+        self.callbacks.forget(sub_app_id)
+        self.event_configs.forget(sub_app_id)
+        self.journal.forget(sub_app_id)
+        self.faults.forget(sub_app_id)
+        self.emitted = deque((event for event in self.emitted if event.sub_app_id != sub_app_id),
+                             maxlen=self.emitted.maxlen)
+        self._emitted_counts.pop(sub_app_id, None)
+
+
+STATS_COUNTS = ("emitted", "pullable", "leased", "confirmed", "expired", "dropped",
+                "suppressed", "callbacks_pending", "callbacks_delivered",
+                "callbacks_undelivered", "callback_attempts")
+"""The counts ``stats()`` gives per application and in total."""
 
 
 def _new_factory(seed: int, clock: Clock) -> EventFactory:

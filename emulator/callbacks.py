@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from . import journal as j
 from .clock import Clock
+from .faults import CALLBACK, EFFECTS, Faults, Rule
 from .journal import Journal
 from .jsontext import plain
 from .queue import QueuedEvent
@@ -43,6 +44,8 @@ SUPPRESSED = "suppressed"  # never sent: a switch is OFF, or PUSH without a URL
 ABANDONED = "abandoned"  # the emulator was reset or stopped before the delivery ended
 OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
 FAILED = "failed"  # a filter: pending_retry or undelivered
+_CALLBACK_EFFECTS = tuple(name for name, effect in EFFECTS.items()
+                          if effect.actions == (CALLBACK,))
 
 
 class SendResult(NamedTuple):
@@ -50,9 +53,9 @@ class SendResult(NamedTuple):
     error: str | None
 
 
-Sender = Callable[[str, bytes], Awaitable[SendResult]]
-"""POST ``body`` (JSON) to ``url`` within ``CallbackSettings.timeout_seconds`` real
-seconds; never raises."""
+Sender = Callable[[str, bytes, float], Awaitable[SendResult]]
+"""POST ``body`` (JSON) to ``url``, waiting at most the given real seconds for the
+answer (``CallbackSettings.timeout_seconds`` when the attempt starts); never raises."""
 
 
 @dataclass(frozen=True)
@@ -136,16 +139,21 @@ def _without_nulls(value: Any) -> Any:
 
 
 class Dispatcher:
-    def __init__(self, clock: Clock, journal: Journal, settings: CallbackSettings) -> None:
+    def __init__(self, clock: Clock, journal: Journal, settings: CallbackSettings,
+                 faults: Faults | None = None) -> None:
         self.clock = clock
         self.journal = journal
         self.settings = settings
+        """Read at each attempt: the runtime settings can change between attempts."""
+        self.faults = faults or Faults(clock, journal, None)
         self.sender: Sender | None = None  # set by the lifecycle once its client exists
         self._records: deque[Attempt] = deque(maxlen=settings.max_records)
         self._recorded = 0
+        self._forgotten = 0  # records dropped by a reset of their application
         self._deliveries: dict[str, Delivery] = {}
         self._lanes: dict[SubAppId, _Lane] = {}
-        self._tasks: set[asyncio.Task[None]] = set()  # workers and retry timers
+        # Workers and retry timers, by application (a reset of one cancels its own).
+        self._tasks: dict[asyncio.Task[None], SubAppId] = {}
         # Deliveries per application and state, kept as states change: waits read them
         # on every journal change, so they must not cost a walk over every delivery.
         self._states: dict[SubAppId, dict[str, int]] = {}
@@ -197,12 +205,12 @@ class Dispatcher:
         lane.ready.append(delivery)
         if lane.workers < self.settings.concurrency:
             lane.workers += 1
-            self._start(self._work(lane))
+            self._start(self._work(lane), delivery.event.sub_app_id)
 
-    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+    def _start(self, work: Coroutine[Any, Any, None], sub_app_id: SubAppId) -> None:
         task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = sub_app_id
+        task.add_done_callback(lambda done: self._tasks.pop(done, None))
 
     async def _work(self, lane: _Lane) -> None:
         try:
@@ -211,7 +219,7 @@ class Dispatcher:
                 if delivery.state not in (PENDING, PENDING_RETRY):
                     continue  # abandoned meanwhile
                 if not await self._attempt(delivery):
-                    self._start(self._retry_when_due(delivery))
+                    self._start(self._retry_when_due(delivery), delivery.event.sub_app_id)
         finally:
             lane.workers -= 1
 
@@ -230,16 +238,13 @@ class Dispatcher:
         attempt of its series failed)."""
         event = delivery.event
         last = delivery.retries >= len(self.settings.retry_seconds)
-        sender = self.sender
         delivery.attempts += 1
         at = self.clock.now()
-        body = callback_body(event.payload, delivery.sign_key, at,
-                             self.settings.signature_ttl_seconds)
+        fault = self.faults.take(CALLBACK, _CALLBACK_EFFECTS, event.sub_app_id,
+                                 event.event_type, event.event_id, delivery.attempts)
+        body = self._body(delivery, at, fault)
         started = time.perf_counter()
-        if sender is None:
-            result = SendResult(None, "no HTTP client: the emulator is not serving")
-        else:
-            result = await sender(delivery.url, body)
+        result = await self._send(delivery, body, fault)
         latency = round((time.perf_counter() - started) * 1000, 3)
         ok = result.status is not None and (
             result.status == 200 or (self.settings.any_2xx and 200 <= result.status < 300))
@@ -258,6 +263,35 @@ class Dispatcher:
         self._record_journal(kind, event, detail)
         return ok or last
 
+    def _body(self, delivery: Delivery, at: float, fault: Rule | None) -> bytes:
+        """What is sent: signed as the real service signs, unless a fault spoils it."""
+        ttl = self.settings.signature_ttl_seconds
+        sign_key = delivery.sign_key
+        if fault is not None and fault.effect in ("bad_signature", "expired_signature"):
+            sign_key = sign_key or "no-SignKey-is-configured"
+            if fault.effect == "bad_signature":
+                sign_key += "-but-this-is-not-it"
+            else:
+                ttl = -1.0  # T, the expiry, a second ago
+        return callback_body(delivery.event.payload, sign_key, at, ttl)
+
+    async def _send(self, delivery: Delivery, body: bytes, fault: Rule | None) -> SendResult:
+        timeout = self.settings.timeout_seconds
+        if fault is not None:
+            because = f" (fault {fault.id})"
+            if fault.effect == "fail":
+                status = fault.given.get("status", 500)
+                return SendResult(status, f"HTTP {status}{because}")
+            if fault.effect == "timeout":
+                return SendResult(None, f"no answer within {timeout:g} s{because}")
+            if fault.effect == "reset":
+                return SendResult(None, f"connection reset by the receiver{because}")
+            if fault.effect == "delay":
+                await asyncio.sleep(fault.given["seconds"])
+        if self.sender is None:
+            return SendResult(None, "no HTTP client: the emulator is not serving")
+        return await self.sender(delivery.url, body, timeout)
+
     # ----- looking inside
 
     def attempts(self, event_id: str | None = None, sub_app_id: SubAppId | str = "any",
@@ -271,7 +305,7 @@ class Dispatcher:
 
     @property
     def evicted(self) -> int:
-        return self._recorded - len(self._records)
+        return self._recorded - len(self._records) - self._forgotten
 
     def counts(self, sub_app_id: SubAppId) -> dict[str, int]:
         """Deliveries of one application by state: what ``/_emulator/wait`` can wait on."""
@@ -302,7 +336,23 @@ class Dispatcher:
         self._lanes.clear()
         self._states.clear()
         self._records.clear()
-        self._recorded = 0
+        self._recorded = self._forgotten = 0
+
+    def forget(self, sub_app_id: SubAppId) -> None:
+        """One application's reset: its deliveries cancelled and forgotten, with their
+        records; the other applications' go on."""
+        for task, owner in list(self._tasks.items()):
+            if owner == sub_app_id:
+                task.cancel()
+                del self._tasks[task]
+        self._lanes.pop(sub_app_id, None)
+        self._states.pop(sub_app_id, None)
+        self._deliveries = {event_id: delivery for event_id, delivery
+                            in self._deliveries.items()
+                            if delivery.event.sub_app_id != sub_app_id}
+        kept = [record for record in self._records if record.sub_app_id != sub_app_id]
+        self._forgotten += len(self._records) - len(kept)
+        self._records = deque(kept, maxlen=self.settings.max_records)
 
     async def stop(self) -> None:
         """Shutdown: take no more work, abandon what is in flight or scheduled (each

@@ -16,7 +16,7 @@ from typing import Any
 
 from .callbacks import CallbackSettings, parse_retry_seconds
 from .errors import InvalidParameterValue
-from .eventconfig import NEW_APP_DEFAULTS, EventConfigs, validate_change
+from .eventconfig import NEW_APP_DEFAULTS, EventConfig, EventConfigs, validate_change
 from .journal import DEFAULT_MAX_ENTRIES
 from .queue import QueueTimings
 
@@ -86,14 +86,18 @@ class Settings:
 
     @property
     def event_configs(self) -> EventConfigs:
-        """Every application's configuration as it starts: the new-application defaults,
-        and the default application in PUSH to ``callback_url`` when one is given."""
+        return EventConfigs(*self.app_defaults)
+
+    @property
+    def app_defaults(self) -> tuple[EventConfig, EventConfig | None]:
+        """How applications start: every new one, and the default application when it
+        starts otherwise (in PUSH to ``callback_url``, when one is given)."""
         new_app = NEW_APP_DEFAULTS[self.new_app_defaults]
         default_app = None
         if self.callback_url:
             default_app = replace(new_app, mode="PUSH", notification_url=self.callback_url,
                                   sign_key=self.sign_key or "")
-        return EventConfigs(new_app, default_app)
+        return new_app, default_app
 
     @property
     def verifies_signatures(self) -> bool:
@@ -313,3 +317,53 @@ def _secret_pair(
             missing, present = (key_name, id_name) if secret_id else (id_name, key_name)
             raise SettingsError(f"{missing} is not set but {present} is: set both or neither")
     return None, None
+
+
+# ----- changing settings while the emulator runs (``POST /_emulator/settings``)
+
+RUNTIME_SETTINGS = (
+    "long_poll_seconds", "confirm_window_seconds", "retention_seconds",
+    "callback_timeout_seconds", "callback_retry_seconds", "callback_success",
+    "signature_ttl_seconds", "new_app_defaults",
+)
+"""The settings a running emulator can change (per test); the others need a restart."""
+
+
+def runtime_view(settings: Settings) -> dict[str, Any]:
+    return {name: (list(value) if isinstance(value := getattr(settings, name), tuple)
+                   else value) for name in RUNTIME_SETTINGS}
+
+
+def with_changes(settings: Settings, changes: Mapping[str, Any]) -> Settings:
+    """``settings`` with JSON ``changes`` to runtime settings, each checked as its flag
+    is (the flag's reader reads the value's text); a SettingsError names the first bad one."""
+    unknown = sorted(set(changes) - set(RUNTIME_SETTINGS))
+    if unknown:
+        raise SettingsError(f"{', '.join(map(repr, unknown[:5]))} cannot be changed while the "
+                            f"emulator runs; these can: {', '.join(RUNTIME_SETTINGS)}")
+    values = {name: read_option(OPTIONS_BY_NAME[name], _json_as_text(name, value), name)
+              for name, value in changes.items()}
+    try:
+        return replace(settings, **values)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+
+
+def _json_as_text(name: str, value: Any) -> str:
+    """A JSON value as its flag's text, if it has the flag's type."""
+    kind = type(_FIELDS[name].default)
+    if kind is tuple:
+        if isinstance(value, list) and all(_is_number(item) for item in value):
+            return ",".join(repr(item) for item in value)
+        raise SettingsError(f"{name} must be a list of numbers of seconds, got {value!r:.100}")
+    if kind is float:
+        if _is_number(value):
+            return repr(value)
+        raise SettingsError(f"{name} must be a number, got {value!r:.100}")
+    if isinstance(value, str):
+        return value
+    raise SettingsError(f"{name} must be a string, got {value!r:.100}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

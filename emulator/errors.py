@@ -70,3 +70,11 @@ class RequestSizeLimitExceeded(ServiceError):
 
 class InternalError(ServiceError):
     code = "InternalError"
+
+
+class InjectedError(ServiceError):
+    """The error a fault rule answers with: any code the rule names."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -133,9 +133,13 @@ class EventConfigs:
     ) -> None:
         """``new_app``: how every application starts; ``default_app``: how the default
         application (no SubAppId) starts, if otherwise (``serve --callback-url``)."""
+        self._configs: dict[SubAppId, EventConfig] = {}
+        self.set_defaults(new_app, default_app)
+
+    def set_defaults(self, new_app: EventConfig, default_app: EventConfig | None = None) -> None:
+        """How applications not configured yet start, from now on."""
         self._new_app = new_app
         self._default_app = default_app or new_app
-        self._configs: dict[SubAppId, EventConfig] = {}
 
     def get(self, sub_app_id: SubAppId) -> EventConfig:
         config = self._configs.get(sub_app_id)
@@ -154,6 +158,10 @@ class EventConfigs:
     def configured(self) -> list[SubAppId]:
         """The applications whose configuration was modified, in no particular order."""
         return list(self._configs)
+
+    def forget(self, sub_app_id: SubAppId) -> None:
+        """One application is back to how applications start."""
+        self._configs.pop(sub_app_id, None)
 
     def clear(self) -> None:
         self._configs.clear()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from .wakeup import Wakeup
 
@@ -27,8 +27,9 @@ DELIVERED = "delivered"
 UNDELIVERED = "undelivered"  # the last attempt failed: kept, re-sendable on demand
 REDELIVERY = "redelivery"  # a new series of attempts was asked for
 ABANDONED = "abandoned"  # reset or shutdown came before the delivery ended
+FAULT = "fault"  # an injected fault acted; ``detail`` names the rule and what it did
 KINDS = (ENQUEUED, LEASED, EXPIRED, CONFIRMED, DROPPED, RELEASED, ROUTED, SUPPRESSED,
-         ATTEMPT_FAILED, DELIVERED, UNDELIVERED, REDELIVERY, ABANDONED)
+         ATTEMPT_FAILED, DELIVERED, UNDELIVERED, REDELIVERY, ABANDONED, FAULT)
 
 
 class JournalEntry(NamedTuple):
@@ -37,7 +38,7 @@ class JournalEntry(NamedTuple):
     at: float
     kind: str
     sub_app_id: int | None
-    event_id: str
+    event_id: str  # "" when the entry concerns no one event (a fault on a whole request)
     handle: str | None = None
     detail: str | None = None
 
@@ -58,8 +59,12 @@ class Journal:
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
-        self._counts: dict[str, int] = {}
+        self._counts: dict[tuple[str, int | None], int] = {}  # by kind and application
         self._seq = 0
+        self._forgotten = 0  # entries dropped by forget(): gone, but not evicted
+        self.epoch = 0
+        """Counts clears: ``seq`` starts again at 1 after one, so a follower that sees a
+        new epoch starts again from the beginning."""
         self.changed = Wakeup()
 
     def record(
@@ -69,29 +74,56 @@ class Journal:
         self._seq += 1
         self._entries.append(
             JournalEntry(self._seq, at, kind, sub_app_id, event_id, handle, detail))
-        self._counts[kind] = self._counts.get(kind, 0) + 1
+        key = (kind, sub_app_id)
+        self._counts[key] = self._counts.get(key, 0) + 1
         self.changed.fire()
 
     def entries(
-        self, kind: str | None = None, event_id: str | None = None
+        self, kind: str | None = None, event_id: str | None = None, after: int = 0,
+        limit: int | None = None,
     ) -> list[JournalEntry]:
-        return [entry for entry in self._entries
-                if (kind is None or entry.kind == kind)
-                and (event_id is None or entry.event_id == event_id)]
+        """The kept entries, oldest first: of ``kind``, of ``event_id``, recorded after
+        seq ``after``; at most ``limit`` of them (the oldest)."""
+        newer: list[JournalEntry] = []
+        for entry in reversed(self._entries):  # a follower asks for the newest few
+            if entry.seq <= after:
+                break
+            newer.append(entry)
+        chosen = [entry for entry in reversed(newer)
+                  if (kind is None or entry.kind == kind)
+                  and (event_id is None or entry.event_id == event_id)]
+        return chosen if limit is None else chosen[:limit]
+
+    @property
+    def last_seq(self) -> int:
+        """The seq of the newest entry recorded since the last clear (0: none)."""
+        return self._seq
 
     @property
     def evicted(self) -> int:
         """How many of the entries recorded since the last reset are no longer kept."""
-        return self._seq - len(self._entries)
+        return self._seq - len(self._entries) - self._forgotten
 
-    def count(self, kind: str) -> int:
-        """How many entries of ``kind`` were ever recorded (not bounded by the window)."""
-        return self._counts.get(kind, 0)
+    def count(self, kind: str, sub_app_id: int | None | Literal["any"] = "any") -> int:
+        """How many entries of ``kind`` were recorded since the last clear, for one
+        application or ("any") all of them; not bounded by the window."""
+        if sub_app_id == "any":
+            return sum(n for (k, _), n in self._counts.items() if k == kind)
+        return self._counts.get((kind, sub_app_id), 0)
+
+    def forget(self, sub_app_id: int | None) -> None:
+        """Drop one application's entries and counts (the others keep their seq)."""
+        kept = [entry for entry in self._entries if entry.sub_app_id != sub_app_id]
+        self._forgotten += len(self._entries) - len(kept)
+        self._entries = deque(kept, maxlen=self.max_entries)
+        self._counts = {key: n for key, n in self._counts.items() if key[1] != sub_app_id}
+        self.changed.fire()
 
     def clear(self) -> None:
         self._entries.clear()
         self._counts.clear()
-        self._seq = 0
+        self._seq = self._forgotten = 0
+        self.epoch += 1
         self.changed.fire()
 
     async def wait_for(

@@ -269,13 +269,7 @@ class AppQueue:
             window_end, handle = heapq.heappop(self._windows)
             lease = self._leases.get(handle)
             if lease is not None and lease.expires_at == window_end:
-                del self._leases[handle]
-                self._record(j.EXPIRED, lease.event, handle)
-                if self._retained(lease.event, now):
-                    heapq.heappush(self._pullable, (lease.event.seq, lease.event))
-                    self._arrival.fire()
-                else:
-                    self._record(j.DROPPED, lease.event)
+                self._end_lease(lease, now)
             else:
                 self._confirmed.pop(handle, None)
         # Oldest first is also earliest enqueued, so expired events sit at the head.
@@ -283,6 +277,25 @@ class AppQueue:
             _, event = heapq.heappop(self._pullable)
             self._record(j.DROPPED, event)
         return now
+
+    def expire_now(self, handle: str) -> None:
+        """End a lease before its window does (an injected fault): as at its expiry."""
+        lease = self._leases.get(handle)
+        if lease is not None:
+            self._end_lease(lease, self.sweep())
+
+    def _end_lease(self, lease: Lease, now: float) -> None:
+        del self._leases[lease.handle]
+        self._record(j.EXPIRED, lease.event, lease.handle)
+        if self._retained(lease.event, now):
+            heapq.heappush(self._pullable, (lease.event.seq, lease.event))
+            self._arrival.fire()
+        else:
+            self._record(j.DROPPED, lease.event)
+
+    def leased_event(self, handle: str) -> QueuedEvent | None:
+        lease = self._leases.get(handle)
+        return None if lease is None else lease.event
 
     def _retained(self, event: QueuedEvent, now: float) -> bool:
         return now < event.enqueued_at + self.timings.retention_seconds
@@ -338,6 +351,21 @@ class EventQueues:
         """The application's queue if it has one; never makes one."""
         return self._queues.get(sub_app_id)
 
+    def set_timings(self, timings: QueueTimings) -> None:
+        """New timings from now on: leases already granted keep their deadline; the
+        retention applies to every event at once (it is counted from each emit)."""
+        self.timings = timings
+        for queue in self._queues.values():
+            queue.timings = timings
+        self._due_earlier.fire()  # the timer re-plans with the new numbers
+
+    def forget(self, sub_app_id: SubAppId) -> None:
+        """Drop one application's queue: its events, leases and confirmed count. Its held
+        pulls answer empty at once."""
+        queue = self._queues.pop(sub_app_id, None)
+        if queue is not None:
+            queue.close()
+
     def new_event(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
         """An emitted event with its id, its payload encoded once; not queued yet."""
         seq = next(self._seq)
@@ -346,6 +374,13 @@ class EventQueues:
 
     def add(self, event: QueuedEvent) -> None:
         self.queue(event.sub_app_id).enqueue(event)
+
+    def add_again(self, event: QueuedEvent) -> None:
+        """Queue a second delivery of ``event`` (same id and payload) behind those queued
+        now: the duplicate an at-least-once service may send."""
+        copy = QueuedEvent(event.event_id, next(self._seq), event.sub_app_id,
+                           event.event_type, event.payload, event.enqueued_at)
+        self.add(copy)
 
     def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
         event = self.new_event(sub_app_id, content)

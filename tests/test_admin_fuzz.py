@@ -438,12 +438,19 @@ def bodies(draw: st.DrawFn, path: str) -> bytes:
 ROUTES: dict[str, tuple[str, ...]] = {
     "/_emulator/health": ("GET",),
     "/_emulator/clock": ("GET", "POST"),
-    "/_emulator/events": ("POST",),
+    "/_emulator/events": ("GET", "POST"),
     "/_emulator/queues": ("GET",),
     "/_emulator/queues/{sub_app_id}": ("GET",),
     "/_emulator/wait": ("POST",),
     "/_emulator/journal": ("GET",),
     "/_emulator/reset": ("POST",),
+    "/_emulator/settings": ("GET", "POST"),
+    "/_emulator/faults": ("GET", "POST", "DELETE"),
+    "/_emulator/faults/{fault_id}": ("DELETE",),
+    "/_emulator/stats": ("GET",),
+    "/_emulator/openapi.json": ("GET",),
+    "/_emulator/callbacks": ("GET",),
+    "/_emulator/callbacks/redeliver": ("POST",),
 }
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 ODD_PATHS = ["/_emulator", "/_emulator/", "/_emulator/nope", "/_emulator/health/",
@@ -464,7 +471,8 @@ segments = (st.sampled_from(SEGMENTS).map(lambda s: s if s.isascii() else quoted
             | st.text(max_size=20).map(quoted)
             | st.integers().map(str))
 
-QUERY_NAMES = ["content", "kind", "event_id", "x", "", "KIND", "kind[]", "\u0663"]
+QUERY_NAMES = ["content", "kind", "event_id", "x", "", "KIND", "kind[]", "\u0663", "after",
+               "limit"]
 QUERY_VALUES = ["true", "false", "", "enqueued", "leased", "expired", "confirmed", "dropped",
                 "released", "Leased", "evt-00000001", "\ud800", "\u0663", "1" * 4301, "%",
                 "%zz", "True", "0", "1"]
@@ -616,15 +624,16 @@ def test_every_method_on_every_route(emulator: Emulator) -> None:
     """An allowed method answers (the body empty), any other is a 405, all as JSON."""
     emulator.reset()
     for route, allowed in ROUTES.items():
-        path = route.replace("{sub_app_id}", "default")
+        path = route.replace("{sub_app_id}", "default").replace("{fault_id}", "f1")
         for method in [*METHODS, "TRACE", "PROPFIND"]:
             body = b'{"pullable":0,"timeout_seconds":0}' if path == "/_emulator/wait" else b""
             request = Request(method, path.encode(), (), body)
             answer = emulator.send(request)
             assert contract_problem(answer) is None, (request, answer)
             if method in allowed:
-                # POST /_emulator/events with no body: a 400 naming what it needs.
-                assert answer.status in (200, 400), (request, answer)
+                # POST /_emulator/events with no body: a 400 naming what it needs; the
+                # fault f1 does not exist: a 404.
+                assert answer.status in (200, 400, 404), (request, answer)
             else:
                 assert answer.status == 405, (request, answer)
     emulator.still_works()

@@ -91,9 +91,10 @@ async def _answer(
     try:
         http_request = await _http_request(request)
         if len(http_request.body) > INLINE_BODY_BYTES:
-            action, params = await asyncio.to_thread(_read_call, http_request, credentials)
+            name, action, params = await asyncio.to_thread(_read_call, http_request, credentials)
         else:
-            action, params = _read_call(http_request, credentials)
+            name, action, params = _read_call(http_request, credentials)
+        await backend.request_faults(name, params.get("SubAppId"))
         answer = await action.handler(backend, params)
         return success_body(answer.fields, request_id), answer.unsent
     except ServiceError as error:
@@ -102,14 +103,14 @@ async def _answer(
 
 def _read_call(
     http_request: HttpRequest, credentials: Credentials | None
-) -> tuple[Action, dict[str, Any]]:
+) -> tuple[str, Action, dict[str, Any]]:
     """Signature, version, action and typed parameters: everything but the action itself."""
     call = parse_call(http_request, credentials)
     check_version(call)
     action = ACTIONS.get(call.action)
     if action is None:
         raise unknown_action(call)
-    return action, call.typed_params(action.signature)
+    return call.action, action, call.typed_params(action.signature)
 
 
 async def _http_request(request: web.Request) -> HttpRequest:
