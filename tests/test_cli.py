@@ -4,6 +4,7 @@ line, clean stop, one-line errors), `vod-emulator --version` and `vod-emulator e
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import re
 import signal
@@ -247,13 +248,27 @@ def _emit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
     return status, captured.out, captured.err
 
 
-def test_emit_prints_one_line_per_event(running: EmulatorThread,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_emit_prints_a_table_row_per_event(running: EmulatorThread,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _emit(capsys, "--url", running.url, "--type", "FileDeleted",
                              "--count", "3", "--sub-app-id", "1500000001")
     assert (status, err) == (0, "")
-    assert [line.count('"event_type": "FileDeleted"') for line in out.splitlines()] == [1] * 3
-    assert len(AdminClient(running.url).queue(1500000001)["pullable"]) == 3
+    header, *rows = out.splitlines()
+    assert header.split() == ["EVENT_ID", "EVENT_TYPE", "SUB_APP_ID", "ROUTE"]
+    ids = [e["event_id"] for e in AdminClient(running.url).queue(1500000001)["pullable"]]
+    assert [row.split() for row in rows] == [[i, "FileDeleted", "1500000001", "queued"]
+                                              for i in ids]
+    assert len(ids) == 3
+
+
+def test_emit_json_prints_one_json_line_per_event(running: EmulatorThread,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = _emit(capsys, "--url", running.url, "--json", "--type", "FileDeleted",
+                             "--count", "2")
+    assert (status, err) == (0, "")
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"event_id": e["event_id"], "event_type": "FileDeleted", "sub_app_id": None,
+         "route": "queued"} for e in AdminClient(running.url).queue()["pullable"]]
 
 
 def test_emit_takes_a_url_without_a_scheme(running: EmulatorThread,
