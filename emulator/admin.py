@@ -485,8 +485,11 @@ async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         raise AdminInputError(f"kind must be one of {', '.join(j.KINDS)}, got {shown(kind)}")
     journal = backend.journal
     after, limit = _follow_query(request)
-    await _hold_until(backend, request, lambda: journal.last_seq > after)
-    entries = journal.entries(kind, request.query.get("event_id"), after, limit)
+    event_id = request.query.get("event_id")
+    # Held until an entry the query selects arrives (the newer entries only are looked at).
+    await _hold_until(backend, request,
+                      lambda: bool(journal.entries(kind, event_id, after, limit=1)))
+    entries = journal.entries(kind, event_id, after, limit)
     return {
         "evicted": journal.evicted,
         "max_entries": journal.max_entries,

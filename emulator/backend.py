@@ -239,8 +239,9 @@ class VodBackend:
         leases = await self.queues.pull(sub_app_id)
         for lease in leases:
             event = lease.event
-            if self.faults.take("PullEvents", ("duplicate",), sub_app_id, event.event_type,
-                                event.event_id, event.deliveries):
+            if not event.duplicate and self.faults.take(
+                    "PullEvents", ("duplicate",), sub_app_id, event.event_type,
+                    event.event_id, event.deliveries):
                 self.queues.add_again(event)
         if len(leases) > 1 and self.faults.take("PullEvents", ("reorder",), sub_app_id):
             self.faults.shuffle(leases)

@@ -65,6 +65,7 @@ class QueuedEvent:
     enqueued_at: float  # when it was emitted (queued or not)
     deliveries: int = 0
     route: str = "queued"  # or "pushed" (a callback) or "suppressed" (not notified)
+    duplicate: bool = False  # a second delivery a fault queued (never duplicated again)
 
     @property
     def content(self) -> dict[str, Any]:
@@ -379,7 +380,7 @@ class EventQueues:
         """Queue a second delivery of ``event`` (same id and payload) behind those queued
         now: the duplicate an at-least-once service may send."""
         copy = QueuedEvent(event.event_id, next(self._seq), event.sub_app_id,
-                           event.event_type, event.payload, event.enqueued_at)
+                           event.event_type, event.payload, event.enqueued_at, duplicate=True)
         self.add(copy)
 
     def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
