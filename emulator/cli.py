@@ -729,7 +729,8 @@ def _stats(command: _Command) -> int:
     rows = [[_app(app["sub_app_id"]), app.get("mode"), *(app.get(n) for n in counts)]
             for app in stats["applications"]]
     rows.append(["total", "", *(stats["totals"].get(n) for n in counts)])
-    for line in _table(("sub_app_id", "mode", *counts), rows):
+    headers = [name.replace("callbacks_", "cb_").replace("callback_", "cb_") for name in counts]
+    for line in _table(("sub_app_id", "mode", *headers), rows):
         command.print(line)
     faults, journal = stats["faults"], stats["journal"]
     command.print(f"faults: {faults['active']} active, {faults['applied']} applied; "
@@ -824,8 +825,8 @@ def _print_faults(command: _Command, faults: Sequence[Mapping[str, Any]]) -> Non
              "every time" if f.get("remaining") is None and f.get("probability") is None
              else f.get("remaining") if f.get("probability") is None
              else f"p={f['probability']:g}",
-             " ".join(f"{name}={_cell(value)}" for name, value in f.items()
-                      if name not in shown and name != "probability")]
+             " ".join(f"{name}={_app(value) if name == 'sub_app_id' else _cell(value)}"
+                      for name, value in f.items() if name not in shown + ("probability",))]
             for f in faults]
     for line in _table((*shown, "details"), rows):
         command.print(line)
@@ -909,8 +910,10 @@ class _Follower:
             for item in items[:None if self.max_items is None else self.max_items - self.count]:
                 each(item)
                 self.count += 1
+            # Past what this answer covered: all of last_seq, unless the limit cut it short
+            # (entries a filter left out count as seen, or the next request would not wait).
+            self.after = items[-1]["seq"] if len(items) == FOLLOW_LIMIT else answer["last_seq"]
             if items:
-                self.after = items[-1]["seq"]
                 idle_since = time.monotonic()
             elif self.until_idle is not None and (
                     time.monotonic() - idle_since >= self.until_idle):
