@@ -224,10 +224,6 @@ class Dispatcher:
             lane.workers -= 1
 
     async def _retry_when_due(self, delivery: Delivery) -> None:
-        # Due a fixed time after the last attempt was due: an advance past several due
-        # times makes those attempts one after the other, at once.
-        delivery.due += self.settings.retry_seconds[delivery.retries]
-        delivery.retries += 1
         while self.clock.now() < delivery.due:
             await self.clock.sleep_until(delivery.due)
         if delivery.state == PENDING_RETRY:
@@ -237,7 +233,8 @@ class Dispatcher:
         """One POST; answers whether the delivery is finished (delivered, or the last
         attempt of its series failed)."""
         event = delivery.event
-        last = delivery.retries >= len(self.settings.retry_seconds)
+        schedule = self.settings.retry_seconds  # as the attempt starts: it may change
+        last = delivery.retries >= len(schedule)
         delivery.attempts += 1
         at = self.clock.now()
         fault = self.faults.take(CALLBACK, _CALLBACK_EFFECTS, event.sub_app_id,
@@ -252,6 +249,11 @@ class Dispatcher:
         if not ok and error is None:
             error = f"HTTP {result.status}"
         outcome = DELIVERED if ok else UNDELIVERED if last else PENDING_RETRY
+        if outcome == PENDING_RETRY:
+            # Due a fixed time after this attempt was due: an advance past several due
+            # times makes those attempts one after the other, at once.
+            delivery.due += schedule[delivery.retries]
+            delivery.retries += 1
         self._set_state(delivery, outcome)
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
                              delivery.attempts, at, delivery.url, body,

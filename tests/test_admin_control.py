@@ -263,3 +263,32 @@ def test_the_feed_keeps_as_many_events_as_the_journal_entries() -> None:
         admin.emit("FileDeleted", 5)
         feed = admin.request("GET", "/_emulator/events")
         assert feed["evicted"] == 2 and [e["seq"] for e in feed["events"]] == [3, 4, 5]
+
+
+def test_a_retry_already_scheduled_keeps_its_time_when_the_schedule_changes(
+    sdk: vod_client.VodClient, admin: AdminClient
+) -> None:
+    settings(admin, callback_retry_seconds=[5, 5, 5])
+    with CallbackReceiver() as receiver:
+        request = models.ModifyEventConfigRequest()
+        request.Mode, request.NotificationUrl = "PUSH", receiver.url
+        sdk.ModifyEventConfig(request)
+        receiver.answer(500)
+        (event,) = admin.emit("NewFileUpload")
+        admin.request("GET", "/_emulator/journal?kind=attempt_failed&wait_seconds=10")
+        settings(admin, callback_retry_seconds=[])  # no more retries from now on
+        admin.advance_clock(5)  # the retry scheduled before the change still happens...
+        admin.wait(callbacks_undelivered=1)  # ...and, the schedule now empty, is the last
+    attempts = admin.request(
+        "GET", f"/_emulator/callbacks?event_id={event['event_id']}")["attempts"]
+    assert [a["outcome"] for a in attempts] == ["pending_retry", "undelivered"]
+
+
+def test_the_readme_lists_the_runtime_settings() -> None:
+    from pathlib import Path
+
+    section = (Path(__file__).parent.parent / "README.md").read_text(
+        encoding="utf-8").split("### Settings per test", 1)[1].split("\n### ", 1)[0]
+    paragraph = section.split("What a change does")[0]
+    named = [word.strip("`,().") for word in paragraph.split() if word.startswith("`")]
+    assert [name for name in named if name in RUNTIME_SETTINGS] == list(RUNTIME_SETTINGS)

@@ -353,3 +353,16 @@ def test_faults_act_only_on_requests_that_pass_the_signature_check(
         body = json.loads(answer.read())
     assert body["Response"]["Error"]["Code"] == "MissingParameter"
     assert faults(admin)[0]["applied"] == 0
+
+
+def test_the_readme_table_of_effects_is_the_code_s() -> None:
+    from pathlib import Path
+
+    from emulator.faults import EFFECTS
+
+    section = (Path(__file__).parent.parent / "README.md").read_text(
+        encoding="utf-8").split("### Fault injection", 1)[1].split("\n### ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines()
+            if line.startswith("| `")]
+    assert [(name.strip("|` "), description.rstrip(" |")) for name, _, _, description in rows
+            ] == [(name, effect.description) for name, effect in EFFECTS.items()]
