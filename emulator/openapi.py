@@ -1,0 +1,652 @@
+"""The OpenAPI 3.1 description of the admin API (everything under ``/_emulator/``),
+served at ``GET /_emulator/openapi.json``.
+
+Each enumeration and limit is read from the module that enforces it, never copied, so
+the document cannot drift from the server; ``tests/test_openapi.py`` checks every route
+and every answer against it. No aiohttp at import: the modules read here are domain
+code, and ``emulator.admin`` (for its limits) is imported only when the document is
+built, which happens in the server that already loaded it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any
+
+from . import callbacks, clock, config, eventconfig, journal
+from ._version import __version__
+from .backend import MAX_EVENTS_PER_EMIT, STATS_COUNTS, QueueState
+from .subappid import MAX_SUB_APP_ID, MIN_SUB_APP_ID
+
+Schema = dict[str, Any]
+
+OPENAPI_VERSION = "3.1.0"
+_ERRORS = {
+    # status: (name of the response in the components, error code, when)
+    400: ("BadRequest", "InvalidRequest",
+          "Bad input: the message names what is wrong (an unknown field or query "
+          "parameter, a value out of range, a body that is not a strict JSON object)."),
+    404: ("NotFound", "NotFound", "No such route (or no such item, where the route says so)."),
+    405: ("MethodNotAllowed", "MethodNotAllowed", "The route exists, but not with this method."),
+    409: ("Interrupted", "Interrupted",
+          "An emit cut short by a reset or shutdown; the message says how many events were "
+          "emitted before it."),
+    413: ("TooLarge", "TooLarge", "The body is larger than the server takes."),
+    500: ("InternalError", "InternalError", "An internal error (logged by the emulator)."),
+}
+ERROR_CODES = {status: code for status, (_, code, _) in _ERRORS.items()}
+"""The admin API's error code for each status it answers with an error."""
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    """The OpenAPI document, built once (callers must not change it)."""
+    return _Builder().build()
+
+
+# ----- small schema helpers
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Schema], required: tuple[str, ...] | None = None,
+            description: str | None = None, strict: bool = True) -> Schema:
+    """An object; by default every property is required and no other is allowed
+    (answers the emulator fully controls)."""
+    schema: Schema = {"type": "object", "properties": properties,
+                      "required": list(properties if required is None else required)}
+    if strict:
+        schema["additionalProperties"] = False
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _array(items: Schema, description: str | None = None) -> Schema:
+    schema: Schema = {"type": "array", "items": items}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _described(schema: Schema, description: str) -> Schema:
+    return {**schema, "description": description}
+
+
+_COUNT: Schema = {"type": "integer", "minimum": 0}
+_TIME: Schema = {"type": "number", "description": "Emulator time, Unix seconds."}
+_TEXT: Schema = {"type": "string"}
+_FLAG_TEXT: Schema = {"type": "string", "enum": ["true", "false"]}
+
+
+def _nullable(schema: Schema) -> Schema:
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+def _query(name: str, schema: Schema, description: str) -> Schema:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}
+
+
+class _Builder:
+    """Reads every fact from its owner, then assembles the document."""
+
+    def __init__(self) -> None:
+        from . import admin, faults  # admin imports aiohttp: loaded only when building
+        from .cloudapi.protocol import MAX_BODY_BYTES  # the application's body limit
+
+        self.prefix: str = admin.PREFIX
+        self.max_wait_seconds: float = admin.MAX_WAIT_SECONDS
+        self.max_wait_count: int = admin.MAX_WAIT_COUNT
+        self.max_body_depth: int = admin.MAX_BODY_DEPTH
+        self.max_follow_limit: int = admin.MAX_FOLLOW_LIMIT
+        self.max_body_bytes: int = MAX_BODY_BYTES
+        self.faults = faults
+        self.schemas: dict[str, Schema] = {}
+        self.paths: dict[str, dict[str, Any]] = {}
+
+    def build(self) -> dict[str, Any]:
+        self._components()
+        self._routes()
+        return {
+            "openapi": OPENAPI_VERSION,
+            "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+            "info": {
+                "title": "vod-emulator admin API",
+                "version": __version__,
+                "description": (
+                    "Control of a vod-emulator from tests and people. Everything under "
+                    f"`{self.prefix}/` answers JSON, whatever the request: bad input is "
+                    f"HTTP 400 with `{{\"error\": {{\"code\": \"{ERROR_CODES[400]}\", "
+                    "\"message\": …}}` naming what is wrong; an unknown route is 404 "
+                    f"`{ERROR_CODES[404]}`, a wrong method 405 `{ERROR_CODES[405]}` (the "
+                    f"`{_ERRORS[404][0]}` and `{_ERRORS[405][0]}` responses of the "
+                    f"components), an emit cut short by a reset 409 `{ERROR_CODES[409]}`, "
+                    f"a body over {self.max_body_bytes // 2**20} MB 413 `{ERROR_CODES[413]}`. "
+                    "Bodies are strict JSON objects sent as they are: a repeated field, "
+                    "`NaN`/`Infinity` or a number no double holds, text that is not valid "
+                    "Unicode, nesting deeper than "
+                    f"{self.max_body_depth} levels, or a `Content-Encoding` is a 400. "
+                    "Unknown fields and unknown query parameters are refused too, never "
+                    "ignored. Every GET route also answers HEAD."
+                ),
+                "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+            },
+            "servers": [{"url": "/", "description": "the emulator that serves this document"}],
+            "paths": self.paths,
+            "components": {"schemas": self.schemas, "responses": self._error_responses()},
+        }
+
+    # ----- components
+
+    def _components(self) -> None:
+        s = self.schemas
+        s["Error"] = _object(
+            {"error": _object({"code": _described(_TEXT, "What kind of refusal, one word."),
+                               "message": _described(_TEXT, "What is wrong, for a person.")})},
+            description="Every refusal under the admin API.")
+        s["SubAppId"] = _nullable({
+            "type": "integer", "minimum": MIN_SUB_APP_ID, "maximum": MAX_SUB_APP_ID,
+            "description": "An application; null for the account's default application."})
+        s["SubAppIdInput"] = {
+            "description": (f"An application: an integer from {MIN_SUB_APP_ID} to "
+                            f"{MAX_SUB_APP_ID}, or null or \"default\" for the default "
+                            "application."),
+            "oneOf": [{"type": "integer", "minimum": MIN_SUB_APP_ID, "maximum": MAX_SUB_APP_ID},
+                      {"type": "null"}, {"const": "default"}]}
+        s["SubAppIdText"] = {
+            "type": "string",
+            "description": ("An application in a path or a query: `default`, or plain ASCII "
+                            f"decimal digits without leading zeros, {MIN_SUB_APP_ID} to "
+                            f"{MAX_SUB_APP_ID}."),
+            "pattern": f"^(default|[1-9][0-9]{{0,{len(str(MAX_SUB_APP_ID)) - 1}}})$"}
+        event = self._event_properties()
+        s["Event"] = _object(event, tuple(name for name in event if name != "content"),
+                             description="An emitted event as the admin API shows it.")
+        lease = {"handle": _described(_TEXT, "The EventHandle it was leased under."),
+                 "expires_at": _described(_TIME, "When the lease's confirm window ends."),
+                 **event}
+        s["Lease"] = _object(lease, tuple(name for name in lease if name != "content"),
+                             description="A leased event: pulled, not yet confirmed.")
+        feed = {"seq": _described(_COUNT, "1, 2, 3… in emit order since the last full "
+                                          "reset."), **event}
+        s["FeedEvent"] = _object(feed, tuple(name for name in feed if name != "content"),
+                                 description="An emitted event in the events feed.")
+        s["QueueState"] = _object(
+            {name: (_ref("SubAppId") if name == "sub_app_id" else _COUNT)
+             for name in self._queue_counts(with_id=True)},
+            description="One application's queue, counted.")
+        s["Counts"] = _object(
+            {"sub_app_id": _ref("SubAppId"),
+             **{name: _COUNT for name in self._wait_counts()}},
+            description="What `POST /_emulator/wait` can wait on, for one application.")
+        s["JournalEntry"] = self._journal_entry()
+        s["Attempt"] = self._attempt()
+        s["Clock"] = _object({
+            "now": _described(_TIME, "The emulator's time now."),
+            "offset_seconds": {"type": "number", "minimum": 0,
+                               "description": "How far advances have moved emulator time."},
+            "scale": {"type": "number", "exclusiveMinimum": 0, "maximum": clock.MAX_SCALE,
+                      "description": "Emulator seconds per real second."},
+            "frozen": {"type": "boolean",
+                       "description": "Frozen, emulator time stands still (advances "
+                                      "still move it)."}})
+        s["Health"] = self._health()
+        s["Settings"] = self._settings(partial=False)
+        s["SettingsChange"] = self._settings(partial=True)
+        s["FaultRule"] = self._fault_rule()
+        s["Fault"] = self._fault()
+        s["AppStats"] = _object({
+            "sub_app_id": _ref("SubAppId"),
+            "mode": {"type": "string", "enum": list(eventconfig.MODES)},
+            **{name: _COUNT for name in STATS_COUNTS}})
+        s["Stats"] = _object({
+            "now": _described(_TIME, "The emulator's time now."),
+            "applications": _array(_ref("AppStats"), "Every application seen, by id."),
+            "totals": _object({name: _COUNT for name in STATS_COUNTS},
+                              description="The applications' counts summed."),
+            "faults": _object({"active": _described(_COUNT, "Rules in force."),
+                               "applied": _described(_COUNT, "How many times rules acted "
+                                                             "since the last full reset.")}),
+            "journal": _object({"entries": _described(_COUNT, "Entries kept."),
+                                "evicted": _described(_COUNT, "Entries no longer kept.")})})
+
+    def _event_properties(self) -> dict[str, Schema]:
+        return {
+            "event_id": _described(_TEXT, "The emulator's id of the event (evt-…)."),
+            "sub_app_id": _ref("SubAppId"),
+            "event_type": _described(_TEXT, "Its EventType."),
+            "enqueued_at": _described(_TIME, "When it was emitted."),
+            "deliveries": _described(_COUNT, "How many times it was leased."),
+            "route": _described(_TEXT, "Where it went when emitted: `queued`, `pushed` (a "
+                                       "callback) or `suppressed` (not notified)."),
+            "content": {"type": "object",
+                        "description": "The EventContent, without EventHandle (left out "
+                                       "with `with_content: false` or `?content=false`)."},
+        }
+
+    @staticmethod
+    def _queue_counts(with_id: bool = False) -> list[str]:
+        names = [f.name for f in dataclasses.fields(QueueState)]
+        return names if with_id else [name for name in names if name != "sub_app_id"]
+
+    def _wait_counts(self) -> list[str]:
+        # The dispatcher names its counts only as it answers them: ask an empty one.
+        empty = callbacks.Dispatcher(clock.Clock.frozen(), journal.Journal(),
+                                     callbacks.CallbackSettings())
+        return [*self._queue_counts(), *empty.counts(None)]
+
+    def _journal_entry(self) -> Schema:
+        types: dict[str, Schema] = {
+            "seq": {"type": "integer", "minimum": 1,
+                    "description": "1, 2, 3… in recording order since the last full reset."},
+            "at": _described(_TIME, "When it was recorded."),
+            "kind": {"type": "string", "enum": list(journal.KINDS)},
+            "sub_app_id": _ref("SubAppId"),
+            "event_id": _described(_TEXT, "The event's id; empty when the entry concerns "
+                                          "no one event."),
+            "handle": _nullable(_TEXT),
+            "detail": _nullable(_TEXT),
+        }
+        # Every field the entry has, in its order; a new field fails here, not silently.
+        return _object({name: types[name] for name in journal.JournalEntry._fields},
+                       description="One state change of an event, in order.")
+
+    def _attempt(self) -> Schema:
+        return _object({
+            "event_id": _TEXT,
+            "event_type": _TEXT,
+            "sub_app_id": _ref("SubAppId"),
+            "attempt": _described(_COUNT, "1-based; 0 for an event never sent."),
+            "at": _described(_TIME, "When the attempt started."),
+            "url": _TEXT,
+            "body": _nullable(_described(_TEXT, "Exactly what was sent.")),
+            "status": _nullable({"type": "integer"}),
+            "error": _nullable(_TEXT),
+            "latency_ms": _nullable({"type": "number", "minimum": 0}),
+            "outcome": {"type": "string", "enum": list(callbacks.OUTCOMES)},
+        }, description="One callback attempt (or an event never sent).")
+
+    def _health(self) -> Schema:
+        positive_count: Schema = {"type": "integer", "minimum": 1}
+        return _object({
+            "status": {"const": "ok"},
+            "version": _TEXT,
+            "now": _described(_TIME, "The emulator's time now."),
+            "seed": {"type": "integer"},
+            "verifies_signatures": {"type": "boolean"},
+            "secret_id": _nullable(_described(_TEXT, "The SecretId verified (never the key).")),
+            "long_poll_seconds": {"type": "number", "minimum": 0},
+            "confirm_window_seconds": {"type": "number", "minimum": 0},
+            "retention_seconds": {"type": "number", "minimum": 0},
+            "journal_max_entries": positive_count,
+            "new_app_defaults": {"type": "string", "enum": list(eventconfig.NEW_APP_DEFAULTS)},
+            "callback_url": _nullable(_TEXT),
+            "callback_timeout_seconds": {"type": "number", "exclusiveMinimum": 0},
+            "callback_retry_seconds": _array({"type": "number", "minimum": 0}),
+            "callback_success": {"type": "string", "enum": list(config._SUCCESS)},
+            "signature_ttl_seconds": {"type": "number", "minimum": 0},
+            "callback_concurrency": positive_count,
+            "callback_max_records": positive_count,
+            "held_pulls": _COUNT,
+            "held_waits": _COUNT,
+        }, description="Status, version, seed, emulator time, timings and what is held.")
+
+    def _settings(self, partial: bool) -> Schema:
+        """The runtime settings, each typed as its flag's reader reads it."""
+        properties: dict[str, Schema] = {}
+        for name in config.RUNTIME_SETTINGS:
+            option = config.OPTIONS_BY_NAME[name]
+            properties[name] = {**self._setting_schema(name, option.read),
+                                "description": option.help}
+        schema = _object(properties, () if partial else None)
+        if partial:
+            schema["minProperties"] = 1
+            schema["description"] = ("Any subset of the runtime settings: all are checked "
+                                     "first (a 400 on any bad one changes nothing), then "
+                                     "applied.")
+        return schema
+
+    @staticmethod
+    def _setting_schema(name: str, reader: Any) -> Schema:
+        seconds: Schema = {"type": "number", "minimum": 0}
+        if name == "new_app_defaults":
+            return {"type": "string", "enum": list(eventconfig.NEW_APP_DEFAULTS)}
+        if name == "callback_success":
+            return {"type": "string", "enum": list(config._SUCCESS)}
+        if reader is callbacks.parse_retry_seconds:
+            return _array(seconds)
+        if reader is config._non_negative_float:
+            return seconds
+        if reader is config._positive_float:
+            return {"type": "number", "exclusiveMinimum": 0}
+        raise LookupError(f"no schema for the runtime setting {name}: add one here")
+
+    def _fault_rule_properties(self) -> dict[str, Schema]:
+        faults = self.faults
+        effects = faults.EFFECTS
+        return {
+            "action": {"type": "string", "enum": list(faults.actions()),
+                       "description": "Where it acts: a Cloud API action, or `callback`."},
+            "effect": {"type": "string", "enum": list(effects),
+                       "description": "What it does: " + "; ".join(
+                           f"`{name}`: {effect.description}" for name, effect in effects.items())
+                       + "."},
+            "code": {"type": "string", "pattern": f"^(?:{faults._ERROR_CODE.pattern})$",
+                     "description": "For `error`: the Cloud API error code answered, e.g. "
+                                    "RequestLimitExceeded."},
+            "message": _described(_TEXT, "For `error`: its message."),
+            "status": {"type": "integer", "minimum": 100, "maximum": 599,
+                       "description": "For `fail`: the HTTP status the attempt fails with "
+                                      "(default 500)."},
+            "seconds": {"type": "number", "minimum": 0, "maximum": faults.MAX_FAULT_SECONDS,
+                        "description": "For `latency` and `delay`: real seconds."},
+            "sub_app_id": {**_ref("SubAppIdInput"),
+                           "description": "Only this application (absent: any)."},
+            "event_type": {"type": "string", "minLength": 1,
+                           "description": "Only events of this EventType."},
+            "event_id": {"type": "string", "minLength": 1,
+                         "description": "Only this event."},
+            "attempt": {"type": "integer", "minimum": 1,
+                        "description": "Only this callback attempt, or this delivery of a "
+                                       "pulled event (1-based)."},
+            "times": {"type": "integer", "minimum": 1,
+                      "description": "Applies that many times, then is removed."},
+            "probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+                            "description": "Applies with this chance, drawn from the "
+                                           "emulator seed."},
+        }
+
+    def _fault_rule(self) -> Schema:
+        faults = self.faults
+        schema = _object(self._fault_rule_properties(), ("action", "effect"),
+                         description="A fault rule: where it acts, what it does, what it "
+                                     "matches and how often.")
+        cloud_actions = [name for name in faults.actions() if name != faults.CALLBACK]
+        values = {"code", "message", "status", "seconds"}
+        rules: list[Schema] = [{"not": {"required": ["times", "probability"]}}]
+        for name, effect in faults.EFFECTS.items():
+            refused = sorted(values - set(effect.needs) - set(effect.takes))
+            if not effect.about_events:
+                refused += [field for field in faults.MATCH_FIELDS if field != "sub_app_id"]
+            then: Schema = {"properties": {"action": {"enum": list(effect.actions
+                                                                   or cloud_actions)}}}
+            if effect.needs:
+                then["required"] = list(effect.needs)
+            if refused:
+                then["not"] = {"anyOf": [{"required": [field]} for field in refused]}
+            rules.append({"if": {"properties": {"effect": {"const": name}},
+                                 "required": ["effect"]},
+                          "then": then})
+        schema["allOf"] = rules
+        return schema
+
+    def _fault(self) -> Schema:
+        properties = {
+            "id": {"type": "string", "description": "f1, f2… in order since the last full "
+                                                    "reset."},
+            **self._fault_rule_properties(),
+            "applied": _described(_COUNT, "How many times it acted."),
+            "remaining": _nullable(_described(_COUNT, "Times left (null: no count).")),
+        }
+        return _object(properties, ("id", "action", "effect", "applied", "remaining"),
+                       description="A rule as stored: the fields given, its id and counts.")
+
+    def _error_responses(self) -> dict[str, Schema]:
+        return {
+            name: {
+                "description": when,
+                "content": {"application/json": {"schema": {
+                    "allOf": [_ref("Error"),
+                              {"properties": {"error": {"properties": {
+                                  "code": {"const": code}}}}}]}}},
+            }
+            for name, code, when in _ERRORS.values()
+        }
+
+    # ----- routes
+
+    def _operation(self, method: str, path: str, operation_id: str, summary: str,
+                   answer: Schema, *, query: list[Schema] | None = None,
+                   body: Schema | None = None, errors: tuple[int, ...] = (),
+                   description: str | None = None) -> None:
+        """One route: its answer, and the errors it can give besides the 400 every
+        route gives (unknown query parameters) and the 500 any can."""
+        statuses = sorted({400, 500, *errors, *((413,) if body is not None else ())})
+        responses: dict[str, Any] = {
+            "200": {"description": summary,
+                    "content": {"application/json": {"schema": answer}}}}
+        for status in statuses:
+            responses[str(status)] = {
+                "$ref": f"#/components/responses/{_ERRORS[status][0]}"}
+        operation: dict[str, Any] = {"operationId": operation_id, "summary": summary,
+                                     "responses": responses}
+        if description:
+            operation["description"] = description
+        parameters = list(query or [])
+        if "{sub_app_id}" in path:
+            parameters.insert(0, {"name": "sub_app_id", "in": "path", "required": True,
+                                  "schema": _ref("SubAppIdText")})
+        if "{fault_id}" in path:
+            parameters.insert(0, {"name": "fault_id", "in": "path", "required": True,
+                                  "schema": {"type": "string"},
+                                  "description": "A fault rule's id (f1, f2…)."})
+        if parameters:
+            operation["parameters"] = parameters
+        if body is not None:
+            operation["requestBody"] = {
+                "required": False,
+                "description": "A JSON object; an empty body counts as `{}`.",
+                "content": {"application/json": {"schema": body}}}
+        self.paths.setdefault(self.prefix + path, {})[method] = operation
+
+    def _routes(self) -> None:
+        self._health_and_clock()
+        self._emit_and_feed()
+        self._queues_and_wait()
+        self._journal_and_callbacks()
+        self._settings_reset_faults()
+        self._operation(
+            "get", "/stats", "getStats", "Counts per application and in total",
+            _ref("Stats"),
+            description="Per application: events emitted, pullable, leased, confirmed, "
+                        "expired, dropped, suppressed, and its callbacks; the same summed; "
+                        "fault rules in force and applied; journal entries kept and evicted.")
+        self._operation(
+            "get", "/openapi.json", "getOpenApi", "This document",
+            {"type": "object", "required": ["openapi", "info", "paths"],
+             "properties": {"openapi": {"const": OPENAPI_VERSION}}},
+            description="The OpenAPI 3.1 description of every route under "
+                        f"`{self.prefix}/`.")
+
+    def _health_and_clock(self) -> None:
+        self._operation("get", "/health", "getHealth", "The emulator's status",
+                        _ref("Health"))
+        self._operation("get", "/clock", "getClock", "The emulator clock", _ref("Clock"))
+        change: Schema = _object({
+            "advance_seconds": {
+                "type": "number", "minimum": 0, "maximum": clock.MAX_ADVANCE_SECONDS,
+                "description": "Move emulator time forward: the leases, holds, retention "
+                               "and callback retries due in that span end at once. The "
+                               "clock never passes 9900-01-01."},
+            "freeze": {"type": "boolean", "description": "true: stop emulator time; false: "
+                                                         "let it run again."},
+            "scale": {"type": "number", "exclusiveMinimum": 0, "maximum": clock.MAX_SCALE,
+                      "description": "Run emulator time this many times faster than real "
+                                     "time."},
+        }, ())
+        change["minProperties"] = 1
+        self._operation(
+            "post", "/clock", "changeClock", "Set the scale, freeze or resume, advance",
+            _ref("Clock"), body=change,
+            description="Any of them, applied in that order; a refused change changes "
+                        "nothing.")
+
+    def _emit_and_feed(self) -> None:
+        from .events import EVENT_TYPES
+        from .events.scenarios import SCENARIOS
+
+        emit = _object({
+            "type": {"type": "string", "enum": list(EVENT_TYPES),
+                     "description": "Generate events of this EventType."},
+            "count": {"type": "integer", "minimum": 1, "maximum": MAX_EVENTS_PER_EMIT,
+                      "description": "With `type`: how many (default 1)."},
+            "overrides": {"type": "object",
+                          "description": "With `type`: deep-merged into each payload."},
+            "scenario": {"type": "string", "enum": list(SCENARIOS),
+                         "description": "Emit one run of this scenario."},
+            "events": _array({"type": "object"},
+                             "EventContent payloads without EventHandle, checked against "
+                             "the schema and emitted as given, all or none.")
+            | {"minItems": 1, "maxItems": MAX_EVENTS_PER_EMIT},
+            "sub_app_id": _ref("SubAppIdInput"),
+            "description": _described(_TEXT, "Documentation: ignored (fixture files carry "
+                                             "one)."),
+            "with_content": {"type": "boolean",
+                             "description": "false: the answer leaves the payloads out."},
+        }, ())
+        emit["oneOf"] = [{"required": [name]} for name in ("type", "scenario", "events")]
+        emit["dependentRequired"] = {"count": ["type"], "overrides": ["type"]}
+        self._operation(
+            "post", "/events", "emitEvents", "Emit events", _object({
+                "sub_app_id": _ref("SubAppId"),
+                "count": _COUNT,
+                "events": _array(_ref("Event"), "The emitted events, in order."),
+            }), body=emit, errors=(409,),
+            description="Emit generated events (`type`), a scenario run, or given payloads "
+                        "(`events`). Events are generated and queued in slices that hand "
+                        "the event loop back, so other requests are answered during a "
+                        "large emit.")
+        self._operation(
+            "get", "/events", "getEventFeed", "The emitted events, to follow live",
+            _object({
+                "events": _array(_ref("FeedEvent"), "Oldest first."),
+                "last_seq": _described(_COUNT, "The newest event's seq (0: none)."),
+                "epoch": _described(_COUNT, "Counts full resets: seq restarts at 1 after "
+                                            "one."),
+                "evicted": _described(_COUNT, "Emitted events no longer kept."),
+            }),
+            query=[*self._follow_parameters("events"),
+                   _query("content", _FLAG_TEXT, "false leaves the payloads out.")],
+            description="Every emitted event (queued, pushed or suppressed), oldest first; "
+                        "the emulator keeps the newest `journal_max_entries`.")
+
+    def _follow_parameters(self, what: str) -> list[Schema]:
+        return [
+            _query("after", _COUNT, f"Only {what} with a seq greater than this."),
+            _query("wait_seconds",
+                   {"type": "number", "minimum": 0, "maximum": self.max_wait_seconds},
+                   f"If no {what} match yet, hold until one does or this many real "
+                   "seconds pass (answers early, empty, on a full reset or shutdown)."),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": self.max_follow_limit},
+                   f"At most this many {what}, the oldest."),
+        ]
+
+    def _queues_and_wait(self) -> None:
+        self._operation(
+            "get", "/queues", "listQueues", "Counts per application",
+            _object({"queues": _array(_ref("QueueState"))}))
+        self._operation(
+            "get", "/queues/{sub_app_id}", "getQueue", "One application's queue",
+            _object({
+                "sub_app_id": _ref("SubAppId"),
+                "pullable": _array(_ref("Event"), "Oldest first."),
+                "leased": _array(_ref("Lease")),
+                "held_pulls": _COUNT,
+                "confirmed": _COUNT,
+            }),
+            query=[_query("content", _FLAG_TEXT, "false leaves the payloads out.")],
+            description="The events themselves, pullable and leased (with handles and "
+                        "expiries). Looking never makes state.")
+        counts = self._wait_counts()
+        wait = _object({
+            "sub_app_id": _ref("SubAppIdInput"),
+            "timeout_seconds": {"type": "number", "minimum": 0,
+                                "maximum": self.max_wait_seconds,
+                                "description": "Real seconds (default 10)."},
+            **{name: {"type": "integer", "minimum": 0, "maximum": self.max_wait_count,
+                      "description": f"Wait until {name} is at least this."}
+               for name in counts},
+        }, ())
+        wait["anyOf"] = [{"required": [name]} for name in counts]
+        self._operation(
+            "post", "/wait", "wait", "Wait until counts are reached",
+            _object({"met": {"type": "boolean"}, "state": _ref("Counts")}), body=wait,
+            description="Answers once every named count is at least the value, at the "
+                        "timeout (`met` false), or at once when the emulator shuts down.")
+
+    def _journal_and_callbacks(self) -> None:
+        self._operation(
+            "get", "/journal", "getJournal", "Every state change, in order",
+            _object({
+                "evicted": _described(_COUNT, "Entries recorded since the last full reset "
+                                              "that are no longer kept."),
+                "max_entries": {"type": "integer", "minimum": 1},
+                "entries": _array(_ref("JournalEntry"), "Oldest first."),
+                "last_seq": _described(_COUNT, "The newest seq recorded (0: none)."),
+                "epoch": _described(_COUNT, "Counts full resets: seq restarts at 1 after "
+                                            "one, so a follower seeing a new epoch starts "
+                                            "again from 0."),
+            }),
+            query=[_query("kind", {"type": "string", "enum": list(journal.KINDS)},
+                          "Only entries of this kind."),
+                   _query("event_id", _TEXT, "Only entries of this event."),
+                   *self._follow_parameters("entries")],
+            description="The journal is bounded by `journal_max_entries`: past it the "
+                        "oldest entries are evicted.")
+        self._operation(
+            "get", "/callbacks", "getCallbacks", "Every callback attempt, oldest first",
+            _object({
+                "evicted": _COUNT,
+                "max_records": {"type": "integer", "minimum": 1},
+                "attempts": _array(_ref("Attempt")),
+            }),
+            query=[_query("event_id", _TEXT, "Only this event's attempts."),
+                   _query("sub_app_id", _ref("SubAppIdText"), "Only this application's."),
+                   _query("outcome", {"type": "string",
+                                      "enum": [*callbacks.OUTCOMES, callbacks.FAILED]},
+                          f"Only attempts with this outcome (`{callbacks.FAILED}`: "
+                          "pending_retry or undelivered).")])
+        self._operation(
+            "post", "/callbacks/redeliver", "redeliverCallbacks", "Send callbacks again",
+            _object({"redelivering": _array(_TEXT, "Event ids.")}),
+            body=_object({"event_id": _described(_TEXT, "The event to send again.")}, ()),
+            description="One event's callback (`{\"event_id\": …}`), or every undelivered "
+                        "one (`{}`); its attempts are numbered on.")
+
+    def _settings_reset_faults(self) -> None:
+        self._operation("get", "/settings", "getSettings", "The runtime settings",
+                        _ref("Settings"))
+        self._operation(
+            "post", "/settings", "changeSettings", "Change runtime settings",
+            _ref("Settings"), body=_ref("SettingsChange"),
+            description="Per test, no new server; a full reset restores the values the "
+                        "server started with.")
+        self._operation(
+            "post", "/reset", "reset", "Start over",
+            _object({"reset": {"const": True}, "sub_app_id": _ref("SubAppId")}, ("reset",)),
+            body=_object({"sub_app_id": _ref("SubAppIdInput")}, ()),
+            description="Without `sub_app_id`: forgets events, configuration, journal, "
+                        "faults and settings changes; replays the seed from its start; held "
+                        "pulls answer empty; an emit under way stops (409); callbacks in "
+                        "flight or scheduled are cancelled. The clock keeps its time, scale "
+                        "and freeze. With `sub_app_id`: only that application's queue, "
+                        "callbacks, event configuration and journal entries.")
+        self._operation(
+            "get", "/faults", "listFaults", "The fault rules in force, oldest first",
+            _object({"faults": _array(_ref("Fault"))}))
+        self._operation(
+            "post", "/faults", "addFault", "Add a fault rule",
+            _object({"fault": _ref("Fault")}), body=_ref("FaultRule"),
+            description="Every time a rule acts, the journal gets a `fault` entry naming "
+                        "it.")
+        self._operation(
+            "delete", "/faults", "removeFaults", "Remove every fault rule",
+            _object({"removed": _array(_TEXT, "The ids removed.")}))
+        self._operation(
+            "delete", "/faults/{fault_id}", "removeFault", "Remove one fault rule",
+            _object({"removed": _array(_TEXT, "The id removed.")}), errors=(404,))
+

@@ -1,0 +1,627 @@
+"""The admin API's OpenAPI document (``emulator.openapi``) is valid, complete and true.
+
+Valid: OpenAPI 3.1 (checked by openapi-spec-validator where it is installed), every
+schema in it JSON Schema 2020-12, every reference resolving. Complete: every route the
+application registers under ``/_emulator/`` is described with its method, and nothing
+else is. True: against a running emulator, each operation is sent the requests of
+``CASES`` (each operation needs at least one accepted and one refused, so a new route
+cannot be left out) plus a wrong method on every path and unknown routes; every answer's
+status must be one the document lists and its body must match that status's schema, and
+the document must accept the accepted requests and refuse the refused ones as the server
+does.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import re
+import subprocess
+import sys
+import urllib.parse
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from tencentcloud.common import credential
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.vod.v20180717 import models, vod_client
+
+from emulator import faults
+from emulator.app import create_app
+from emulator.backend import MAX_EVENTS_PER_EMIT
+from emulator.config import Settings
+from emulator.openapi import document
+from emulator.receiver import refused_url
+from emulator.server import EmulatorThread
+
+DOCUMENT = document()
+PREFIX = "/_emulator"
+METHODS = ("get", "post", "put", "delete", "patch")
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "events" / "NewFileUpload.json"
+APP = 1500000001  # an application other than the default one
+DOC_URI = "urn:vod-emulator:openapi"
+REGISTRY = Registry().with_resource(DOC_URI, DRAFT202012.create_resource(DOCUMENT))
+
+
+def _pointer(*parts: str) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _validator(pointer: str) -> Draft202012Validator:
+    """A validator of the schema at ``pointer`` in the document, its $refs resolved."""
+    return Draft202012Validator({"$ref": f"{DOC_URI}#{pointer}"}, registry=REGISTRY)
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """A document node, through its local $ref if it is one."""
+    while "$ref" in node:
+        target: Any = DOCUMENT
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+@dataclass(frozen=True)
+class Operation:
+    path: str  # the template, as in the document
+    method: str  # lower case, as in the document
+    spec: dict[str, Any]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)))
+
+
+OPERATIONS = {operation["operationId"]: Operation(path, method, operation)
+              for path, item in DOCUMENT["paths"].items()
+              for method, operation in item.items() if method in METHODS}
+
+
+# ----- the document itself
+
+
+def _schemas(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every schema the document holds outside the components (which are listed whole)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "schema" and isinstance(value, dict):
+                yield f"{where}/{key}", value
+            else:
+                yield from _schemas(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _schemas(value, f"{where}/{index}")
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(DOCUMENT)
+
+
+def test_every_schema_is_json_schema_2020_12_and_every_reference_resolves() -> None:
+    """What the OpenAPI check relies on, checked without it (it is not a test dependency)."""
+    assert DOCUMENT["openapi"].startswith("3.1.")
+    assert {"title", "version"} <= set(DOCUMENT["info"])
+    schemas = [*DOCUMENT["components"]["schemas"].items(), *_schemas(DOCUMENT["paths"]),
+               *_schemas(DOCUMENT["components"]["responses"])]
+    assert len(schemas) > 40
+    for where, schema in schemas:
+        try:
+            Draft202012Validator.check_schema(schema)
+        except Exception as error:
+            raise AssertionError(f"{where}: {error}") from None
+    for reference in set(_refs(DOCUMENT)):
+        assert reference.startswith("#/components/"), reference
+        _resolve({"$ref": reference})  # raises KeyError if it leads nowhere
+
+
+def test_every_operation_is_complete() -> None:
+    assert len(OPERATIONS) == sum(  # operationIds are unique
+        1 for item in DOCUMENT["paths"].values() for method in item if method in METHODS)
+    for name, operation in OPERATIONS.items():
+        spec = operation.spec
+        assert spec["summary"], name
+        assert {"200", "400", "500"} <= set(spec["responses"]), name
+        for status, response in spec["responses"].items():
+            content = _resolve(response)["content"]
+            assert list(content) == ["application/json"], (name, status)
+        declared = {p["name"] for p in spec.get("parameters", []) if p["in"] == "path"}
+        assert declared == set(re.findall(r"\{(\w+)\}", operation.path)), name
+        assert ("requestBody" in spec) == (operation.method == "post"), name
+        assert ("413" in spec["responses"]) == ("requestBody" in spec), name
+
+
+def test_the_module_loads_without_aiohttp() -> None:
+    """Only building the document reads the admin module's limits (and so aiohttp)."""
+    code = ("import sys; sys.modules['aiohttp'] = None; import emulator.openapi; "
+            "assert callable(emulator.openapi.document)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_fault_rules_are_described_field_by_field() -> None:
+    rule = DOCUMENT["components"]["schemas"]["FaultRule"]
+    assert set(rule["properties"]) == faults._RULE_FIELDS  # the parser's own list
+    assert rule["properties"]["effect"]["enum"] == list(faults.EFFECTS)
+
+
+# ----- complete: the routes both ways
+
+
+def test_every_admin_route_is_described_and_every_description_is_a_route() -> None:
+    app = create_app(Settings(port=0, seed=1))
+    registered: set[tuple[str, str]] = set()
+    for route in app.router.routes():
+        path = route.resource.canonical if route.resource is not None else ""
+        if path.startswith(PREFIX + "/"):
+            registered.add((route.method.lower(), path))
+    heads = {path for method, path in registered if method == "head"}
+    gets = {path for method, path in registered if method == "get"}
+    assert heads == gets  # every GET answers HEAD too, as the document's info says
+    described = {(method, path) for path, item in DOCUMENT["paths"].items()
+                 for method in item if method in METHODS}
+    assert {pair for pair in registered if pair[0] != "head"} == described
+
+
+# ----- true: a running emulator's answers
+
+
+SDK_SECRET = ("AKIDany", "any")  # the emulator below verifies no signatures
+
+
+@dataclass
+class Harness:
+    emulator: EmulatorThread
+
+    def send(self, method: str, target: str, body: Any = None) -> tuple[int, str, bytes]:
+        data = (body if isinstance(body, bytes)
+                else b"" if body is None else json.dumps(body).encode())
+        connection = http.client.HTTPConnection("127.0.0.1", self.emulator.port, timeout=30)
+        try:
+            connection.request(method.upper(), target, body=data,
+                               headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            return response.status, response.getheader("Content-Type") or "", response.read()
+        finally:
+            connection.close()
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        status, _, raw = self.send(method, PREFIX + path, body)
+        assert status == 200, (method, path, body, raw[:500])
+        return json.loads(raw)
+
+    def sdk(self) -> vod_client.VodClient:
+        http = HttpProfile(protocol="http", endpoint=self.emulator.endpoint, reqTimeout=30)
+        return vod_client.VodClient(credential.Credential(*SDK_SECRET), "",
+                                    ClientProfile(httpProfile=http))
+
+
+Setup = Callable[[Harness], None]
+
+
+def emit(count: int = 2, sub_app_id: int | None = None) -> Setup:
+    def run(h: Harness) -> None:
+        h.admin("POST", "/events", {"type": "NewFileUpload", "count": count,
+                                    "sub_app_id": sub_app_id})
+    return run
+
+
+def pulled(sub_app_id: int | None = None) -> Setup:
+    """Events emitted, some leased through the official SDK: both kinds of queue entry."""
+    def run(h: Harness) -> None:
+        emit(4, sub_app_id)(h)
+        request = models.PullEventsRequest()
+        request.SubAppId = sub_app_id
+        assert len(h.sdk().PullEvents(request).EventSet) == 4
+        emit(1, sub_app_id)(h)
+    return run
+
+
+def undelivered(h: Harness) -> None:
+    """An application in PUSH whose callbacks fail (a fault: nothing is sent), without
+    retries: evt-00000001 ends undelivered, with one attempt on record."""
+    config = models.ModifyEventConfigRequest()
+    config.SubAppId, config.Mode, config.NotificationUrl = APP, "PUSH", refused_url()
+    h.sdk().ModifyEventConfig(config)
+    h.admin("POST", "/settings", {"callback_retry_seconds": []})
+    h.admin("POST", "/faults", {"action": "callback", "effect": "fail", "status": 503})
+    emit(1, APP)(h)
+    h.admin("POST", "/wait", {"sub_app_id": APP, "callbacks_undelivered": 1,
+                              "timeout_seconds": 30})
+
+
+def suppressed(h: Harness) -> None:
+    """Applications as the real service starts them: events suppressed, on record."""
+    h.admin("POST", "/settings", {"new_app_defaults": "real"})
+    emit(1)(h)
+
+
+def fault_rules(h: Harness) -> None:
+    h.admin("POST", "/faults", {"action": "PullEvents", "effect": "error",
+                                "code": "RequestLimitExceeded", "times": 2})
+    h.admin("POST", "/faults", {"action": "callback", "effect": "delay", "seconds": 1.5,
+                                "sub_app_id": APP, "probability": 0.5})
+
+
+def faults_applied(h: Harness) -> None:
+    """A rule that acted (journal kind ``fault``), and one still in force."""
+    fault_rules(h)
+    emit(1)(h)
+    with pytest.raises(Exception, match="RequestLimitExceeded"):
+        h.sdk().PullEvents(models.PullEventsRequest())
+
+
+def everything(h: Harness) -> None:
+    pulled()(h)
+    pulled(APP + 1)(h)
+    undelivered(h)
+    faults_applied(h)
+
+
+@dataclass(frozen=True)
+class Case:
+    operation: str
+    target: str
+    """Path and query; relative to /_emulator."""
+    body: Any = None
+    """A JSON document, or bytes sent as they are."""
+    status: int = 200
+    setup: Setup | None = None
+    document_refuses: bool | None = None
+    """Whether the document's request schemas refuse it; by default, as the server does."""
+
+    @property
+    def refused_by_document(self) -> bool:
+        return self.status >= 400 if self.document_refuses is None else self.document_refuses
+
+
+OVERSIZED = b'{"type":"NewFileUpload","description":"' + b"x" * (11 * 2**20) + b'"}'
+NOT_JSON = b'{"advance_seconds": 1'
+
+CASES = [
+    Case("getHealth", "/health"),
+    Case("getHealth", "/health?verbose=1", status=400),
+    Case("getClock", "/clock"),
+    Case("getClock", "/clock?now=1", status=400),
+    Case("changeClock", "/clock", {"advance_seconds": 30}),
+    Case("changeClock", "/clock", {"freeze": True, "scale": 60, "advance_seconds": 0}),
+    Case("changeClock", "/clock", {"freeze": False}),
+    Case("changeClock", "/clock", {}, status=400),
+    Case("changeClock", "/clock", {"advance_seconds": -1}, status=400),
+    Case("changeClock", "/clock", {"scale": 0}, status=400),
+    Case("changeClock", "/clock", {"speed": 2}, status=400),
+    Case("changeClock", "/clock", NOT_JSON, status=400),
+    Case("changeClock", "/clock", b"[1]", status=400),
+    Case("changeClock", "/clock?x=1", {"freeze": False}, status=400),
+    Case("emitEvents", "/events", {"type": "NewFileUpload", "count": 3}),
+    Case("emitEvents", "/events", {"scenario": "upload-transcode", "sub_app_id": APP}),
+    Case("emitEvents", "/events", {**json.loads(FIXTURE.read_text()), "with_content": False,
+                                   "sub_app_id": "default"}),
+    Case("emitEvents", "/events", {"type": "FileDeleted"}, setup=suppressed),
+    Case("emitEvents", "/events", {"type": "NewFileUpload", "sub_app_id": APP},
+         setup=undelivered),
+    Case("emitEvents", "/events", {"type": "NewFileUpload", "colour": "red"}, status=400),
+    Case("emitEvents", "/events", {"type": "NewFileUpload", "sub_app_id": 0}, status=400),
+    Case("emitEvents", "/events", {"type": "NewFileUpload", "sub_app_id": "01"}, status=400),
+    Case("emitEvents", "/events", {"type": "NewFileUpload", "count": 0}, status=400),
+    Case("emitEvents", "/events", {"type": "NoSuchEvent"}, status=400),
+    Case("emitEvents", "/events", {"scenario": "delete", "count": 2}, status=400),
+    Case("emitEvents", "/events", {}, status=400),
+    Case("emitEvents", "/events", {"events": []}, status=400),
+    Case("emitEvents", "/events", OVERSIZED, status=413, document_refuses=False),
+    Case("getEventFeed", "/events", setup=everything),
+    Case("getEventFeed", "/events?after=2&limit=2&wait_seconds=0", setup=pulled()),
+    Case("getEventFeed", "/events?content=false&wait_seconds=0.01", setup=pulled()),
+    Case("getEventFeed", "/events?after=-1", status=400),
+    Case("getEventFeed", "/events?limit=0", status=400),
+    Case("getEventFeed", "/events?wait_seconds=1000", status=400),
+    Case("getEventFeed", "/events?content=maybe", status=400),
+    Case("getEventFeed", "/events?kind=enqueued", status=400),
+    Case("listQueues", "/queues", setup=everything),
+    Case("listQueues", "/queues?sub_app_id=1", status=400),
+    Case("getQueue", "/queues/default", setup=pulled()),
+    Case("getQueue", f"/queues/{APP}?content=false", setup=pulled(APP)),
+    Case("getQueue", "/queues/9223372036854775807"),
+    Case("getQueue", "/queues/0", status=400),
+    Case("getQueue", "/queues/01", status=400),
+    Case("getQueue", "/queues/9223372036854775808", status=400, document_refuses=False),
+    Case("getQueue", "/queues/abc", status=400),
+    Case("getQueue", "/queues/default?content=yes", status=400),
+    Case("wait", "/wait", {"pullable": 1, "timeout_seconds": 0}, setup=pulled()),
+    Case("wait", "/wait", {"sub_app_id": APP, "callbacks_delivered": 1,
+                           "timeout_seconds": 0}),
+    Case("wait", "/wait", {"sub_app_id": APP, "callbacks_undelivered": 1},
+         setup=undelivered),
+    Case("wait", "/wait", {}, status=400),
+    Case("wait", "/wait", {"pullable": -1}, status=400),
+    Case("wait", "/wait", {"pullable": 1, "sub_app_id": 0}, status=400),
+    Case("wait", "/wait", {"pullable": 0, "timeout_seconds": 301}, status=400),
+    Case("wait", "/wait", {"pullable": 0, "leased_soon": 1}, status=400),
+    Case("getJournal", "/journal", setup=everything),
+    Case("getJournal", "/journal?kind=fault", setup=faults_applied),
+    Case("getJournal", "/journal?kind=enqueued&event_id=evt-00000001", setup=pulled()),
+    Case("getJournal", "/journal?after=3&limit=2&wait_seconds=0", setup=pulled()),
+    Case("getJournal", "/journal?after=100&wait_seconds=0.01", setup=pulled()),
+    Case("getJournal", "/journal?kind=bogus", status=400),
+    Case("getJournal", "/journal?after=x", status=400),
+    Case("getJournal", "/journal?limit=1.5", status=400),
+    Case("getJournal", "/journal?kind=leased&kind=enqueued", status=400),
+    Case("getJournal", "/journal?sub_app_id=1", status=400),
+    Case("reset", "/reset", {}, setup=everything),
+    Case("reset", "/reset", b""),
+    Case("reset", "/reset", {"sub_app_id": APP}, setup=everything),
+    Case("reset", "/reset", {"sub_app_id": None}, setup=pulled()),
+    Case("reset", "/reset", {"sub_app_id": "default"}),
+    Case("reset", "/reset", {"sub_app_id": 0}, status=400),
+    Case("reset", "/reset", {"everything": True}, status=400),
+    Case("getCallbacks", "/callbacks", setup=undelivered),
+    Case("getCallbacks", f"/callbacks?sub_app_id={APP}&outcome=failed", setup=undelivered),
+    Case("getCallbacks", "/callbacks?sub_app_id=default&outcome=suppressed",
+         setup=suppressed),
+    Case("getCallbacks", "/callbacks?event_id=evt-00000001&outcome=undelivered",
+         setup=undelivered),
+    Case("getCallbacks", "/callbacks?outcome=bogus", status=400),
+    Case("getCallbacks", "/callbacks?sub_app_id=0", status=400),
+    Case("getCallbacks", "/callbacks?sub_app_id=any", status=400),
+    Case("getCallbacks", "/callbacks?kind=delivered", status=400),
+    Case("redeliverCallbacks", "/callbacks/redeliver", {}, setup=undelivered),
+    Case("redeliverCallbacks", "/callbacks/redeliver", {"event_id": "evt-00000001"},
+         setup=undelivered),
+    Case("redeliverCallbacks", "/callbacks/redeliver", {"event_id": 1}, status=400),
+    Case("redeliverCallbacks", "/callbacks/redeliver", {"event_id": "evt-00000009"},
+         status=400, document_refuses=False),
+    Case("redeliverCallbacks", "/callbacks/redeliver", {"events": []}, status=400),
+    Case("getSettings", "/settings"),
+    Case("getSettings", "/settings", setup=suppressed),
+    Case("getSettings", "/settings?name=long_poll_seconds", status=400),
+    Case("changeSettings", "/settings", {"long_poll_seconds": 0.5}),
+    Case("changeSettings", "/settings", {
+        "long_poll_seconds": 1, "confirm_window_seconds": 2, "retention_seconds": 3,
+        "callback_timeout_seconds": 0.25, "callback_retry_seconds": [0, 1.5],
+        "callback_success": "2xx", "signature_ttl_seconds": 0, "new_app_defaults": "real"}),
+    Case("changeSettings", "/settings", {}, status=400),
+    Case("changeSettings", "/settings", {"seed": 5}, status=400),
+    Case("changeSettings", "/settings", {"callback_success": "3xx"}, status=400),
+    Case("changeSettings", "/settings", {"callback_timeout_seconds": 0}, status=400),
+    Case("changeSettings", "/settings", {"callback_retry_seconds": [-1]}, status=400),
+    Case("changeSettings", "/settings", {"long_poll_seconds": "5"}, status=400),
+    Case("changeSettings", "/settings", {"long_poll_seconds": 1, "retention": 2},
+         status=400),
+    Case("listFaults", "/faults", setup=faults_applied),
+    Case("listFaults", "/faults"),
+    Case("listFaults", "/faults?id=f1", status=400),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "error",
+                                 "code": "RequestLimitExceeded", "message": "slow down",
+                                 "times": 2}),
+    Case("addFault", "/faults", {"action": "callback", "effect": "fail", "status": 503,
+                                 "sub_app_id": APP, "attempt": 1, "probability": 0.5}),
+    Case("addFault", "/faults", {"action": "ConfirmEvents", "effect": "drop_confirm",
+                                 "event_type": "NewFileUpload", "sub_app_id": None}),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "duplicate",
+                                 "event_id": "evt-00000001", "sub_app_id": "default"}),
+    Case("addFault", "/faults", {"action": "DescribeEventConfig", "effect": "latency",
+                                 "seconds": 0}),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "error", "code": "X",
+                                 "colour": "red"}, status=400),
+    Case("addFault", "/faults", {"action": "callback", "effect": "error", "code": "X"},
+         status=400),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "fail"}, status=400),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "latency"}, status=400),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "error", "code": "X",
+                                 "event_id": "evt-00000001"}, status=400),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "reorder", "times": 1,
+                                 "probability": 0.5}, status=400),
+    Case("addFault", "/faults", {"action": "callback", "effect": "timeout",
+                                 "sub_app_id": 0}, status=400),
+    Case("addFault", "/faults", {"action": "callback", "effect": "delay", "seconds": 61},
+         status=400),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "error",
+                                 "code": "not a code"}, status=400),
+    Case("addFault", "/faults", {"action": "Bogus", "effect": "error", "code": "X"},
+         status=400),
+    Case("addFault", "/faults", {}, status=400),
+    Case("removeFaults", "/faults", setup=fault_rules),
+    Case("removeFaults", "/faults"),
+    Case("removeFaults", "/faults?id=f1", status=400),
+    Case("removeFault", "/faults/f2", setup=fault_rules),
+    Case("removeFault", "/faults/f3", setup=fault_rules, status=404, document_refuses=False),
+    Case("removeFault", "/faults/f1?all=true", setup=fault_rules, status=400),
+    Case("getStats", "/stats"),
+    Case("getStats", "/stats", setup=everything),
+    Case("getStats", "/stats", setup=suppressed),
+    Case("getStats", "/stats?sub_app_id=1", status=400),
+    Case("getOpenApi", "/openapi.json"),
+    Case("getOpenApi", "/openapi.json?format=yaml", status=400),
+]
+
+
+def _case_id(case: Case) -> str:
+    same = [c for c in CASES if (c.operation, c.status) == (case.operation, case.status)]
+    return f"{case.operation}-{case.status}-{same.index(case) + 1}"
+
+
+def test_every_operation_has_an_accepted_and_a_refused_request() -> None:
+    accepted = {case.operation for case in CASES if case.status == 200}
+    refused = {case.operation for case in CASES if case.status >= 400}
+    assert set(OPERATIONS) == accepted == refused
+    assert {case.operation for case in CASES} <= set(OPERATIONS)
+
+
+# One emulator for the module; each case starts from a full reset, the clock running.
+@pytest.fixture(scope="module")
+def running() -> Iterator[Harness]:
+    with EmulatorThread(Settings(port=0, seed=4321)) as emulator:
+        yield Harness(emulator)
+
+
+@pytest.fixture
+def harness(running: Harness) -> Harness:
+    running.admin("POST", "/reset", {})
+    running.admin("POST", "/clock", {"freeze": False, "scale": 1})
+    return running
+
+
+def _coerced(text: str, schema: dict[str, Any]) -> Any:
+    """A query's or path's text as the value its schema describes."""
+    kind = _resolve(schema).get("type")
+    if kind == "integer" and re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    if kind == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return number if math.isfinite(number) else text
+    return text
+
+
+def request_problems(operation: Operation, target: str, body: Any) -> list[str]:
+    """Why the document refuses this request (nothing: it accepts it)."""
+    problems: list[str] = []
+    split = urllib.parse.urlsplit(target)
+    spec = operation.spec
+    parameters = {(p["in"], p["name"]): p for p in spec.get("parameters", [])}
+    match = operation.pattern.fullmatch(split.path)
+    assert match is not None, (target, operation.path)
+    base = _pointer("paths", operation.path, operation.method, "parameters")
+    indexes = {key: index for index, key in enumerate(parameters)}
+    for name, text in match.groupdict().items():
+        pointer = f"{base}/{indexes['path', name]}/schema"
+        problems += [f"path {name}: {e.message}"
+                     for e in _validator(pointer).iter_errors(text)]
+    query = urllib.parse.parse_qsl(split.query, keep_blank_values=True)
+    names = [name for name, _ in query]
+    for name, text in query:
+        if ("query", name) not in parameters:
+            problems.append(f"query {name} is not described")
+            continue
+        if names.count(name) > 1:
+            problems.append(f"query {name} is repeated")
+        parameter = parameters["query", name]
+        pointer = f"{base}/{indexes['query', name]}/schema"
+        value = _coerced(text, parameter["schema"])
+        problems += [f"query {name}: {e.message}"
+                     for e in _validator(pointer).iter_errors(value)]
+    if "requestBody" in spec:
+        raw = body if isinstance(body, bytes) else b"" if body is None else None
+        document: Any = body
+        if raw is not None:
+            try:
+                document = json.loads(raw) if raw.strip() else {}
+            except ValueError:
+                return [*problems, "the body is not JSON"]
+        pointer = _pointer("paths", operation.path, operation.method, "requestBody",
+                           "content", "application/json", "schema")
+        problems += [f"body: {e.message}" for e in _validator(pointer).iter_errors(document)]
+    elif body is not None:
+        problems.append("this operation takes no body")
+    return problems
+
+
+def _at(pointer: str) -> Any:
+    """The document's node at a JSON pointer (a reference there is not followed)."""
+    node: Any = DOCUMENT
+    for part in pointer.split("/")[1:]:
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def check_answer(operation: Operation | None, status: int, content_type: str,
+                 raw: bytes, fallback: str | None = None) -> None:
+    """The answer's status is one the document lists (for the operation, else the
+    ``fallback`` response of the components), and its body matches that schema."""
+    if operation is not None and str(status) in operation.spec["responses"]:
+        pointer = _pointer("paths", operation.path, operation.method, "responses",
+                           str(status))
+    else:
+        assert fallback is not None, f"status {status} is not described: {raw[:500]!r}"
+        pointer = _pointer("components", "responses", fallback)
+    reference = _at(pointer).get("$ref")
+    if reference is not None:
+        pointer = reference.removeprefix("#")
+    assert content_type.split(";")[0].strip() == "application/json", content_type
+    schema = pointer + _pointer("content", "application/json", "schema")
+    problems = [f"{list(error.absolute_path)}: {error.message}"
+                for error in _validator(schema).iter_errors(json.loads(raw))]
+    assert not problems, (status, problems, raw[:1000])
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_answers_match_the_document(case: Case, harness: Harness) -> None:
+    operation = OPERATIONS[case.operation]
+    if case.setup is not None:
+        case.setup(harness)
+    target = PREFIX + case.target
+    status, content_type, raw = harness.send(operation.method, target, case.body)
+    assert status == case.status, raw[:1000]
+    check_answer(operation, status, content_type, raw)
+    problems = request_problems(operation, target, case.body)
+    if case.refused_by_document:
+        assert problems, "the document accepts a request the server refuses"
+    else:
+        assert not problems, problems
+
+
+def _wrong_methods() -> list[tuple[str, str]]:
+    return [(method, path) for path, item in DOCUMENT["paths"].items()
+            for method in METHODS if method not in item]
+
+
+@pytest.mark.parametrize(("method", "path"), _wrong_methods(),
+                         ids=[f"{m}-{p}" for m, p in _wrong_methods()])
+def test_a_wrong_method_is_the_documented_405(method: str, path: str,
+                                              harness: Harness) -> None:
+    target = re.sub(r"\{\w+\}", "default", path)
+    status, content_type, raw = harness.send(method, target, {})
+    assert status == 405, raw[:500]
+    check_answer(None, status, content_type, raw, fallback="MethodNotAllowed")
+
+
+@pytest.mark.parametrize("target", [
+    PREFIX, PREFIX + "/", PREFIX + "/nope", PREFIX + "/queues/default/events",
+    PREFIX + "/faults/f1/applied", PREFIX + "/openapi.yaml"])
+def test_an_unknown_route_is_the_documented_404(target: str, harness: Harness) -> None:
+    for method in ("GET", "POST", "DELETE"):
+        status, content_type, raw = harness.send(method, target, {})
+        assert status == 404, (method, raw[:500])
+        check_answer(None, status, content_type, raw, fallback="NotFound")
+
+
+def test_an_emit_cut_short_by_a_reset_is_the_documented_409(harness: Harness) -> None:
+    body = {"type": "NewFileUpload", "count": MAX_EVENTS_PER_EMIT, "with_content": False}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        emitting = pool.submit(harness.send, "post", PREFIX + "/events", body)
+        # Its first event is on record: the emit is under way, in slices, when the reset
+        # comes (a whole one takes far longer than this exchange).
+        first = harness.admin("GET", "/journal?after=0&limit=1&wait_seconds=60")
+        assert first["entries"], first
+        harness.admin("POST", "/reset", {})
+        status, content_type, raw = emitting.result(timeout=60)
+    assert status == 409, raw[:500]
+    check_answer(OPERATIONS["emitEvents"], status, content_type, raw)
+
+
+def test_the_served_document_is_this_document(harness: Harness) -> None:
+    served = harness.admin("GET", "/openapi.json")
+    assert served == json.loads(json.dumps(DOCUMENT))
