@@ -1,15 +1,18 @@
-"""The ``vod_emulator`` pytest fixture, registered through the ``pytest11`` entry point.
+"""The ``vod_emulator`` pytest fixtures, registered through the ``pytest11`` entry point.
 
 One emulator serves the whole session (``vod_emulator_server``); each test that asks for
-``vod_emulator`` gets it reset first. Nothing here runs unless a test asks for it, and
-importing this module loads neither aiohttp nor the SDK: they are imported in fixtures.
+``vod_emulator`` gets it reset first, then given its settings (the ``vod_emulator_options``
+fixture, then the ``vod_emulator`` marker), and with ``check_clean`` its teardown fails
+on work left unfinished. ``vod_callback_receiver`` is a callback receiver per test.
+Nothing here runs unless a test asks for it, and importing this module loads neither
+aiohttp nor the SDK: they are imported in fixtures.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pytest
 
@@ -17,9 +20,10 @@ from .client import AdminClient
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .receiver import CallbackReceiver
     from .server import EmulatorThread
 
-__all__ = ["SECRET_ID", "SECRET_KEY", "VodEmulator"]
+__all__ = ["SECRET_ID", "SECRET_KEY", "CallbackReceiverFactory", "VodEmulator"]
 
 # The default credentials: signatures are verified, so a client that signs wrongly fails.
 SECRET_ID = "AKIDvodEmulatorPytestPlugin000000000"
@@ -28,15 +32,32 @@ _DEFAULT_SEED = 1
 _SDK_PACKAGE = "tencentcloud-sdk-python-vod"
 _WAIT_MARGIN_SECONDS = 30.0  # the HTTP timeout of a wait: its own timeout plus this
 CallbackState = Literal["pending", "delivered", "undelivered"]
+MARKER = "vod_emulator"
+CHECK_CLEAN = "check_clean"  # the one option that is the plugin's, not a server setting
+_MARKER_HELP = (f"{MARKER}(**settings, {CHECK_CLEAN}=False): this test's emulator settings "
+                "(as POST /_emulator/settings takes them) and whether its teardown fails on "
+                "unconfirmed events or unfinished callbacks")
+_CALL_FAILED = pytest.StashKey[bool]()
+_UNFINISHED = {  # the stats counts the teardown check fails on, as its message says them
+    "pullable": "pullable", "leased": "leased",
+    "callbacks_pending": "callback(s) pending",
+    "callbacks_undelivered": "callback(s) undelivered",
+}
+
+
+class CallbackReceiverFactory(Protocol):
+    """``vod_callback_receivers``: start another receiver, stopped after the test."""
+
+    def __call__(self, sign_key: str | None = None) -> CallbackReceiver: ...
 
 
 class VodEmulator:
     """One test's view of the session's emulator: its address, clients and controls."""
 
-    def __init__(self, server: EmulatorThread) -> None:
+    def __init__(self, server: EmulatorThread, options: Mapping[str, Any] | None = None) -> None:
         self.server = server
-        self.settings = server.settings
         self.admin = AdminClient(server.url)
+        self.options = dict(options or {})  # this test's settings, kept across its resets
 
     @property
     def url(self) -> str:
@@ -50,11 +71,11 @@ class VodEmulator:
     @property
     def secret_id(self) -> str:
         """The SecretId the emulator verifies; any works when it verifies none."""
-        return self.settings.secret_id or "AKIDanyIsAccepted"
+        return self.server.settings.secret_id or "AKIDanyIsAccepted"
 
     @property
     def secret_key(self) -> str:
-        return self.settings.secret_key or "anyIsAccepted"
+        return self.server.settings.secret_key or "anyIsAccepted"
 
     def sdk_client(
         self,
@@ -118,9 +139,7 @@ class VodEmulator:
     def peek(self, sub_app_id: int | None = None) -> list[dict[str, Any]]:
         """The application's queued events, pullable then leased, each with its
         ``state``; leased ones with ``handle`` and ``expires_at``. Changes nothing."""
-        queue = self.admin.queue(sub_app_id)
-        return ([{**event, "state": "pullable"} for event in queue["pullable"]]
-                + [{**lease, "state": "leased"} for lease in queue["leased"]])
+        return self._queued(sub_app_id, content=True)
 
     def history(self, event_id: str) -> list[dict[str, Any]]:
         """The journal entries of one event, oldest first."""
@@ -134,16 +153,134 @@ class VodEmulator:
     ) -> list[dict[str, Any]]:
         """Callback attempt records, oldest first; ``sub_app_id=None`` is the default
         application, ``"any"`` every one."""
-        query = {"event_id": event_id, "outcome": outcome,
-                 "sub_app_id": None if sub_app_id == "any" else (sub_app_id or "default")}
-        text = "&".join(f"{name}={value}" for name, value in query.items() if value is not None)
-        attempts: list[dict[str, Any]] = self.admin.request(
-            "GET", "/_emulator/callbacks" + (f"?{text}" if text else ""))["attempts"]
-        return attempts
+        return self.admin.callbacks(event_id, sub_app_id, outcome)
 
-    def reset(self) -> None:
-        """Forget every event, configuration, journal entry and callback."""
+    def reset(self, sub_app_id: int | None | Literal["all"] = "all") -> None:
+        """Forget every event, configuration, journal entry, callback and fault rule, and
+        give the server this test's settings again (its start-up ones, then the options
+        and marker's); or, given a ``sub_app_id`` (``None``: the default application),
+        forget only that application's queue, callbacks, event configuration, journal
+        entries and the fault rules aimed at it alone."""
+        if sub_app_id != "all":
+            self.admin.reset_application(sub_app_id)
+            return
         self.admin.reset()
+        if self.options:
+            self.configure(**self.options)
+
+    # ----- runtime settings, faults, counts
+
+    def configure(self, **settings: Any) -> dict[str, Any]:
+        """Change runtime settings for this test (``confirm_window_seconds=1``,
+        ``callback_retry_seconds=[0.1, 0.1]``...; all or none: a bad one changes nothing,
+        AdminError); answer them all. The next test starts from the start-up ones."""
+        return self.admin.update_settings(**settings)
+
+    def settings(self) -> dict[str, Any]:
+        """The runtime settings in force."""
+        return self.admin.settings()
+
+    def fault(self, action: str, effect: str, **fields: Any) -> dict[str, Any]:
+        """Add a fault rule (``vod_emulator.fault("PullEvents", "error",
+        code="RequestLimitExceeded", times=1)``); answer it as stored, with its ``id``."""
+        return self.admin.add_fault(action, effect, **fields)
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The fault rules in force, oldest first, each with how often it ``applied``."""
+        return self.admin.faults()
+
+    def clear_faults(self, fault_id: str | None = None) -> list[str]:
+        """Remove one fault rule, or all of them; answer the ids removed."""
+        if fault_id is None:
+            return self.admin.clear_faults()
+        return self.admin.remove_fault(fault_id)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per application and in total (emitted, pullable, leased, confirmed,
+        callbacks...), faults in force and applied, journal size."""
+        return self.admin.stats()
+
+    def use_callbacks(
+        self,
+        target: CallbackReceiver | str,
+        sub_app_id: int | None = None,
+        sign_key: str | None = None,
+    ) -> str:
+        """Put the application in PUSH mode, its callbacks sent to ``target`` (a
+        ``CallbackReceiver`` or a URL) and signed with ``sign_key`` (none: unsigned),
+        through the official SDK's ModifyEventConfig as an application would; answer the
+        URL. A receiver given a ``sign_key`` checks signatures against the emulator's
+        clock. Needs ``tencentcloud-sdk-python-vod``."""
+        from tencentcloud.vod.v20180717 import models  # sdk_client() named it if missing
+
+        url = target if isinstance(target, str) else target.url
+        client = self.sdk_client()
+        request = models.ModifyEventConfigRequest()
+        request.SubAppId = sub_app_id
+        request.Mode = "PUSH"
+        request.NotificationUrl = url
+        request.SignKey = sign_key or ""
+        client.ModifyEventConfig(request)
+        if not isinstance(target, str) and sign_key is not None:
+            target.check_signatures(sign_key, self._clock_now)
+        return url
+
+    def _clock_now(self) -> float:
+        """The emulator clock, read on its own loop (no HTTP)."""
+        return self.server.call(lambda backend: backend.clock.now())
+
+    # ----- each test's start and end
+
+    def _start_test(self) -> None:
+        """A full reset (which restores the start-up settings and clears faults), the
+        clock running at real speed, then this test's settings."""
+        self.admin.reset()
+        self.admin.set_clock(freeze=False, scale=1)
+        if self.options:
+            self.configure(**self.options)
+
+    def leftovers(self) -> str | None:
+        """What a test left unfinished: unconfirmed events (pullable or leased) and
+        callbacks pending or undelivered, in every application; None when there are none."""
+        unclean = [app for app in self.stats()["applications"]
+                   if any(app.get(name) for name in _UNFINISHED)]
+        if not unclean:
+            return None
+        lines = []
+        for app in unclean:
+            sub_app_id = app["sub_app_id"]
+            name = "the default application" if sub_app_id is None else f"SubAppId {sub_app_id}"
+            counts = ", ".join(f"{app[count]} {label}" for count, label in _UNFINISHED.items()
+                               if app.get(count))
+            lines.append(f"{name}: {counts}")
+            lines.extend(f"    {line}" for line in self._unfinished_events(app))
+        return "\n".join(lines)
+
+    def _unfinished_events(self, app: Mapping[str, Any]) -> list[str]:
+        """One line per event of ``app`` left unfinished: its id, type and state."""
+        sub_app_id = app["sub_app_id"]
+        lines = [f"{event['event_id']} {event['event_type']} ({event['state']}, not confirmed)"
+                 for event in self._queued(sub_app_id)] if app["pullable"] or app["leased"] else []
+        if app["callbacks_pending"] or app["callbacks_undelivered"]:
+            outcome: dict[str, tuple[str, int]] = {}  # each event's latest attempt
+            for attempt in self.callbacks(sub_app_id=sub_app_id):
+                outcome[attempt["event_id"]] = (attempt["outcome"], attempt["attempt"])
+            for event in self.admin.events()["events"]:
+                if event["sub_app_id"] != sub_app_id or event["route"] != "pushed":
+                    continue
+                state, attempts = outcome.get(event["event_id"], ("pending", 0))
+                said = {"pending": "callback pending, its first attempt unanswered",
+                        "pending_retry": f"callback pending, {attempts} attempt(s) failed",
+                        "undelivered": f"callback undelivered after {attempts} attempt(s)",
+                        }.get(state)
+                if said is not None:
+                    lines.append(f"{event['event_id']} {event['event_type']} ({said})")
+        return lines
+
+    def _queued(self, sub_app_id: int | None, content: bool = False) -> list[dict[str, Any]]:
+        queue = self.admin.queue(sub_app_id, content)
+        return ([{**event, "state": "pullable"} for event in queue["pullable"]]
+                + [{**lease, "state": "leased"} for lease in queue["leased"]])
 
     def wait_for_confirmed(self, event_ids: Iterable[str], timeout: float = 10.0) -> None:
         """Return once every event is confirmed; raise TimeoutError if one is not within
@@ -219,10 +356,84 @@ def vod_emulator_server(vod_emulator_settings: Settings) -> Iterator[EmulatorThr
         yield server
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER_HELP)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Note a failed test: its teardown check would only repeat what the failure says."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[_CALL_FAILED] = True
+    return report
+
+
 @pytest.fixture
-def vod_emulator(vod_emulator_server: EmulatorThread) -> VodEmulator:
-    """The session's emulator, reset for this test, its clock running at real speed."""
-    emulator = VodEmulator(vod_emulator_server)
-    emulator.reset()
-    emulator.admin.request("POST", "/_emulator/clock", {"freeze": False, "scale": 1})
-    return emulator
+def vod_emulator_options() -> dict[str, Any]:
+    """Settings every test using ``vod_emulator`` gets (runtime settings as
+    ``POST /_emulator/settings`` takes them, and ``check_clean``): override it in a
+    ``conftest.py`` for a directory's tests; a ``vod_emulator`` marker's win."""
+    return {}
+
+
+@pytest.fixture
+def vod_emulator(
+    vod_emulator_server: EmulatorThread,
+    vod_emulator_options: Mapping[str, Any],
+    request: pytest.FixtureRequest,
+) -> Iterator[VodEmulator]:
+    """The session's emulator, reset for this test (start-up settings, no faults), its
+    clock running at real speed, then given this test's settings. With ``check_clean``,
+    the teardown fails if events were left unconfirmed or callbacks unfinished."""
+    options = _test_options(request.node, vod_emulator_options)
+    check_clean = options.pop(CHECK_CLEAN, False)
+    if not isinstance(check_clean, bool):
+        raise pytest.UsageError(f"{CHECK_CLEAN} must be True or False, got {check_clean!r}")
+    emulator = VodEmulator(vod_emulator_server, options)
+    emulator._start_test()
+    yield emulator
+    if check_clean and not request.node.stash.get(_CALL_FAILED, False):
+        left = emulator.leftovers()
+        if left is not None:
+            pytest.fail(f"{MARKER} {CHECK_CLEAN}: the test left work unfinished\n{left}\n"
+                        "Confirm what is pulled, let callbacks finish (wait_for_callbacks), "
+                        f"or turn the check off: @pytest.mark.{MARKER}({CHECK_CLEAN}=False)",
+                        pytrace=False)
+
+
+def _test_options(node: pytest.Item, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The options fixture's values, then each ``vod_emulator`` marker's, nearest last."""
+    options = dict(defaults)
+    for mark in reversed(list(node.iter_markers(MARKER))):
+        if mark.args:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only "
+                                    f"(settings and {CHECK_CLEAN}), got {mark.args!r}")
+        options.update(mark.kwargs)
+    return options
+
+
+@pytest.fixture
+def vod_callback_receivers() -> Iterator[CallbackReceiverFactory]:
+    """Start callback receivers (``vod_callback_receivers(sign_key=None)``), each on its
+    own port on 127.0.0.1; every one is stopped after the test."""
+    from .receiver import CallbackReceiver
+
+    started: list[CallbackReceiver] = []
+
+    def start(sign_key: str | None = None) -> CallbackReceiver:
+        started.append(CallbackReceiver(sign_key=sign_key).start())
+        return started[-1]
+
+    yield start
+    for receiver in started:
+        receiver.stop()
+
+
+@pytest.fixture
+def vod_callback_receiver(vod_callback_receivers: CallbackReceiverFactory) -> CallbackReceiver:
+    """A callback receiver for this test (``emulator.receiver.CallbackReceiver``):
+    ``vod_emulator.use_callbacks(vod_callback_receiver)`` points an application at it."""
+    return vod_callback_receivers()
