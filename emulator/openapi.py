@@ -205,7 +205,8 @@ class _Builder:
             **{name: _COUNT for name in STATS_COUNTS}})
         s["Stats"] = _object({
             "now": _described(_TIME, "The emulator's time now."),
-            "applications": _array(_ref("AppStats"), "Every application seen, by id."),
+            "applications": _array(_ref("AppStats"), "Every application that has state, the "
+                                                     "default first, then by id."),
             "totals": _object({name: _COUNT for name in STATS_COUNTS},
                               description="The applications' counts summed."),
             "faults": _object({"active": _described(_COUNT, "Rules in force."),
@@ -345,26 +346,30 @@ class _Builder:
             "seconds": {"type": "number", "minimum": 0, "maximum": faults.MAX_FAULT_SECONDS,
                         "description": "For `latency` and `delay`: real seconds."},
             "sub_app_id": {**_ref("SubAppIdInput"),
-                           "description": "Only this application (absent: any)."},
+                           "description": "Only this application (`null` or \"default\" is "
+                                          "the default application; absent matches any)."},
             "event_type": {"type": "string", "minLength": 1,
                            "description": "Only events of this EventType."},
             "event_id": {"type": "string", "minLength": 1,
                          "description": "Only this event."},
             "attempt": {"type": "integer", "minimum": 1,
-                        "description": "Only this callback attempt, or this delivery of a "
-                                       "pulled event (1-based)."},
+                        "description": "A callback's attempt number from 1; for PullEvents "
+                                       "and ConfirmEvents, the event's delivery number."},
             "times": {"type": "integer", "minimum": 1,
-                      "description": "Applies that many times, then is removed."},
+                      "description": "It acts that many times, then is removed."},
             "probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
-                            "description": "Applies with this chance, drawn from the "
-                                           "emulator seed."},
+                            "description": "Drawn from the emulator's seed: the same seed "
+                                           "and the same requests give the same faults."},
         }
 
     def _fault_rule(self) -> Schema:
         faults = self.faults
         schema = _object(self._fault_rule_properties(), ("action", "effect"),
                          description="A fault rule: where it acts, what it does, what it "
-                                     "matches and how often.")
+                                     "matches (each optional; absent matches anything) and "
+                                     "how often (`times`, `probability`, or neither: every "
+                                     "time, until removed). Rules act in the order they were "
+                                     "added; the first that matches acts.")
         cloud_actions = [name for name in faults.actions() if name != faults.CALLBACK]
         values = {"code", "message", "status", "seconds"}
         rules: list[Schema] = [{"not": {"required": ["times", "probability"]}}]
@@ -531,8 +536,9 @@ class _Builder:
             }),
             query=[*self._follow_parameters("events"),
                    _query("content", _FLAG_TEXT, "false leaves the payloads out.")],
-            description="Every emitted event (queued, pushed or suppressed), oldest first; "
-                        "the emulator keeps the newest `journal_max_entries`.")
+            description="Every emitted event (queued, pushed or suppressed) with its `seq` "
+                        "and payload, oldest first, the newest `journal_max_entries` kept: "
+                        "what `vod-emulator record` saves. Followed as the journal is.")
 
     def _follow_parameters(self, what: str) -> list[Schema]:
         return [
@@ -595,8 +601,11 @@ class _Builder:
                           "Only entries of this kind."),
                    _query("event_id", _TEXT, "Only entries of this event."),
                    *self._follow_parameters("entries")],
-            description="The journal is bounded by `journal_max_entries`: past it the "
-                        "oldest entries are evicted.")
+            description="Every state change, in order, each with its `seq`. A follower asks "
+                        "again with the `last_seq` it was given; with `kind` or `event_id`, "
+                        "it is held until an entry of that kind or event arrives. The journal "
+                        "is bounded by `journal_max_entries`: past it the oldest entries are "
+                        "evicted.")
         self._operation(
             "get", "/callbacks", "getCallbacks", "Every callback attempt, oldest first",
             _object({
@@ -623,8 +632,9 @@ class _Builder:
         self._operation(
             "post", "/settings", "changeSettings", "Change runtime settings",
             _ref("Settings"), body=_ref("SettingsChange"),
-            description="Per test, no new server; a full reset restores the values the "
-                        "server started with.")
+            description="A running emulator changes these without a restart, each checked "
+                        "as its `serve` flag is, every value before any changes; a full "
+                        "reset puts back the values it started with.")
         self._operation(
             "post", "/reset", "reset", "Start over",
             _object({"reset": {"const": True}, "sub_app_id": _ref("SubAppId")}, ("reset",)),
@@ -633,8 +643,10 @@ class _Builder:
                         "faults and settings changes; replays the seed from its start; held "
                         "pulls answer empty; an emit under way stops (409); callbacks in "
                         "flight or scheduled are cancelled. The clock keeps its time, scale "
-                        "and freeze. With `sub_app_id`: only that application's queue, "
-                        "callbacks, event configuration and journal entries.")
+                        "and freeze. With `sub_app_id`: one application only: its queue (its "
+                        "held pulls answer empty), callbacks, event configuration, journal "
+                        "entries, emitted events and the fault rules aimed at it alone. Event "
+                        "ids, the seed, the settings and the other applications go on.")
         self._operation(
             "get", "/faults", "listFaults", "The fault rules in force, oldest first",
             _object({"faults": _array(_ref("Fault"))}))
