@@ -204,3 +204,31 @@ def test_shell_example(name: str, tmp_path: Path) -> None:
         _run(["bash", "-e", "-o", "pipefail", "-c", _DEFAULT_ADDRESS.sub(address, script)],
              _environment(url, **env_extra))
         SHELL_EXAMPLES[name](url)
+
+
+# ----- the recipes: test files as a user keeps them, run by pytest as the user's would be
+
+RECIPES = {"recipe_redelivery.py": 1, "recipe_webhook_retries.py": 1,
+           "recipe_duplicates.py": 1, "recipe_rate_limit.py": 1}
+
+
+def test_every_recipe_is_run() -> None:
+    assert {p.name for p in example_files() if p.name.startswith("recipe_")} == set(RECIPES)
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_recipe(name: str, tmp_path: Path) -> None:
+    """Saved under the name its first line gives, in a folder of its own (no conftest: the
+    plugin comes with the package), and run by pytest as strictly as this suite."""
+    text = (HERE / name).read_text(encoding="utf-8")
+    file_name = re.match(r"# (test_\w+\.py):", text)
+    assert file_name, f"{name} must start with '# test_<name>.py: ...'"
+    (tmp_path / file_name[1]).write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error",
+         # (pytest-asyncio, installed here, warns when its loop scope is left unset)
+         "-o", "asyncio_default_fixture_loop_scope=function", "--strict-markers",
+         file_name[1]],
+        cwd=tmp_path, env=clean_environment(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{RECIPES[name]} passed" in result.stdout, result.stdout
