@@ -164,6 +164,7 @@ class Dispatcher:
     def push(self, event: QueuedEvent, url: str, sign_key: str) -> None:
         """Deliver ``event`` to ``url``: the first attempt as soon as a slot is free."""
         delivery = Delivery(event, url, sign_key)
+        event.state = delivery.state
         self._deliveries[event.event_id] = delivery
         self._count(delivery, +1)
         self._record_journal(j.ROUTED, event, f"PUSH to {url}")
@@ -175,6 +176,7 @@ class Dispatcher:
 
     def suppress(self, event: QueuedEvent, reason: str) -> None:
         """Record an event that is not notified at all, and why."""
+        event.state = SUPPRESSED
         self._record_journal(j.SUPPRESSED, event, reason)
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id, 0,
                              self.clock.now(), "", None, None, reason, None, SUPPRESSED))
@@ -320,7 +322,7 @@ class Dispatcher:
 
     def _set_state(self, delivery: Delivery, state: str) -> None:
         self._count(delivery, -1)
-        delivery.state = state
+        delivery.state = delivery.event.state = state
         self._count(delivery, +1)
 
     def _count(self, delivery: Delivery, change: int) -> None:

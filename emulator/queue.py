@@ -66,6 +66,10 @@ class QueuedEvent:
     deliveries: int = 0
     route: str = "queued"  # or "pushed" (a callback) or "suppressed" (not notified)
     duplicate: bool = False  # a second delivery a fault queued (never duplicated again)
+    state: str = "new"
+    """Where it is now: pullable, leased, confirmed or dropped (queued); a callback
+    outcome (pushed: pending, pending_retry, delivered, undelivered, abandoned); or
+    suppressed."""
 
     @property
     def content(self) -> dict[str, Any]:
@@ -302,7 +306,13 @@ class AppQueue:
         return now < event.enqueued_at + self.timings.retention_seconds
 
     def _record(self, kind: str, event: QueuedEvent, handle: str | None = None) -> None:
+        event.state = _STATE_AFTER[kind]
         self.journal.record(self.clock.now(), kind, self.sub_app_id, event.event_id, handle)
+
+
+_STATE_AFTER = {j.ENQUEUED: "pullable", j.LEASED: "leased", j.RELEASED: "pullable",
+                j.EXPIRED: "pullable", j.CONFIRMED: "confirmed", j.DROPPED: "dropped"}
+"""A queued event's state after each kind of journal entry about it."""
 
 
 def _check_batch_size(handles: list[str]) -> None:
