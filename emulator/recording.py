@@ -34,6 +34,9 @@ RECORDED: Literal["recorded"] = "recorded"
 """``replay``'s default target: each line's own application."""
 BATCH_SIZE = 1000
 """At most this many lines go in one emit (one request, emitted all or none)."""
+TIMING_SLACK_SECONDS = 0.001
+"""With the timing kept, lines closer than this (after scaling) go in one emit: the
+events of one emit request are recorded microseconds apart."""
 
 
 class RecordingError(ValueError):
@@ -150,7 +153,8 @@ def replay(
     ``sub_app_id`` (``None`` or ``"default"``: the default application). Consecutive
     events for one application go in one emit (up to BATCH_SIZE) unless timing separates
     them. With ``keep_timing``, each is emitted when as much real time has passed since
-    the first as its ``at`` is past the first's, divided by ``speed``. Answers the
+    the first as its ``at`` is past the first's, divided by ``speed`` (lines less than
+    TIMING_SLACK_SECONDS apart go together). Answers the
     emitted events as the admin API shows them, without their content; ``progress`` is
     called with the count emitted so far after each emit."""
     if isinstance(speed, bool) or not (math.isfinite(speed) and speed > 0):
@@ -180,7 +184,8 @@ def replay(
     started = monotonic()
     first_at = lines[0].at if lines else None
     for event in lines:
-        if keep_timing and batch and event.at != batch[-1].at:
+        if keep_timing and batch and (
+                (event.at or 0.0) - (batch[0].at or 0.0)) / speed > TIMING_SLACK_SECONDS:
             flush()
         if batch and (len(batch) == BATCH_SIZE or (
                 sub_app_id == RECORDED and event.sub_app_id != batch[0].sub_app_id)):

@@ -178,15 +178,16 @@ def test_keep_timing_waits_each_lines_distance_from_the_first(
         admin: AdminClient, server: EmulatorThread) -> None:
     content = admin.emit("FileDeleted")[0]["content"]
     admin.reset()
-    ats = [1000.0, 1000.0, 1002.0, 1003.0, 1003.0, 1001.0, 1010.0]
+    ats = [1000.0, 1000.0, 1002.0, 1003.0, 1003.0015, 1001.0, 1010.0]  # 1003.0015: as one
     events = [RecordedEvent(content=content, at=at) for at in ats]
     fake = FakeTime()
     spy = SpyClient(server.url)
     replay(spy, events, keep_timing=True, speed=2.0, sleep=fake.sleep,
            monotonic=fake.monotonic)
-    # Equal times go together; a time already past (1001) waits nothing.
-    assert fake.slept == [1.0, 0.5, 3.5]
-    assert spy.batches == [(None, 2), (None, 1), (None, 2), (None, 1), (None, 1)]
+    # Times less than a millisecond apart (scaled) go together, and so does a time
+    # already past (1001): it waits nothing.
+    assert fake.slept == [1.0, 0.5, 3.5]  # to 1002, 1003 and 1010, at speed 2
+    assert spy.batches == [(None, 2), (None, 1), (None, 3), (None, 1)]
     assert len(admin.queue()["pullable"]) == len(ats)
 
 
