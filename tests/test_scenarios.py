@@ -128,7 +128,7 @@ def _emit_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_emit_type_with_override(emulator, admin: AdminClient) -> None:
     override = json.dumps({"FileUploadEvent": {"FileId": "5285890784273533167"}})
     result = _emit_cli(emulator.url, "--type", "NewFileUpload", "--count", "2",
-                       "--override", override, "--sub-app-id", "1500000001")
+                       "--override", override, "--sub-app-id", "1500000001", "--json")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2
     pullable = admin.queue(1500000001)["pullable"]
