@@ -25,7 +25,14 @@ $(NODE_SDK): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(INSTALLED) $(NODE_SDK)
+# The browser of the dashboard's end-to-end tests: Debian's Chromium, driven by Playwright
+# (whose own browser downloads cannot be reached offline).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+
+setup: $(INSTALLED) $(NODE_SDK) $(CHROMIUM)
 
 run: $(INSTALLED)
 	$(VENV)/bin/vod-emulator serve

@@ -20,10 +20,12 @@ from aiohttp import web
 from . import callbacks
 from . import journal as j
 from ._version import __version__
-from .backend import EmitInterrupted, VodBackend
+from .backend import EmitInterrupted, EventFilter, VodBackend
 from .clock import MAX_ADVANCE_SECONDS, MAX_SCALE, ClockLimitError, check_scale
 from .config import SettingsError, runtime_view
 from .echo import is_text, safe_text, shown
+from .errors import ServiceError
+from .eventconfig import PARAMETERS
 from .faults import FaultInputError
 from .httplimits import BODY_READ_SECONDS
 from .jsontext import JsonInputError, RawJson, compact, strict_loads
@@ -76,6 +78,8 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
                 document = await handler(app[backend_key], request)
             except (AdminInputError, ClockLimitError, FaultInputError, SettingsError) as error:
                 return error_response(400, "InvalidRequest", str(error))
+            except ServiceError as error:  # the Cloud API's refusal of the same change
+                return error_response(400, "InvalidRequest", error.message)
             except AdminNotFound as error:
                 return error_response(404, "NotFound", str(error))
             except EmitInterrupted as error:
@@ -102,8 +106,12 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
     routes.add_post(f"{PREFIX}/wait", route(_wait))
     routes.add_get(f"{PREFIX}/journal", route(
         _journal, frozenset({"kind", "event_id", "after", "wait_seconds", "limit"})))
-    routes.add_get(f"{PREFIX}/events",
-                   route(_emitted, frozenset({"after", "wait_seconds", "limit", "content"})))
+    routes.add_get(f"{PREFIX}/events", route(_emitted, frozenset(
+        {"after", "wait_seconds", "limit", "content", *_SEARCH_QUERY})))
+    routes.add_get(f"{PREFIX}/events/{{event_id}}", route(_event))
+    routes.add_get(f"{PREFIX}/catalog", route(_catalog))
+    routes.add_get(f"{PREFIX}/event-config/{{sub_app_id}}", route(_event_config))
+    routes.add_post(f"{PREFIX}/event-config/{{sub_app_id}}", route(_change_event_config))
     routes.add_post(f"{PREFIX}/reset", route(_reset))
     routes.add_get(f"{PREFIX}/settings", route(_settings))
     routes.add_post(f"{PREFIX}/settings", route(_change_settings))
@@ -330,13 +338,12 @@ async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "callback_max_records": settings.callback_max_records,
         "held_pulls": sum(state.held_pulls for state in backend.queue_states()),
         "held_waits": backend.held_waits,
+        "streams": backend.streams,
     }
 
 
 async def _clock(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    clock = backend.clock
-    return {"now": clock.now(), "offset_seconds": clock.offset, "scale": clock.scale,
-            "frozen": clock.is_frozen}
+    return backend.clock.to_json()
 
 
 async def _change_clock(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -499,11 +506,18 @@ async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     }
 
 
+_SEARCH_QUERY = ("before", "type", "sub_app_id", "state", "q")
+"""With any of these, GET /events searches (newest first) instead of following."""
+
+
 async def _emitted(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     """Every emitted event (queued, pushed or suppressed) kept, oldest first; followed as
-    the journal is (``after``, ``wait_seconds``, ``limit``)."""
-    after, limit = _follow_query(request)
+    the journal is (``after``, ``wait_seconds``, ``limit``). With a filter or ``before``,
+    a search instead: the matching events newest first, and how many match."""
     with_content = _flag(request.query.get("content"), "content", True)
+    if any(name in request.query for name in _SEARCH_QUERY):
+        return await _search(backend, request, with_content)
+    after, limit = _follow_query(request)
 
     def last_seq() -> int:
         return backend.emitted[-1].seq if backend.emitted else 0
@@ -516,6 +530,79 @@ async def _emitted(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "epoch": backend.journal.epoch,
         "events": Streamed(events, lambda event: _feed_view(event, with_content)),
     }
+
+
+async def _search(backend: VodBackend, request: web.Request,
+                  with_content: bool) -> dict[str, Any]:
+    query = request.query
+    for name in ("after", "wait_seconds"):
+        if name in query:
+            raise AdminInputError(f"{name} follows the feed; it does not go with "
+                                  f"{', '.join(n for n in _SEARCH_QUERY if n in query)}")
+    text = query.get("q")
+    wanted = EventFilter(
+        event_type=query.get("type") or None,
+        sub_app_id=_sub_app_id(query["sub_app_id"]) if "sub_app_id" in query else "any",
+        state=query.get("state") or None,
+        text=text.encode("utf-8", "surrogatepass") if text else None)
+    before = _query_integer(query.get("before"), "before", 1, 2**63)
+    limit = _query_integer(query.get("limit"), "limit", 1, MAX_FOLLOW_LIMIT)
+    found = await backend.search_events(wanted, before, limit)
+    return {
+        "matched": found.matched,
+        "last_seq": backend.emitted[-1].seq if backend.emitted else 0,
+        "epoch": backend.journal.epoch,
+        "events": Streamed(found.events, lambda event: _feed_view(event, with_content)),
+    }
+
+
+async def _event(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """One emitted event: its payload, its history, its callback attempts, its leases."""
+    event_id = request.match_info["event_id"]
+    event = backend.emitted_event(event_id)
+    if event is None:
+        raise AdminNotFound(f"no emitted event {shown(event_id)} is kept (see GET "
+                            f"{PREFIX}/events)")
+    return {
+        "event": _feed_view(event, True),
+        "history": [entry.to_json() for entry in backend.journal.entries(event_id=event_id)],
+        "callbacks": [attempt.to_json() for attempt in backend.callbacks.attempts(event_id)],
+        "leases": [{"handle": lease.handle, "expires_at": lease.expires_at}
+                   for lease in backend.leases_of(event)],
+    }
+
+
+async def _catalog(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """What can be emitted: every EventType, and the scenarios."""
+    from .events import MEMBER_OF_EVENT_TYPE
+    from .events.scenarios import SCENARIOS
+
+    return {
+        "event_types": [{"event_type": name, "member": member}
+                        for name, member in MEMBER_OF_EVENT_TYPE.items()],
+        "scenarios": [{"name": s.name, "description": s.description}
+                      for s in SCENARIOS.values()],
+    }
+
+
+async def _event_config(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """An application's event configuration, as DescribeEventConfig answers it."""
+    sub_app_id = _sub_app_id(request.match_info["sub_app_id"])
+    return {"sub_app_id": sub_app_id, **backend.describe_event_config(sub_app_id).describe()}
+
+
+async def _change_event_config(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """Change it as ModifyEventConfig does (the same parameter names and checks)."""
+    sub_app_id = _sub_app_id(request.match_info["sub_app_id"])
+    body = await _body(request)
+    _reject_unknown(body, set(PARAMETERS))
+    if not body:
+        raise AdminInputError(f"name at least one of {', '.join(PARAMETERS)}")
+    for name, value in body.items():
+        if not isinstance(value, str):
+            raise AdminInputError(f"{name} must be a string, got {shown(value)}")
+    config = backend.modify_event_config(sub_app_id, body)
+    return {"sub_app_id": sub_app_id, **config.describe()}
 
 
 def _feed_view(event: QueuedEvent, with_content: bool) -> RawJson:

@@ -18,16 +18,20 @@ from .callbacks import Sender, SendResult
 from .cloudapi.endpoint import cloud_api_handler
 from .cloudapi.protocol import MAX_BODY_BYTES
 from .config import Settings
+from .dashboard import ALLOWED_HOST, add_dashboard_routes, same_origin_only
 
 BACKEND = web.AppKey("backend", VodBackend)
 
 
 def create_app(settings: Settings, backend: VodBackend | None = None) -> web.Application:
     # The body limit is ours to enforce (answered as RequestSizeLimitExceeded, HTTP 200).
-    app = web.Application(client_max_size=MAX_BODY_BYTES + 1, middlewares=[admin_errors])
+    app = web.Application(client_max_size=MAX_BODY_BYTES + 1,
+                          middlewares=[admin_errors, same_origin_only])
     app[BACKEND] = backend or VodBackend(settings)
+    app[ALLOWED_HOST] = settings.host
     app.router.add_route("*", "/", cloud_api_handler(BACKEND, settings))
     add_admin_routes(app, BACKEND)
+    add_dashboard_routes(app, BACKEND)
     app.cleanup_ctx.append(_background_work)
     app.on_shutdown.append(_answer_held_requests)
     return app

@@ -38,7 +38,30 @@ T = TypeVar("T")
 
 
 class EmitInterrupted(RuntimeError):
-    """The emulator was reset or stopped while an emit was under way."""
+    """The emulator was reset or stopped while an emit (or a long search) was under way."""
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which emitted events a search keeps; None matches anything."""
+
+    event_type: str | None = None
+    sub_app_id: SubAppId | str = "any"
+    state: str | None = None
+    text: bytes | None = None  # found in the event id or anywhere in its payload
+
+    def matches(self, event: QueuedEvent) -> bool:
+        return ((self.event_type is None or event.event_type == self.event_type)
+                and (self.sub_app_id == "any" or event.sub_app_id == self.sub_app_id)
+                and (self.state is None or event.state == self.state)
+                and (self.text is None or event.payload.find(self.text) >= 0
+                     or event.event_id.encode().find(self.text) >= 0))
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    events: list[QueuedEvent]  # the page asked for
+    matched: int  # how many match in all
 
 
 @dataclass(frozen=True)
@@ -88,6 +111,7 @@ class VodBackend:
         self.stopping = False
         self.stopped = Wakeup()
         self.held_waits = 0  # admin waits under way (shown by /health)
+        self.streams = 0  # live streams open (the dashboard's, /_emulator/stream)
 
     # ----- background work and stopping (driven by the application's lifecycle)
 
@@ -183,7 +207,7 @@ class VodBackend:
         """Route every payload, handing the loop back every ``SLICE_SECONDS``."""
         return await self.in_slices(self._route(sub_app_id, content) for content in contents)
 
-    async def in_slices(self, items: Iterable[T]) -> list[T]:
+    async def in_slices(self, items: Iterable[T], work: str = "emit") -> list[T]:
         """Take every item of a lazy iterable, handing the loop back every
         ``SLICE_SECONDS``; raise EmitInterrupted if a reset or shutdown comes between."""
         resets = self._resets
@@ -196,7 +220,8 @@ class VodBackend:
                 if self._resets != resets or self.stopping:
                     raise EmitInterrupted(
                         f"the emulator was {'stopped' if self.stopping else 'reset'} "
-                        f"during this emit; {len(taken)} events were emitted before that"
+                        f"during this {work}" + (f"; {len(taken)} events were emitted "
+                                                 "before that" if work == "emit" else "")
                     )
                 deadline = time.perf_counter() + SLICE_SECONDS
         return taken
@@ -323,6 +348,34 @@ class VodBackend:
         newer.reverse()
         return newer if limit is None else newer[:limit]
 
+    async def search_events(self, wanted: EventFilter, before: int | None = None,
+                            limit: int | None = None) -> SearchResult:
+        """The emitted events kept that match, newest first, those before seq ``before``,
+        at most ``limit``; and how many match in all. Scanned in slices: a search over
+        100,000 events never holds the loop."""
+        page: list[QueuedEvent] = []
+
+        def keep(event: QueuedEvent) -> bool:
+            if not wanted.matches(event):
+                return False
+            if (before is None or event.seq < before) and (limit is None or len(page) < limit):
+                page.append(event)
+            return True
+
+        matched = await self.in_slices(
+            (event for event in reversed(self.emitted) if keep(event)), "search")
+        return SearchResult(page, len(matched))
+
+    def emitted_event(self, event_id: str) -> QueuedEvent | None:
+        """The emitted event kept under ``event_id`` (the newest, were it emitted twice)."""
+        return next((event for event in reversed(self.emitted) if event.event_id == event_id),
+                    None)
+
+    def leases_of(self, event: QueuedEvent) -> list[Lease]:
+        queue = self.queues.find(event.sub_app_id)
+        return [] if queue is None else [lease for lease in queue.leases()
+                                         if lease.event.event_id == event.event_id]
+
     @property
     def emitted_evicted(self) -> int:
         return sum(self._emitted_counts.values()) - len(self.emitted)
@@ -338,6 +391,7 @@ class VodBackend:
             rows.append({
                 "sub_app_id": sub_app_id,
                 "mode": self.event_configs.get(sub_app_id).mode,
+                "config": self.event_configs.get(sub_app_id).describe(),
                 "emitted": self._emitted_counts.get(sub_app_id, 0),
                 "pullable": state.pullable, "leased": state.leased,
                 "confirmed": state.confirmed,
@@ -353,6 +407,7 @@ class VodBackend:
             "applications": rows,
             "totals": totals,
             "faults": {"active": len(self.faults.rules()), "applied": self.faults.applied},
+            "callback_latency_ms": self.callbacks.latency_histogram(),
             "journal": {"entries": len(journal.entries()), "evicted": journal.evicted},
         }
 

@@ -14,6 +14,7 @@ application's callbacks.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import json
 import math
@@ -44,6 +45,8 @@ SUPPRESSED = "suppressed"  # never sent: a switch is OFF, or PUSH without a URL
 ABANDONED = "abandoned"  # the emulator was reset or stopped before the delivery ended
 OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
 FAILED = "failed"  # a filter: pending_retry or undelivered
+LATENCY_BOUNDS_MS = (1, 5, 10, 50, 100, 500, 1000, 5000)
+"""Upper bounds of the latency histogram's buckets (one more bucket: above the last)."""
 _CALLBACK_EFFECTS = tuple(name for name, effect in EFFECTS.items()
                           if effect.actions == (CALLBACK,))
 
@@ -150,6 +153,7 @@ class Dispatcher:
         self._records: deque[Attempt] = deque(maxlen=settings.max_records)
         self._recorded = 0
         self._forgotten = 0  # records dropped by a reset of their application
+        self._latencies = [0] * (len(LATENCY_BOUNDS_MS) + 1)  # attempts per bucket
         self._deliveries: dict[str, Delivery] = {}
         self._lanes: dict[SubAppId, _Lane] = {}
         # Workers and retry timers, by application (a reset of one cancels its own).
@@ -245,6 +249,7 @@ class Dispatcher:
         started = time.perf_counter()
         result = await self._send(delivery, body, fault)
         latency = round((time.perf_counter() - started) * 1000, 3)
+        self._latencies[bisect.bisect_left(LATENCY_BOUNDS_MS, latency)] += 1
         ok = result.status is not None and (
             result.status == 200 or (self.settings.any_2xx and 200 <= result.status < 300))
         error = result.error
@@ -307,6 +312,11 @@ class Dispatcher:
                 and (sub_app_id == "any" or record.sub_app_id == sub_app_id)
                 and (outcome is None or record.outcome in wanted)]
 
+    def latency_histogram(self) -> dict[str, list[int]]:
+        """Attempts (since the last full reset) by latency: ``counts[i]`` took at most
+        ``bounds_ms[i]`` ms (and more than the bound before); the last, more than all."""
+        return {"bounds_ms": list(LATENCY_BOUNDS_MS), "counts": list(self._latencies)}
+
     @property
     def evicted(self) -> int:
         return self._recorded - len(self._records) - self._forgotten
@@ -341,6 +351,7 @@ class Dispatcher:
         self._states.clear()
         self._records.clear()
         self._recorded = self._forgotten = 0
+        self._latencies = [0] * (len(LATENCY_BOUNDS_MS) + 1)
 
     def forget(self, sub_app_id: SubAppId) -> None:
         """One application's reset: its deliveries cancelled and forgotten, with their

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from .wakeup import Wakeup
 
@@ -65,6 +66,11 @@ class Clock:
     def frozen(cls, start: float = 1_767_225_600.0) -> Clock:
         """A clock that moves only when advanced (default start 2026-01-01T00:00:00Z)."""
         return cls(start=start, monotonic=lambda: 0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        """How the clock stands, as the admin API and the stream show it."""
+        return {"now": self.now(), "offset_seconds": self.offset, "scale": self.scale,
+                "frozen": self.is_frozen}
 
     @property
     def offset(self) -> float:

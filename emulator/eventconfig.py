@@ -77,6 +77,10 @@ def suppression(config: EventConfig, event_type: str) -> str | None:
     return None
 
 
+PARAMETERS = ("Mode", "NotificationUrl", "UploadMediaCompleteEventSwitch",
+              "DeleteMediaCompleteEventSwitch", "PersistenceCompleteEventSwitch", "SignKey")
+"""The ModifyEventConfig parameters besides SubAppId."""
+
 _FIELD_OF_PARAMETER = {
     "Mode": "mode",
     "NotificationUrl": "notification_url",

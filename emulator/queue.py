@@ -86,6 +86,7 @@ class QueuedEvent:
             "enqueued_at": self.enqueued_at,
             "deliveries": self.deliveries,
             "route": self.route,
+            "state": self.state,
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -1,0 +1,173 @@
+"""The dashboard's server side: its static files at ``/_emulator/ui/``, the live stream
+it (or any script) follows at ``/_emulator/stream``, and the rule that keeps pages from
+other origins from driving the emulator.
+
+The dashboard is one more client of the admin API: everything it shows or does goes
+through the documented routes; the stream is the journal, pushed instead of polled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from .admin import PREFIX, error_response
+from .backend import VodBackend
+from .jsontext import compact
+
+UI_DIRECTORY = Path(__file__).parent / "ui"
+UI_PREFIX = f"{PREFIX}/ui/"
+STREAM_BATCH = 500
+"""Journal entries per stream message, at most."""
+STREAM_KEEPALIVE_SECONDS = 15.0
+STREAM_PACE_SECONDS = 0.05
+"""A stream sends at most one message per this long: a bulk emit arrives in batches,
+not one message per entry."""
+_CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
+                  ".svg": "image/svg+xml", ".txt": "text/plain", ".json": "application/json"}
+_SECURITY_HEADERS = {
+    # Nothing but the emulator itself: no CDN, no request leaving it, no framing.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def add_dashboard_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
+    files = {path.name: path for path in UI_DIRECTORY.iterdir()
+             if path.is_file() and path.suffix in _CONTENT_TYPES}
+
+    async def ui(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"] or "index.html"
+        path = files.get(name)  # only the package's own files: no path ever reaches disk
+        if path is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=path.read_bytes(), headers=_SECURITY_HEADERS,
+                            content_type=_CONTENT_TYPES[path.suffix], charset="utf-8")
+
+    async def ui_root(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPPermanentRedirect(UI_PREFIX)
+
+    async def stream(request: web.Request) -> web.StreamResponse:
+        return await _stream(request, request.app[backend_key])
+
+    app.router.add_get(f"{PREFIX}/ui", ui_root)
+    app.router.add_get(UI_PREFIX + "{name:[A-Za-z0-9_.-]*}", ui)
+    app.router.add_get(f"{PREFIX}/stream", stream)
+
+
+# ----- the live stream (server-sent events)
+
+
+async def _stream(request: web.Request, backend: VodBackend) -> web.StreamResponse:
+    """``text/event-stream``: a ``hello`` (clock, epoch, newest seq), then ``journal``
+    messages (lists of entries, in order), ``clock`` when the clock changes, ``reset``
+    when a full reset starts the journal again. Each journal message's id is
+    ``epoch:seq``, so a browser reconnecting (EventSource does by itself) resumes where
+    it was; ``?after=SEQ`` starts there, else at the newest entry."""
+    journal, clock = backend.journal, backend.clock
+    epoch, after = _resume_point(request, journal.epoch, journal.last_seq)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+        "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+
+    async def send(event: str, data: Any, event_id: str | None = None) -> None:
+        head = f"id: {event_id}\n" if event_id else ""
+        await response.write(f"{head}event: {event}\ndata: ".encode() + compact(data) + b"\n\n")
+
+    backend.streams += 1
+    try:
+        await send("hello", {"epoch": journal.epoch, "last_seq": journal.last_seq,
+                             "clock": clock.to_json()})
+        while not backend.stopping:
+            if journal.epoch != epoch:
+                epoch, after = journal.epoch, 0
+                await send("reset", {"epoch": epoch}, f"{epoch}:0")
+            entries = journal.entries(after=after, limit=STREAM_BATCH)
+            if entries:
+                after = entries[-1].seq
+                await send("journal", [entry.to_json() for entry in entries], f"{epoch}:{after}")
+                await asyncio.sleep(STREAM_PACE_SECONDS)
+                continue
+            woke = [journal.changed.future(), clock.advanced.future(), backend.stopped.future()]
+            done, _ = await asyncio.wait(woke, timeout=STREAM_KEEPALIVE_SECONDS,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                await response.write(b": keep-alive\n\n")
+            elif woke[1] in done:
+                await send("clock", clock.to_json())
+    except (ConnectionError, asyncio.CancelledError):
+        pass  # the reader went away, or the server is stopping: nothing to finish
+    finally:
+        backend.streams -= 1
+    return response
+
+
+def _resume_point(request: web.Request, epoch: int, last_seq: int) -> tuple[int, int]:
+    """(epoch, seq) to send entries after: from Last-Event-ID (a reconnection), else
+    ``?after=``, else now. A Last-Event-ID of another epoch (the emulator was reset or
+    restarted meanwhile) starts over."""
+    last_id = request.headers.get("Last-Event-ID", "")
+    seen_epoch, _, seen_seq = last_id.partition(":")
+    if seen_epoch.isdigit() and seen_seq.isdigit() and len(last_id) < 40:
+        return (epoch, int(seen_seq)) if int(seen_epoch) == epoch else (epoch, 0)
+    after = request.query.get("after", "")
+    if after.isdigit() and len(after) < 20:
+        return epoch, int(after)
+    return epoch, last_seq
+
+
+# ----- other origins
+
+
+@web.middleware
+async def same_origin_only(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A state-changing admin request from a browser must come from a page of the
+    emulator itself: any other origin (or a Host that DNS rebinding could have pointed
+    here) is refused, so no web page can emit, reset or inject faults behind a
+    developer's back. Scripts and SDKs send no Origin and are not affected."""
+    if request.method in _SAFE_METHODS or not request.path.startswith(PREFIX + "/"):
+        return await handler(request)
+    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site", "")
+    if origin is None and fetch_site in ("", "same-origin", "none"):
+        return await handler(request)
+    if fetch_site in ("cross-site", "same-site") or not _same_origin(request, origin):
+        return error_response(
+            403, "Forbidden", f"{request.method} {request.path} from the page at "
+            f"{json.dumps(origin)} is refused: only the emulator's own pages (and clients "
+            "that send no Origin) may change its state")
+    return await handler(request)
+
+
+def _same_origin(request: web.Request, origin: str | None) -> bool:
+    host = request.host
+    if origin is None or origin != f"{request.scheme}://{host}":
+        return False
+    hostname = urlsplit(origin).hostname or ""
+    return hostname in ("localhost", request.app[ALLOWED_HOST]) or _is_ip(hostname)
+
+
+def _is_ip(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return True
+
+
+ALLOWED_HOST = web.AppKey("allowed_host", str)
+"""The host the emulator was told to listen on: pages reached by that name are its own."""
