@@ -991,10 +991,7 @@ def _open_out(command: _Command, path: str | None) -> IO[str]:
 
 def _export_journal(command: _Command) -> int:
     args = command.args
-    query = {"kind": args.kind, "event_id": args.event_id}
-    from .client import _query
-
-    answer = command.admin.request("GET", "/_emulator/journal" + _query(**query))
+    answer = command.admin.follow_journal(kind=args.kind, event_id=args.event_id)
     out = _open_out(command, args.out)
     try:
         for entry in answer["entries"]:
