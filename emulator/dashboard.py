@@ -86,14 +86,23 @@ async def _stream(request: web.Request, backend: VodBackend) -> web.StreamRespon
         head = f"id: {event_id}\n" if event_id else ""
         await response.write(f"{head}event: {event}\ndata: ".encode() + compact(data) + b"\n\n")
 
+    def clock_setting() -> tuple[float, float, bool]:  # what a change of the clock changes
+        return clock.offset, clock.scale, clock.is_frozen
+
     backend.streams += 1
     try:
         await send("hello", {"epoch": journal.epoch, "last_seq": journal.last_seq,
                              "clock": clock.to_json()})
+        sent_clock = clock_setting()
         while not backend.stopping:
+            # Each pass compares with what was sent, so a change made while this stream
+            # was writing or pacing itself is never missed.
             if journal.epoch != epoch:
                 epoch, after = journal.epoch, 0
                 await send("reset", {"epoch": epoch}, f"{epoch}:0")
+            if clock_setting() != sent_clock:
+                sent_clock = clock_setting()
+                await send("clock", clock.to_json())
             entries = journal.entries(after=after, limit=STREAM_BATCH)
             if entries:
                 after = entries[-1].seq
@@ -105,10 +114,8 @@ async def _stream(request: web.Request, backend: VodBackend) -> web.StreamRespon
                                          return_when=asyncio.FIRST_COMPLETED)
             if not done:
                 await response.write(b": keep-alive\n\n")
-            elif woke[1] in done:
-                await send("clock", clock.to_json())
-    except (ConnectionError, asyncio.CancelledError):
-        pass  # the reader went away, or the server is stopping: nothing to finish
+    except ConnectionError:
+        pass  # the reader went away: nothing to finish
     finally:
         backend.streams -= 1
     return response
