@@ -20,6 +20,7 @@ from typing import Any
 import callbacks
 import drain
 import generation
+import plugin_overhead
 import stall
 import startup
 import wake
@@ -251,6 +252,17 @@ def callbacks_section(results: dict[str, Any]) -> tuple[list[list[str]], str]:
     return summary, detail
 
 
+def plugin_section(results: dict[str, Any]) -> tuple[list[list[str]], str]:
+    checked = results["variants"]["vod_emulator, check_clean"]
+    target = plugin_overhead.OVERHEAD_TARGET
+    summary = [[
+        "pytest plugin: overhead per test (`vod_emulator`, teardown check on)",
+        ms(checked["per_test"]), f"session start {ms(checked['session_start'])}",
+        f"<= {ms(target)}", yes(checked["per_test"] <= target),
+    ]]
+    return summary, plugin_overhead.table(results)
+
+
 def render(results: dict[str, Any], facts: dict[str, str], elapsed: float) -> str:
     startup_rows, startup_detail = startup_section(results["startup"])
     drain_rows, drain_detail = drain_section(results["drain"])
@@ -258,10 +270,11 @@ def render(results: dict[str, Any], facts: dict[str, str], elapsed: float) -> st
     generation_rows, generation_detail = generation_section(results["generation"])
     stall_rows, stall_detail = stall_section(results["stall"])
     callback_rows, callback_detail = callbacks_section(results["callbacks"])
+    plugin_rows, plugin_detail = plugin_section(results["plugin"])
     d, c = results["drain"], results["callbacks"]
     summary = markdown_table(["metric", "emulator", "baseline(s)", "target", "met?"],
                              startup_rows + drain_rows + wake_rows + generation_rows
-                             + stall_rows + callback_rows)
+                             + stall_rows + callback_rows + plugin_rows)
     machine = markdown_table(["fact", "value"], [[k, v] for k, v in facts.items()])
     return f"""{BEGIN}
 <!-- Written by bench/run_all.py (`make bench`); edit outside the markers only. -->
@@ -334,6 +347,15 @@ last arrival. The emulator and the sender run on the "server" CPU, the receiver 
 "client" one.
 
 {callback_detail}
+
+### The pytest plugin
+
+`bench/plugin_overhead.py`: {results['plugin']['tests']} trivial tests run by pytest in a
+subprocess, with and without the `vod_emulator` fixture, at {results['plugin']['tests']}
+tests and at 1, interleaved, median of {results['plugin']['repeats']}; overhead per test
+is the wall time's growth beyond the fixture-free suite's.
+
+{plugin_detail}
 {END}"""
 
 
@@ -378,6 +400,8 @@ def main() -> None:
     print("callbacks ...", flush=True)
     results["callbacks"] = (callbacks.run(events=2_000, repeats=1, rounds=30)
                             if arguments.quick else callbacks.run())
+    print("pytest plugin ...", flush=True)
+    results["plugin"] = plugin_overhead.run(repeats=1 if arguments.quick else 5)
     elapsed = time.perf_counter() - started
     signal.alarm(0)
     # What other processes took meanwhile: any sizeable share skews every figure above.

@@ -19,6 +19,7 @@ import pytest
 from .client import AdminClient
 
 if TYPE_CHECKING:
+    from .backend import VodBackend
     from .config import Settings
     from .receiver import CallbackReceiver
     from .server import EmulatorThread
@@ -233,16 +234,28 @@ class VodEmulator:
 
     def _start_test(self) -> None:
         """A full reset (which restores the start-up settings and clears faults), the
-        clock running at real speed, then this test's settings."""
-        self.admin.reset()
-        self.admin.set_clock(freeze=False, scale=1)
-        if self.options:
-            self.configure(**self.options)
+        clock running at real speed, then this test's settings. Called on the server's
+        loop, the domain methods the admin routes call: no HTTP round trip per test."""
+        options = self.options
+
+        def start(backend: VodBackend) -> None:
+            backend.reset()
+            clock = backend.clock
+            if clock.is_frozen or clock.scale != 1:
+                clock.set_scale(1)
+                clock.resume()
+            if options:
+                backend.change_settings(options)
+
+        try:
+            self.server.call(start)
+        except ValueError as error:  # a setting refused: the message names it
+            raise pytest.UsageError(f"{MARKER} settings {options!r}: {error}") from None
 
     def leftovers(self) -> str | None:
         """What a test left unfinished: unconfirmed events (pullable or leased) and
         callbacks pending or undelivered, in every application; None when there are none."""
-        unclean = [app for app in self.stats()["applications"]
+        unclean = [app for app in self.server.call(lambda backend: backend.stats())["applications"]
                    if any(app.get(name) for name in _UNFINISHED)]
         if not unclean:
             return None
