@@ -255,7 +255,8 @@ class VodEmulator:
     def leftovers(self) -> str | None:
         """What a test left unfinished: unconfirmed events (pullable or leased) and
         callbacks pending or undelivered, in every application; None when there are none."""
-        unclean = [app for app in self.server.call(lambda backend: backend.stats())["applications"]
+        counts = self.server.call(lambda backend: backend.stats())  # on its loop: no HTTP
+        unclean = [app for app in counts["applications"]
                    if any(app.get(name) for name in _UNFINISHED)]
         if not unclean:
             return None
@@ -263,9 +264,9 @@ class VodEmulator:
         for app in unclean:
             sub_app_id = app["sub_app_id"]
             name = "the default application" if sub_app_id is None else f"SubAppId {sub_app_id}"
-            counts = ", ".join(f"{app[count]} {label}" for count, label in _UNFINISHED.items()
-                               if app.get(count))
-            lines.append(f"{name}: {counts}")
+            said = ", ".join(f"{app[count]} {label}" for count, label in _UNFINISHED.items()
+                             if app.get(count))
+            lines.append(f"{name}: {said}")
             lines.extend(f"    {line}" for line in self._unfinished_events(app))
         return "\n".join(lines)
 
