@@ -1,0 +1,572 @@
+// The dashboard: loads what the admin API answers, keeps it current from the live stream,
+// and turns each form and button into one admin API call, showing its answer or its error.
+
+import { ApiError, appPath, del, get, post, query, subAppId } from "./api.js";
+import { Activity, drawLatency, drawOutcomes } from "./charts.js";
+import { appName, byId, duration, fill, h, time } from "./dom.js";
+import { follow } from "./stream.js";
+import { SWITCHES, appRow, eventDetail, eventRow, faultItem, feedItem, totalsText } from "./views.js";
+
+const PAGE_SIZE = 50;
+const FEED_MAX = 200; // activity items kept on the page
+const BACKFILL = 1000; // journal entries fetched on load for the feed and the chart
+const REFRESH_MS = 300; // live updates are gathered this long, then fetched once
+const NEWEST = null; // the events list's first page: no `before`
+const STATES = ["pullable", "leased", "confirmed", "dropped", "pending", "pending_retry",
+  "delivered", "undelivered", "abandoned", "suppressed"];
+const KINDS = ["enqueued", "leased", "expired", "confirmed", "dropped", "released", "routed",
+  "suppressed", "attempt_failed", "delivered", "undelivered", "redelivery", "abandoned", "fault"];
+const FAULT_PRESETS = {
+  "": "",
+  "PullEvents answers RequestLimitExceeded twice":
+    { action: "PullEvents", effect: "error", code: "RequestLimitExceeded", times: 2 },
+  "Fail the next two callbacks with 503": { action: "callback", effect: "fail", status: 503, times: 2 },
+  "Deliver each pulled event twice": { action: "PullEvents", effect: "duplicate" },
+  "ConfirmEvents confirms nothing": { action: "ConfirmEvents", effect: "drop_confirm" },
+  "Callbacks time out": { action: "callback", effect: "timeout" },
+  "Callbacks sent with a wrong Sign": { action: "callback", effect: "bad_signature" },
+};
+
+const state = {
+  seenSeq: 0, // the newest journal entry taken in
+  clock: null, // {now, offset_seconds, scale, frozen, at: performance.now() when received}
+  catalog: null,
+  pages: [], // `before` of each page above the one shown (for paging back)
+  before: NEWEST,
+  filters: {},
+  selected: null, // the event id shown in the detail panel
+  feed: [], // entries, newest first
+  feedPaused: false,
+  feedHeld: 0,
+  activity: new Activity(),
+  dirty: new Set(), // what the next refresh reloads: "stats", "events", "detail", "faults"
+  timer: null,
+};
+
+// ----- loading
+
+/** Reload everything: on first load, on each hello (a new connection, perhaps to a
+ * restarted emulator) and after a full reset. */
+async function reloadAll(lastSeq) {
+  state.seenSeq = lastSeq;
+  state.feed = [];
+  state.feedHeld = 0;
+  state.activity.clear();
+  await Promise.all([loadCatalog(), backfill(lastSeq), refresh(["stats", "events", "detail", "faults", "settings"])]);
+}
+
+async function loadCatalog() {
+  if (state.catalog) return;
+  const catalog = await get("/catalog");
+  state.catalog = catalog;
+  const types = catalog.event_types.map(({ event_type: type }) => h("option", { value: type }, type));
+  fill(byId("emit-type"), types);
+  fill(byId("filter-type"), h("option", { value: "" }, "any"), types.map((o) => o.cloneNode(true)));
+  byId("filter-type").value = state.filters.type || "";
+  fill(byId("scenario"), catalog.scenarios.map(({ name }) => h("option", { value: name }, name)));
+  describeScenario();
+  overridesHint();
+}
+
+/** The journal's latest entries up to `lastSeq`, for the feed and the chart. */
+async function backfill(lastSeq) {
+  const from = Math.max(0, lastSeq - BACKFILL);
+  const answer = await get("/journal" + query({ after: from, limit: BACKFILL }));
+  const entries = answer.entries.filter((entry) => entry.seq <= lastSeq);
+  state.activity.add(entries);
+  // Entries the stream brought meanwhile are newer: they stay on top.
+  state.feed = state.feed.concat(entries.slice(-FEED_MAX).reverse()).slice(0, FEED_MAX);
+  drawFeed();
+  drawActivity();
+}
+
+/** Reload the named parts (or those marked dirty), each at most once at a time. */
+async function refresh(parts) {
+  for (const part of parts) state.dirty.add(part);
+  const todo = [...state.dirty];
+  state.dirty.clear();
+  const loads = { stats: loadStats, events: loadEvents, detail: loadDetail, faults: loadFaults,
+    settings: loadSettings };
+  await Promise.all(todo.map((part) => loads[part]().catch(report)));
+}
+
+/** Mark parts for reloading soon: a burst of live updates costs one fetch per part. */
+function soon(...parts) {
+  for (const part of parts) state.dirty.add(part);
+  if (state.timer) return;
+  state.timer = setTimeout(async () => {
+    state.timer = null;
+    await refresh([]);
+  }, REFRESH_MS);
+}
+
+async function loadStats() {
+  const stats = await get("/stats");
+  fill(byId("apps").tBodies[0], stats.applications.length ? stats.applications.map((app) => appRow(app, appAction))
+    : h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No application has events or configuration yet: emit some.")));
+  byId("totals").textContent = totalsText(stats.totals);
+  drawLatency(byId("chart-latency"), stats.callback_latency_ms);
+  drawOutcomes(byId("chart-outcomes"), stats.totals);
+  byId("faults-title").textContent = `Faults (${stats.faults.active} in force, acted ${stats.faults.applied} times)`;
+}
+
+async function loadEvents() {
+  const filters = state.filters;
+  // A search (newest first, with the count matching) needs one search parameter: a
+  // `before` past any seq stands for "from the newest".
+  const before = state.before ?? Number.MAX_SAFE_INTEGER;
+  const answer = await get("/events" + query({ limit: PAGE_SIZE, content: "false", before, ...filters }));
+  const rows = answer.events.map((event) => eventRow(event, openEvent, event.event_id === state.selected));
+  fill(byId("events").tBodies[0], rows.length ? rows
+    : h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No event matches.")));
+  byId("events-matched").textContent = `(${answer.matched} matching)`;
+  const shown = answer.events;
+  byId("events-page").textContent = shown.length
+    ? `#${shown[0].seq}–#${shown[shown.length - 1].seq}, page ${state.pages.length + 1}` : "";
+  byId("events-older").disabled = shown.length < PAGE_SIZE;
+  byId("events-older").dataset.before = shown.length ? shown[shown.length - 1].seq : "";
+  byId("events-newest").disabled = state.before === NEWEST;
+}
+
+async function loadDetail() {
+  const id = state.selected;
+  if (!id) return;
+  let story;
+  try {
+    story = await get("/events/" + encodeURIComponent(id));
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    fill(byId("detail"), h("p", { class: "muted" }, `${id} is no longer kept (reset or evicted).`));
+    return;
+  }
+  if (state.selected !== id) return; // another event was opened meanwhile
+  // Keep what the reader opened (payload nodes, attempts) open across a live refresh.
+  const detail = byId("detail");
+  const open = [...detail.querySelectorAll("details")].map((node) => node.open);
+  fill(detail, eventDetail(story, clockNow(), eventAction));
+  const nodes = detail.querySelectorAll("details");
+  if (nodes.length === open.length) nodes.forEach((node, i) => { node.open = open[i]; });
+}
+
+async function loadFaults() {
+  const [rules, effects] = await Promise.all([get("/faults"),
+    get("/journal" + query({ kind: "fault", after: Math.max(0, state.seenSeq - 100000), limit: 100000 }))]);
+  fill(byId("faults"), rules.faults.length ? rules.faults.map((rule) => faultItem(rule, removeFault))
+    : h("li", { class: "muted" }, "No fault in force."));
+  const recent = effects.entries.slice(-30).reverse();
+  fill(byId("fault-effects"), recent.length ? recent.map((entry) => feedItem(entry, openEvent))
+    : h("li", { class: "muted" }, "No fault has acted yet."));
+}
+
+async function loadSettings() {
+  const [health, settings] = await Promise.all([get("/health"), get("/settings")]);
+  byId("health").textContent = `version ${health.version} · seed ${health.seed} · `
+    + (health.verifies_signatures ? `verifying signatures for ${health.secret_id}` : "any credentials work")
+    + ` · ${health.held_pulls} held pull(s)`;
+  byId("settings").value = JSON.stringify(settings, null, 1);
+}
+
+// ----- the live stream
+
+function onJournal(entries) {
+  const fresh = entries.filter((entry) => entry.seq > state.seenSeq);
+  if (!fresh.length) return;
+  state.seenSeq = fresh[fresh.length - 1].seq;
+  state.activity.add(fresh);
+  if (state.feedPaused) {
+    state.feedHeld += fresh.length;
+    byId("feed-held").textContent = `${state.feedHeld} new entries held`;
+  }
+  state.feed = fresh.slice().reverse().concat(state.feed).slice(0, FEED_MAX + state.feedHeld);
+  if (!state.feedPaused) drawFeed();
+  const parts = ["stats", "events"];
+  if (state.selected && fresh.some((entry) => entry.event_id === state.selected)) parts.push("detail");
+  if (fresh.some((entry) => entry.kind === "fault")) parts.push("faults");
+  soon(...parts);
+}
+
+function onClock(clock) {
+  state.clock = { ...clock, at: performance.now() };
+  drawClock();
+  soon("stats", "detail"); // lease countdowns and expiries follow the clock
+}
+
+function onStatus(status) {
+  const badge = byId("connection");
+  badge.textContent = status === "live" ? "live" : "disconnected: reconnecting…";
+  badge.className = "badge " + (status === "live" ? "live" : "down");
+  document.body.classList.toggle("stale", status !== "live");
+}
+
+// ----- the clock
+
+function clockNow() {
+  const clock = state.clock;
+  if (!clock) return Date.now() / 1000;
+  const elapsed = (performance.now() - clock.at) / 1000;
+  return clock.now + (clock.frozen ? 0 : elapsed * clock.scale);
+}
+
+function drawClock() {
+  const clock = state.clock;
+  if (!clock) return;
+  const elapsed = (performance.now() - clock.at) / 1000;
+  const offset = clock.offset_seconds + (clock.frozen ? 0 : elapsed * clock.scale) - elapsed;
+  byId("clock-now").textContent = time(clockNow()).slice(0, 19) + " UTC";
+  byId("clock-offset").textContent = Math.abs(offset) < 0.5 ? "(real time)" : `(${duration(offset)} from real time)`;
+  byId("clock-state").textContent = [clock.frozen ? "frozen" : "", clock.scale !== 1 ? `×${clock.scale}` : ""]
+    .filter(Boolean).join(" ");
+  byId("freeze").textContent = clock.frozen ? "Resume" : "Freeze";
+  byId("freeze").setAttribute("aria-pressed", String(clock.frozen));
+}
+
+function drawActivity() {
+  state.activity.draw(byId("chart-activity"), clockNow());
+}
+
+// ----- the feed
+
+function drawFeed() {
+  const kind = byId("feed-kind").value;
+  const shown = (kind ? state.feed.filter((entry) => entry.kind === kind) : state.feed).slice(0, FEED_MAX);
+  fill(byId("feed"), shown.map((entry) => feedItem(entry, openEvent)));
+  byId("feed-held").textContent = "";
+  state.feedHeld = 0;
+  state.feed = state.feed.slice(0, FEED_MAX);
+}
+
+// ----- actions: each is one admin API call, its answer or error shown
+
+function report(error) {
+  const line = byId("action-result");
+  line.className = "result error";
+  line.textContent = error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
+}
+
+function done(text) {
+  const line = byId("action-result");
+  line.className = "result ok";
+  line.textContent = text;
+}
+
+/** Run `action` for a form: its error is shown in `errorBox` (and in the result line). */
+async function attempt(errorBox, action) {
+  errorBox.textContent = "";
+  try {
+    await action();
+  } catch (error) {
+    errorBox.textContent = error instanceof ApiError ? error.message : String(error);
+    report(error);
+  }
+}
+
+function parseJson(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(0, "NotJson", `${what} is not valid JSON: ${error.message}`);
+  }
+}
+
+async function emit(event) {
+  event.preventDefault();
+  await attempt(byId("emit-error"), async () => {
+    const body = { type: byId("emit-type").value, count: Number(byId("emit-count").value || 1),
+      sub_app_id: subAppId(byId("emit-app").value), with_content: false };
+    const overrides = byId("emit-overrides").value.trim();
+    if (overrides) body.overrides = parseJson(overrides, "The overrides");
+    const answer = await post("/events", body);
+    done(`Emitted ${answer.count} ${body.type} event${answer.count === 1 ? "" : "s"} to `
+      + `${appName(answer.sub_app_id)}${answer.events.length ? ` (${answer.events[0].route})` : ""}.`);
+    soon("stats", "events");
+  });
+}
+
+async function runScenario(event) {
+  event.preventDefault();
+  await attempt(byId("scenario-error"), async () => {
+    const answer = await post("/events", { scenario: byId("scenario").value,
+      sub_app_id: subAppId(byId("scenario-app").value), with_content: false });
+    done(`Scenario ${byId("scenario").value}: ${answer.count} events emitted.`);
+  });
+}
+
+async function postFixture(event) {
+  event.preventDefault();
+  await attempt(byId("fixture-error"), async () => {
+    const file = byId("fixture-file").files[0];
+    if (!file) throw new ApiError(0, "NoFile", "Choose a fixture file first.");
+    const body = parseJson(await file.text(), file.name);
+    if (byId("fixture-app").value.trim()) body.sub_app_id = subAppId(byId("fixture-app").value);
+    body.with_content = false;
+    const answer = await post("/events", body);
+    done(`${file.name}: ${answer.count} events emitted.`);
+  });
+}
+
+async function advance(event) {
+  event.preventDefault();
+  await attempt(byId("action-result"), async () => {
+    const seconds = Number(byId("advance-seconds").value);
+    state.clock = { ...(await post("/clock", { advance_seconds: seconds })), at: performance.now() };
+    drawClock();
+    done(`Clock advanced by ${seconds}s.`);
+  });
+}
+
+async function toggleFreeze() {
+  await attempt(byId("action-result"), async () => {
+    const frozen = !(state.clock && state.clock.frozen);
+    state.clock = { ...(await post("/clock", { freeze: frozen })), at: performance.now() };
+    drawClock();
+    done(frozen ? "Clock frozen." : "Clock running.");
+  });
+}
+
+async function setScale() {
+  await attempt(byId("action-result"), async () => {
+    const scale = Number(byId("scale").value);
+    state.clock = { ...(await post("/clock", { scale })), at: performance.now() };
+    drawClock();
+    done(`Clock scale set to ×${scale}.`);
+  });
+}
+
+async function loadConfig() {
+  await attempt(byId("config-error"), async () => {
+    const config = await get("/event-config/" + appPath(subAppId(byId("config-app").value)));
+    byId("config-mode").value = config.Mode;
+    byId("config-url").value = config.NotificationUrl;
+    for (const [name] of SWITCHES) byId("config-" + name).value = config[name];
+  });
+}
+
+async function applyConfig(event) {
+  event.preventDefault();
+  await attempt(byId("config-error"), async () => {
+    const id = subAppId(byId("config-app").value);
+    const body = {};
+    if (byId("config-mode").value) body.Mode = byId("config-mode").value;
+    if (byId("config-url").value.trim()) body.NotificationUrl = byId("config-url").value.trim();
+    if (byId("config-signkey").value) body.SignKey = byId("config-signkey").value;
+    for (const [name] of SWITCHES) {
+      if (byId("config-" + name).value) body[name] = byId("config-" + name).value;
+    }
+    const config = await post("/event-config/" + appPath(id), body);
+    done(`Application ${appName(config.sub_app_id)}: ${config.Mode}`
+      + (config.NotificationUrl ? ` to ${config.NotificationUrl}` : "") + ".");
+    soon("stats");
+  });
+}
+
+function appAction(name, app) {
+  if (name === "configure") {
+    byId("config-app").value = app.sub_app_id ?? "";
+    loadConfig();
+    byId("config-mode").focus();
+  } else if (name === "show") {
+    byId("filter-app").value = appName(app.sub_app_id);
+    applyFilters();
+  } else if (name === "reset") {
+    act(async () => {
+      await post("/reset", { sub_app_id: app.sub_app_id });
+      done(`Application ${appName(app.sub_app_id)} reset.`);
+      soon("stats", "events", "faults");
+    });
+  }
+}
+
+function eventAction(name, event) {
+  if (name === "redeliver") {
+    act(async () => {
+      const answer = await post("/callbacks/redeliver", { event_id: event.event_id });
+      done(`Redelivering ${answer.redelivering.join(", ") || "nothing"}.`);
+    });
+  }
+}
+
+const act = (action) => attempt(byId("action-result"), action);
+
+async function applySettings(event) {
+  event.preventDefault();
+  await attempt(byId("settings-error"), async () => {
+    const settings = await post("/settings", parseJson(byId("settings").value, "The settings"));
+    byId("settings").value = JSON.stringify(settings, null, 1);
+    done("Settings applied.");
+  });
+}
+
+async function addFault(event) {
+  event.preventDefault();
+  await attempt(byId("fault-error"), async () => {
+    const answer = await post("/faults", parseJson(byId("fault-rule").value, "The rule"));
+    done(`Fault ${answer.fault.id} added.`);
+    soon("faults", "stats");
+  });
+}
+
+function removeFault(id) {
+  act(async () => {
+    await del("/faults/" + encodeURIComponent(id));
+    done(`Fault ${id} removed.`);
+    soon("faults", "stats");
+  });
+}
+
+/** Destructive buttons ask twice: the first press arms them for a few seconds. */
+function twice(button, action) {
+  const label = button.textContent;
+  let armed = null;
+  button.addEventListener("click", () => {
+    if (!armed) {
+      button.textContent = "Press again to confirm";
+      armed = setTimeout(() => { armed = null; button.textContent = label; }, 4000);
+      return;
+    }
+    clearTimeout(armed);
+    armed = null;
+    button.textContent = label;
+    act(action);
+  });
+}
+
+// ----- events list and detail
+
+function applyFilters(event) {
+  if (event) event.preventDefault();
+  const app = byId("filter-app").value.trim();
+  state.filters = { type: byId("filter-type").value, state: byId("filter-state").value,
+    q: byId("filter-q").value.trim(), sub_app_id: app };
+  state.before = NEWEST;
+  state.pages = [];
+  refresh(["events"]);
+}
+
+function openEvent(id) {
+  state.selected = id;
+  byId("detail-panel").hidden = false;
+  byId("detail-id").textContent = id;
+  history.replaceState(null, "", "#event=" + encodeURIComponent(id));
+  fill(byId("detail"), h("p", { class: "muted" }, "loading…"));
+  for (const row of byId("events").tBodies[0].rows) {
+    row.classList.toggle("selected", row.dataset.eventId === id);
+  }
+  refresh(["detail"]).then(() => byId("detail-title").focus());
+}
+
+function closeEvent() {
+  state.selected = null;
+  byId("detail-panel").hidden = true;
+  history.replaceState(null, "", location.pathname);
+}
+
+// ----- wiring
+
+function describeScenario() {
+  const chosen = state.catalog.scenarios.find(({ name }) => name === byId("scenario").value);
+  byId("scenario-description").textContent = chosen ? chosen.description : "";
+}
+
+function overridesHint() {
+  const chosen = state.catalog.event_types.find(({ event_type: type }) => type === byId("emit-type").value);
+  byId("emit-overrides").placeholder = chosen
+    ? `{"${chosen.member}": {…}}  e.g. set one field and leave the rest generated` : "";
+}
+
+function wire() {
+  byId("emit-form").addEventListener("submit", emit);
+  byId("emit-type").addEventListener("change", overridesHint);
+  byId("scenario-form").addEventListener("submit", runScenario);
+  byId("scenario").addEventListener("change", describeScenario);
+  byId("fixture-form").addEventListener("submit", postFixture);
+  byId("clock-form").addEventListener("submit", advance);
+  byId("freeze").addEventListener("click", toggleFreeze);
+  byId("set-scale").addEventListener("click", setScale);
+  byId("config-load").addEventListener("click", loadConfig);
+  byId("config-form").addEventListener("submit", applyConfig);
+  byId("events-filter").addEventListener("submit", applyFilters);
+  for (const id of ["filter-type", "filter-state"]) byId(id).addEventListener("change", applyFilters);
+  byId("events-older").addEventListener("click", () => {
+    state.pages.push(state.before);
+    state.before = Number(byId("events-older").dataset.before);
+    refresh(["events"]);
+  });
+  byId("events-newest").addEventListener("click", () => {
+    state.before = NEWEST;
+    state.pages = [];
+    refresh(["events"]);
+  });
+  byId("detail-close").addEventListener("click", closeEvent);
+  byId("feed-pause").addEventListener("click", () => {
+    state.feedPaused = !state.feedPaused;
+    byId("feed-pause").textContent = state.feedPaused ? "Resume" : "Pause";
+    byId("feed-pause").setAttribute("aria-pressed", String(state.feedPaused));
+    if (!state.feedPaused) drawFeed();
+  });
+  byId("feed-kind").addEventListener("change", drawFeed);
+  byId("faults-clear").addEventListener("click", () => act(async () => {
+    const answer = await del("/faults");
+    done(`Removed ${answer.removed.length} fault rule(s).`);
+    soon("faults", "stats");
+  }));
+  byId("fault-form").addEventListener("submit", addFault);
+  byId("settings-form").addEventListener("submit", applySettings);
+  byId("redeliver-all").addEventListener("click", () => act(async () => {
+    const answer = await post("/callbacks/redeliver", {});
+    done(`Redelivering ${answer.redelivering.length} callback(s).`);
+  }));
+  twice(byId("reset-all"), async () => {
+    await post("/reset", {});
+    done("Everything reset."); // the stream's reset message reloads the page's data
+  });
+  document.addEventListener("keydown", shortcut);
+
+  fill(byId("filter-state"), h("option", { value: "" }, "any"), STATES.map((s) => h("option", { value: s }, s)));
+  fill(byId("feed-kind"), h("option", { value: "" }, "any"), KINDS.map((k) => h("option", { value: k }, k)));
+  fill(byId("fault-preset"), Object.keys(FAULT_PRESETS).map((name) =>
+    h("option", { value: name }, name || "(write your own)")));
+  byId("fault-preset").addEventListener("change", () => {
+    const rule = FAULT_PRESETS[byId("fault-preset").value];
+    byId("fault-rule").value = rule ? JSON.stringify(rule) : "";
+  });
+  byId("fault-rule").placeholder = JSON.stringify(FAULT_PRESETS["Fail the next two callbacks with 503"]);
+  const switches = document.querySelector("#config-form .switches");
+  for (const [name, label] of SWITCHES) {
+    switches.append(h("label", {}, `${label} events `, h("select", { id: "config-" + name, "data-testid": "config-" + name },
+      h("option", { value: "" }, "(unchanged)"), h("option", {}, "ON"), h("option", {}, "OFF"))));
+  }
+}
+
+function shortcut(event) {
+  const typing = event.target.closest("input, textarea, select, [contenteditable]");
+  if (event.key === "Escape" && state.selected) {
+    closeEvent();
+  } else if (!typing && event.key === "/") {
+    event.preventDefault();
+    byId("filter-q").focus();
+  } else if (!typing && event.key === "e" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    event.preventDefault();
+    byId("emit-type").focus();
+  }
+}
+
+wire();
+setInterval(drawClock, 1000);
+setInterval(drawActivity, 2000); // the chart's time axis moves with the clock
+const linked = new URLSearchParams(location.hash.slice(1)).get("event");
+follow({
+  hello: (hello) => {
+    state.clock = { ...hello.clock, at: performance.now() };
+    drawClock();
+    reloadAll(hello.last_seq).then(() => {
+      if (linked && !state.selected) openEvent(linked);
+    }).catch(report);
+  },
+  journal: onJournal,
+  clock: onClock,
+  reset: () => {
+    done("The emulator was reset.");
+    reloadAll(0).catch(report);
+  },
+  status: onStatus,
+});
