@@ -183,12 +183,16 @@ def test_unused_the_plugin_starts_nothing(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
-def test_readme_example(pytester: pytest.Pytester) -> None:
-    """The README's example, as a user's test file."""
-    example = Path(__file__).parent / "examples" / "pytest_fixture.py"
-    pytester.makepyfile(test_uploads=example.read_text(encoding="utf-8"))
-    result = pytester.runpytest(*_STRICT)
-    result.assert_outcomes(passed=1)
+_EXAMPLES = sorted((Path(__file__).parent / "examples").glob("pytest_*.py"))
+
+
+@pytest.mark.parametrize("example", _EXAMPLES, ids=[path.stem for path in _EXAMPLES])
+def test_readme_example(pytester: pytest.Pytester, example: Path) -> None:
+    """Each of the README's plugin examples, as a user's test file: every test passes."""
+    source = example.read_text(encoding="utf-8")
+    pytester.makepyfile(**{f"test_{example.stem}": source})
+    result = pytester.runpytest(*_STRICT, "--strict-markers")
+    result.assert_outcomes(passed=source.count("\ndef test_"))
 
 
 # ----- callbacks into a receiver, per-test settings, faults, resets, the teardown check
