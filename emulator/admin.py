@@ -493,9 +493,10 @@ async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     journal = backend.journal
     after, limit = _follow_query(request)
     event_id = request.query.get("event_id")
-    # Held until an entry the query selects arrives (the newer entries only are looked at).
-    await _hold_until(backend, request,
-                      lambda: bool(journal.entries(kind, event_id, after, limit=1)))
+    # Held until an entry the query selects arrives; not at all when ``after`` is past
+    # the newest (a follower of an epoch before a full reset: it must start again).
+    await _hold_until(backend, request, lambda: after > journal.last_seq
+                      or bool(journal.entries(kind, event_id, after, limit=1)))
     entries = journal.entries(kind, event_id, after, limit)
     return {
         "evicted": journal.evicted,
@@ -518,15 +519,12 @@ async def _emitted(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     if any(name in request.query for name in _SEARCH_QUERY):
         return await _search(backend, request, with_content)
     after, limit = _follow_query(request)
-
-    def last_seq() -> int:
-        return backend.emitted[-1].seq if backend.emitted else 0
-
-    await _hold_until(backend, request, lambda: last_seq() > after)
+    # Not held when ``after`` is past the newest: a follower from before a full reset.
+    await _hold_until(backend, request, lambda: backend.last_emitted_seq != after)
     events = backend.emitted_events(after, limit)
     return {
         "evicted": backend.emitted_evicted,
-        "last_seq": last_seq(),
+        "last_seq": backend.last_emitted_seq,
         "epoch": backend.journal.epoch,
         "events": Streamed(events, lambda event: _feed_view(event, with_content)),
     }
@@ -550,7 +548,7 @@ async def _search(backend: VodBackend, request: web.Request,
     found = await backend.search_events(wanted, before, limit)
     return {
         "matched": found.matched,
-        "last_seq": backend.emitted[-1].seq if backend.emitted else 0,
+        "last_seq": backend.last_emitted_seq,
         "epoch": backend.journal.epoch,
         "events": Streamed(found.events, lambda event: _feed_view(event, with_content)),
     }

@@ -20,7 +20,7 @@ from .errors import InjectedError
 from .eventconfig import EventConfig, suppression
 from .faults import Faults
 from .journal import Journal
-from .queue import EventQueues, Lease, QueuedEvent
+from .queue import ROUTE_PUSHED, ROUTE_SUPPRESSED, EventQueues, Lease, QueuedEvent
 from .subappid import SubAppId
 from .wakeup import Wakeup
 
@@ -105,6 +105,7 @@ class VodBackend:
         # and recordings; the queues hold only what is still to be delivered.
         self.emitted: deque[QueuedEvent] = deque(maxlen=settings.journal_max_entries)
         self._emitted_counts: dict[SubAppId, int] = {}
+        self.last_emitted_seq = 0  # the newest emitted event's seq (0: none since a reset)
         self._factory: EventFactory | None = None
         self._factory_loading: asyncio.Future[EventFactory] | None = None
         self._resets = 0  # an emit under way stops when this changes
@@ -157,13 +158,14 @@ class VodBackend:
         config = self.event_configs.get(sub_app_id)
         event = self.queues.new_event(sub_app_id, content)
         self.emitted.append(event)
+        self.last_emitted_seq = event.seq
         self._emitted_counts[sub_app_id] = self._emitted_counts.get(sub_app_id, 0) + 1
         reason = suppression(config, event.event_type)
         if reason is not None:
-            event.route = "suppressed"
+            event.route = ROUTE_SUPPRESSED
             self.callbacks.suppress(event, reason)
         elif config.mode == "PUSH":
-            event.route = "pushed"
+            event.route = ROUTE_PUSHED
             self.callbacks.push(event, config.notification_url, config.sign_key)
         else:
             self.queues.add(event)
@@ -427,6 +429,7 @@ class VodBackend:
 
     def clear_emitted(self) -> None:
         self.emitted.clear()
+        self.last_emitted_seq = 0
         self._emitted_counts.clear()
 
     def reseed(self) -> None:

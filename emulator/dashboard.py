@@ -81,6 +81,8 @@ async def _stream(request: web.Request, backend: VodBackend) -> web.StreamRespon
         "Content-Type": "text/event-stream", "Cache-Control": "no-cache",
         "X-Accel-Buffering": "no"})
     await response.prepare(request)
+    if request.method == "HEAD":  # the headers say what it is; a HEAD gets no stream
+        return response
 
     async def send(event: str, data: Any, event_id: str | None = None) -> None:
         head = f"id: {event_id}\n" if event_id else ""
