@@ -47,7 +47,9 @@ class Received:
     body: bytes
     json: Any  # the body parsed; None when it is not JSON
     arrived: float  # time.monotonic()
-    status: int | None  # answered (after any hang or delay); None: closed without an answer
+    # The answer chosen (sent once any hang or delay ends); None: closed without one. A
+    # request still hanging or delayed when the receiver stops gets no answer.
+    status: int | None
     refused: str | None = None  # why the signature check refused it (then status 401/403)
 
 
@@ -57,7 +59,7 @@ class Behaviour:
 
     status: int = 200
     delay: float = 0.0  # real seconds before answering
-    hang: bool = False  # answer only once released (``release()``) or stopped
+    hang: bool = False  # answer only once released (``release()``); a stop answers nothing
     drop: bool = False  # close the connection without an answer
     fail_first: int = 0  # the first k requests from now get fail_status at once
     fail_status: int = 500
@@ -120,7 +122,8 @@ class CallbackReceiver:
         self.behave(fail_first=count, fail_status=status)
 
     def hang(self) -> None:
-        """Answer nothing until ``release()`` or ``stop()``: the sender times out first."""
+        """Answer nothing until ``release()`` (``stop()`` closes the connection instead):
+        the sender times out first."""
         self.behave(hang=True)
 
     def drop(self) -> None:
@@ -247,23 +250,29 @@ class CallbackReceiver:
             if verdict is not None or index < behaviour.fail_first:
                 return web.Response(status=status or 500)
             if behaviour.drop:
-                assert request.transport is not None
-                request.transport.close()
-                # Nothing is written: the connection is gone (and this handler cancelled).
-                await self._stopping.wait()
+                return self._hang_up(request)
             if behaviour.hang:
-                await release.wait()
-            if behaviour.delay:
+                await _first_of(release, self._stopping)
+            if behaviour.delay and not self._stopping.is_set():
                 try:  # the receiver being slow, not a test waiting; a stop cuts it short
                     await asyncio.wait_for(self._stopping.wait(), behaviour.delay)
                 except TimeoutError:
                     pass
+            if self._stopping.is_set():  # gone before answering, as a stopped server is
+                return self._hang_up(request)
             return web.Response(status=behaviour.status, text="ok",
                                 headers=dict(behaviour.headers))
         finally:
             with self._changed:
                 self._in_flight -= 1
                 self._changed.notify_all()
+
+    @staticmethod
+    def _hang_up(request: web.Request) -> web.Response:
+        """Close the connection without an answer (the response is never written)."""
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response()
 
     def _release_hanging(self) -> None:
         if self._release is not None:
@@ -295,9 +304,8 @@ class CallbackReceiver:
             self.port = runner.addresses[0][1]
             self._ready.set()
             await self._done.wait()
-            # Hanging, delayed and dropped requests end now: nothing outlives the receiver.
+            # Hanging and delayed requests end now, unanswered: nothing outlives the receiver.
             self._stopping.set()
-            self._release.set()
         finally:
             await runner.cleanup()
 
@@ -308,7 +316,8 @@ class CallbackReceiver:
         return self
 
     def stop(self) -> None:
-        """Stop listening; requests hanging or delayed are answered first, at once."""
+        """Stop listening; the connections of requests hanging or delayed are closed at
+        once, unanswered (as a receiver that went away)."""
         if not self._thread.is_alive():
             return
         done = self._done
@@ -331,6 +340,15 @@ class CallbackReceiver:
 
     def __repr__(self) -> str:
         return f"<CallbackReceiver {self.url} received={self.count}>"
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 def refused_url() -> str:

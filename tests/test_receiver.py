@@ -150,7 +150,7 @@ def test_signatures_are_checked_against_the_clock_given() -> None:
         assert post(receiver.url, {"unsigned": True}) == 200  # the fail_first was spent
 
 
-def test_stop_ends_hanging_delayed_and_dropped_requests_at_once(
+def test_stop_hangs_up_on_hanging_and_delayed_requests_at_once(
     pool: ThreadPoolExecutor,
 ) -> None:
     receiver = CallbackReceiver().start()
@@ -160,13 +160,10 @@ def test_stop_ends_hanging_delayed_and_dropped_requests_at_once(
     receiver.delay(3600)
     delayed = pool.submit(post, receiver.url, {})
     receiver.wait_for(3)
-    receiver.drop()
-    dropped = pool.submit(post, receiver.url, {})
-    receiver.wait_for(4)
     receiver.stop()  # raises if it does not stop
-    assert [held.result(30) for held in hanging] == [200, 200]
-    assert delayed.result(30) == 200
-    assert isinstance(dropped.exception(30), (http.client.RemoteDisconnected, ConnectionError))
+    for unanswered in [*hanging, delayed]:  # as from a receiver that went away
+        assert isinstance(unanswered.exception(30),
+                          (http.client.RemoteDisconnected, ConnectionError))
     assert receiver.in_flight == 0
     receiver.stop()  # twice is harmless
     with pytest.raises(ConnectionRefusedError):
