@@ -178,7 +178,31 @@ def _check_tccli(url: str) -> None:
     assert len(AdminClient(url).journal("confirmed")) == 2
 
 
+def _check_cli_session(url: str) -> None:
+    admin = AdminClient(url)
+    assert admin.request("GET", "/_emulator/faults")["faults"] == []  # cleared at the end
+    clock = admin.request("GET", "/_emulator/clock")
+    assert clock["frozen"] and clock["offset_seconds"] == 30
+    names = {e["content"]["FileUploadEvent"]["MediaBasicInfo"]["Name"]
+             for e in admin.queue()["pullable"]}
+    assert names == {"launch.mp4"} and len(admin.queue()["pullable"]) == 2
+
+
+def _check_record_replay(url: str) -> None:
+    queues = {q["sub_app_id"]: q for q in AdminClient(url).request("GET", "/_emulator/queues")
+              ["queues"]}
+    assert queues[1500000001]["pullable"] == 3 and None not in queues
+
+
+def _check_ci(url: str) -> None:
+    """The recipe starts an emulator of its own; this one was never used."""
+    assert AdminClient(url).journal() == []
+
+
 SHELL_EXAMPLES: dict[str, Callable[[str], None]] = {
+    "ci.sh": _check_ci,
+    "cli_session.sh": _check_cli_session,
+    "record_replay.sh": _check_record_replay,
     "emit.sh": _check_emit,
     "overrides.sh": _check_overrides,
     "tccli.sh": _check_tccli,
