@@ -27,7 +27,8 @@ SDK_SECRET_VARIABLES = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY")
 
 _TIMINGS = QueueTimings()  # the real service's numbers live there
 _CALLBACKS = CallbackSettings()  # and the callbacks' defaults there
-_SUCCESS = ("200", "2xx")
+CALLBACK_SUCCESS_VALUES = ("200", "2xx")
+"""What ``callback_success`` may be: exactly 200, or any 2xx."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Settings:
         if self.new_app_defaults not in NEW_APP_DEFAULTS:
             raise ValueError(f"new_app_defaults must be one of {', '.join(NEW_APP_DEFAULTS)}, "
                              f"got {self.new_app_defaults!r}")
-        if self.callback_success not in _SUCCESS:
+        if self.callback_success not in CALLBACK_SUCCESS_VALUES:
             raise ValueError(f"callback_success must be 200 or 2xx, got {self.callback_success!r}")
         if self.sign_key and not self.callback_url:
             raise ValueError("a sign key goes with a callback URL: set --callback-url too")
@@ -119,7 +120,7 @@ class SettingsError(ValueError):
 # ----- reading one value (a ValueError's message says what is wrong with the text)
 
 
-def _non_negative_float(text: str) -> float:
+def non_negative_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -129,8 +130,8 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def _positive_float(text: str) -> float:
-    value = _non_negative_float(text)
+def positive_float(text: str) -> float:
+    value = non_negative_float(text)
     if value == 0:
         raise ValueError(f"must be more than 0: {text!r}")
     return value
@@ -237,11 +238,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("secret_id", _text, "SecretId whose signatures are verified; unset, none are",
            SDK_SECRET_VARIABLES[0]),
     Option("secret_key", _text, "its SecretKey: set both or neither", SDK_SECRET_VARIABLES[1]),
-    Option("long_poll_seconds", _non_negative_float,
+    Option("long_poll_seconds", non_negative_float,
            "how long an empty PullEvents is held"),
-    Option("confirm_window_seconds", _non_negative_float,
+    Option("confirm_window_seconds", non_negative_float,
            "how long a pulled event waits for ConfirmEvents before it is pullable again"),
-    Option("retention_seconds", _non_negative_float,
+    Option("retention_seconds", non_negative_float,
            "how long an unconfirmed event is kept"),
     Option("journal_max_entries", _positive_int,
            "how many journal entries are kept before the oldest are evicted"),
@@ -253,14 +254,14 @@ OPTIONS: tuple[Option, ...] = (
            "start the default application in PUSH mode, its callbacks POSTed to this URL"),
     Option("sign_key", _config_value("SignKey"),
            "the SignKey that callbacks to the callback URL are signed with"),
-    Option("callback_timeout_seconds", _positive_float,
+    Option("callback_timeout_seconds", positive_float,
            "how long a callback waits for the receiver's answer (real seconds)"),
     Option("callback_retry_seconds", parse_retry_seconds,
            "waits before each retry of a failed callback, comma-separated (emulator "
            "seconds); empty: no retries"),
-    Option("callback_success", _one_of(*_SUCCESS),
+    Option("callback_success", _one_of(*CALLBACK_SUCCESS_VALUES),
            "what counts as a delivered callback: 200 or 2xx"),
-    Option("signature_ttl_seconds", _non_negative_float,
+    Option("signature_ttl_seconds", non_negative_float,
            "a signed callback's T is now plus this (emulator clock)"),
     Option("callback_concurrency", _positive_int,
            "callbacks in flight per application"),

@@ -70,9 +70,11 @@ EFFECTS: dict[str, Effect] = {
                     "sent this many real seconds late"),
 }
 MATCH_FIELDS = ("sub_app_id", "event_type", "event_id", "attempt")
-_RULE_FIELDS = {"action", "effect", "code", "message", "status", "seconds", *MATCH_FIELDS,
-                "times", "probability"}
-_ERROR_CODE = re.compile(r"[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*")
+RULE_FIELDS = frozenset({"action", "effect", "code", "message", "status", "seconds",
+                         *MATCH_FIELDS, "times", "probability"})
+"""Every field a rule takes."""
+ERROR_CODE = re.compile(r"[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*")
+"""What an ``error`` rule's code must be, whole (RequestLimitExceeded, FailedOperation.X)."""
 _ANY_APP = "any"
 
 
@@ -192,10 +194,10 @@ class Faults:
 
 
 def _parse_rule(body: Mapping[str, Any], rule_id: str) -> Rule:
-    unknown = sorted(set(body) - _RULE_FIELDS)
+    unknown = sorted(set(body) - RULE_FIELDS)
     if unknown:
         raise FaultInputError(f"unknown field(s) {', '.join(shown(n) for n in unknown[:5])}; "
-                              f"a rule takes: {', '.join(sorted(_RULE_FIELDS))}")
+                              f"a rule takes: {', '.join(sorted(RULE_FIELDS))}")
     action, effect_name = body.get("action"), body.get("effect")
     known_actions = actions()
     if action not in known_actions:
@@ -228,7 +230,7 @@ def _parse_rule(body: Mapping[str, Any], rule_id: str) -> Rule:
 
 def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
     code = body.get("code")
-    if "code" in body and not (isinstance(code, str) and _ERROR_CODE.fullmatch(code)
+    if "code" in body and not (isinstance(code, str) and ERROR_CODE.fullmatch(code)
                                and len(code) <= 100):
         raise FaultInputError(f"code must be an error code such as RequestLimitExceeded or "
                               f"FailedOperation.Something, got {shown(code)}")

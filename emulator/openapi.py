@@ -14,7 +14,7 @@ import dataclasses
 import functools
 from typing import Any
 
-from . import callbacks, clock, config, eventconfig, journal
+from . import callbacks, clock, config, eventconfig, journal, queue
 from ._version import __version__
 from .backend import MAX_EVENTS_PER_EMIT, STATS_COUNTS, QueueState
 from .subappid import MAX_SUB_APP_ID, MIN_SUB_APP_ID
@@ -27,6 +27,12 @@ _ERRORS = {
     400: ("BadRequest", "InvalidRequest",
           "Bad input: the message names what is wrong (an unknown field or query "
           "parameter, a value out of range, a body that is not a strict JSON object)."),
+    403: ("Forbidden", "Forbidden",
+          "A state-changing request (any method but GET, HEAD and OPTIONS) from a browser "
+          "page of another origin: its `Origin` is not the emulator's own address (by "
+          "`localhost`, an IP address or the host it listens on), or its `Sec-Fetch-Site` "
+          "is `cross-site` or `same-site`. Only the emulator's own pages, and clients that "
+          "send no `Origin` (scripts, SDKs, curl), may change its state."),
     404: ("NotFound", "NotFound", "No such route (or no such item, where the route says so)."),
     405: ("MethodNotAllowed", "MethodNotAllowed", "The route exists, but not with this method."),
     409: ("Interrupted", "Interrupted",
@@ -37,6 +43,12 @@ _ERRORS = {
 }
 ERROR_CODES = {status: code for status, (_, code, _) in _ERRORS.items()}
 """The admin API's error code for each status it answers with an error."""
+_EVENT_STATES = (*queue.QUEUE_STATES, callbacks.PENDING, *callbacks.OUTCOMES)
+"""An emitted event's states: a queued event's, or its callback's (pending, then an
+outcome; ``suppressed`` for one never notified)."""
+_UI_MEDIA_TYPES = ("text/html", "text/javascript", "text/css")
+"""What the dashboard's files are served as (tests/test_openapi.py fetches every file the
+package ships and checks its type is one of these)."""
 
 
 @functools.cache
@@ -131,7 +143,11 @@ class _Builder:
                     "Unicode, nesting deeper than "
                     f"{self.max_body_depth} levels, or a `Content-Encoding` is a 400. "
                     "Unknown fields and unknown query parameters are refused too, never "
-                    "ignored. Every GET route also answers HEAD."
+                    "ignored. Every GET route also answers HEAD. A state-changing request "
+                    "from a browser page of another origin is 403 "
+                    f"`{ERROR_CODES[403]}`. The dashboard's routes (`{self.prefix}/ui/`, "
+                    f"`{self.prefix}/stream`) answer what they serve (files, server-sent "
+                    "events) and ignore query parameters they do not know."
                 ),
                 "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
             },
@@ -199,10 +215,20 @@ class _Builder:
         s["SettingsChange"] = self._settings(partial=True)
         s["FaultRule"] = self._fault_rule()
         s["Fault"] = self._fault()
+        config_description = ("An application's event configuration, as DescribeEventConfig "
+                              "answers it (SignKey is never answered back).")
+        s["EventConfig"] = _object(self._event_config_properties(),
+                                   description=config_description)
+        s["AppEventConfig"] = _object({"sub_app_id": _ref("SubAppId"),
+                                       **self._event_config_properties()},
+                                      description=config_description)
+        s["EventConfigChange"] = self._event_config_change()
         s["AppStats"] = _object({
             "sub_app_id": _ref("SubAppId"),
             "mode": {"type": "string", "enum": list(eventconfig.MODES)},
+            "config": _ref("EventConfig"),
             **{name: _COUNT for name in STATS_COUNTS}})
+        bounds = list(callbacks.LATENCY_BOUNDS_MS)
         s["Stats"] = _object({
             "now": _described(_TIME, "The emulator's time now."),
             "applications": _array(_ref("AppStats"), "Every application that has state, the "
@@ -212,8 +238,81 @@ class _Builder:
             "faults": _object({"active": _described(_COUNT, "Rules in force."),
                                "applied": _described(_COUNT, "How many times rules acted "
                                                              "since the last full reset.")}),
+            "callback_latency_ms": _object({
+                "bounds_ms": {"const": bounds, "description": "Upper bounds of the buckets, "
+                                                              "in milliseconds."},
+                "counts": _array(_COUNT, "Callback attempts since the last full reset by "
+                                         "latency: `counts[i]` took at most `bounds_ms[i]` "
+                                         "(and more than the bound before); the last, more "
+                                         "than every bound.")
+                | {"minItems": len(bounds) + 1, "maxItems": len(bounds) + 1}},
+                description="A histogram of callback latencies."),
             "journal": _object({"entries": _described(_COUNT, "Entries kept."),
                                 "evicted": _described(_COUNT, "Entries no longer kept.")})})
+        self._stream_messages()
+
+    @staticmethod
+    def _event_config_properties() -> dict[str, Schema]:
+        types: dict[str, Schema] = {
+            "Mode": {"type": "string", "enum": list(eventconfig.MODES)},
+            "NotificationUrl": _described(_TEXT, "Where PUSH callbacks go (empty: nowhere)."),
+            **{switch: {"type": "string", "enum": list(eventconfig.SWITCH_VALUES)}
+               for switch in eventconfig.SWITCHES},
+        }
+        # Exactly the fields DescribeEventConfig answers; a new one fails here.
+        return {name: types[name] for name in eventconfig.EventConfig().describe()}
+
+    def _event_config_change(self) -> Schema:
+        types: dict[str, Schema] = {
+            "Mode": {"type": "string", "enum": list(eventconfig.MODES)},
+            # A necessary condition only: the server also wants a host, no whitespace...
+            "NotificationUrl": {"type": "string", "pattern": "^(https?://.+)?$",
+                                "description": "An absolute http:// or https:// URL with a "
+                                               "host, or empty for none."},
+            **{switch: {"type": "string", "enum": list(eventconfig.SWITCH_VALUES)}
+               for switch in eventconfig.SWITCHES},
+            "SignKey": _described(_TEXT, "Letters and digits, as ModifyEventConfig takes "
+                                         "it: callbacks are signed with it."),
+        }
+        schema = _object({name: types[name] for name in eventconfig.PARAMETERS}, (),
+                         description="ModifyEventConfig's parameters (without SubAppId), "
+                                     "each checked as it checks them; absent ones keep "
+                                     "their value.")
+        schema["minProperties"] = 1
+        return schema
+
+    def _stream_messages(self) -> None:
+        """The server-sent events of ``GET /stream``, each as a reader parses it: its
+        ``event`` name, its ``id`` if it has one, its ``data`` decoded as JSON."""
+        from .dashboard import STREAM_BATCH
+
+        s = self.schemas
+        resume_id: Schema = {"type": "string", "pattern": "^[0-9]+:[0-9]+$",
+                             "description": "`epoch:seq`: where a reconnecting reader "
+                                            "resumes (sent back as `Last-Event-ID`)."}
+        epoch = _described(_COUNT, "Counts full resets.")
+
+        def message(name: str, data: Schema, with_id: bool, description: str) -> Schema:
+            properties = {"event": {"const": name}, **({"id": resume_id} if with_id else {}),
+                          "data": data}
+            return _object(properties, description=description)
+
+        s["StreamMessage"] = {
+            "description": "One message of the live stream.",
+            "oneOf": [
+                message("hello", _object({
+                    "epoch": epoch,
+                    "last_seq": _described(_COUNT, "The newest journal seq (0: none)."),
+                    "clock": _ref("Clock")}), False,
+                    "First, once: where the journal and the clock stand."),
+                message("journal", _array(_ref("JournalEntry"), "In order.")
+                        | {"minItems": 1, "maxItems": STREAM_BATCH}, True,
+                        "New journal entries."),
+                message("clock", _ref("Clock"), False,
+                        "The clock changed (advanced, frozen, resumed or rescaled)."),
+                message("reset", _object({"epoch": epoch}), True,
+                        "A full reset: the journal starts again at seq 1."),
+            ]}
 
     def _event_properties(self) -> dict[str, Schema]:
         return {
@@ -222,8 +321,16 @@ class _Builder:
             "event_type": _described(_TEXT, "Its EventType."),
             "enqueued_at": _described(_TIME, "When it was emitted."),
             "deliveries": _described(_COUNT, "How many times it was leased."),
-            "route": _described(_TEXT, "Where it went when emitted: `queued`, `pushed` (a "
-                                       "callback) or `suppressed` (not notified)."),
+            "route": {"type": "string", "enum": list(queue.ROUTES),
+                      "description": "Where it went when emitted: `queued` (for PullEvents), "
+                                     "`pushed` (a callback) or `suppressed` (not notified)."},
+            "state": {"type": "string", "enum": list(_EVENT_STATES),
+                      "description": "Where it is now. Queued: `pullable`, `leased`, "
+                                     "`confirmed` or `dropped` (past the retention). Pushed: "
+                                     "its callback's `pending` (no attempt ended yet), then "
+                                     "the last attempt's outcome (`pending_retry`, "
+                                     "`delivered`, `undelivered`, `abandoned`: a reset or "
+                                     "shutdown ended it). Not notified: `suppressed`."},
             "content": {"type": "object",
                         "description": "The EventContent, without EventHandle (left out "
                                        "with `with_content: false` or `?content=false`)."},
@@ -288,12 +395,13 @@ class _Builder:
             "callback_url": _nullable(_TEXT),
             "callback_timeout_seconds": {"type": "number", "exclusiveMinimum": 0},
             "callback_retry_seconds": _array({"type": "number", "minimum": 0}),
-            "callback_success": {"type": "string", "enum": list(config._SUCCESS)},
+            "callback_success": {"type": "string", "enum": list(config.CALLBACK_SUCCESS_VALUES)},
             "signature_ttl_seconds": {"type": "number", "minimum": 0},
             "callback_concurrency": positive_count,
             "callback_max_records": positive_count,
             "held_pulls": _COUNT,
             "held_waits": _COUNT,
+            "streams": _described(_COUNT, f"Live streams open (`{self.prefix}/stream`)."),
         }, description="Status, version, seed, emulator time, timings and what is held.")
 
     def _settings(self, partial: bool) -> Schema:
@@ -317,12 +425,12 @@ class _Builder:
         if name == "new_app_defaults":
             return {"type": "string", "enum": list(eventconfig.NEW_APP_DEFAULTS)}
         if name == "callback_success":
-            return {"type": "string", "enum": list(config._SUCCESS)}
+            return {"type": "string", "enum": list(config.CALLBACK_SUCCESS_VALUES)}
         if reader is callbacks.parse_retry_seconds:
             return _array(seconds)
-        if reader is config._non_negative_float:
+        if reader is config.non_negative_float:
             return seconds
-        if reader is config._positive_float:
+        if reader is config.positive_float:
             return {"type": "number", "exclusiveMinimum": 0}
         raise LookupError(f"no schema for the runtime setting {name}: add one here")
 
@@ -336,7 +444,7 @@ class _Builder:
                        "description": "What it does: " + "; ".join(
                            f"`{name}`: {effect.description}" for name, effect in effects.items())
                        + "."},
-            "code": {"type": "string", "pattern": f"^(?:{faults._ERROR_CODE.pattern})$",
+            "code": {"type": "string", "pattern": f"^(?:{faults.ERROR_CODE.pattern})$",
                      "description": "For `error`: the Cloud API error code answered, e.g. "
                                     "RequestLimitExceeded."},
             "message": _described(_TEXT, "For `error`: its message."),
@@ -415,13 +523,18 @@ class _Builder:
     # ----- routes
 
     def _operation(self, method: str, path: str, operation_id: str, summary: str,
-                   answer: Schema, *, query: list[Schema] | None = None,
+                   answer: Schema | None, *, query: list[Schema] | None = None,
                    body: Schema | None = None, errors: tuple[int, ...] = (),
-                   description: str | None = None) -> None:
-        """One route: its answer, and the errors it can give besides the 400 every
-        route gives (unknown query parameters) and the 500 any can."""
-        statuses = sorted({400, 500, *errors, *((413,) if body is not None else ())})
-        responses: dict[str, Any] = {
+                   description: str | None = None, answers: dict[str, Any] | None = None,
+                   checks_query: bool = True, headers: list[Schema] | None = None) -> None:
+        """One route: its JSON ``answer`` (or its own ``answers`` by status), and the
+        errors it can give besides the 400 every admin route gives (unknown query
+        parameters; not the dashboard's, ``checks_query=False``), the 403 of every
+        state-changing one, the 413 of every one with a body and the 500 any can."""
+        statuses = sorted({500, *errors, *((400,) if checks_query else ()),
+                           *((413,) if body is not None else ()),
+                           *((403,) if method in ("post", "delete") else ())})
+        responses: dict[str, Any] = dict(answers) if answers is not None else {
             "200": {"description": summary,
                     "content": {"application/json": {"schema": answer}}}}
         for status in statuses:
@@ -431,7 +544,16 @@ class _Builder:
                                      "responses": responses}
         if description:
             operation["description"] = description
-        parameters = list(query or [])
+        parameters = [*(query or []), *(headers or [])]
+        if "{event_id}" in path:
+            parameters.insert(0, {"name": "event_id", "in": "path", "required": True,
+                                  "schema": {"type": "string"},
+                                  "description": "An emitted event's id (evt-…)."})
+        if "{name}" in path:
+            parameters.insert(0, {"name": "name", "in": "path", "required": True,
+                                  "schema": {"type": "string"},
+                                  "description": "A file of the dashboard; empty (the path "
+                                                 "ending in `/`) for `index.html`."})
         if "{sub_app_id}" in path:
             parameters.insert(0, {"name": "sub_app_id", "in": "path", "required": True,
                                   "schema": _ref("SubAppIdText")})
@@ -454,12 +576,15 @@ class _Builder:
         self._queues_and_wait()
         self._journal_and_callbacks()
         self._settings_reset_faults()
+        self._event_configs()
+        self._dashboard()
         self._operation(
             "get", "/stats", "getStats", "Counts per application and in total",
             _ref("Stats"),
-            description="Per application: events emitted, pullable, leased, confirmed, "
-                        "expired, dropped, suppressed, and its callbacks; the same summed; "
-                        "fault rules in force and applied; journal entries kept and evicted.")
+            description="Per application: its event configuration; events emitted, "
+                        "pullable, leased, confirmed, expired, dropped, suppressed, and its "
+                        "callbacks; the same summed; fault rules in force and applied; "
+                        "callback latencies; journal entries kept and evicted.")
         self._operation(
             "get", "/openapi.json", "getOpenApi", "This document",
             {"type": "object", "required": ["openapi", "info", "paths"],
@@ -491,7 +616,7 @@ class _Builder:
                         "nothing.")
 
     def _emit_and_feed(self) -> None:
-        from .events import EVENT_TYPES
+        from .events import EVENT_TYPES, MEMBER_OF_EVENT_TYPE
         from .events.scenarios import SCENARIOS
 
         emit = _object({
@@ -525,22 +650,89 @@ class _Builder:
                         "(`events`). Events are generated and queued in slices that hand "
                         "the event loop back, so other requests are answered during a "
                         "large emit.")
+        self._event_feed()
         self._operation(
-            "get", "/events", "getEventFeed", "The emitted events, to follow live",
+            "get", "/events/{event_id}", "getEvent", "One emitted event's whole story",
             _object({
-                "events": _array(_ref("FeedEvent"), "Oldest first."),
-                "last_seq": _described(_COUNT, "The newest event's seq (0: none)."),
-                "epoch": _described(_COUNT, "Counts full resets: seq restarts at 1 after "
-                                            "one."),
-                "evicted": _described(_COUNT, "Emitted events no longer kept."),
+                "event": {"allOf": [_ref("FeedEvent"), {"required": ["content"]}]},
+                "history": _array(_ref("JournalEntry"), "Its journal entries kept, in "
+                                                        "order."),
+                "callbacks": _array(_ref("Attempt"), "Its callback attempts kept, oldest "
+                                                     "first."),
+                "leases": _array(_object({
+                    "handle": _described(_TEXT, "The EventHandle it is leased under."),
+                    "expires_at": _described(_TIME, "When the lease's confirm window "
+                                                    "ends.")}), "Its leases now."),
+            }), errors=(404,),
+            description="The event with its payload, its journal entries, its callback "
+                        "attempts and its leases; 404 if no emitted event with this id is "
+                        "kept (the newest, were the id emitted twice).")
+        self._operation(
+            "get", "/catalog", "getCatalog", "What can be emitted",
+            _object({
+                "event_types": _array(_object({
+                    "event_type": {"type": "string", "enum": list(MEMBER_OF_EVENT_TYPE)},
+                    "member": {"type": "string",
+                               "enum": sorted(set(MEMBER_OF_EVENT_TYPE.values())),
+                               "description": "Its EventContent member in the SDK."}}),
+                    "Every EventType, in the catalog's order.")
+                | {"minItems": len(MEMBER_OF_EVENT_TYPE),
+                   "maxItems": len(MEMBER_OF_EVENT_TYPE)},
+                "scenarios": _array(_object({
+                    "name": {"type": "string", "enum": list(SCENARIOS)},
+                    "description": _TEXT}), "Every scenario.")
+                | {"minItems": len(SCENARIOS), "maxItems": len(SCENARIOS)},
             }),
-            query=[*self._follow_parameters("events"),
-                   _query("content", _FLAG_TEXT, "false leaves the payloads out.")],
+            description="Every EventType `POST /events` generates (`type`), with the SDK's "
+                        "member, and every scenario (`scenario`).")
+
+    def _event_feed(self) -> None:
+        from .events import EVENT_TYPES
+
+        common = {
+            "last_seq": _described(_COUNT, "The newest event's seq (0: none)."),
+            "epoch": _described(_COUNT, "Counts full resets: seq restarts at 1 after one."),
+        }
+        self.schemas["EventFeed"] = _object({
+            "events": _array(_ref("FeedEvent"), "Oldest first."), **common,
+            "evicted": _described(_COUNT, "Emitted events no longer kept.")},
+            description="Following: the events after `after`.")
+        self.schemas["EventSearch"] = _object({
+            "matched": _described(_COUNT, "How many kept events match in all (before "
+                                          "`before` or not)."),
+            "events": _array(_ref("FeedEvent"), "Newest first."), **common},
+            description="Searching: a page of the matching events.")
+        searching = "Searching: "
+        self._operation(
+            "get", "/events", "getEventFeed", "The emitted events, to follow live or search",
+            {"oneOf": [_ref("EventFeed"), _ref("EventSearch")]},
+            query=[*self._follow_parameters(
+                       "events", "the oldest; searching, the newest (default: all)"),
+                   _query("content", _FLAG_TEXT, "false leaves the payloads out."),
+                   _query("before", {"type": "integer", "minimum": 1, "maximum": 2**63},
+                          searching + "only events with a seq less than this (the next "
+                          "page: the last seq of this one)."),
+                   _query("type", {"type": "string", "enum": ["", *EVENT_TYPES]},
+                          searching + "only events of this EventType (empty: any)."),
+                   _query("sub_app_id", _ref("SubAppIdText"),
+                          searching + "only this application's events."),
+                   _query("state", {"type": "string", "enum": ["", *_EVENT_STATES]},
+                          searching + "only events in this state now (see `FeedEvent`; "
+                          "empty: any)."),
+                   _query("q", {"type": "string"},
+                          searching + "only events with this text in their id or anywhere "
+                          "in their payload's JSON (empty: any).")],
             description="Every emitted event (queued, pushed or suppressed) with its `seq` "
                         "and payload, oldest first, the newest `journal_max_entries` kept: "
-                        "what `vod-emulator record` saves. Followed as the journal is.")
+                        "what `vod-emulator record` saves. Followed as the journal is "
+                        "(`after`, `wait_seconds`, `limit`: answers `EventFeed`). With any "
+                        "of `before`, `type`, `sub_app_id`, `state` or `q`, a search "
+                        "instead (answers `EventSearch`): the kept events matching all of "
+                        "them, newest first; `after` and `wait_seconds` are refused with "
+                        "them (400). The server does not refuse an unknown `type` or "
+                        "`state`: it matches nothing.")
 
-    def _follow_parameters(self, what: str) -> list[Schema]:
+    def _follow_parameters(self, what: str, limit: str = "the oldest") -> list[Schema]:
         return [
             _query("after", _COUNT, f"Only {what} with a seq greater than this."),
             _query("wait_seconds",
@@ -548,7 +740,7 @@ class _Builder:
                    f"If no {what} match yet, hold until one does or this many real "
                    "seconds pass (answers early, empty, on a full reset or shutdown)."),
             _query("limit", {"type": "integer", "minimum": 1, "maximum": self.max_follow_limit},
-                   f"At most this many {what}, the oldest."),
+                   f"At most this many {what}: {limit}."),
         ]
 
     def _queues_and_wait(self) -> None:
@@ -662,3 +854,69 @@ class _Builder:
             "delete", "/faults/{fault_id}", "removeFault", "Remove one fault rule",
             _object({"removed": _array(_TEXT, "The id removed.")}), errors=(404,))
 
+
+    def _event_configs(self) -> None:
+        self._operation(
+            "get", "/event-config/{sub_app_id}", "getEventConfig",
+            "An application's event configuration",
+            _ref("AppEventConfig"),
+            description="As DescribeEventConfig answers it, without signing a request.")
+        self._operation(
+            "post", "/event-config/{sub_app_id}", "changeEventConfig",
+            "Change an application's event configuration",
+            _ref("AppEventConfig"), body=_ref("EventConfigChange"),
+            description="As ModifyEventConfig changes it: the same parameter names, each a "
+                        "string checked as it checks it (a bad value is a 400 naming it, and "
+                        "changes nothing). Answers the configuration now.")
+
+    def _dashboard(self) -> None:
+        from .dashboard import STREAM_KEEPALIVE_SECONDS, UI_PREFIX
+
+        self._operation(
+            "get", "/ui", "getDashboardRedirect", "To the dashboard", None,
+            answers={"308": {"description": "A permanent redirect to the dashboard.",
+                             "headers": {"Location": {"required": True,
+                                                      "schema": {"const": UI_PREFIX}}}}},
+            checks_query=False)
+        self._operation(
+            "get", "/ui/{name}", "getDashboardFile", "The dashboard's files", None,
+            answers={"200": {
+                "description": "The file, under a strict Content-Security-Policy (nothing "
+                               "but the emulator itself: no CDN, no request leaving it, no "
+                               "framing).",
+                "content": {media_type: {"schema": {"type": "string"}}
+                            for media_type in _UI_MEDIA_TYPES}}},
+            errors=(404,), checks_query=False,
+            description="Only the files the package ships; any other name is 404.")
+        stream_schema: Schema = {
+            "type": "string",
+            "description": "Server-sent events; each message, parsed (its `event` name, its "
+                           "`id` if any, its `data` decoded as JSON), is a `StreamMessage`."}
+        self._operation(
+            "get", "/stream", "getStream", "The journal and the clock, live", None,
+            answers={"200": {
+                "description": "A stream that stays open until the reader closes it or "
+                               "the emulator stops.",
+                "content": {"text/event-stream": {
+                    "schema": stream_schema,
+                    "x-message-schema": _ref("StreamMessage")}}}},
+            query=[_query("after", {"type": "integer", "minimum": 0},
+                          "Start with the journal entries after this seq (absent, or not "
+                          "plain digits: after the newest).")],
+            headers=[{"name": "Last-Event-ID", "in": "header", "required": False,
+                      "schema": {"type": "string", "pattern": "^[0-9]+:[0-9]+$"},
+                      "description": "`epoch:seq` of the last message received, as "
+                                     "EventSource sends it on reconnecting: the stream "
+                                     "resumes after it (of another epoch, from the journal's "
+                                     "start). It takes precedence over `after`."}],
+            checks_query=False,
+            description="Server-sent events (`text/event-stream`), what the dashboard "
+                        "follows: first `hello` (the journal's epoch and newest seq, and the "
+                        "clock); then `journal` messages, each a list of new entries in "
+                        "order (id `epoch:seq` of the last); `clock` whenever the clock is "
+                        "advanced, frozen, resumed or rescaled; `reset` (id `epoch:0`) when "
+                        "a full reset starts the journal again, its entries following from "
+                        "seq 1. A comment line (`: keep-alive`) comes after "
+                        f"{STREAM_KEEPALIVE_SECONDS:g} quiet seconds. Each message's `data` "
+                        "is one line of JSON; `StreamMessage` describes them, parsed. Entries "
+                        "evicted from the journal while a reader lagged are skipped.")

@@ -39,6 +39,11 @@ EVENTS_PER_PULL = 16
 HANDLES_PER_CONFIRM = 16
 """ConfirmEvents takes at most 16 handles."""
 
+ROUTE_QUEUED = "queued"  # for PullEvents
+ROUTE_PUSHED = "pushed"  # POSTed to the NotificationUrl
+ROUTE_SUPPRESSED = "suppressed"  # not notified at all
+ROUTES = (ROUTE_QUEUED, ROUTE_PUSHED, ROUTE_SUPPRESSED)
+"""Where an emitted event went (``QueuedEvent.route``), decided by ``VodBackend._route``."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class QueuedEvent:
     collector to re-scan (nor the memory they would take)."""
     enqueued_at: float  # when it was emitted (queued or not)
     deliveries: int = 0
-    route: str = "queued"  # or "pushed" (a callback) or "suppressed" (not notified)
+    route: str = ROUTE_QUEUED  # one of ROUTES
     duplicate: bool = False  # a second delivery a fault queued (never duplicated again)
     state: str = "new"
     """Where it is now: pullable, leased, confirmed or dropped (queued); a callback
@@ -314,6 +319,8 @@ class AppQueue:
 _STATE_AFTER = {j.ENQUEUED: "pullable", j.LEASED: "leased", j.RELEASED: "pullable",
                 j.EXPIRED: "pullable", j.CONFIRMED: "confirmed", j.DROPPED: "dropped"}
 """A queued event's state after each kind of journal entry about it."""
+QUEUE_STATES = tuple(dict.fromkeys(_STATE_AFTER.values()))
+"""A queued event's states (a pushed event's are its callback's: pending or an outcome)."""
 
 
 def _check_batch_size(handles: list[str]) -> None:

@@ -4,11 +4,12 @@ Valid: OpenAPI 3.1 (checked by openapi-spec-validator where it is installed), ev
 schema in it JSON Schema 2020-12, every reference resolving. Complete: every route the
 application registers under ``/_emulator/`` is described with its method, and nothing
 else is. True: against a running emulator, each operation is sent the requests of
-``CASES`` (each operation needs at least one accepted and one refused, so a new route
-cannot be left out) plus a wrong method on every path and unknown routes; every answer's
-status must be one the document lists and its body must match that status's schema, and
-the document must accept the accepted requests and refuse the refused ones as the server
-does.
+``CASES`` (each operation needs at least one accepted request and, unless it refuses
+nothing, one refused, so a new route cannot be left out) plus a wrong method on every
+path and unknown routes; every answer's status must be one the document lists, its media
+type one listed for that status, and its body (a JSON document, a file's text, the
+stream's first message) and headers must match their schemas; and the document must
+accept the accepted requests and refuse the refused ones as the server does.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 import subprocess
 import sys
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from emulator import faults
 from emulator.app import create_app
 from emulator.backend import MAX_EVENTS_PER_EMIT
 from emulator.config import Settings
+from emulator.dashboard import UI_DIRECTORY
 from emulator.openapi import document
 from emulator.receiver import refused_url
 from emulator.server import EmulatorThread
@@ -79,7 +81,8 @@ class Operation:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)))
+        # A parameter may be empty: /ui/{name} serves index.html at /ui/.
+        return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]*)", re.escape(self.path)))
 
 
 OPERATIONS = {operation["operationId"]: Operation(path, method, operation)
@@ -142,15 +145,26 @@ def test_every_operation_is_complete() -> None:
         1 for item in DOCUMENT["paths"].values() for method in item if method in METHODS)
     for name, operation in OPERATIONS.items():
         spec = operation.spec
+        responses = spec["responses"]
         assert spec["summary"], name
-        assert {"200", "400", "500"} <= set(spec["responses"]), name
-        for status, response in spec["responses"].items():
-            content = _resolve(response)["content"]
-            assert list(content) == ["application/json"], (name, status)
+        assert "500" in responses, name
+        assert len([status for status in responses if int(status) < 400]) == 1, name
+        for status, response in responses.items():
+            response = _resolve(response)
+            if int(status) >= 400:  # every refusal is the admin API's JSON error
+                assert list(response["content"]) == ["application/json"], (name, status)
+            elif int(status) >= 300:  # a redirect: its Location says it all
+                assert "Location" in response["headers"], (name, status)
+            else:
+                assert response["content"], (name, status)
         declared = {p["name"] for p in spec.get("parameters", []) if p["in"] == "path"}
         assert declared == set(re.findall(r"\{(\w+)\}", operation.path)), name
         assert ("requestBody" in spec) == (operation.method == "post"), name
-        assert ("413" in spec["responses"]) == ("requestBody" in spec), name
+        assert ("413" in responses) == ("requestBody" in spec), name
+        # Other origins are refused every state-changing request (emulator.dashboard).
+        assert ("403" in responses) == (operation.method in ("post", "delete")), name
+        # Every admin route refuses unknown query parameters; the dashboard's ignore them.
+        assert ("400" in responses) == (name not in DASHBOARD), name
 
 
 def test_the_module_loads_without_aiohttp() -> None:
@@ -162,7 +176,7 @@ def test_the_module_loads_without_aiohttp() -> None:
 
 def test_fault_rules_are_described_field_by_field() -> None:
     rule = DOCUMENT["components"]["schemas"]["FaultRule"]
-    assert set(rule["properties"]) == faults._RULE_FIELDS  # the parser's own list
+    assert set(rule["properties"]) == faults.RULE_FIELDS  # the parser's own list
     assert rule["properties"]["effect"]["enum"] == list(faults.EFFECTS)
 
 
@@ -190,26 +204,75 @@ def test_every_admin_route_is_described_and_every_description_is_a_route() -> No
 SDK_SECRET = ("AKIDany", "any")  # the emulator below verifies no signatures
 
 
+EVENT_STREAM = "text/event-stream"
+
+
+def _first_message(response: http.client.HTTPResponse) -> bytes:
+    """A server-sent event stream's first message: its lines up to the blank line that
+    ends it (comment lines, such as keep-alives, left out)."""
+    lines: list[bytes] = []
+    while True:
+        line = response.readline()
+        assert line, f"the stream ended before its first message: {lines}"
+        if line.strip() == b"":
+            if lines:
+                return b"".join(lines)
+        elif not line.startswith(b":"):
+            lines.append(line)
+
+
+def _parsed_message(raw: bytes) -> dict[str, Any]:
+    """A message as a reader parses it: its fields (``data`` decoded as JSON)."""
+    message: dict[str, Any] = {}
+    for line in raw.decode("utf-8").splitlines():
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        message[name] = json.loads(value) if name == "data" else value
+    return message
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    raw: bytes
+    """The body; of an event stream, its first message only (the stream is then closed)."""
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type") or ""
+
+
 @dataclass
 class Harness:
     emulator: EmulatorThread
 
-    def send(self, method: str, target: str, body: Any = None) -> tuple[int, str, bytes]:
+    @property
+    def origin(self) -> str:
+        """The emulator's own origin, as a browser showing its pages sends it."""
+        return f"http://127.0.0.1:{self.emulator.port}"
+
+    def send(self, method: str, target: str, body: Any = None,
+             headers: Mapping[str, str] | None = None) -> Answer:
         data = (body if isinstance(body, bytes)
                 else b"" if body is None else json.dumps(body).encode())
         connection = http.client.HTTPConnection("127.0.0.1", self.emulator.port, timeout=30)
         try:
             connection.request(method.upper(), target, body=data,
-                               headers={"Content-Type": "application/json"})
+                               headers={"Content-Type": "application/json", **(headers or {})})
             response = connection.getresponse()
-            return response.status, response.getheader("Content-Type") or "", response.read()
+            if (response.getheader("Content-Type") or "").startswith(EVENT_STREAM):
+                raw = _first_message(response)  # it stays open: then hang up
+            else:
+                raw = response.read()
+            return Answer(response.status, response.headers, raw)
         finally:
             connection.close()
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
-        status, _, raw = self.send(method, PREFIX + path, body)
-        assert status == 200, (method, path, body, raw[:500])
-        return json.loads(raw)
+        answer = self.send(method, PREFIX + path, body)
+        assert answer.status == 200, (method, path, body, answer.raw[:500])
+        return json.loads(answer.raw)
 
     def sdk(self) -> vod_client.VodClient:
         http = HttpProfile(protocol="http", endpoint=self.emulator.endpoint, reqTimeout=30)
@@ -289,15 +352,31 @@ class Case:
     status: int = 200
     setup: Setup | None = None
     document_refuses: bool | None = None
-    """Whether the document's request schemas refuse it; by default, as the server does."""
+    """Whether the document's request schemas refuse it; by default, as the server does
+    (but for a 403: see FOREIGN)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Sent besides Content-Type; ``{origin}`` in a value is the emulator's own origin."""
 
     @property
     def refused_by_document(self) -> bool:
-        return self.status >= 400 if self.document_refuses is None else self.document_refuses
+        if self.document_refuses is None:
+            return self.status >= 400 and self.status != 403
+        return self.document_refuses
 
 
 OVERSIZED = b'{"type":"NewFileUpload","description":"' + b"x" * (11 * 2**20) + b'"}'
 NOT_JSON = b'{"advance_seconds": 1'
+# A browser page of another origin (its Origin header), and one of the emulator's own.
+# The 403 depends on the request's Host, which no request schema can compare with, so the
+# document describes it as an answer, not as a refused request.
+FOREIGN = (("Origin", "http://evil.example"),)
+OWN = (("Origin", "{origin}"),)
+CROSS_SITE = (("Sec-Fetch-Site", "cross-site"),)
+DASHBOARD = {"getDashboardRedirect", "getDashboardFile", "getStream"}
+"""The dashboard's routes: they serve what a browser asks for, and ignore its queries."""
+REFUSE_NOTHING = {"getDashboardRedirect", "getStream"}
+"""No request to these is refused (the server ignores their queries): their cases show
+that, with queries the document does not describe."""
 
 CASES = [
     Case("getHealth", "/health"),
@@ -338,6 +417,31 @@ CASES = [
     Case("getEventFeed", "/events?wait_seconds=1000", status=400),
     Case("getEventFeed", "/events?content=maybe", status=400),
     Case("getEventFeed", "/events?kind=enqueued", status=400),
+    Case("getEventFeed", "/events?type=NewFileUpload&state=leased&limit=3", setup=everything),
+    Case("getEventFeed", f"/events?sub_app_id={APP}&state=undelivered&content=false",
+         setup=undelivered),
+    Case("getEventFeed", "/events?state=suppressed&sub_app_id=default", setup=suppressed),
+    Case("getEventFeed", "/events?q=evt-0000000&before=4", setup=pulled()),
+    Case("getEventFeed", "/events?q=&type=&state=", setup=pulled()),
+    # The server does not refuse an unknown EventType or state; the document does.
+    Case("getEventFeed", "/events?type=NoSuchEvent", setup=pulled(), document_refuses=True),
+    Case("getEventFeed", "/events?state=lost", setup=pulled(), document_refuses=True),
+    Case("getEventFeed", "/events?before=0", status=400),
+    Case("getEventFeed", "/events?sub_app_id=0", status=400),
+    Case("getEventFeed", "/events?sub_app_id=any", status=400),
+    Case("getEventFeed", "/events?limit=0&q=evt", status=400),
+    # Following and searching do not mix: a rule between parameters the schemas cannot say.
+    Case("getEventFeed", "/events?state=pullable&after=1", status=400,
+         document_refuses=False),
+    Case("getEventFeed", "/events?q=evt&wait_seconds=0", status=400, document_refuses=False),
+    Case("getEvent", "/events/evt-00000001", setup=pulled()),
+    Case("getEvent", "/events/evt-00000001", setup=undelivered),
+    Case("getEvent", "/events/evt-00000001", setup=suppressed),
+    Case("getEvent", "/events/evt-00000099", setup=pulled(), status=404,
+         document_refuses=False),
+    Case("getEvent", "/events/evt-00000001?content=false", setup=pulled(), status=400),
+    Case("getCatalog", "/catalog"),
+    Case("getCatalog", "/catalog?type=NewFileUpload", status=400),
     Case("listQueues", "/queues", setup=everything),
     Case("listQueues", "/queues?sub_app_id=1", status=400),
     Case("getQueue", "/queues/default", setup=pulled()),
@@ -451,6 +555,63 @@ CASES = [
     Case("getStats", "/stats", setup=everything),
     Case("getStats", "/stats", setup=suppressed),
     Case("getStats", "/stats?sub_app_id=1", status=400),
+    Case("getEventConfig", "/event-config/default"),
+    Case("getEventConfig", f"/event-config/{APP}", setup=undelivered),
+    Case("getEventConfig", "/event-config/default", setup=suppressed),
+    Case("getEventConfig", "/event-config/0", status=400),
+    Case("getEventConfig", "/event-config/01", status=400),
+    Case("getEventConfig", "/event-config/default?Mode=PULL", status=400),
+    Case("changeEventConfig", "/event-config/default", {"Mode": "PUSH"}),
+    Case("changeEventConfig", f"/event-config/{APP}", {
+        "Mode": "PUSH", "NotificationUrl": refused_url(), "SignKey": "abc123",
+        "UploadMediaCompleteEventSwitch": "ON", "DeleteMediaCompleteEventSwitch": "OFF",
+        "PersistenceCompleteEventSwitch": "ON"}),
+    Case("changeEventConfig", "/event-config/default", {"NotificationUrl": ""}, headers=OWN),
+    Case("changeEventConfig", "/event-config/default", {}, status=400),
+    Case("changeEventConfig", "/event-config/default", {"Mode": "POLL"}, status=400),
+    Case("changeEventConfig", "/event-config/default", {"Mode": 1}, status=400),
+    Case("changeEventConfig", "/event-config/default", {"SubAppId": 1}, status=400),
+    Case("changeEventConfig", "/event-config/default", {"NotificationUrl": "ftp://x"},
+         status=400),
+    Case("changeEventConfig", "/event-config/default", {"NotificationUrl": "http://a b"},
+         status=400, document_refuses=False),
+    Case("changeEventConfig", "/event-config/default", {"SignKey": "not a key!"},
+         status=400, document_refuses=False),
+    Case("changeEventConfig", "/event-config/0", {"Mode": "PULL"}, status=400),
+    Case("changeEventConfig", "/event-config/default", b"[1]", status=400),
+    Case("changeEventConfig", "/event-config/default?x=1", {"Mode": "PULL"}, status=400),
+    Case("getDashboardRedirect", "/ui", status=308),
+    Case("getDashboardRedirect", "/ui?tab=events", status=308, document_refuses=True),
+    Case("getDashboardFile", "/ui/"),
+    *(Case("getDashboardFile", f"/ui/{path.name}")  # every file the package ships
+      for path in sorted(UI_DIRECTORY.iterdir()) if path.is_file()),
+    Case("getDashboardFile", "/ui/index.html?v=2", document_refuses=True),
+    Case("getDashboardFile", "/ui/nope.js", status=404, document_refuses=False),
+    Case("getDashboardFile", "/ui/..%2Fadmin.py", status=404, document_refuses=False),
+    Case("getStream", "/stream", setup=pulled()),
+    Case("getStream", "/stream?after=0", setup=pulled()),
+    Case("getStream", "/stream", setup=pulled(), headers=(("Last-Event-ID", "0:2"),)),
+    # Not refused: a text `after`, a malformed Last-Event-ID, an unknown query are ignored.
+    Case("getStream", "/stream?after=x", document_refuses=True),
+    Case("getStream", "/stream", headers=(("Last-Event-ID", "latest"),),
+         document_refuses=True),
+    Case("getStream", "/stream?colour=red", document_refuses=True),
+    # Other origins: every state-changing operation refuses them.
+    Case("changeClock", "/clock", {"freeze": True}, status=403, headers=FOREIGN),
+    Case("changeClock", "/clock", {"freeze": True}, headers=OWN),
+    Case("emitEvents", "/events", {"type": "NewFileUpload"}, status=403, headers=FOREIGN),
+    Case("emitEvents", "/events", {"type": "NewFileUpload"}, status=403, headers=CROSS_SITE),
+    Case("wait", "/wait", {"pullable": 0}, status=403, headers=FOREIGN),
+    Case("reset", "/reset", {}, status=403, headers=FOREIGN),
+    Case("redeliverCallbacks", "/callbacks/redeliver", {}, status=403, headers=FOREIGN),
+    Case("changeSettings", "/settings", {"long_poll_seconds": 1}, status=403,
+         headers=FOREIGN),
+    Case("addFault", "/faults", {"action": "PullEvents", "effect": "latency",
+                                 "seconds": 0}, status=403, headers=FOREIGN),
+    Case("removeFaults", "/faults", status=403, headers=FOREIGN),
+    Case("removeFault", "/faults/f1", setup=fault_rules, status=403, headers=FOREIGN),
+    Case("changeEventConfig", "/event-config/default", {"Mode": "PULL"}, status=403,
+         headers=FOREIGN),
     Case("getOpenApi", "/openapi.json"),
     Case("getOpenApi", "/openapi.json?format=yaml", status=400),
 ]
@@ -462,10 +623,17 @@ def _case_id(case: Case) -> str:
 
 
 def test_every_operation_has_an_accepted_and_a_refused_request() -> None:
-    accepted = {case.operation for case in CASES if case.status == 200}
+    accepted = {case.operation for case in CASES if case.status < 400}
     refused = {case.operation for case in CASES if case.status >= 400}
-    assert set(OPERATIONS) == accepted == refused
+    assert set(OPERATIONS) == accepted
+    assert refused == set(OPERATIONS) - REFUSE_NOTHING
     assert {case.operation for case in CASES} <= set(OPERATIONS)
+    for name in REFUSE_NOTHING:  # the document lists no refusal for them either
+        assert all(int(status) >= 500 or int(status) < 400
+                   for status in OPERATIONS[name].spec["responses"]), name
+    state_changing = {name for name, operation in OPERATIONS.items()
+                      if operation.method in ("post", "delete")}
+    assert {case.operation for case in CASES if case.status == 403} == state_changing
 
 
 # One emulator for the module; each case starts from a full reset, the clock running.
@@ -496,8 +664,10 @@ def _coerced(text: str, schema: dict[str, Any]) -> Any:
     return text
 
 
-def request_problems(operation: Operation, target: str, body: Any) -> list[str]:
-    """Why the document refuses this request (nothing: it accepts it)."""
+def request_problems(operation: Operation, target: str, body: Any,
+                     headers: Mapping[str, str] | None = None) -> list[str]:
+    """Why the document refuses this request (nothing: it accepts it). Headers it does
+    not describe as parameters (a browser's Origin) are left to its answers."""
     problems: list[str] = []
     split = urllib.parse.urlsplit(target)
     spec = operation.spec
@@ -523,6 +693,14 @@ def request_problems(operation: Operation, target: str, body: Any) -> list[str]:
         value = _coerced(text, parameter["schema"])
         problems += [f"query {name}: {e.message}"
                      for e in _validator(pointer).iter_errors(value)]
+    described = {name.lower(): key for key in parameters if key[0] == "header"
+                 for name in [key[1]]}
+    for name, text in (headers or {}).items():
+        key = described.get(name.lower())
+        if key is not None:
+            pointer = f"{base}/{indexes[key]}/schema"
+            problems += [f"header {name}: {e.message}"
+                         for e in _validator(pointer).iter_errors(text)]
     if "requestBody" in spec:
         raw = body if isinstance(body, bytes) else b"" if body is None else None
         document: Any = body
@@ -547,10 +725,13 @@ def _at(pointer: str) -> Any:
     return node
 
 
-def check_answer(operation: Operation | None, status: int, content_type: str,
-                 raw: bytes, fallback: str | None = None) -> None:
+def check_answer(operation: Operation | None, answer: Answer,
+                 fallback: str | None = None) -> None:
     """The answer's status is one the document lists (for the operation, else the
-    ``fallback`` response of the components), and its body matches that schema."""
+    ``fallback`` response of the components), its media type one listed for it, and its
+    headers and body match their schemas: a JSON document; a file's text; an event
+    stream's first message, parsed, the message schema the stream names."""
+    status, raw = answer.status, answer.raw
     if operation is not None and str(status) in operation.spec["responses"]:
         pointer = _pointer("paths", operation.path, operation.method, "responses",
                            str(status))
@@ -560,10 +741,29 @@ def check_answer(operation: Operation | None, status: int, content_type: str,
     reference = _at(pointer).get("$ref")
     if reference is not None:
         pointer = reference.removeprefix("#")
-    assert content_type.split(";")[0].strip() == "application/json", content_type
-    schema = pointer + _pointer("content", "application/json", "schema")
-    problems = [f"{list(error.absolute_path)}: {error.message}"
-                for error in _validator(schema).iter_errors(json.loads(raw))]
+    response = _at(pointer)
+    problems: list[str] = []
+    for name, header in response.get("headers", {}).items():
+        value = answer.headers.get(name)
+        if value is None:
+            assert not header.get("required"), f"no {name} header"
+            continue
+        schema = pointer + _pointer("headers", name, "schema")
+        problems += [f"header {name}: {e.message}"
+                     for e in _validator(schema).iter_errors(value)]
+    if "content" in response:
+        media_type = answer.content_type.split(";")[0].strip()
+        assert media_type in response["content"], (media_type, list(response["content"]))
+        where = pointer + _pointer("content", media_type)
+        body: Any = (json.loads(raw) if media_type == "application/json"
+                     else raw.decode("utf-8"))
+        problems += [f"{list(e.absolute_path)}: {e.message}"
+                     for e in _validator(where + "/schema").iter_errors(body)]
+        if media_type == EVENT_STREAM:
+            message = _parsed_message(raw)
+            assert message["event"] == "hello", message  # a stream starts with it
+            problems += [f"message {list(e.absolute_path)}: {e.message}" for e in
+                         _validator(where + "/x-message-schema").iter_errors(message)]
     assert not problems, (status, problems, raw[:1000])
 
 
@@ -573,10 +773,11 @@ def test_answers_match_the_document(case: Case, harness: Harness) -> None:
     if case.setup is not None:
         case.setup(harness)
     target = PREFIX + case.target
-    status, content_type, raw = harness.send(operation.method, target, case.body)
-    assert status == case.status, raw[:1000]
-    check_answer(operation, status, content_type, raw)
-    problems = request_problems(operation, target, case.body)
+    headers = {name: value.format(origin=harness.origin) for name, value in case.headers}
+    answer = harness.send(operation.method, target, case.body, headers)
+    assert answer.status == case.status, answer.raw[:1000]
+    check_answer(operation, answer)
+    problems = request_problems(operation, target, case.body, headers)
     if case.refused_by_document:
         assert problems, "the document accepts a request the server refuses"
     else:
@@ -593,9 +794,9 @@ def _wrong_methods() -> list[tuple[str, str]]:
 def test_a_wrong_method_is_the_documented_405(method: str, path: str,
                                               harness: Harness) -> None:
     target = re.sub(r"\{\w+\}", "default", path)
-    status, content_type, raw = harness.send(method, target, {})
-    assert status == 405, raw[:500]
-    check_answer(None, status, content_type, raw, fallback="MethodNotAllowed")
+    answer = harness.send(method, target, {})
+    assert answer.status == 405, answer.raw[:500]
+    check_answer(None, answer, fallback="MethodNotAllowed")
 
 
 @pytest.mark.parametrize("target", [
@@ -603,9 +804,9 @@ def test_a_wrong_method_is_the_documented_405(method: str, path: str,
     PREFIX + "/faults/f1/applied", PREFIX + "/openapi.yaml"])
 def test_an_unknown_route_is_the_documented_404(target: str, harness: Harness) -> None:
     for method in ("GET", "POST", "DELETE"):
-        status, content_type, raw = harness.send(method, target, {})
-        assert status == 404, (method, raw[:500])
-        check_answer(None, status, content_type, raw, fallback="NotFound")
+        answer = harness.send(method, target, {})
+        assert answer.status == 404, (method, answer.raw[:500])
+        check_answer(None, answer, fallback="NotFound")
 
 
 def test_an_emit_cut_short_by_a_reset_is_the_documented_409(harness: Harness) -> None:
@@ -617,9 +818,9 @@ def test_an_emit_cut_short_by_a_reset_is_the_documented_409(harness: Harness) ->
         first = harness.admin("GET", "/journal?after=0&limit=1&wait_seconds=60")
         assert first["entries"], first
         harness.admin("POST", "/reset", {})
-        status, content_type, raw = emitting.result(timeout=60)
-    assert status == 409, raw[:500]
-    check_answer(OPERATIONS["emitEvents"], status, content_type, raw)
+        answer = emitting.result(timeout=60)
+    assert answer.status == 409, answer.raw[:500]
+    check_answer(OPERATIONS["emitEvents"], answer)
 
 
 def test_the_served_document_is_this_document(harness: Harness) -> None:
