@@ -29,9 +29,10 @@ _ERRORS = {
           "parameter, a value out of range, a body that is not a strict JSON object)."),
     403: ("Forbidden", "Forbidden",
           "A state-changing request (any method but GET, HEAD and OPTIONS) from a browser "
-          "page of another origin: its `Origin` is not the emulator's own address (by "
-          "`localhost`, an IP address or the host it listens on), or its `Sec-Fetch-Site` "
-          "is `cross-site` or `same-site`. Only the emulator's own pages, and clients that "
+          "page of another origin: its `Origin` is not the address the request was sent "
+          "to (the scheme and `Host`, naming `localhost`, an IP address or the host the "
+          "emulator listens on), or its `Sec-Fetch-Site` is `cross-site` or `same-site`. "
+          "Only the emulator's own pages, and clients that "
           "send no `Origin` (scripts, SDKs, curl), may change its state."),
     404: ("NotFound", "NotFound", "No such route (or no such item, where the route says so)."),
     405: ("MethodNotAllowed", "MethodNotAllowed", "The route exists, but not with this method."),
@@ -131,7 +132,8 @@ class _Builder:
                 "version": __version__,
                 "description": (
                     "Control of a vod-emulator from tests and people. Everything under "
-                    f"`{self.prefix}/` answers JSON, whatever the request: bad input is "
+                    f"`{self.prefix}/` answers JSON, whatever the request (but the "
+                    "dashboard's files, its redirect and the live stream): bad input is "
                     f"HTTP 400 with `{{\"error\": {{\"code\": \"{ERROR_CODES[400]}\", "
                     "\"message\": …}}` naming what is wrong; an unknown route is 404 "
                     f"`{ERROR_CODES[404]}`, a wrong method 405 `{ERROR_CODES[405]}` (the "
@@ -145,9 +147,9 @@ class _Builder:
                     "Unknown fields and unknown query parameters are refused too, never "
                     "ignored. Every GET route also answers HEAD. A state-changing request "
                     "from a browser page of another origin is 403 "
-                    f"`{ERROR_CODES[403]}`. The dashboard's routes (`{self.prefix}/ui/`, "
-                    f"`{self.prefix}/stream`) answer what they serve (files, server-sent "
-                    "events) and ignore query parameters they do not know."
+                    f"`{ERROR_CODES[403]}`. The dashboard's routes (`{self.prefix}/ui`, "
+                    f"`{self.prefix}/ui/…`, `{self.prefix}/stream`) ignore query "
+                    "parameters they do not know; their refusals are JSON too."
                 ),
                 "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
             },
@@ -690,7 +692,8 @@ class _Builder:
         from .events import EVENT_TYPES
 
         common = {
-            "last_seq": _described(_COUNT, "The newest event's seq (0: none)."),
+            "last_seq": _described(_COUNT, "The newest emitted event's seq, kept or not "
+                                           "(0: none since the last full reset)."),
             "epoch": _described(_COUNT, "Counts full resets: seq restarts at 1 after one."),
         }
         self.schemas["EventFeed"] = _object({
@@ -707,7 +710,7 @@ class _Builder:
             "get", "/events", "getEventFeed", "The emitted events, to follow live or search",
             {"oneOf": [_ref("EventFeed"), _ref("EventSearch")]},
             query=[*self._follow_parameters(
-                       "events", "the oldest; searching, the newest (default: all)"),
+                       "events", "the oldest following, the newest searching"),
                    _query("content", _FLAG_TEXT, "false leaves the payloads out."),
                    _query("before", {"type": "integer", "minimum": 1, "maximum": 2**63},
                           searching + "only events with a seq less than this (the next "
@@ -738,7 +741,9 @@ class _Builder:
             _query("wait_seconds",
                    {"type": "number", "minimum": 0, "maximum": self.max_wait_seconds},
                    f"If no {what} match yet, hold until one does or this many real "
-                   "seconds pass (answers early, empty, on a full reset or shutdown)."),
+                   "seconds pass (answers early, empty, on a full reset or shutdown; at "
+                   "once when `after` is past the newest seq: a follower from before a "
+                   "full reset must start again from 0)."),
             _query("limit", {"type": "integer", "minimum": 1, "maximum": self.max_follow_limit},
                    f"At most this many {what}: {limit}."),
         ]
