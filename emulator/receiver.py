@@ -61,7 +61,7 @@ class Behaviour:
     delay: float = 0.0  # real seconds before answering
     hang: bool = False  # answer only once released (``release()``); a stop answers nothing
     drop: bool = False  # close the connection without an answer
-    fail_first: int = 0  # the first k requests from now get fail_status at once
+    fail_first: int = 0  # the next k requests (refused ones too) get fail_status at once
     fail_status: int = 500
     headers: tuple[tuple[str, str], ...] = ()  # sent with the answer (e.g. a Location)
 
@@ -118,7 +118,8 @@ class CallbackReceiver:
         self.behave(status=status)
 
     def fail_first(self, count: int, status: int = 500) -> None:
-        """Answer the next ``count`` requests with ``status``, the ones after with 200."""
+        """Answer the next ``count`` requests with ``status``, the ones after with 200
+        (a request the signature check refuses counts as one of them)."""
         self.behave(fail_first=count, fail_status=status)
 
     def hang(self) -> None:
