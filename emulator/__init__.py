@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .events import EVENT_TYPES, EventFactory, EventInputError
     from .events.scenarios import SCENARIOS
     from .queue import EVENTS_PER_PULL, QueueTimings
+    from .receiver import CallbackReceiver
     from .server import EmulatorThread
 
 _HOME = {
@@ -31,6 +32,7 @@ _HOME = {
     "SCENARIOS": ".events.scenarios",
     "AdminClient": ".client",
     "AdminError": ".client",
+    "CallbackReceiver": ".receiver",
     "Clock": ".clock",
     "EmulatorThread": ".server",
     "EventFactory": ".events",
@@ -47,6 +49,7 @@ __all__ = [
     "SCENARIOS",
     "AdminClient",
     "AdminError",
+    "CallbackReceiver",
     "Clock",
     "EmulatorThread",
     "EventFactory",

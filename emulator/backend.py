@@ -410,7 +410,7 @@ class VodBackend:
             "totals": totals,
             "faults": {"active": len(self.faults.rules()), "applied": self.faults.applied},
             "callback_latency_ms": self.callbacks.latency_histogram(),
-            "journal": {"entries": len(journal.entries()), "evicted": journal.evicted},
+            "journal": {"entries": journal.size, "evicted": journal.evicted},
         }
 
     # ----- starting over

@@ -95,6 +95,11 @@ class Journal:
         return chosen if limit is None else chosen[:limit]
 
     @property
+    def size(self) -> int:
+        """How many entries are kept now."""
+        return len(self._entries)
+
+    @property
     def last_seq(self) -> int:
         """The seq of the newest entry recorded since the last clear (0: none)."""
         return self._seq
