@@ -8,8 +8,7 @@ wait is one of Playwright's auto-waiting assertions: nothing sleeps.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +39,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SEED = 20240601
 APP = 1500000001
 PUSH_APP = 1500000002
+
+# Auto-waiting assertions wait up to this long (Playwright's default is 5 s): room for a
+# slow CI machine, and for EventSource's own reconnection delay after a restart.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")
@@ -338,15 +341,12 @@ def test_usable_in_a_narrow_window(
 
 
 def test_ten_thousand_events(
-    page: Page, emulator: EmulatorThread, admin: AdminClient, watch: Watch,
-    record_property: Callable[[str, object], None],
+    page: Page, emulator: EmulatorThread, admin: AdminClient, watch: Watch
 ) -> None:
     admin.emit("NewFileUpload", 10_000, with_content=False)
-    started = time.perf_counter()
     open_dashboard(page, emulator.url)
     rows = page.get_by_test_id("event-row")
     expect(rows.first).to_have_attribute("data-event-id", "evt-00010000")
-    loaded = time.perf_counter() - started
     expect(rows).to_have_count(50)
     expect(page.get_by_test_id("events-matched")).to_have_text("(10000 matching)")
     page.get_by_test_id("events-older").click()
@@ -354,7 +354,6 @@ def test_ten_thousand_events(
     # Only pages of summaries were fetched: no payload of the list, no whole list.
     searches = [url for url in watch.requests if "/_emulator/events?" in url]
     assert searches and all("content=false" in url and "limit=50" in url for url in searches)
-    record_property("dashboard_load_seconds_10k", round(loaded, 3))
 
 
 def test_recovers_by_itself_when_the_emulator_restarts(browser: Browser) -> None:
