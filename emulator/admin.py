@@ -538,6 +538,8 @@ async def _search(backend: VodBackend, request: web.Request,
             raise AdminInputError(f"{name} follows the feed; it does not go with "
                                   f"{', '.join(n for n in _SEARCH_QUERY if n in query)}")
     text = query.get("q")
+    _check_choice(query.get("type"), "type", _event_types())
+    _check_choice(query.get("state"), "state", callbacks.EVENT_STATES)
     wanted = EventFilter(
         event_type=query.get("type") or None,
         sub_app_id=_sub_app_id(query["sub_app_id"]) if "sub_app_id" in query else "any",
@@ -552,6 +554,17 @@ async def _search(backend: VodBackend, request: web.Request,
         "epoch": backend.journal.epoch,
         "events": Streamed(found.events, lambda event: _feed_view(event, with_content)),
     }
+
+
+def _check_choice(value: str | None, name: str, choices: Sequence[str]) -> None:
+    if value and value not in choices:
+        raise AdminInputError(f"{name} must be one of {', '.join(choices)}, got {shown(value)}")
+
+
+def _event_types() -> tuple[str, ...]:
+    from .events import EVENT_TYPES  # the catalog is small; the machinery is not loaded
+
+    return tuple(EVENT_TYPES)
 
 
 async def _event(backend: VodBackend, request: web.Request) -> dict[str, Any]:

@@ -364,8 +364,10 @@ class VodBackend:
                 page.append(event)
             return True
 
+        # A copy (references only, ~1 ms for 100,000): emits go on between the slices.
+        kept = list(self.emitted)
         matched = await self.in_slices(
-            (event for event in reversed(self.emitted) if keep(event)), "search")
+            (event for event in reversed(kept) if keep(event)), "search")
         return SearchResult(page, len(matched))
 
     def emitted_event(self, event_id: str) -> QueuedEvent | None:

@@ -29,7 +29,7 @@ from .clock import Clock
 from .faults import CALLBACK, EFFECTS, Faults, Rule
 from .journal import Journal
 from .jsontext import plain
-from .queue import QueuedEvent
+from .queue import QUEUE_STATES, QueuedEvent
 from .subappid import SubAppId
 
 DEFAULT_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
@@ -45,6 +45,8 @@ SUPPRESSED = "suppressed"  # never sent: a switch is OFF, or PUSH without a URL
 ABANDONED = "abandoned"  # the emulator was reset or stopped before the delivery ended
 OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
 FAILED = "failed"  # a filter: pending_retry or undelivered
+EVENT_STATES = (*QUEUE_STATES, PENDING, *OUTCOMES)
+"""Every state an emitted event can be in (``QueuedEvent.state``): queued, or pushed."""
 LATENCY_BOUNDS_MS = (1, 5, 10, 50, 100, 500, 1000, 5000)
 """Upper bounds of the latency histogram's buckets (one more bucket: above the last)."""
 _CALLBACK_EFFECTS = tuple(name for name, effect in EFFECTS.items()

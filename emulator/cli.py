@@ -30,6 +30,7 @@ from .config import (
     SettingsError,
     resolve_settings,
 )
+from .faults import RULE_FIELDS
 
 if TYPE_CHECKING:
     from .client import AdminClient
@@ -791,8 +792,8 @@ def _reset(command: _Command) -> int:
     return 0
 
 
-_RULE_FIELDS = ("code", "message", "status", "seconds", "event_type", "event_id", "attempt",
-                "times", "probability")
+# A rule's fields that are options of their own (action and effect are required ones).
+_RULE_FIELDS = sorted(RULE_FIELDS - {"action", "effect", "sub_app_id"})
 
 
 def _fault_add(command: _Command) -> int:

@@ -44,7 +44,7 @@ _ERRORS = {
 }
 ERROR_CODES = {status: code for status, (_, code, _) in _ERRORS.items()}
 """The admin API's error code for each status it answers with an error."""
-_EVENT_STATES = (*queue.QUEUE_STATES, callbacks.PENDING, *callbacks.OUTCOMES)
+_EVENT_STATES = callbacks.EVENT_STATES
 """An emitted event's states: a queued event's, or its callback's (pending, then an
 outcome; ``suppressed`` for one never notified)."""
 _UI_MEDIA_TYPES = ("text/html", "text/javascript", "text/css")

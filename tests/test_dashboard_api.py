@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -278,3 +279,27 @@ def test_the_emulator_s_own_pages_and_scripts_can(
     assert raw(emulator, "POST", "/_emulator/events", {},
                b'{"type": "NewFileUpload"}').status == 200  # curl, SDKs: no Origin
     assert len(admin.queue()["pullable"]) == 2
+
+
+def test_searches_during_a_large_emit_are_answered(
+    admin: AdminClient, emulator: EmulatorThread,
+    background: Callable[..., Future[Any]],
+) -> None:
+    emitting = background(AdminClient(emulator.url).request, "POST", "/_emulator/events",
+                          {"type": "FileDeleted", "count": 20_000, "with_content": False})
+    searches = 0
+    while not emitting.done() or searches == 0:
+        page = get(admin, "/events?type=FileDeleted&limit=10&content=false")
+        assert page["matched"] <= 20_000
+        searches += 1
+    assert emitting.result()["count"] == 20_000
+    assert get(admin, "/events?type=FileDeleted&limit=1")["matched"] == 20_000
+
+
+@pytest.mark.parametrize("query", ["type=NoSuchType", "state=lost", "before=0", "before=x"])
+def test_a_search_with_an_unknown_type_or_state_is_refused(
+    admin: AdminClient, query: str
+) -> None:
+    with pytest.raises(AdminError) as refused:
+        get(admin, f"/events?{query}")
+    assert refused.value.status == 400

@@ -423,9 +423,9 @@ CASES = [
     Case("getEventFeed", "/events?state=suppressed&sub_app_id=default", setup=suppressed),
     Case("getEventFeed", "/events?q=evt-0000000&before=4", setup=pulled()),
     Case("getEventFeed", "/events?q=&type=&state=", setup=pulled()),
-    # The server does not refuse an unknown EventType or state; the document does.
-    Case("getEventFeed", "/events?type=NoSuchEvent", setup=pulled(), document_refuses=True),
-    Case("getEventFeed", "/events?state=lost", setup=pulled(), document_refuses=True),
+    # An unknown EventType or state is refused (it would match nothing).
+    Case("getEventFeed", "/events?type=NoSuchEvent", status=400),
+    Case("getEventFeed", "/events?state=lost", status=400),
     Case("getEventFeed", "/events?before=0", status=400),
     Case("getEventFeed", "/events?sub_app_id=0", status=400),
     Case("getEventFeed", "/events?sub_app_id=any", status=400),
