@@ -465,6 +465,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/_emulator/faults": ("GET", "POST", "DELETE"),
     "/_emulator/faults/{fault_id}": ("DELETE",),
     "/_emulator/stats": ("GET",),
+    "/_emulator/catalog": ("GET",),
+    "/_emulator/events/{event_id}": ("GET",),
+    "/_emulator/event-config/{sub_app_id}": ("GET", "POST"),
     "/_emulator/openapi.json": ("GET",),
     "/_emulator/callbacks": ("GET",),
     "/_emulator/callbacks/redeliver": ("POST",),
@@ -489,7 +492,7 @@ segments = (st.sampled_from(SEGMENTS).map(lambda s: s if s.isascii() else quoted
             | st.integers().map(str))
 
 QUERY_NAMES = ["content", "kind", "event_id", "x", "", "KIND", "kind[]", "\u0663", "after",
-               "limit"]
+               "limit", "before", "type", "state", "q", "sub_app_id"]
 QUERY_VALUES = ["true", "false", "", "enqueued", "leased", "expired", "confirmed", "dropped",
                 "released", "Leased", "evt-00000001", "\ud800", "\u0663", "1" * 4301, "%",
                 "%zz", "True", "0", "1"]
@@ -513,8 +516,10 @@ def queries(draw: st.DrawFn) -> str:
 @st.composite
 def paths(draw: st.DrawFn) -> str:
     route = draw(st.sampled_from([*ROUTES] * 3 + ODD_PATHS))
-    if route == "/_emulator/queues/{sub_app_id}":
-        route = "/_emulator/queues/" + draw(segments)
+    # Every path parameter ({sub_app_id}, {event_id}, {fault_id}) any segment at all.
+    while "{" in route:
+        start, end = route.index("{"), route.index("}")
+        route = route[:start] + draw(segments) + route[end + 1:]
     return route
 
 
@@ -641,7 +646,8 @@ def test_every_method_on_every_route(emulator: Emulator) -> None:
     """An allowed method answers (the body empty), any other is a 405, all as JSON."""
     emulator.reset()
     for route, allowed in ROUTES.items():
-        path = route.replace("{sub_app_id}", "default").replace("{fault_id}", "f1")
+        path = (route.replace("{sub_app_id}", "default").replace("{fault_id}", "f1")
+                .replace("{event_id}", "evt-00000001"))
         for method in [*METHODS, "TRACE", "PROPFIND"]:
             body = b'{"pullable":0,"timeout_seconds":0}' if path == "/_emulator/wait" else b""
             request = Request(method, path.encode(), (), body)
