@@ -38,12 +38,11 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -62,12 +61,11 @@ from common import (  # noqa: E402
 )
 from stall import WatchedEmulator  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser import chromium  # noqa: E402  (the one way the browser is started)
+
 T = TypeVar("T")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 FILTER_TYPE = "FileDeleted"  # a tenth of the events: see fill()
 CHUNK = 1_000  # events a fill emits per round (two POSTs)
 NEWEST = 2**62  # a `before` past every seq: the newest page (as the page sends it)
@@ -228,18 +226,6 @@ def undisturbed(measure: Callable[[list[Dashboard]], T], tries: int = 3,
 
 
 # ----- the browser's side
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        raise SystemExit(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Dashboard:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from tencentcloud.common import credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
@@ -24,11 +24,10 @@ from emulator.config import Settings
 from emulator.receiver import CallbackReceiver
 from emulator.server import EmulatorThread
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser import chromium  # noqa: E402  (the one way the browser is started)
+
 DOCS = Path(__file__).resolve().parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 MEDIA_APP = 1500000001
 WEBHOOK_APP = 1500000002
 
@@ -116,16 +115,14 @@ def shoot(page: Page, url: str, failed_event: str) -> None:
 
 def main() -> int:
     with EmulatorThread(Settings(port=0, seed=2024)) as emulator, \
-            CallbackReceiver() as receiver, sync_playwright() as playwright:
+            CallbackReceiver() as receiver, chromium() as browser:
         failed_event = fill(emulator, receiver)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900},
                                       color_scheme="light")
         # Nothing but the emulator: the page needs no other origin.
         context.route("**/*", lambda route: route.continue_()
                       if route.request.url.startswith(emulator.url + "/") else route.abort())
         shoot(context.new_page(), emulator.url, failed_event)
-        browser.close()
     for name in ("dashboard.png", "event.png", "narrow.png"):
         print(DOCS / name)
     return 0

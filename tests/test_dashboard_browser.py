@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import (
@@ -20,7 +19,6 @@ from playwright.sync_api import (
     Page,
     Route,
     expect,
-    sync_playwright,
 )
 from tencentcloud.common import credential
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -32,10 +30,8 @@ from emulator.config import Settings
 from emulator.receiver import CallbackReceiver
 from emulator.server import EmulatorThread
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+from .browser import ChromiumMissing, chromium
+
 SEED = 20240601
 APP = 1500000001
 PUSH_APP = 1500000002
@@ -53,12 +49,11 @@ def emulator() -> Iterator[EmulatorThread]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    try:
+        with chromium() as launched:
+            yield launched
+    except ChromiumMissing as missing:
+        pytest.fail(str(missing))
 
 
 @pytest.fixture
