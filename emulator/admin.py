@@ -584,7 +584,8 @@ async def _event(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 
 
 async def _catalog(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    """What can be emitted: every EventType, and the scenarios."""
+    """What can be emitted (every EventType, the scenarios), and the states and journal
+    kinds a client can filter by."""
     from .events import MEMBER_OF_EVENT_TYPE
     from .events.scenarios import SCENARIOS
 
@@ -593,6 +594,9 @@ async def _catalog(backend: VodBackend, request: web.Request) -> dict[str, Any]:
                         for name, member in MEMBER_OF_EVENT_TYPE.items()],
         "scenarios": [{"name": s.name, "description": s.description}
                       for s in SCENARIOS.values()],
+        # The value lists a client filters by, so that it need not keep copies.
+        "event_states": list(callbacks.EVENT_STATES),
+        "journal_kinds": list(j.KINDS),
     }
 
 

@@ -684,9 +684,15 @@ class _Builder:
                     "name": {"type": "string", "enum": list(SCENARIOS)},
                     "description": _TEXT}), "Every scenario.")
                 | {"minItems": len(SCENARIOS), "maxItems": len(SCENARIOS)},
+                "event_states": {"type": "array", "const": list(_EVENT_STATES),
+                                 "description": "Every state an event can be in (the "
+                                                "search's `state`)."},
+                "journal_kinds": {"type": "array", "const": list(journal.KINDS),
+                                  "description": "Every kind of journal entry."},
             }),
             description="Every EventType `POST /events` generates (`type`), with the SDK's "
-                        "member, and every scenario (`scenario`).")
+                        "member, every scenario (`scenario`), and the value lists a client "
+                        "filters by: event states and journal kinds.")
 
     def _event_feed(self) -> None:
         from .events import EVENT_TYPES

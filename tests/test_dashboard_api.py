@@ -122,13 +122,18 @@ def test_a_bad_event_configuration_is_refused(
     assert refused.value.status == 400 and says in refused.value.message
 
 
-def test_the_catalog_lists_every_type_and_scenario(admin: AdminClient) -> None:
+def test_the_catalog_lists_every_type_scenario_state_and_kind(admin: AdminClient) -> None:
     from emulator.events import EVENT_TYPES
     from emulator.events.scenarios import SCENARIOS
+
+    from emulator.callbacks import EVENT_STATES
+    from emulator.journal import KINDS
 
     catalog = get(admin, "/catalog")
     assert [t["event_type"] for t in catalog["event_types"]] == list(EVENT_TYPES)
     assert [s["name"] for s in catalog["scenarios"]] == list(SCENARIOS)
+    assert catalog["event_states"] == list(EVENT_STATES)
+    assert catalog["journal_kinds"] == list(KINDS)
 
 
 def test_stats_show_each_application_s_configuration_and_callback_latencies(

@@ -12,10 +12,6 @@ const FEED_MAX = 200; // activity items kept on the page
 const BACKFILL = 1000; // journal entries fetched on load for the feed and the chart
 const REFRESH_MS = 300; // live updates are gathered this long, then fetched once
 const NEWEST = null; // the events list's first page: no `before`
-const STATES = ["pullable", "leased", "confirmed", "dropped", "pending", "pending_retry",
-  "delivered", "undelivered", "abandoned", "suppressed"];
-const KINDS = ["enqueued", "leased", "expired", "confirmed", "dropped", "released", "routed",
-  "suppressed", "attempt_failed", "delivered", "undelivered", "redelivery", "abandoned", "fault"];
 const FAULT_PRESETS = {
   "": "",
   "PullEvents answers RequestLimitExceeded twice":
@@ -64,6 +60,11 @@ async function loadCatalog() {
   fill(byId("filter-type"), h("option", { value: "" }, "any"), types.map((o) => o.cloneNode(true)));
   byId("filter-type").value = state.filters.type || "";
   fill(byId("scenario"), catalog.scenarios.map(({ name }) => h("option", { value: name }, name)));
+  // The value lists to filter by come from the server, which owns them.
+  const options = (values) => values.map((value) => h("option", { value }, value));
+  fill(byId("filter-state"), h("option", { value: "" }, "any"), options(catalog.event_states));
+  byId("filter-state").value = state.filters.state || "";
+  fill(byId("feed-kind"), h("option", { value: "" }, "any"), options(catalog.journal_kinds));
   describeScenario();
   overridesHint();
 }
@@ -521,8 +522,6 @@ function wire() {
   });
   document.addEventListener("keydown", shortcut);
 
-  fill(byId("filter-state"), h("option", { value: "" }, "any"), STATES.map((s) => h("option", { value: s }, s)));
-  fill(byId("feed-kind"), h("option", { value: "" }, "any"), KINDS.map((k) => h("option", { value: k }, k)));
   fill(byId("fault-preset"), Object.keys(FAULT_PRESETS).map((name) =>
     h("option", { value: name }, name || "(write your own)")));
   byId("fault-preset").addEventListener("change", () => {
