@@ -123,10 +123,9 @@ def test_a_bad_event_configuration_is_refused(
 
 
 def test_the_catalog_lists_every_type_scenario_state_and_kind(admin: AdminClient) -> None:
+    from emulator.callbacks import EVENT_STATES
     from emulator.events import EVENT_TYPES
     from emulator.events.scenarios import SCENARIOS
-
-    from emulator.callbacks import EVENT_STATES
     from emulator.journal import KINDS
 
     catalog = get(admin, "/catalog")
