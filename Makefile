@@ -30,7 +30,7 @@ $(NODE_SDK): tests/node/package.json tests/node/package-lock.json
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
 
 setup: $(INSTALLED) $(NODE_SDK) $(CHROMIUM)
 
