@@ -6,6 +6,7 @@ Tests wait on this record (through the admin API or the Python API) instead of s
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, NamedTuple
@@ -84,15 +85,18 @@ class Journal:
     ) -> list[JournalEntry]:
         """The kept entries, oldest first: of ``kind``, of ``event_id``, recorded after
         seq ``after``; at most ``limit`` of them (the oldest)."""
-        newer: list[JournalEntry] = []
-        for entry in reversed(self._entries):  # a follower asks for the newest few
-            if entry.seq <= after:
-                break
-            newer.append(entry)
-        chosen = [entry for entry in reversed(newer)
+        source: Iterable[JournalEntry] = self._entries
+        if self._entries and self._entries[0].seq <= after:  # a follower: the newest few
+            newer: list[JournalEntry] = []
+            for entry in reversed(self._entries):
+                if entry.seq <= after:
+                    break
+                newer.append(entry)
+            source = reversed(newer)
+        chosen = (entry for entry in source
                   if (kind is None or entry.kind == kind)
-                  and (event_id is None or entry.event_id == event_id)]
-        return chosen if limit is None else chosen[:limit]
+                  and (event_id is None or entry.event_id == event_id))
+        return list(chosen if limit is None else itertools.islice(chosen, limit))
 
     @property
     def size(self) -> int:
