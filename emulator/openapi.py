@@ -169,18 +169,19 @@ class _Builder:
         s["SubAppId"] = _nullable({
             "type": "integer", "minimum": MIN_SUB_APP_ID, "maximum": MAX_SUB_APP_ID,
             "description": "An application; null for the account's default application."})
-        s["SubAppIdInput"] = {
-            "description": (f"An application: an integer from {MIN_SUB_APP_ID} to "
-                            f"{MAX_SUB_APP_ID}, or null or \"default\" for the default "
-                            "application."),
-            "oneOf": [{"type": "integer", "minimum": MIN_SUB_APP_ID, "maximum": MAX_SUB_APP_ID},
-                      {"type": "null"}, {"const": "default"}]}
         s["SubAppIdText"] = {
             "type": "string",
             "description": ("An application in a path or a query: `default`, or plain ASCII "
                             f"decimal digits without leading zeros, {MIN_SUB_APP_ID} to "
                             f"{MAX_SUB_APP_ID}."),
             "pattern": f"^(default|[1-9][0-9]{{0,{len(str(MAX_SUB_APP_ID)) - 1}}})$"}
+        s["SubAppIdInput"] = {
+            "description": (f"An application: an integer from {MIN_SUB_APP_ID} to "
+                            f"{MAX_SUB_APP_ID} (a number, or its digits as a string, for "
+                            "clients whose numbers are not exact past 2^53), or null or "
+                            "\"default\" for the default application."),
+            "oneOf": [{"type": "integer", "minimum": MIN_SUB_APP_ID, "maximum": MAX_SUB_APP_ID},
+                      {"type": "null"}, _ref("SubAppIdText")]}
         event = self._event_properties()
         s["Event"] = _object(event, tuple(name for name in event if name != "content"),
                              description="An emitted event as the admin API shows it.")

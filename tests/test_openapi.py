@@ -398,6 +398,7 @@ CASES = [
     Case("emitEvents", "/events", {**json.loads(FIXTURE.read_text()), "with_content": False,
                                    "sub_app_id": "default"}),
     Case("emitEvents", "/events", {"type": "FileDeleted"}, setup=suppressed),
+    Case("emitEvents", "/events", {"type": "FileDeleted", "sub_app_id": str(APP)}),
     Case("emitEvents", "/events", {"type": "NewFileUpload", "sub_app_id": APP},
          setup=undelivered),
     Case("emitEvents", "/events", {"type": "NewFileUpload", "colour": "red"}, status=400),
