@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from concurrent.futures import Future
 
 import pytest
 
+from emulator.backend import VodBackend
 from emulator.client import AdminClient
 from emulator.server import EmulatorThread
 
@@ -57,12 +59,22 @@ def test_other_requests_are_answered_during_a_bulk_emit(admin: AdminClient, back
     assert emit.result(timeout=60)["count"] == count
 
 
-def test_a_reset_stops_an_emit_under_way(admin: AdminClient, background) -> None:
-    # As many as one emit takes (seconds of work): the reset comes long before the end.
+def test_a_reset_stops_an_emit_under_way(emulator: EmulatorThread, admin: AdminClient,
+                                        background) -> None:
+    # The reset is made on the server's own loop as soon as the first event is queued:
+    # sent over HTTP from this thread instead, it could wait on the interpreter's lock
+    # while the emit (in the same process) ran to its end.
+    def reset_at_the_first_event(backend: VodBackend) -> None:
+        async def reset() -> None:
+            await backend.journal.wait_for(lambda: backend.journal.count("enqueued") > 0, 30)
+            backend.reset()
+
+        tasks.append(asyncio.ensure_future(reset()))
+
+    tasks: list[asyncio.Future[None]] = []  # held here: the loop keeps weak references
+    emulator.call(reset_at_the_first_event)
     emit = background(admin.request, "POST", "/_emulator/events",
                       {"type": "NewFileUpload", "count": 100_000, "with_content": False})
-    admin.wait(pullable=1, timeout=30)
-    admin.reset()
     with pytest.raises(Exception) as raised:
         emit.result(timeout=60)
     assert getattr(raised.value, "status", None) == 409

@@ -14,6 +14,7 @@ accept the accepted requests and refuse the refused ones as the server does.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import math
@@ -22,7 +23,6 @@ import subprocess
 import sys
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator import faults
 from emulator.app import create_app
-from emulator.backend import MAX_EVENTS_PER_EMIT
+from emulator.backend import MAX_EVENTS_PER_EMIT, VodBackend
 from emulator.config import Settings
 from emulator.dashboard import UI_DIRECTORY
 from emulator.openapi import document
@@ -812,15 +812,23 @@ def test_an_unknown_route_is_the_documented_404(target: str, harness: Harness) -
 
 def test_an_emit_cut_short_by_a_reset_is_the_documented_409(harness: Harness) -> None:
     body = {"type": "NewFileUpload", "count": MAX_EVENTS_PER_EMIT, "with_content": False}
-    last = harness.admin("GET", "/journal?limit=1")["last_seq"]  # what earlier cases left
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        emitting = pool.submit(harness.send, "post", PREFIX + "/events", body)
-        # Its first event is on record: the emit is under way, in slices, when the reset
-        # comes (a whole one takes far longer than this exchange).
-        first = harness.admin("GET", f"/journal?after={last}&limit=1&wait_seconds=60")
-        assert first["entries"], first
-        harness.admin("POST", "/reset", {})
-        answer = emitting.result(timeout=60)
+    # The reset is made on the server's own loop once the emit's first event is queued
+    # (over HTTP from here it could wait on the interpreter's lock while the emit, in this
+    # same process, ran to its end).
+    tasks: list[asyncio.Future[None]] = []  # held here: the loop keeps weak references
+
+    def reset_at_the_first_event(backend: VodBackend) -> None:
+        start = backend.journal.count("enqueued")
+
+        async def reset() -> None:
+            await backend.journal.wait_for(
+                lambda: backend.journal.count("enqueued") > start, 60)
+            backend.reset()
+
+        tasks.append(asyncio.ensure_future(reset()))
+
+    harness.emulator.call(reset_at_the_first_event)
+    answer = harness.send("post", PREFIX + "/events", body)
     assert answer.status == 409, answer.raw[:500]
     check_answer(OPERATIONS["emitEvents"], answer)
 
