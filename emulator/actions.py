@@ -11,6 +11,7 @@ from typing import Any
 
 from .backend import VodBackend
 from .cloudapi.parameters import Kind, Parameter, Signature
+from .eventconfig import PARAMETERS
 from .subappid import SubAppId
 
 Fields = dict[str, Any]
@@ -80,15 +81,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "DescribeEventsState": Action({"SubAppId": _SUB_APP_ID}, describe_events_state),
     "ModifyEventConfig": Action(
-        {
-            "SubAppId": _SUB_APP_ID,
-            "Mode": _STRING,
-            "NotificationUrl": _STRING,
-            "UploadMediaCompleteEventSwitch": _STRING,
-            "DeleteMediaCompleteEventSwitch": _STRING,
-            "PersistenceCompleteEventSwitch": _STRING,
-            "SignKey": _STRING,
-        },
+        {"SubAppId": _SUB_APP_ID, **dict.fromkeys(PARAMETERS, _STRING)},
         modify_event_config,
     ),
     "DescribeEventConfig": Action({"SubAppId": _SUB_APP_ID}, describe_event_config),

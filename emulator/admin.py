@@ -24,7 +24,7 @@ from .backend import EmitInterrupted, EventFilter, VodBackend
 from .clock import MAX_ADVANCE_SECONDS, MAX_SCALE, ClockLimitError, check_scale
 from .config import SettingsError, runtime_view
 from .echo import is_text, safe_text, shown
-from .errors import ServiceError
+from .errors import ADMIN_ERROR_CODES, ServiceError
 from .eventconfig import PARAMETERS
 from .faults import FaultInputError
 from .httplimits import BODY_READ_SECONDS
@@ -77,13 +77,13 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
                 _check_query(request, query)
                 document = await handler(app[backend_key], request)
             except (AdminInputError, ClockLimitError, FaultInputError, SettingsError) as error:
-                return error_response(400, "InvalidRequest", str(error))
+                return error_response(400, str(error))
             except ServiceError as error:  # the Cloud API's refusal of the same change
-                return error_response(400, "InvalidRequest", error.message)
+                return error_response(400, error.message)
             except AdminNotFound as error:
-                return error_response(404, "NotFound", str(error))
+                return error_response(404, str(error))
             except EmitInterrupted as error:
-                return error_response(409, "Interrupted", str(error))
+                return error_response(409, str(error))
             except ValueError as error:
                 # The event machinery's refusals. Imported here, not at start-up: only
                 # that machinery raises them, so it is loaded already when one comes.
@@ -91,7 +91,7 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
 
                 if not isinstance(error, EventInputError):
                     raise
-                return error_response(400, "InvalidRequest", str(error))
+                return error_response(400, str(error))
             return await _write(request, document)
 
         return answer
@@ -139,18 +139,16 @@ async def admin_errors(
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        code = {404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge"}.get(
-            error.status, "InvalidRequest")
         message = {
             404: f"no admin route {request.path!r}: see the README's admin API table",
             405: f"{request.method} is not allowed on {request.path!r}",
         }.get(error.status, error.reason)
-        return error_response(error.status, code, message)
+        return error_response(error.status, message)
     except asyncio.CancelledError:
         raise
     except Exception:
         _log.exception("internal error answering %s %s", request.method, request.path)
-        return error_response(500, "InternalError", "an internal error occurred (logged)")
+        return error_response(500, "an internal error occurred (logged)")
 
 
 def _is_admin_path(request: web.Request) -> bool:
@@ -158,7 +156,10 @@ def _is_admin_path(request: web.Request) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
+def error_response(status: int, message: str) -> web.Response:
+    """An admin error: the code is the status's (any other 4xx aiohttp raises is a bad
+    request)."""
+    code = ADMIN_ERROR_CODES.get(status, ADMIN_ERROR_CODES[400])
     return _json({"error": {"code": code, "message": safe_text(message)}}, status)
 
 
@@ -324,16 +325,9 @@ async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "seed": settings.seed,
         "verifies_signatures": settings.verifies_signatures,
         "secret_id": settings.secret_id if settings.verifies_signatures else None,
-        "long_poll_seconds": settings.long_poll_seconds,
-        "confirm_window_seconds": settings.confirm_window_seconds,
-        "retention_seconds": settings.retention_seconds,
+        **runtime_view(settings),  # those in force now: a test may have changed them
         "journal_max_entries": settings.journal_max_entries,
-        "new_app_defaults": settings.new_app_defaults,
         "callback_url": settings.callback_url,
-        "callback_timeout_seconds": settings.callback_timeout_seconds,
-        "callback_retry_seconds": list(settings.callback_retry_seconds),
-        "callback_success": settings.callback_success,
-        "signature_ttl_seconds": settings.signature_ttl_seconds,
         "callback_concurrency": settings.callback_concurrency,
         "callback_max_records": settings.callback_max_records,
         "held_pulls": sum(state.held_pulls for state in backend.queue_states()),
@@ -475,12 +469,7 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         state = _counts(backend, sub_app_id)
         return all(state[name] >= at_least for name, at_least in wanted.items())
 
-    backend.held_waits += 1
-    try:
-        await backend.journal.wait_for(lambda: reached() or backend.stopping, timeout,
-                                       also=[backend.clock.advanced, backend.stopped])
-    finally:
-        backend.held_waits -= 1
+    await _hold(backend, reached, timeout)
     return {"met": reached(), "state": _counts(backend, sub_app_id)}
 
 
@@ -649,11 +638,17 @@ async def _hold_until(backend: VodBackend, request: web.Request,
         raise AdminInputError(f"wait_seconds must be between 0 and {MAX_WAIT_SECONDS:g}, "
                               f"got {shown(text)}")
     epoch = backend.journal.epoch
+    await _hold(backend, lambda: arrived() or backend.journal.epoch != epoch, wait)
+
+
+async def _hold(backend: VodBackend, until: Callable[[], bool], timeout: float) -> None:
+    """Hold a request for up to ``timeout`` real seconds until ``until()`` holds, checked
+    on every journal entry and clock change; shutdown ends it at once. Counted in
+    ``held_waits`` (``/health``)."""
     backend.held_waits += 1
     try:
-        await backend.journal.wait_for(
-            lambda: arrived() or backend.journal.epoch != epoch or backend.stopping, wait,
-            also=[backend.stopped])
+        await backend.journal.wait_for(lambda: until() or backend.stopping, timeout,
+                                       also=[backend.clock.advanced, backend.stopped])
     finally:
         backend.held_waits -= 1
 

@@ -7,6 +7,7 @@ them keeps state of its own. No HTTP in here.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,7 +20,7 @@ from .config import Settings, with_changes
 from .errors import InjectedError
 from .eventconfig import EventConfig, suppression
 from .faults import Faults
-from .journal import Journal
+from .journal import Journal, newer_than
 from .queue import ROUTE_PUSHED, ROUTE_SUPPRESSED, EventQueues, Lease, QueuedEvent
 from .subappid import SubAppId
 from .wakeup import Wakeup
@@ -253,6 +254,8 @@ class VodBackend:
     async def request_faults(self, action: str, sub_app_id: SubAppId) -> None:
         """The faults that act on a whole Cloud API request: a latency first (real
         seconds, cut short by shutdown), then an error answered instead of acting."""
+        if not self.faults.active:
+            return
         latency = self.faults.take(action, ("latency",), sub_app_id)
         if latency is not None and not self.stopping:
             await asyncio.wait([self.stopped.future()], timeout=latency.given["seconds"])
@@ -264,6 +267,8 @@ class VodBackend:
 
     async def pull_events(self, sub_app_id: SubAppId) -> list[Lease]:
         leases = await self.queues.pull(sub_app_id)
+        if not self.faults.active:
+            return leases
         for lease in leases:
             event = lease.event
             if not event.duplicate and self.faults.take(
@@ -282,7 +287,7 @@ class VodBackend:
 
     def confirm_events(self, sub_app_id: SubAppId, handles: list[str]) -> None:
         queue = self.queues.find(sub_app_id)
-        if queue is not None and self.faults.rules():
+        if queue is not None and self.faults.active:
             for handle in handles:
                 event = queue.leased_event(handle)
                 if event is None:
@@ -342,13 +347,7 @@ class VodBackend:
 
     def emitted_events(self, after: int = 0, limit: int | None = None) -> list[QueuedEvent]:
         """The emitted events kept, oldest first, those after seq ``after``."""
-        newer: list[QueuedEvent] = []
-        for event in reversed(self.emitted):
-            if event.seq <= after:
-                break
-            newer.append(event)
-        newer.reverse()
-        return newer if limit is None else newer[:limit]
+        return list(itertools.islice(newer_than(self.emitted, after), limit))
 
     async def search_events(self, wanted: EventFilter, before: int | None = None,
                             limit: int | None = None) -> SearchResult:

@@ -30,8 +30,9 @@ STREAM_KEEPALIVE_SECONDS = 15.0
 STREAM_PACE_SECONDS = 0.05
 """A stream sends at most one message per this long: a bulk emit arrives in batches,
 not one message per entry."""
-_CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
-                  ".svg": "image/svg+xml", ".txt": "text/plain", ".json": "application/json"}
+CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
+                 ".svg": "image/svg+xml", ".txt": "text/plain", ".json": "application/json"}
+"""What the dashboard's files are served as, by suffix (no other file is served)."""
 _SECURITY_HEADERS = {
     # Nothing but the emulator itself: no CDN, no request leaving it, no framing.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -45,7 +46,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def add_dashboard_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
     files = {path.name: path for path in UI_DIRECTORY.iterdir()
-             if path.is_file() and path.suffix in _CONTENT_TYPES}
+             if path.is_file() and path.suffix in CONTENT_TYPES}
 
     async def ui(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"] or "index.html"
@@ -53,7 +54,7 @@ def add_dashboard_routes(app: web.Application, backend_key: web.AppKey[VodBacken
         if path is None:
             raise web.HTTPNotFound()
         return web.Response(body=path.read_bytes(), headers=_SECURITY_HEADERS,
-                            content_type=_CONTENT_TYPES[path.suffix], charset="utf-8")
+                            content_type=CONTENT_TYPES[path.suffix], charset="utf-8")
 
     async def ui_root(request: web.Request) -> web.StreamResponse:
         raise web.HTTPPermanentRedirect(UI_PREFIX)
@@ -156,7 +157,7 @@ async def same_origin_only(
         return await handler(request)
     if fetch_site in ("cross-site", "same-site") or not _same_origin(request, origin):
         return error_response(
-            403, "Forbidden", f"{request.method} {request.path} from the page at "
+            403, f"{request.method} {request.path} from the page at "
             f"{json.dumps(origin)} is refused: only the emulator's own pages (and clients "
             "that send no Origin) may change its state")
     return await handler(request)

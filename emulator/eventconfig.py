@@ -77,10 +77,6 @@ def suppression(config: EventConfig, event_type: str) -> str | None:
     return None
 
 
-PARAMETERS = ("Mode", "NotificationUrl", "UploadMediaCompleteEventSwitch",
-              "DeleteMediaCompleteEventSwitch", "PersistenceCompleteEventSwitch", "SignKey")
-"""The ModifyEventConfig parameters besides SubAppId."""
-
 _FIELD_OF_PARAMETER = {
     "Mode": "mode",
     "NotificationUrl": "notification_url",
@@ -89,6 +85,8 @@ _FIELD_OF_PARAMETER = {
     "PersistenceCompleteEventSwitch": "persistence_complete_event_switch",
     "SignKey": "sign_key",
 }
+PARAMETERS = tuple(_FIELD_OF_PARAMETER)
+"""The ModifyEventConfig parameters besides SubAppId."""
 
 
 def validate_change(changes: dict[str, str]) -> None:

@@ -140,6 +140,11 @@ class Faults:
     def rules(self) -> list[Rule]:
         return list(self._rules)
 
+    @property
+    def active(self) -> bool:
+        """Whether any rule is in force (the hot paths ask nothing more when none is)."""
+        return bool(self._rules)
+
     def remove(self, rule_id: str | None = None) -> list[str]:
         """Remove one rule (KeyError if unknown) or, without an id, every rule."""
         if rule_id is None:

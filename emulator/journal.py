@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterable
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar
 
 from .wakeup import Wakeup
 
@@ -50,6 +50,29 @@ class JournalEntry(NamedTuple):
 DEFAULT_MAX_ENTRIES = 100_000
 
 
+class Sequenced(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+
+S = TypeVar("S", bound=Sequenced)
+
+
+def newer_than(items: deque[S], after: int) -> Sequence[S]:
+    """The items with a seq above ``after``, oldest first, from a deque kept in seq order.
+    A follower asks for the newest few: only those are walked (from the newest end), and
+    when every item is newer the deque itself is answered, not a copy."""
+    if not items or items[0].seq > after:
+        return items
+    newer: list[S] = []
+    for item in reversed(items):
+        if item.seq <= after:
+            break
+        newer.append(item)
+    newer.reverse()
+    return newer
+
+
 class Journal:
     """A bounded, ordered record of state changes, and a way to wait for one.
 
@@ -85,15 +108,7 @@ class Journal:
     ) -> list[JournalEntry]:
         """The kept entries, oldest first: of ``kind``, of ``event_id``, recorded after
         seq ``after``; at most ``limit`` of them (the oldest)."""
-        source: Iterable[JournalEntry] = self._entries
-        if self._entries and self._entries[0].seq <= after:  # a follower: the newest few
-            newer: list[JournalEntry] = []
-            for entry in reversed(self._entries):
-                if entry.seq <= after:
-                    break
-                newer.append(entry)
-            source = reversed(newer)
-        chosen = (entry for entry in source
+        chosen = (entry for entry in newer_than(self._entries, after)
                   if (kind is None or entry.kind == kind)
                   and (event_id is None or entry.event_id == event_id))
         return list(chosen if limit is None else itertools.islice(chosen, limit))

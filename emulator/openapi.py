@@ -17,39 +17,37 @@ from typing import Any
 from . import callbacks, clock, config, eventconfig, journal, queue
 from ._version import __version__
 from .backend import MAX_EVENTS_PER_EMIT, STATS_COUNTS, QueueState
+from .errors import ADMIN_ERROR_CODES
 from .subappid import MAX_SUB_APP_ID, MIN_SUB_APP_ID
 
 Schema = dict[str, Any]
 
 OPENAPI_VERSION = "3.1.0"
 _ERRORS = {
-    # status: (name of the response in the components, error code, when)
-    400: ("BadRequest", "InvalidRequest",
+    # status: (name of the response in the components, when); the codes are errors.py's
+    400: ("BadRequest",
           "Bad input: the message names what is wrong (an unknown field or query "
           "parameter, a value out of range, a body that is not a strict JSON object)."),
-    403: ("Forbidden", "Forbidden",
+    403: ("Forbidden",
           "A state-changing request (any method but GET, HEAD and OPTIONS) from a browser "
           "page of another origin: its `Origin` is not the address the request was sent "
           "to (the scheme and `Host`, naming `localhost`, an IP address or the host the "
           "emulator listens on), or its `Sec-Fetch-Site` is `cross-site` or `same-site`. "
           "Only the emulator's own pages, and clients that "
           "send no `Origin` (scripts, SDKs, curl), may change its state."),
-    404: ("NotFound", "NotFound", "No such route (or no such item, where the route says so)."),
-    405: ("MethodNotAllowed", "MethodNotAllowed", "The route exists, but not with this method."),
-    409: ("Interrupted", "Interrupted",
+    404: ("NotFound", "No such route (or no such item, where the route says so)."),
+    405: ("MethodNotAllowed", "The route exists, but not with this method."),
+    409: ("Interrupted",
           "An emit cut short by a reset or shutdown; the message says how many events were "
           "emitted before it."),
-    413: ("TooLarge", "TooLarge", "The body is larger than the server takes."),
-    500: ("InternalError", "InternalError", "An internal error (logged by the emulator)."),
+    413: ("TooLarge", "The body is larger than the server takes."),
+    500: ("InternalError", "An internal error (logged by the emulator)."),
 }
-ERROR_CODES = {status: code for status, (_, code, _) in _ERRORS.items()}
+ERROR_CODES = ADMIN_ERROR_CODES
 """The admin API's error code for each status it answers with an error."""
 _EVENT_STATES = callbacks.EVENT_STATES
 """An emitted event's states: a queued event's, or its callback's (pending, then an
 outcome; ``suppressed`` for one never notified)."""
-_UI_MEDIA_TYPES = ("text/html", "text/javascript", "text/css")
-"""What the dashboard's files are served as (tests/test_openapi.py fetches every file the
-package ships and checks its type is one of these)."""
 
 
 @functools.cache
@@ -518,9 +516,9 @@ class _Builder:
                 "content": {"application/json": {"schema": {
                     "allOf": [_ref("Error"),
                               {"properties": {"error": {"properties": {
-                                  "code": {"const": code}}}}}]}}},
+                                  "code": {"const": ERROR_CODES[status]}}}}}]}}},
             }
-            for name, code, when in _ERRORS.values()
+            for status, (name, when) in _ERRORS.items()
         }
 
     # ----- routes
@@ -882,7 +880,7 @@ class _Builder:
                         "changes nothing). Answers the configuration now.")
 
     def _dashboard(self) -> None:
-        from .dashboard import STREAM_KEEPALIVE_SECONDS, UI_PREFIX
+        from .dashboard import CONTENT_TYPES, STREAM_KEEPALIVE_SECONDS, UI_PREFIX
 
         self._operation(
             "get", "/ui", "getDashboardRedirect", "To the dashboard", None,
@@ -897,7 +895,7 @@ class _Builder:
                                "but the emulator itself: no CDN, no request leaving it, no "
                                "framing).",
                 "content": {media_type: {"schema": {"type": "string"}}
-                            for media_type in _UI_MEDIA_TYPES}}},
+                            for media_type in dict.fromkeys(CONTENT_TYPES.values())}}},
             errors=(404,), checks_query=False,
             description="Only the files the package ships; any other name is 404.")
         stream_schema: Schema = {
