@@ -169,7 +169,9 @@ class AdminClient:
         """Block until the queue has at least the given ``pullable``, ``leased`` or
         ``held_pulls``; raise TimeoutError if it does not within ``timeout`` seconds."""
         body: dict[str, Any] = {"sub_app_id": sub_app_id, "timeout_seconds": timeout, **at_least}
-        result: dict[str, Any] = self.request("POST", "/_emulator/wait", body)
+        # Held by the server up to ``timeout``: the HTTP wait is that plus the client's own.
+        result: dict[str, Any] = self.request("POST", "/_emulator/wait", body,
+                                              timeout=self.timeout + timeout)
         if not result["met"]:
             raise TimeoutError(f"queue did not reach {at_least} in {timeout}s: {result['state']}")
         return result

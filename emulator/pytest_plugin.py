@@ -31,7 +31,6 @@ SECRET_ID = "AKIDvodEmulatorPytestPlugin000000000"
 SECRET_KEY = "vodEmulatorPytestPluginSecretKey0000"
 _DEFAULT_SEED = 1
 _SDK_PACKAGE = "tencentcloud-sdk-python-vod"
-_WAIT_MARGIN_SECONDS = 30.0  # the HTTP timeout of a wait: its own timeout plus this
 CallbackState = Literal["pending", "delivered", "undelivered"]
 MARKER = "vod_emulator"
 CHECK_CLEAN = "check_clean"  # the one option that is the plugin's, not a server setting
@@ -342,15 +341,12 @@ class VodEmulator:
               need: bool = True) -> Any:
         """The server's wait: its ``state`` when met; when not, TimeoutError, or
         ``None`` with ``need=False``."""
-        client = AdminClient(self.url, timeout=timeout + _WAIT_MARGIN_SECONDS)
-        body = {"sub_app_id": sub_app_id, "timeout_seconds": timeout, **at_least}
-        result = client.request("POST", "/_emulator/wait", body)
-        if result["met"]:
-            return result["state"]
-        if need:
-            raise TimeoutError(f"not reached within {timeout}s: {dict(at_least)}; "
-                               f"now {result['state']}")
-        return None
+        try:
+            return self.admin.wait(sub_app_id, timeout, **at_least)["state"]
+        except TimeoutError:
+            if need:
+                raise
+            return None
 
 
 @pytest.fixture(scope="session")
