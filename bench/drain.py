@@ -43,7 +43,7 @@ from common import (
     undisturbed,
 )
 
-from emulator.client import AdminClient
+from emulator.clients.client import AdminClient
 
 VERSION = "2018-07-17"
 EMIT_CHUNK = 5_000  # events per admin emit: keeps each admin answer a few MB

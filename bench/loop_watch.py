@@ -16,7 +16,7 @@ import json
 import sys
 import time
 
-from emulator.config import Settings
+from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
 PERIOD = 0.001

@@ -28,7 +28,7 @@ from pathlib import Path
 from common import PYTHON, ServerProcess, emulator_command, pinned, placements
 from drain import fill, raw_drain
 
-from emulator.client import AdminClient
+from emulator.clients.client import AdminClient
 
 EVENTS = 60_000
 CYCLE = 16  # events per pull+confirm cycle

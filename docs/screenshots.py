@@ -19,9 +19,9 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator.client import AdminClient
-from emulator.config import Settings
-from emulator.receiver import CallbackReceiver
+from emulator.clients.client import AdminClient
+from emulator.core.settings import Settings
+from emulator.clients.receiver import CallbackReceiver
 from emulator.server import EmulatorThread
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

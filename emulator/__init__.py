@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .backend import QueueState, VodBackend
-    from .client import AdminClient, AdminError
-    from .clock import Clock
-    from .config import Settings
+    from .core.backend import QueueState, VodBackend
+    from .clients.client import AdminClient, AdminError
+    from .core.clock import Clock
+    from .core.settings import Settings
     from .events import EVENT_TYPES, EventFactory, EventInputError
     from .events.scenarios import SCENARIOS
-    from .queue import EVENTS_PER_PULL, QueueTimings
-    from .receiver import CallbackReceiver
+    from .core.queue import EVENTS_PER_PULL, QueueTimings
+    from .clients.receiver import CallbackReceiver
     from .server import EmulatorThread
 
 _HOME = {

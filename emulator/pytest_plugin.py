@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pytest
 
-from .client import AdminClient
+from .clients.client import AdminClient
 
 if TYPE_CHECKING:
-    from .backend import VodBackend
-    from .config import Settings
-    from .receiver import CallbackReceiver
+    from .core.backend import VodBackend
+    from .core.settings import Settings
+    from .clients.receiver import CallbackReceiver
     from .server import EmulatorThread
 
 __all__ = ["SECRET_ID", "SECRET_KEY", "CallbackReceiverFactory", "VodEmulator"]
@@ -352,7 +352,7 @@ class VodEmulator:
 @pytest.fixture(scope="session")
 def vod_emulator_settings() -> Settings:
     """How the session's emulator is configured: override (session-scoped) to change it."""
-    from .config import Settings
+    from .core.settings import Settings
 
     return Settings(port=0, seed=_DEFAULT_SEED, secret_id=SECRET_ID, secret_key=SECRET_KEY)
 
@@ -429,7 +429,7 @@ def _test_options(node: pytest.Item, defaults: Mapping[str, Any]) -> dict[str, A
 def vod_callback_receivers() -> Iterator[CallbackReceiverFactory]:
     """Start callback receivers (``vod_callback_receivers(sign_key=None)``), each on its
     own port on 127.0.0.1; every one is stopped after the test."""
-    from .receiver import CallbackReceiver
+    from .clients.receiver import CallbackReceiver
 
     started: list[CallbackReceiver] = []
 

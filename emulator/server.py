@@ -14,9 +14,9 @@ from typing import TypeVar
 from aiohttp import web
 
 from .app import BACKEND, create_app
-from .backend import VodBackend
-from .config import Settings
-from .httplimits import IDLE_CONNECTION_SECONDS, SHUTDOWN_GRACE_SECONDS
+from .core.backend import VodBackend
+from .core.settings import Settings
+from .core.limits import IDLE_CONNECTION_SECONDS, SHUTDOWN_GRACE_SECONDS
 
 T = TypeVar("T")
 

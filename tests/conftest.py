@@ -12,8 +12,8 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator.client import AdminClient
-from emulator.config import Settings
+from emulator.clients.client import AdminClient
+from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
 SECRET_ID = "AKIDemulatorTestSecretId0000000000"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from emulator.client import AdminClient, AdminError
+from emulator.clients.client import AdminClient, AdminError
 from emulator.events import EVENT_TYPES
 
 from .conftest import pull

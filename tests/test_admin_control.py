@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator.client import AdminClient, AdminError
-from emulator.config import RUNTIME_SETTINGS
-from emulator.receiver import CallbackReceiver
+from emulator.clients.client import AdminClient, AdminError
+from emulator.core.settings import RUNTIME_SETTINGS
+from emulator.clients.receiver import CallbackReceiver
 from emulator.server import EmulatorThread
 
 from .conftest import confirm, make_settings, pull

@@ -34,7 +34,7 @@ from hypothesis import event as hypothesis_event
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from emulator.clock import MAX_ADVANCE_SECONDS
+from emulator.core.clock import MAX_ADVANCE_SECONDS
 from emulator.events import EVENT_TYPES
 from emulator.events.scenarios import SCENARIOS
 from emulator.server import EmulatorThread

@@ -26,10 +26,10 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 import emulator
-from emulator import cli
-from emulator.client import AdminClient
-from emulator.config import OPTIONS, Settings
-from emulator.queue import QueueTimings
+from emulator.cli import commands as cli
+from emulator.clients.client import AdminClient
+from emulator.core.settings import OPTIONS, Settings
+from emulator.core.queue import QueueTimings
 from emulator.server import EmulatorThread
 
 from .examples.process import clean_environment, serve
@@ -526,7 +526,7 @@ def test_history_shows_an_events_journal_entries(running: EmulatorThread,
 
 
 def test_callbacks_shows_attempt_records(capsys: pytest.CaptureFixture[str]) -> None:
-    from emulator.receiver import CallbackReceiver
+    from emulator.clients.receiver import CallbackReceiver
 
     with CallbackReceiver() as receiver, EmulatorThread(
             Settings(port=0, seed=3, callback_url=receiver.url)) as thread:

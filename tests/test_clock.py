@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.client import AdminClient, AdminError
+from emulator.clients.client import AdminClient, AdminError
 
 from .conftest import make_settings, pull
 

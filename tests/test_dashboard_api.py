@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator.client import AdminClient, AdminError
+from emulator.clients.client import AdminClient, AdminError
 from emulator.server import EmulatorThread
 
 from .conftest import pull
@@ -123,10 +123,10 @@ def test_a_bad_event_configuration_is_refused(
 
 
 def test_the_catalog_lists_every_type_scenario_state_and_kind(admin: AdminClient) -> None:
-    from emulator.callbacks import EVENT_STATES
+    from emulator.core.callbacks import EVENT_STATES
     from emulator.events import EVENT_TYPES
     from emulator.events.scenarios import SCENARIOS
-    from emulator.journal import KINDS
+    from emulator.core.journal import KINDS
 
     catalog = get(admin, "/catalog")
     assert [t["event_type"] for t in catalog["event_types"]] == list(EVENT_TYPES)

@@ -25,9 +25,9 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator.client import AdminClient, AdminError
-from emulator.config import Settings
-from emulator.receiver import CallbackReceiver
+from emulator.clients.client import AdminClient, AdminError
+from emulator.core.settings import Settings
+from emulator.clients.receiver import CallbackReceiver
 from emulator.server import EmulatorThread
 
 from .browser import ChromiumMissing, chromium

@@ -13,9 +13,9 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
 )
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator.client import AdminClient, AdminError
-from emulator.config import Settings
-from emulator.receiver import CallbackReceiver
+from emulator.clients.client import AdminClient, AdminError
+from emulator.core.settings import Settings
+from emulator.clients.receiver import CallbackReceiver
 from emulator.server import EmulatorThread
 
 from .conftest import confirm, make_settings, pull
@@ -358,7 +358,7 @@ def test_faults_act_only_on_requests_that_pass_the_signature_check(
 def test_the_readme_table_of_effects_is_the_code_s() -> None:
     from pathlib import Path
 
-    from emulator.faults import EFFECTS
+    from emulator.core.faults import EFFECTS
 
     section = (Path(__file__).parent.parent / "README.md").read_text(
         encoding="utf-8").split("### Fault injection", 1)[1].split("\n### ", 1)[0]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from emulator.client import AdminClient
+from emulator.clients.client import AdminClient
 from emulator.server import EmulatorThread
 
 from .conftest import SECRET_ID, SECRET_KEY

@@ -36,13 +36,13 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator import faults
+from emulator.core import faults
 from emulator.app import create_app
-from emulator.backend import MAX_EVENTS_PER_EMIT, VodBackend
-from emulator.config import Settings
-from emulator.dashboard import UI_DIRECTORY
-from emulator.openapi import document
-from emulator.receiver import refused_url
+from emulator.core.backend import MAX_EVENTS_PER_EMIT, VodBackend
+from emulator.core.settings import Settings
+from emulator.admin.dashboard import UI_DIRECTORY
+from emulator.admin.openapi import document
+from emulator.clients.receiver import refused_url
 from emulator.server import EmulatorThread
 
 DOCUMENT = document()

@@ -14,7 +14,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models
 
-from emulator.config import Settings
+from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
 from .conftest import SECRET_ID, SECRET_KEY, STYLES, make_settings

@@ -10,8 +10,8 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.vod.v20180717 import models
 
-from emulator.client import AdminClient
-from emulator.config import Settings
+from emulator.clients.client import AdminClient
+from emulator.core.settings import Settings
 
 from .conftest import confirm, make_settings, pull, pull_expecting_nothing
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from emulator.receiver import EXPIRED_STATUS, UNSIGNED_STATUS, CallbackReceiver, refused_url
+from emulator.clients.receiver import EXPIRED_STATUS, UNSIGNED_STATUS, CallbackReceiver, refused_url
 
 SIGN_KEY = "receiverSignKey7"
 NOW = 1_764_460_000.0  # the clock the signature tests check T against

@@ -11,18 +11,9 @@ from typing import Any
 
 import pytest
 
-from emulator.client import AdminClient
-from emulator.config import Settings
-from emulator.recording import (
-    BATCH_SIZE,
-    RecordedEvent,
-    RecordingError,
-    dumps,
-    read_recording,
-    recorded,
-    replay,
-    write_recording,
-)
+from emulator.clients.client import AdminClient
+from emulator.core.settings import Settings
+from emulator.clients.recording import BATCH_SIZE, RecordedEvent, RecordingError, dumps, read_recording, recorded, replay, write_recording
 from emulator.server import EmulatorThread
 
 
@@ -211,7 +202,7 @@ def test_replay_refuses_a_target_that_is_no_application(admin: AdminClient) -> N
 
 def test_a_content_the_emulator_refuses_stops_the_replay_there(
         admin: AdminClient, server: EmulatorThread) -> None:
-    from emulator.client import AdminError
+    from emulator.clients.client import AdminError
 
     good = RecordedEvent(content=admin.emit("FileDeleted")[0]["content"], sub_app_id=5)
     admin.reset()

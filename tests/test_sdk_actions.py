@@ -8,7 +8,7 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.vod.v20180717 import models
 
-from emulator.client import AdminClient
+from emulator.clients.client import AdminClient
 
 from .conftest import STYLES, SdkFactory, confirm, pull
 

@@ -14,24 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ..actions import ACTIONS, Action
-from ..backend import VodBackend
-from ..config import Settings
-from ..errors import InvalidParameter, RequestSizeLimitExceeded, ServiceError
-from ..httplimits import BODY_READ_SECONDS
-from .protocol import (
-    JSON_CONTENT_TYPE,
-    MAX_BODY_BYTES,
-    PROTOCOL_HEADERS,
-    Credentials,
-    HttpRequest,
-    check_version,
-    error_body,
-    new_request_id,
-    parse_call,
-    success_body,
-    unknown_action,
-)
+from .actions import ACTIONS, Action
+from ..core.backend import VodBackend
+from ..core.settings import Settings
+from ..core.errors import InvalidParameter, RequestSizeLimitExceeded, ServiceError
+from ..core.limits import BODY_READ_SECONDS
+from .protocol import JSON_CONTENT_TYPE, MAX_BODY_BYTES, PROTOCOL_HEADERS, Credentials, HttpRequest, check_version, error_body, new_request_id, parse_call, success_body, unknown_action
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 

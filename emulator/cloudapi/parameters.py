@@ -12,13 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..echo import is_text, shown
-from ..errors import (
-    InvalidParameterValue,
-    MissingParameter,
-    UnknownParameter,
-)
-from ..subappid import InvalidSubAppId, check_sub_app_id, parse_sub_app_id
+from ..base.echo import is_text, shown
+from ..core.errors import InvalidParameterValue, MissingParameter, UnknownParameter
+from ..core.ids import InvalidSubAppId, check_sub_app_id, parse_sub_app_id
 
 _INT64_MAX = 2**63 - 1
 _INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}")  # [0-9]: ASCII digits only

@@ -16,18 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..echo import is_text, safe_text, shown
-from ..errors import (
-    AuthFailureInvalidAuthorization,
-    InvalidAction,
-    InvalidParameter,
-    MissingParameter,
-    NoSuchVersion,
-    RequestSizeLimitExceeded,
-    ServiceError,
-    UnsupportedProtocol,
-)
-from ..jsontext import JsonInputError, compact, strict_loads
+from ..base.echo import is_text, safe_text, shown
+from ..core.errors import AuthFailureInvalidAuthorization, InvalidAction, InvalidParameter, MissingParameter, NoSuchVersion, RequestSizeLimitExceeded, ServiceError, UnsupportedProtocol
+from ..base.jsontext import JsonInputError, compact, strict_loads
 from . import parameters, signing
 
 API_VERSION = "2018-07-17"

@@ -17,15 +17,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from ..echo import is_text, shown
-from ..errors import (
-    AuthFailureInvalidAuthorization,
-    AuthFailureSecretIdNotFound,
-    AuthFailureSignatureExpire,
-    AuthFailureSignatureFailure,
-    InvalidParameterValue,
-    MissingParameter,
-)
+from ..base.echo import is_text, shown
+from ..core.errors import AuthFailureInvalidAuthorization, AuthFailureSecretIdNotFound, AuthFailureSignatureExpire, AuthFailureSignatureFailure, InvalidParameterValue, MissingParameter
 
 SIGNATURE_TIME_WINDOW_SECONDS = 300
 TC3_ALGORITHM = "TC3-HMAC-SHA256"

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..echo import shown
+from ..base.echo import shown
 from .catalog import EVENT_TYPES
 
 SCHEMA_PATH = Path(__file__).with_name("data") / "schema.json"

@@ -28,9 +28,9 @@ from . import journal as j
 from .clock import Clock
 from .faults import CALLBACK, EFFECTS, Faults, Rule
 from .journal import Journal
-from .jsontext import plain
+from ..base.jsontext import plain
 from .queue import QUEUE_STATES, QueuedEvent
-from .subappid import SubAppId
+from .ids import SubAppId
 
 DEFAULT_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 """Waits before each retry, after a first attempt at once: Svix's schedule (5 s, 5 min,

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .callbacks import Dispatcher
 from .clock import Clock
-from .config import Settings, with_changes
+from .settings import Settings, with_changes
 from .errors import InjectedError
 from .eventconfig import EventConfig, suppression
 from .faults import Faults
 from .journal import Journal, newer_than
 from .queue import ROUTE_PUSHED, ROUTE_SUPPRESSED, EventQueues, Lease, QueuedEvent
-from .subappid import SubAppId
+from .ids import SubAppId
 from .wakeup import Wakeup
 
 if TYPE_CHECKING:  # the event machinery is loaded on the first emit, not at start-up
-    from .events import EventFactory
+    from ..events import EventFactory
 
 MAX_EVENTS_PER_EMIT = 100_000
 
@@ -184,13 +184,13 @@ class VodBackend:
 
     def scenario(self, name: str) -> list[dict[str, Any]]:
         """One run of a scenario: a coherent flow of payloads sharing ids."""
-        from .events.scenarios import build_scenario
+        from ..events.scenarios import build_scenario
 
         return build_scenario(self.factory, name, self.clock.now())
 
     def checked(self, contents: list[Any]) -> Iterator[dict[str, Any]]:
         """The given payloads, each checked against the schema as it is taken."""
-        from .events import EventInputError, check_event_content
+        from ..events import EventInputError, check_event_content
 
         _check_count(len(contents))
         schema = self.factory.schema
@@ -473,13 +473,13 @@ STATS_COUNTS = ("emitted", "pullable", "leased", "confirmed", "expired", "droppe
 
 
 def _new_factory(seed: int, clock: Clock) -> EventFactory:
-    from .events import EventFactory
+    from ..events import EventFactory
 
     return EventFactory(seed, clock.now)
 
 
 def _check_count(count: int) -> None:
     if not 1 <= count <= MAX_EVENTS_PER_EMIT:
-        from .events import EventInputError
+        from ..events import EventInputError
 
         raise EventInputError(f"count must be between 1 and {MAX_EVENTS_PER_EMIT}, got {count}")

@@ -19,9 +19,9 @@ from typing import Any
 
 from . import journal as j
 from .clock import Clock
-from .echo import shown
+from ..base.echo import shown
 from .journal import Journal
-from .subappid import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
+from .ids import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
 
 CALLBACK = "callback"
 """The ``action`` of rules that act on PUSH deliveries."""
@@ -84,7 +84,7 @@ class FaultInputError(ValueError):
 
 def actions() -> tuple[str, ...]:
     """Where rules can act: every Cloud API action, and callbacks."""
-    from .actions import ACTIONS  # the actions module owns their list (it imports us)
+    from ..cloudapi.actions import ACTIONS  # the actions module owns their list (it imports us)
 
     return (*ACTIONS, CALLBACK)
 

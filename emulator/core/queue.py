@@ -26,11 +26,11 @@ from typing import Any
 
 from . import journal as j
 from .clock import Clock
-from .echo import shown
+from ..base.echo import shown
 from .errors import InvalidParameterValue
 from .journal import Journal
-from .jsontext import RawJson, plain
-from .subappid import SubAppId
+from ..base.jsontext import RawJson, plain
+from .ids import SubAppId
 from .wakeup import Wakeup
 
 EVENTS_PER_PULL = 16

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from .echo import is_text, shown
+from ..base.echo import is_text, shown
 from .errors import InvalidParameterValue
-from .subappid import SubAppId
+from .ids import SubAppId
 
 MODES = ("PUSH", "PULL")
 SWITCH_VALUES = ("ON", "OFF")

@@ -21,19 +21,12 @@ from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from ._version import __version__
-from .config import (
-    DEFAULT_PORT,
-    ENV_PREFIX,
-    OPTIONS,
-    SDK_SECRET_VARIABLES,
-    SettingsError,
-    resolve_settings,
-)
-from .faults import RULE_FIELDS
+from .._version import __version__
+from ..core.settings import DEFAULT_PORT, ENV_PREFIX, OPTIONS, SDK_SECRET_VARIABLES, SettingsError, resolve_settings
+from ..core.faults import RULE_FIELDS
 
 if TYPE_CHECKING:
-    from .client import AdminClient
+    from ..clients.client import AdminClient
 
 PROG = "vod-emulator"
 URL_VARIABLE = ENV_PREFIX + "URL"
@@ -324,7 +317,7 @@ def _seconds(text: str) -> float:
 
 
 def _sub_app_id(text: str) -> int | None:
-    from .subappid import InvalidSubAppId, parse_sub_app_id
+    from ..core.ids import InvalidSubAppId, parse_sub_app_id
 
     if text == "default":
         return None
@@ -345,7 +338,7 @@ def _serve(parsed: argparse.Namespace, parser: _Parser, env: Mapping[str, str]) 
         parser.error(str(error))
     import asyncio
 
-    from .server import serve  # aiohttp is imported only when it is needed
+    from ..server import serve  # aiohttp is imported only when it is needed
 
     try:
         asyncio.run(serve(settings))
@@ -390,7 +383,7 @@ class _Command:
 
 
 def _client_command(parsed: argparse.Namespace, parser: _Parser, env: Mapping[str, str]) -> int:
-    from .client import AdminClient, AdminError
+    from ..clients.client import AdminClient, AdminError
 
     url = _url(parser, getattr(parsed, "url", None), env)
     command = _Command(parsed, parser, AdminClient(url))
@@ -616,7 +609,7 @@ def _with_sets(parser: _Parser, event_type: str, overrides: Any,
 def _declared_text(event_type: str, path: Sequence[str]) -> bool:
     """Whether the schema types the field at ``path`` of an ``event_type`` event as text.
     Unknown types and paths answer no: the emulator names those mistakes itself."""
-    from .events.schema import load_schema
+    from ..events.schema import load_schema
 
     schema = load_schema()
     if event_type not in schema.members or len(path) < 2:
@@ -956,7 +949,7 @@ def _entry_line(entry: Mapping[str, Any]) -> str:
 
 
 def _record(command: _Command) -> int:
-    from .recording import dumps, recorded
+    from ..clients.recording import dumps, recorded
 
     args, admin = command.args, command.admin
     follower = _Follower(lambda after, wait, limit: admin.events(after, wait, limit),
@@ -1013,7 +1006,7 @@ def _export_journal(command: _Command) -> int:
 
 
 def _replay(command: _Command) -> int:
-    from .recording import RECORDED, RecordingError, read_recording, replay
+    from ..clients.recording import RECORDED, RecordingError, read_recording, replay
 
     args = command.args
     try:

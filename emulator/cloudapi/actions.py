@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .backend import VodBackend
-from .cloudapi.parameters import Kind, Parameter, Signature
-from .eventconfig import PARAMETERS
-from .subappid import SubAppId
+from ..core.backend import VodBackend
+from .parameters import Kind, Parameter, Signature
+from ..core.eventconfig import PARAMETERS
+from ..core.ids import SubAppId
 
 Fields = dict[str, Any]
 

@@ -17,20 +17,20 @@ from typing import Any
 
 from aiohttp import web
 
-from . import callbacks
-from . import journal as j
-from ._version import __version__
-from .backend import EmitInterrupted, EventFilter, VodBackend
-from .clock import MAX_ADVANCE_SECONDS, MAX_SCALE, ClockLimitError, check_scale
-from .config import SettingsError, runtime_view
-from .echo import is_text, safe_text, shown
-from .errors import ADMIN_ERROR_CODES, ServiceError
-from .eventconfig import PARAMETERS
-from .faults import FaultInputError
-from .httplimits import BODY_READ_SECONDS
-from .jsontext import JsonInputError, RawJson, compact, strict_loads
-from .queue import Lease, QueuedEvent
-from .subappid import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
+from ..core import callbacks
+from ..core import journal as j
+from .._version import __version__
+from ..core.backend import EmitInterrupted, EventFilter, VodBackend
+from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE, ClockLimitError, check_scale
+from ..core.settings import SettingsError, runtime_view
+from ..base.echo import is_text, safe_text, shown
+from ..core.errors import ADMIN_ERROR_CODES, ServiceError
+from ..core.eventconfig import PARAMETERS
+from ..core.faults import FaultInputError
+from ..core.limits import BODY_READ_SECONDS
+from ..base.jsontext import JsonInputError, RawJson, compact, strict_loads
+from ..core.queue import Lease, QueuedEvent
+from ..core.ids import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
 
 PREFIX = "/_emulator"
 MAX_WAIT_SECONDS = 300.0
@@ -87,7 +87,7 @@ def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) 
             except ValueError as error:
                 # The event machinery's refusals. Imported here, not at start-up: only
                 # that machinery raises them, so it is loaded already when one comes.
-                from .events import EventInputError
+                from ..events import EventInputError
 
                 if not isinstance(error, EventInputError):
                     raise
@@ -551,7 +551,7 @@ def _check_choice(value: str | None, name: str, choices: Sequence[str]) -> None:
 
 
 def _event_types() -> tuple[str, ...]:
-    from .events import EVENT_TYPES  # the catalog is small; the machinery is not loaded
+    from ..events import EVENT_TYPES  # the catalog is small; the machinery is not loaded
 
     return tuple(EVENT_TYPES)
 
@@ -575,8 +575,8 @@ async def _event(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 async def _catalog(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     """What can be emitted (every EventType, the scenarios), and the states and journal
     kinds a client can filter by."""
-    from .events import MEMBER_OF_EVENT_TYPE
-    from .events.scenarios import SCENARIOS
+    from ..events import MEMBER_OF_EVENT_TYPE
+    from ..events.scenarios import SCENARIOS
 
     return {
         "event_types": [{"event_type": name, "member": member}

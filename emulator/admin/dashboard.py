@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .admin import PREFIX, error_response
-from .backend import VodBackend
-from .jsontext import compact
+from .routes import PREFIX, error_response
+from ..core.backend import VodBackend
+from ..base.jsontext import compact
 
 UI_DIRECTORY = Path(__file__).parent / "ui"
 UI_PREFIX = f"{PREFIX}/ui/"

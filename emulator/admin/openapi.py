@@ -14,11 +14,11 @@ import dataclasses
 import functools
 from typing import Any
 
-from . import callbacks, clock, config, eventconfig, journal, queue
-from ._version import __version__
-from .backend import MAX_EVENTS_PER_EMIT, STATS_COUNTS, QueueState
-from .errors import ADMIN_ERROR_CODES
-from .subappid import MAX_SUB_APP_ID, MIN_SUB_APP_ID
+from ..core import callbacks, clock, settings as config, eventconfig, journal, queue
+from .._version import __version__
+from ..core.backend import MAX_EVENTS_PER_EMIT, STATS_COUNTS, QueueState
+from ..core.errors import ADMIN_ERROR_CODES
+from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
 
 Schema = dict[str, Any]
 
@@ -106,8 +106,9 @@ class _Builder:
     """Reads every fact from its owner, then assembles the document."""
 
     def __init__(self) -> None:
-        from . import admin, faults  # admin imports aiohttp: loaded only when building
-        from .cloudapi.protocol import MAX_BODY_BYTES  # the application's body limit
+        from . import routes as admin
+        from ..core import faults  # admin imports aiohttp: loaded only when building
+        from ..cloudapi.protocol import MAX_BODY_BYTES  # the application's body limit
 
         self.prefix: str = admin.PREFIX
         self.max_wait_seconds: float = admin.MAX_WAIT_SECONDS
@@ -617,8 +618,8 @@ class _Builder:
                         "nothing.")
 
     def _emit_and_feed(self) -> None:
-        from .events import EVENT_TYPES, MEMBER_OF_EVENT_TYPE
-        from .events.scenarios import SCENARIOS
+        from ..events import EVENT_TYPES, MEMBER_OF_EVENT_TYPE
+        from ..events.scenarios import SCENARIOS
 
         emit = _object({
             "type": {"type": "string", "enum": list(EVENT_TYPES),
@@ -694,7 +695,7 @@ class _Builder:
                         "filters by: event states and journal kinds.")
 
     def _event_feed(self) -> None:
-        from .events import EVENT_TYPES
+        from ..events import EVENT_TYPES
 
         common = {
             "last_seq": _described(_COUNT, "The newest emitted event's seq, kept or not "

@@ -6,7 +6,7 @@ envelope (HTTP 200, ``{"Response": {"Error": {...}, "RequestId": ...}}``).
 
 from __future__ import annotations
 
-from .echo import safe_text
+from ..base.echo import safe_text
 
 ADMIN_ERROR_CODES = {400: "InvalidRequest", 403: "Forbidden", 404: "NotFound",
                      405: "MethodNotAllowed", 409: "Interrupted", 413: "TooLarge",

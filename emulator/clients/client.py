@@ -1,0 +1,271 @@
+"""AdminClient: a small synchronous client of the ``/_emulator`` API (standard library only)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Literal
+
+AnyApplication = Literal["any"]
+"""A filter naming no application: every one (``None`` is the default application)."""
+
+
+class AdminError(RuntimeError):
+    """The admin API refused a request (a 4xx or 5xx status), with its code and message.
+
+    An answer that is not the admin API's JSON (something else listens on the port, or
+    a proxy answered) raises this too: ``code`` is then empty and ``message`` holds the
+    start of the answer's text."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class AdminClient:
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        # The emulator is local: an http_proxy in the environment must not be used to reach it.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None,
+        *, timeout: float | None = None,
+    ) -> Any:
+        """One call of the admin API; ``timeout`` (seconds) replaces the client's own,
+        e.g. for a request the server holds."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.base_url + path, data=data, method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with self._opener.open(request, timeout=timeout or self.timeout) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            text = raw[:500].decode("utf-8", "replace")
+            raise AdminError(status, "", f"not an admin API answer: {text!r}") from None
+        if status >= 400 or not isinstance(document, dict):
+            detail = document.get("error") if isinstance(document, dict) else None
+            if not isinstance(detail, dict):
+                detail = {"message": f"not an admin API answer: {str(document)[:500]!r}"}
+            raise AdminError(status, str(detail.get("code", "")), str(detail.get("message", "")))
+        return document
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", "/_emulator/health")
+        return result
+
+    def wait_ready(self, timeout: float = 30.0, interval: float = 0.1) -> dict[str, Any]:
+        """Poll ``health`` until the emulator answers ok; answer its health. Raise
+        TimeoutError (naming the last failure) if it does not within ``timeout`` seconds.
+        For a process being started: a test with an EmulatorThread never needs it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                health = self.request("GET", "/_emulator/health", timeout=max(left, interval))
+                if health.get("status") == "ok":
+                    answer: dict[str, Any] = health
+                    return answer
+                problem = f"health answered status {health.get('status')!r}"
+            except AdminError as error:
+                problem = str(error)
+            except urllib.error.URLError as error:
+                problem = str(error.reason)
+            except OSError as error:  # a reset connection, a read that timed out...
+                problem = str(error) or type(error).__name__
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(problem)
+            time.sleep(min(interval, left))
+
+    def emit(
+        self,
+        event_type: str,
+        count: int = 1,
+        sub_app_id: int | None = None,
+        overrides: dict[str, Any] | None = None,
+        *,
+        with_content: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Enqueue ``count`` generated events of ``event_type``, each deep-merged with
+        ``overrides`` (e.g. ``{"FileUploadEvent": {"FileId": "..."}}``). Without content,
+        the answer leaves the payloads out (much shorter for thousands of events)."""
+        body: dict[str, Any] = {"type": event_type, "count": count, "sub_app_id": sub_app_id}
+        if overrides is not None:
+            body["overrides"] = overrides
+        if not with_content:
+            body["with_content"] = False
+        events: list[dict[str, Any]] = self.request("POST", "/_emulator/events", body)["events"]
+        return events
+
+    def emit_scenario(self, name: str, sub_app_id: int | None = None) -> list[dict[str, Any]]:
+        """Enqueue one run of a scenario (a flow of events sharing ids)."""
+        body = {"scenario": name, "sub_app_id": sub_app_id}
+        events: list[dict[str, Any]] = self.request("POST", "/_emulator/events", body)["events"]
+        return events
+
+    def emit_events(
+        self, events: list[dict[str, Any]], sub_app_id: int | None = None,
+        *, with_content: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Enqueue the given EventContent payloads (without EventHandle) as they are."""
+        body: dict[str, Any] = {"events": events, "sub_app_id": sub_app_id}
+        if not with_content:
+            body["with_content"] = False
+        queued: list[dict[str, Any]] = self.request("POST", "/_emulator/events", body)["events"]
+        return queued
+
+    def events(
+        self, after: int = 0, wait_seconds: float = 0.0, limit: int | None = None
+    ) -> dict[str, Any]:
+        """The emitted events with ``seq`` past ``after``, oldest first (every route);
+        if there are none yet, the server holds up to ``wait_seconds`` for one. The whole
+        answer: ``events``, ``last_seq``, ``epoch`` (counts full resets) and ``evicted``."""
+        answer: dict[str, Any] = self._follow("/_emulator/events", after, wait_seconds,
+                                              limit=limit)
+        return answer
+
+    def clock(self) -> dict[str, Any]:
+        """``{"now", "offset_seconds", "scale", "frozen"}``."""
+        result: dict[str, Any] = self.request("GET", "/_emulator/clock")
+        return result
+
+    def set_clock(
+        self, *, freeze: bool | None = None, scale: float | None = None,
+        advance_seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """Freeze or resume, set the scale and advance, in one change; answer the clock."""
+        body = {name: value for name, value in (
+            ("freeze", freeze), ("scale", scale), ("advance_seconds", advance_seconds))
+            if value is not None}
+        result: dict[str, Any] = self.request("POST", "/_emulator/clock", body)
+        return result
+
+    def advance_clock(self, seconds: float) -> float:
+        now: float = self.request("POST", "/_emulator/clock", {"advance_seconds": seconds})["now"]
+        return now
+
+    def queue(self, sub_app_id: int | None = None, content: bool = True) -> dict[str, Any]:
+        """Everything in one application's queue: pullable and leased events, held pulls."""
+        path = f"/_emulator/queues/{_app_text(sub_app_id)}"
+        snapshot: dict[str, Any] = self.request("GET", path if content else path + "?content=false")
+        return snapshot
+
+    def wait(
+        self, sub_app_id: int | None = None, timeout: float = 10.0, **at_least: int
+    ) -> dict[str, Any]:
+        """Block until the queue has at least the given ``pullable``, ``leased`` or
+        ``held_pulls``; raise TimeoutError if it does not within ``timeout`` seconds."""
+        body: dict[str, Any] = {"sub_app_id": sub_app_id, "timeout_seconds": timeout, **at_least}
+        # Held by the server up to ``timeout``: the HTTP wait is that plus the client's own.
+        result: dict[str, Any] = self.request("POST", "/_emulator/wait", body,
+                                              timeout=self.timeout + timeout)
+        if not result["met"]:
+            raise TimeoutError(f"queue did not reach {at_least} in {timeout}s: {result['state']}")
+        return result
+
+    def journal(self, kind: str | None = None, event_id: str | None = None) -> list[dict[str, Any]]:
+        """The journal's entries (those kept: see ``evicted`` in the raw answer), oldest
+        first, optionally of one kind or one event."""
+        entries: list[dict[str, Any]] = self.request(
+            "GET", "/_emulator/journal" + _query(kind=kind, event_id=event_id))["entries"]
+        return entries
+
+    def follow_journal(
+        self, after: int = 0, wait_seconds: float = 0.0, kind: str | None = None,
+        event_id: str | None = None, limit: int | None = None,
+    ) -> dict[str, Any]:
+        """The journal entries with ``seq`` past ``after``; if there are none yet, the
+        server holds up to ``wait_seconds`` for one. The whole answer: ``entries``,
+        ``last_seq``, ``epoch`` (counts full resets: seq restarts after one), ``evicted``."""
+        answer: dict[str, Any] = self._follow("/_emulator/journal", after, wait_seconds,
+                                              kind=kind, event_id=event_id, limit=limit)
+        return answer
+
+    def _follow(self, path: str, after: int, wait_seconds: float, **filters: Any) -> Any:
+        query = _query(after=after, wait_seconds=f"{wait_seconds:g}" if wait_seconds else None,
+                       **filters)
+        # The server holds the request up to wait_seconds: the client waits longer.
+        return self.request("GET", path + query, timeout=self.timeout + wait_seconds)
+
+    def callbacks(
+        self, event_id: str | None = None, sub_app_id: int | None | AnyApplication = "any",
+        outcome: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Callback attempt records, oldest first; ``sub_app_id=None`` is the default
+        application, ``"any"`` every one."""
+        query = _query(event_id=event_id, outcome=outcome,
+                       sub_app_id=None if sub_app_id == "any" else _app_text(sub_app_id))
+        attempts: list[dict[str, Any]] = self.request(
+            "GET", "/_emulator/callbacks" + query)["attempts"]
+        return attempts
+
+    def reset(self) -> None:
+        """Forget everything: events, configuration, journal, callbacks, faults; restore
+        the settings the server started with."""
+        self.request("POST", "/_emulator/reset", {})
+
+    def reset_application(self, sub_app_id: int | None) -> None:
+        """Forget one application's queue, callbacks, event configuration and journal
+        entries (``None``: the default application); the others keep theirs."""
+        self.request("POST", "/_emulator/reset", {"sub_app_id": sub_app_id})
+
+    def settings(self) -> dict[str, Any]:
+        """The runtime settings (long poll, confirm window, retention, callbacks...)."""
+        result: dict[str, Any] = self.request("GET", "/_emulator/settings")
+        return result
+
+    def update_settings(self, **values: Any) -> dict[str, Any]:
+        """Change some runtime settings (all or none: one bad value changes nothing);
+        answer them all. A full ``reset()`` restores the values the server started with."""
+        result: dict[str, Any] = self.request("POST", "/_emulator/settings", values)
+        return result
+
+    def add_fault(self, action: str, effect: str, **fields: Any) -> dict[str, Any]:
+        """Add a fault rule (``code``, ``seconds``, ``sub_app_id``, ``times``... as the
+        admin API takes them); answer it as stored, with its ``id``."""
+        rule = {"action": action, "effect": effect, **fields}
+        fault: dict[str, Any] = self.request("POST", "/_emulator/faults", rule)["fault"]
+        return fault
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The fault rules in force, oldest first."""
+        rules: list[dict[str, Any]] = self.request("GET", "/_emulator/faults")["faults"]
+        return rules
+
+    def remove_fault(self, fault_id: str) -> list[str]:
+        removed: list[str] = self.request(
+            "DELETE", f"/_emulator/faults/{urllib.parse.quote(fault_id, safe='')}")["removed"]
+        return removed
+
+    def clear_faults(self) -> list[str]:
+        removed: list[str] = self.request("DELETE", "/_emulator/faults")["removed"]
+        return removed
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per application and in total, faults in force and applied, journal size."""
+        result: dict[str, Any] = self.request("GET", "/_emulator/stats")
+        return result
+
+
+def _app_text(sub_app_id: int | None) -> str:
+    """A SubAppId as a path or query names it."""
+    return "default" if sub_app_id is None else str(sub_app_id)
+
+
+def _query(**params: Any) -> str:
+    """``?a=1&b=x`` of the parameters that are not None ("" when none are)."""
+    given = {name: value for name, value in params.items() if value is not None}
+    return "?" + urllib.parse.urlencode(given) if given else ""
