@@ -20,8 +20,8 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient
-from emulator.core.settings import Settings
 from emulator.clients.receiver import CallbackReceiver
+from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

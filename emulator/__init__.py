@@ -16,31 +16,31 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .core.backend import QueueState, VodBackend
     from .clients.client import AdminClient, AdminError
+    from .clients.receiver import CallbackReceiver
+    from .core.backend import QueueState, VodBackend
     from .core.clock import Clock
+    from .core.queue import EVENTS_PER_PULL, QueueTimings
     from .core.settings import Settings
     from .events import EVENT_TYPES, EventFactory, EventInputError
     from .events.scenarios import SCENARIOS
-    from .core.queue import EVENTS_PER_PULL, QueueTimings
-    from .clients.receiver import CallbackReceiver
     from .server import EmulatorThread
 
 _HOME = {
-    "EVENTS_PER_PULL": ".queue",
+    "EVENTS_PER_PULL": ".core.queue",
     "EVENT_TYPES": ".events",
     "SCENARIOS": ".events.scenarios",
-    "AdminClient": ".client",
-    "AdminError": ".client",
-    "CallbackReceiver": ".receiver",
-    "Clock": ".clock",
+    "AdminClient": ".clients.client",
+    "AdminError": ".clients.client",
+    "CallbackReceiver": ".clients.receiver",
+    "Clock": ".core.clock",
     "EmulatorThread": ".server",
     "EventFactory": ".events",
     "EventInputError": ".events",
-    "QueueState": ".backend",
-    "QueueTimings": ".queue",
-    "Settings": ".config",
-    "VodBackend": ".backend",
+    "QueueState": ".core.backend",
+    "QueueTimings": ".core.queue",
+    "Settings": ".core.settings",
+    "VodBackend": ".core.backend",
 }
 
 __all__ = [

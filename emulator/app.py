@@ -12,13 +12,13 @@ import aiohttp
 from aiohttp import web
 
 from ._version import __version__
+from .admin.dashboard import ALLOWED_HOST, add_dashboard_routes, same_origin_only
 from .admin.routes import add_admin_routes, admin_errors
-from .core.backend import VodBackend
-from .core.callbacks import Sender, SendResult
 from .cloudapi.endpoint import cloud_api_handler
 from .cloudapi.protocol import MAX_BODY_BYTES
+from .core.backend import VodBackend
+from .core.callbacks import Sender, SendResult
 from .core.settings import Settings
-from .admin.dashboard import ALLOWED_HOST, add_dashboard_routes, same_origin_only
 
 BACKEND = web.AppKey("backend", VodBackend)
 

@@ -19,9 +19,9 @@ import pytest
 from .clients.client import AdminClient
 
 if TYPE_CHECKING:
+    from .clients.receiver import CallbackReceiver
     from .core.backend import VodBackend
     from .core.settings import Settings
-    from .clients.receiver import CallbackReceiver
     from .server import EmulatorThread
 
 __all__ = ["SECRET_ID", "SECRET_KEY", "CallbackReceiverFactory", "VodEmulator"]

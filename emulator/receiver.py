@@ -1,4 +1,4 @@
-"""Public name kept: everything of ``emulator.clients.receiver``."""
+"""``emulator.receiver``, a public name: everything of ``emulator.clients.receiver``."""
 
-from .clients.receiver import *  # noqa: F403
-from .clients.receiver import __all__  # noqa: F401
+from .clients.receiver import *  # noqa: F403  (the public name re-exports the module whole)
+from .clients.receiver import __all__ as __all__

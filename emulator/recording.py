@@ -1,4 +1,4 @@
-"""Public name kept: everything of ``emulator.clients.recording``."""
+"""``emulator.recording``, a public name: everything of ``emulator.clients.recording``."""
 
-from .clients.recording import *  # noqa: F403
-from .clients.recording import __all__  # noqa: F401
+from .clients.recording import *  # noqa: F403  (the public name re-exports the module whole)
+from .clients.recording import __all__ as __all__

@@ -15,8 +15,8 @@ from aiohttp import web
 
 from .app import BACKEND, create_app
 from .core.backend import VodBackend
-from .core.settings import Settings
 from .core.limits import IDLE_CONNECTION_SECONDS, SHUTDOWN_GRACE_SECONDS
+from .core.settings import Settings
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Public name kept: everything of ``emulator.events.strategies``."""
+"""``emulator.strategies``, a public name: everything of ``emulator.events.strategies``."""
 
-from .events.strategies import *  # noqa: F403
-from .events.strategies import __all__  # noqa: F401
+from .events.strategies import *  # noqa: F403  (the public name re-exports the module whole)
+from .events.strategies import __all__ as __all__

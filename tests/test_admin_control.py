@@ -11,8 +11,8 @@ import pytest
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient, AdminError
-from emulator.core.settings import RUNTIME_SETTINGS
 from emulator.clients.receiver import CallbackReceiver
+from emulator.core.settings import RUNTIME_SETTINGS
 from emulator.server import EmulatorThread
 
 from .conftest import confirm, make_settings, pull

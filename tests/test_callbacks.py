@@ -24,8 +24,8 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator import __version__
-from emulator.core.backend import VodBackend
 from emulator.clients.client import AdminClient, AdminError
+from emulator.core.backend import VodBackend
 from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 

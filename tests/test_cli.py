@@ -28,8 +28,8 @@ from tencentcloud.vod.v20180717 import models, vod_client
 import emulator
 from emulator.cli import commands as cli
 from emulator.clients.client import AdminClient
-from emulator.core.settings import OPTIONS, Settings
 from emulator.core.queue import QueueTimings
+from emulator.core.settings import OPTIONS, Settings
 from emulator.server import EmulatorThread
 
 from .examples.process import clean_environment, serve

@@ -21,7 +21,14 @@ import pytest
 from tencentcloud.vod.v20180717 import models
 
 from emulator.clients.client import AdminClient, AdminError
-from emulator.events import EVENT_TYPES, EventFactory, EventInputError, check_event_content, load_schema, schema_build
+from emulator.events import (
+    EVENT_TYPES,
+    EventFactory,
+    EventInputError,
+    check_event_content,
+    load_schema,
+    schema_build,
+)
 from emulator.events.factory import MODEL_DEPTH
 from emulator.events.schema import Field
 from emulator.events.vocabulary import FILE_ID, NEVER_EXPIRES, TASK_ID, TIME, VOD_URL, task_kind

@@ -14,8 +14,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient, AdminError
-from emulator.core.settings import Settings
 from emulator.clients.receiver import CallbackReceiver
+from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
 from .conftest import confirm, make_settings, pull

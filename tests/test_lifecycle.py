@@ -17,8 +17,8 @@ from concurrent.futures import Future
 
 import pytest
 
-from emulator.core.backend import VodBackend
 from emulator.clients.client import AdminClient
+from emulator.core.backend import VodBackend
 from emulator.server import EmulatorThread
 
 from .conftest import make_settings, pull

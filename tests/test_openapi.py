@@ -36,13 +36,13 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator.core import faults
-from emulator.app import create_app
-from emulator.core.backend import MAX_EVENTS_PER_EMIT, VodBackend
-from emulator.core.settings import Settings
 from emulator.admin.dashboard import UI_DIRECTORY
 from emulator.admin.openapi import document
+from emulator.app import create_app
 from emulator.clients.receiver import refused_url
+from emulator.core import faults
+from emulator.core.backend import MAX_EVENTS_PER_EMIT, VodBackend
+from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
 DOCUMENT = document()
@@ -169,8 +169,8 @@ def test_every_operation_is_complete() -> None:
 
 def test_the_module_loads_without_aiohttp() -> None:
     """Only building the document reads the admin module's limits (and so aiohttp)."""
-    code = ("import sys; sys.modules['aiohttp'] = None; import emulator.openapi; "
-            "assert callable(emulator.openapi.document)")
+    code = ("import sys; sys.modules['aiohttp'] = None; import emulator.admin.openapi; "
+            "assert callable(emulator.admin.openapi.document)")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -35,7 +35,15 @@ from emulator.core import journal as j
 from emulator.core.clock import Clock
 from emulator.core.errors import InvalidParameterValue
 from emulator.core.journal import Journal
-from emulator.core.queue import EVENTS_PER_PULL, HANDLES_PER_CONFIRM, AppQueue, EventQueues, Lease, QueueTimings, SubAppId
+from emulator.core.queue import (
+    EVENTS_PER_PULL,
+    HANDLES_PER_CONFIRM,
+    AppQueue,
+    EventQueues,
+    Lease,
+    QueueTimings,
+    SubAppId,
+)
 
 SUB_APPS: tuple[SubAppId, ...] = (None, 1500000001)
 """Two applications: the account's default one and a sub-application."""

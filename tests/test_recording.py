@@ -12,8 +12,17 @@ from typing import Any
 import pytest
 
 from emulator.clients.client import AdminClient
+from emulator.clients.recording import (
+    BATCH_SIZE,
+    RecordedEvent,
+    RecordingError,
+    dumps,
+    read_recording,
+    recorded,
+    replay,
+    write_recording,
+)
 from emulator.core.settings import Settings
-from emulator.clients.recording import BATCH_SIZE, RecordedEvent, RecordingError, dumps, read_recording, recorded, replay, write_recording
 from emulator.server import EmulatorThread
 
 

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from emulator.clients.client import AdminClient, AdminError
-from emulator.events import EVENT_TYPES, EventFactory, EventInputError, check_event_content, load_schema
+from emulator.events import (
+    EVENT_TYPES,
+    EventFactory,
+    EventInputError,
+    check_event_content,
+    load_schema,
+)
 from emulator.events.fixtures_build import FIXTURES
 from emulator.events.fixtures_build import main as fixtures_main
 from emulator.events.scenarios import SCENARIOS, build_scenario

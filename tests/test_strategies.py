@@ -14,8 +14,8 @@ from tencentcloud.vod.v20180717 import models
 
 from emulator.events import EVENT_TYPES, EventInputError, check_event_content, load_schema
 from emulator.events.schema import Field, Schema
-from emulator.events.vocabulary import FAILURES, FILE_ID, TIME, VOD_URL
 from emulator.events.strategies import any_event, event_content, event_member, event_types
+from emulator.events.vocabulary import FAILURES, FILE_ID, TIME, VOD_URL
 
 SCHEMA = load_schema()
 FAST = settings(max_examples=30, deadline=None, database=None)

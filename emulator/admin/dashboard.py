@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .routes import PREFIX, error_response
-from ..core.backend import VodBackend
 from ..base.jsontext import compact
+from ..core.backend import VodBackend
+from .routes import PREFIX, error_response
 
-UI_DIRECTORY = Path(__file__).parent / "ui"
+UI_DIRECTORY = Path(__file__).parent.parent / "ui"
 UI_PREFIX = f"{PREFIX}/ui/"
 STREAM_BATCH = 500
 """Journal entries per stream message, at most."""

@@ -14,8 +14,9 @@ import dataclasses
 import functools
 from typing import Any
 
-from ..core import callbacks, clock, settings as config, eventconfig, journal, queue
 from .._version import __version__
+from ..core import callbacks, clock, eventconfig, journal, queue
+from ..core import settings as config
 from ..core.backend import MAX_EVENTS_PER_EMIT, STATS_COUNTS, QueueState
 from ..core.errors import ADMIN_ERROR_CODES
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
@@ -106,9 +107,9 @@ class _Builder:
     """Reads every fact from its owner, then assembles the document."""
 
     def __init__(self) -> None:
-        from . import routes as admin
-        from ..core import faults  # admin imports aiohttp: loaded only when building
         from ..cloudapi.protocol import MAX_BODY_BYTES  # the application's body limit
+        from ..core import faults  # admin imports aiohttp: loaded only when building
+        from . import routes as admin
 
         self.prefix: str = admin.PREFIX
         self.max_wait_seconds: float = admin.MAX_WAIT_SECONDS
@@ -440,7 +441,7 @@ class _Builder:
         faults = self.faults
         effects = faults.EFFECTS
         return {
-            "action": {"type": "string", "enum": list(faults.actions()),
+            "action": {"type": "string", "enum": list(faults.ACTIONS),
                        "description": "Where it acts: a Cloud API action, or `callback`."},
             "effect": {"type": "string", "enum": list(effects),
                        "description": "What it does: " + "; ".join(
@@ -480,7 +481,7 @@ class _Builder:
                                      "how often (`times`, `probability`, or neither: every "
                                      "time, until removed). Rules act in the order they were "
                                      "added; the first that matches acts.")
-        cloud_actions = [name for name in faults.actions() if name != faults.CALLBACK]
+        cloud_actions = [name for name in faults.ACTIONS if name != faults.CALLBACK]
         values = {"code", "message", "status", "seconds"}
         rules: list[Schema] = [{"not": {"required": ["times", "probability"]}}]
         for name, effect in faults.EFFECTS.items():

@@ -17,20 +17,20 @@ from typing import Any
 
 from aiohttp import web
 
+from .._version import __version__
+from ..base.echo import is_text, safe_text, shown
+from ..base.jsontext import JsonInputError, RawJson, compact, strict_loads
 from ..core import callbacks
 from ..core import journal as j
-from .._version import __version__
 from ..core.backend import EmitInterrupted, EventFilter, VodBackend
 from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE, ClockLimitError, check_scale
-from ..core.settings import SettingsError, runtime_view
-from ..base.echo import is_text, safe_text, shown
 from ..core.errors import ADMIN_ERROR_CODES, ServiceError
 from ..core.eventconfig import PARAMETERS
 from ..core.faults import FaultInputError
-from ..core.limits import BODY_READ_SECONDS
-from ..base.jsontext import JsonInputError, RawJson, compact, strict_loads
-from ..core.queue import Lease, QueuedEvent
 from ..core.ids import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
+from ..core.limits import BODY_READ_SECONDS
+from ..core.queue import Lease, QueuedEvent
+from ..core.settings import SettingsError, runtime_view
 
 PREFIX = "/_emulator"
 MAX_WAIT_SECONDS = 300.0

@@ -22,8 +22,16 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from .._version import __version__
-from ..core.settings import DEFAULT_PORT, ENV_PREFIX, OPTIONS, SDK_SECRET_VARIABLES, SettingsError, resolve_settings
+from ..core import faults
 from ..core.faults import RULE_FIELDS
+from ..core.settings import (
+    DEFAULT_PORT,
+    ENV_PREFIX,
+    OPTIONS,
+    SDK_SECRET_VARIABLES,
+    SettingsError,
+    resolve_settings,
+)
 
 if TYPE_CHECKING:
     from ..clients.client import AdminClient
@@ -37,10 +45,8 @@ FOLLOW_WAIT_SECONDS = 30.0
 """How long one request of tail or record is held by the server when nothing happens."""
 FOLLOW_LIMIT = 1000
 """At most this many entries or events per request of tail, record or export-journal."""
-FAULT_ACTIONS = ("PullEvents", "ConfirmEvents", "DescribeEventsState", "ModifyEventConfig",
-                 "DescribeEventConfig", "callback")
-FAULT_EFFECTS = ("error", "latency", "duplicate", "reorder", "drop_confirm", "expire_lease",
-                 "fail", "timeout", "reset", "bad_signature", "expired_signature", "delay")
+FAULT_ACTIONS = faults.ACTIONS
+FAULT_EFFECTS = tuple(faults.EFFECTS)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -13,6 +13,8 @@ AnyApplication = Literal["any"]
 """A filter naming no application: every one (``None`` is the default application)."""
 
 
+__all__ = ["AdminClient", "AdminError"]
+
 class AdminError(RuntimeError):
     """The admin API refused a request (a 4xx or 5xx status), with its code and message.
 

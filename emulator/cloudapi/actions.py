@@ -10,9 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.backend import VodBackend
-from .parameters import Kind, Parameter, Signature
 from ..core.eventconfig import PARAMETERS
 from ..core.ids import SubAppId
+from ..core.operations import (
+    CONFIRM_EVENTS,
+    DESCRIBE_EVENT_CONFIG,
+    DESCRIBE_EVENTS_STATE,
+    MODIFY_EVENT_CONFIG,
+    PULL_EVENTS,
+)
+from .parameters import Kind, Parameter, Signature
 
 Fields = dict[str, Any]
 
@@ -70,8 +77,8 @@ async def describe_event_config(backend: VodBackend, params: dict[str, Any]) -> 
 
 
 ACTIONS: dict[str, Action] = {
-    "PullEvents": Action({"ExtInfo": _STRING, "SubAppId": _SUB_APP_ID}, pull_events),
-    "ConfirmEvents": Action(
+    PULL_EVENTS: Action({"ExtInfo": _STRING, "SubAppId": _SUB_APP_ID}, pull_events),
+    CONFIRM_EVENTS: Action(
         {
             "EventHandles": Parameter(Kind.STRING_LIST, required=True),
             "ExtInfo": _STRING,
@@ -79,10 +86,10 @@ ACTIONS: dict[str, Action] = {
         },
         confirm_events,
     ),
-    "DescribeEventsState": Action({"SubAppId": _SUB_APP_ID}, describe_events_state),
-    "ModifyEventConfig": Action(
+    DESCRIBE_EVENTS_STATE: Action({"SubAppId": _SUB_APP_ID}, describe_events_state),
+    MODIFY_EVENT_CONFIG: Action(
         {"SubAppId": _SUB_APP_ID, **dict.fromkeys(PARAMETERS, _STRING)},
         modify_event_config,
     ),
-    "DescribeEventConfig": Action({"SubAppId": _SUB_APP_ID}, describe_event_config),
+    DESCRIBE_EVENT_CONFIG: Action({"SubAppId": _SUB_APP_ID}, describe_event_config),
 }

@@ -14,12 +14,24 @@ from typing import Any
 
 from aiohttp import web
 
-from .actions import ACTIONS, Action
 from ..core.backend import VodBackend
-from ..core.settings import Settings
 from ..core.errors import InvalidParameter, RequestSizeLimitExceeded, ServiceError
 from ..core.limits import BODY_READ_SECONDS
-from .protocol import JSON_CONTENT_TYPE, MAX_BODY_BYTES, PROTOCOL_HEADERS, Credentials, HttpRequest, check_version, error_body, new_request_id, parse_call, success_body, unknown_action
+from ..core.settings import Settings
+from .actions import ACTIONS, Action
+from .protocol import (
+    JSON_CONTENT_TYPE,
+    MAX_BODY_BYTES,
+    PROTOCOL_HEADERS,
+    Credentials,
+    HttpRequest,
+    check_version,
+    error_body,
+    new_request_id,
+    parse_call,
+    success_body,
+    unknown_action,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 

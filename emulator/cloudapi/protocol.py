@@ -17,8 +17,17 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..base.echo import is_text, safe_text, shown
-from ..core.errors import AuthFailureInvalidAuthorization, InvalidAction, InvalidParameter, MissingParameter, NoSuchVersion, RequestSizeLimitExceeded, ServiceError, UnsupportedProtocol
 from ..base.jsontext import JsonInputError, compact, strict_loads
+from ..core.errors import (
+    AuthFailureInvalidAuthorization,
+    InvalidAction,
+    InvalidParameter,
+    MissingParameter,
+    NoSuchVersion,
+    RequestSizeLimitExceeded,
+    ServiceError,
+    UnsupportedProtocol,
+)
 from . import parameters, signing
 
 API_VERSION = "2018-07-17"

@@ -18,7 +18,14 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from ..base.echo import is_text, shown
-from ..core.errors import AuthFailureInvalidAuthorization, AuthFailureSecretIdNotFound, AuthFailureSignatureExpire, AuthFailureSignatureFailure, InvalidParameterValue, MissingParameter
+from ..core.errors import (
+    AuthFailureInvalidAuthorization,
+    AuthFailureSecretIdNotFound,
+    AuthFailureSignatureExpire,
+    AuthFailureSignatureFailure,
+    InvalidParameterValue,
+    MissingParameter,
+)
 
 SIGNATURE_TIME_WINDOW_SECONDS = 300
 TC3_ALGORITHM = "TC3-HMAC-SHA256"

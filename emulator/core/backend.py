@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .callbacks import Dispatcher
 from .clock import Clock
-from .settings import Settings, with_changes
 from .errors import InjectedError
 from .eventconfig import EventConfig, suppression
 from .faults import Faults
+from .ids import SubAppId
 from .journal import Journal, newer_than
 from .queue import ROUTE_PUSHED, ROUTE_SUPPRESSED, EventQueues, Lease, QueuedEvent
-from .ids import SubAppId
+from .settings import Settings, with_changes
 from .wakeup import Wakeup
 
 if TYPE_CHECKING:  # the event machinery is loaded on the first emit, not at start-up

@@ -24,13 +24,13 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ..base.jsontext import plain
 from . import journal as j
 from .clock import Clock
 from .faults import CALLBACK, EFFECTS, Faults, Rule
-from .journal import Journal
-from ..base.jsontext import plain
-from .queue import QUEUE_STATES, QueuedEvent
 from .ids import SubAppId
+from .journal import Journal
+from .queue import QUEUE_STATES, QueuedEvent
 
 DEFAULT_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 """Waits before each retry, after a first attempt at once: Svix's schedule (5 s, 5 min,

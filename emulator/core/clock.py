@@ -13,9 +13,9 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from ..base.times import iso8601
 from .wakeup import Wakeup
 
 MAX_ADVANCE_SECONDS = 10 * 365.25 * 24 * 3600
@@ -138,8 +138,3 @@ class Clock:
         # Real seconds until then; frozen (or never due), only a change of the clock ends it.
         timeout = None if remaining == math.inf or rate == 0 else remaining / rate
         await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-
-
-def iso8601(unix_seconds: float) -> str:
-    """``YYYY-MM-DDTHH:MM:SSZ``, the time format of VOD payloads."""
-    return datetime.fromtimestamp(int(unix_seconds), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

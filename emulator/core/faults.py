@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..base.echo import shown
 from . import journal as j
 from .clock import Clock
-from ..base.echo import shown
-from .journal import Journal
 from .ids import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
+from .journal import Journal
+from .operations import CLOUD_API_ACTIONS, CONFIRM_EVENTS, PULL_EVENTS
 
 CALLBACK = "callback"
 """The ``action`` of rules that act on PUSH deliveries."""
@@ -39,7 +40,7 @@ class Effect:
     description: str = ""
 
 
-_PULL, _CONFIRM = "PullEvents", "ConfirmEvents"
+_PULL, _CONFIRM = PULL_EVENTS, CONFIRM_EVENTS
 EFFECTS: dict[str, Effect] = {
     # Any Cloud API action, on the request as a whole.
     "error": Effect(None, False, ("code",), ("message",),
@@ -82,11 +83,8 @@ class FaultInputError(ValueError):
     """A rule that cannot be added; the message says what is wrong."""
 
 
-def actions() -> tuple[str, ...]:
-    """Where rules can act: every Cloud API action, and callbacks."""
-    from ..cloudapi.actions import ACTIONS  # the actions module owns their list (it imports us)
-
-    return (*ACTIONS, CALLBACK)
+ACTIONS = (*CLOUD_API_ACTIONS, CALLBACK)
+"""Where rules can act: every Cloud API action, and callbacks."""
 
 
 @dataclass
@@ -204,7 +202,7 @@ def _parse_rule(body: Mapping[str, Any], rule_id: str) -> Rule:
         raise FaultInputError(f"unknown field(s) {', '.join(shown(n) for n in unknown[:5])}; "
                               f"a rule takes: {', '.join(sorted(RULE_FIELDS))}")
     action, effect_name = body.get("action"), body.get("effect")
-    known_actions = actions()
+    known_actions = ACTIONS
     if action not in known_actions:
         raise FaultInputError(f"action must be one of {', '.join(known_actions)}, "
                               f"got {shown(action)}")

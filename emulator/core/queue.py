@@ -24,13 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..base.echo import shown
+from ..base.jsontext import RawJson, plain
 from . import journal as j
 from .clock import Clock
-from ..base.echo import shown
 from .errors import InvalidParameterValue
-from .journal import Journal
-from ..base.jsontext import RawJson, plain
 from .ids import SubAppId
+from .journal import Journal
 from .wakeup import Wakeup
 
 EVENTS_PER_PULL = 16

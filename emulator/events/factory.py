@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.clock import iso8601
 from ..base.echo import shown
+from ..base.times import iso8601
 from . import vocabulary as v
 from .schema import EventInputError, Field, Schema, load_schema
 

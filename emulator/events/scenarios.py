@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.clock import iso8601
+from ..base.times import iso8601
 from . import vocabulary as v
 from .factory import EventFactory
 from .schema import unknown

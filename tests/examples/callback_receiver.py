@@ -5,8 +5,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from emulator.client import AdminClient
 from emulator.config import Settings
+
+from emulator.client import AdminClient
 from emulator.server import EmulatorThread
 
 SIGN_KEY = "mySignKey2024"

@@ -1,0 +1,14 @@
+"""The Cloud API actions the emulator answers, by name: a leaf that the fault rules, the
+Cloud API adapter (which pairs each with its handler) and the command line all read."""
+
+from __future__ import annotations
+
+PULL_EVENTS = "PullEvents"
+CONFIRM_EVENTS = "ConfirmEvents"
+DESCRIBE_EVENTS_STATE = "DescribeEventsState"
+MODIFY_EVENT_CONFIG = "ModifyEventConfig"
+DESCRIBE_EVENT_CONFIG = "DescribeEventConfig"
+
+CLOUD_API_ACTIONS = (PULL_EVENTS, CONFIRM_EVENTS, DESCRIBE_EVENTS_STATE, MODIFY_EVENT_CONFIG,
+                     DESCRIBE_EVENT_CONFIG)
+"""Every action, in the order the docs and the fault rules list them."""
