@@ -5,9 +5,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from emulator.config import Settings
-
 from emulator.client import AdminClient
+from emulator.config import Settings
 from emulator.server import EmulatorThread
 
 SIGN_KEY = "mySignKey2024"

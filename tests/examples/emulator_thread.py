@@ -1,12 +1,12 @@
 from concurrent.futures import ThreadPoolExecutor
 
-from emulator.config import Settings
 from tencentcloud.common import credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.client import AdminClient
+from emulator.config import Settings
 from emulator.server import EmulatorThread
 
 with EmulatorThread(Settings(port=0, seed=7)) as emu:     # emu.endpoint -> "127.0.0.1:<port>"
