@@ -12,8 +12,9 @@ import aiohttp
 from aiohttp import web
 
 from ._version import __version__
-from .admin.dashboard import ALLOWED_HOST, add_dashboard_routes, same_origin_only
-from .admin.routes import add_admin_routes, admin_errors
+from .admin.dashboard import add_dashboard_routes
+from .admin.http import ALLOWED_HOST, admin_errors, same_origin_only
+from .admin.routes import add_admin_routes
 from .cloudapi.endpoint import cloud_api_handler
 from .cloudapi.protocol import MAX_BODY_BYTES
 from .core.backend import VodBackend

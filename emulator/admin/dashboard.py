@@ -1,6 +1,5 @@
 """The dashboard's server side: its static files at ``/_emulator/ui/``, the live stream
-it (or any script) follows at ``/_emulator/stream``, and the rule that keeps pages from
-other origins from driving the emulator.
+it (or any script) follows at ``/_emulator/stream``.
 
 The dashboard is one more client of the admin API: everything it shows or does goes
 through the documented routes; the stream is the journal, pushed instead of polled.
@@ -9,18 +8,14 @@ through the documented routes; the stream is the journal, pushed instead of poll
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from ..base.jsontext import compact
 from ..core.backend import VodBackend
-from .routes import PREFIX, error_response
+from .http import PREFIX
 
 UI_DIRECTORY = Path(__file__).parent.parent / "ui"
 UI_PREFIX = f"{PREFIX}/ui/"
@@ -41,7 +36,6 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def add_dashboard_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
@@ -136,48 +130,3 @@ def _resume_point(request: web.Request, epoch: int, last_seq: int) -> tuple[int,
     if after.isdigit() and len(after) < 20:
         return epoch, int(after)
     return epoch, last_seq
-
-
-# ----- other origins
-
-
-@web.middleware
-async def same_origin_only(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """A state-changing admin request from a browser must come from a page of the
-    emulator itself: any other origin (or a Host that DNS rebinding could have pointed
-    here) is refused, so no web page can emit, reset or inject faults behind a
-    developer's back. Scripts and SDKs send no Origin and are not affected."""
-    if request.method in _SAFE_METHODS or not request.path.startswith(PREFIX + "/"):
-        return await handler(request)
-    origin = request.headers.get("Origin")
-    fetch_site = request.headers.get("Sec-Fetch-Site", "")
-    if origin is None and fetch_site in ("", "same-origin", "none"):
-        return await handler(request)
-    if fetch_site in ("cross-site", "same-site") or not _same_origin(request, origin):
-        return error_response(
-            403, f"{request.method} {request.path} from the page at "
-            f"{json.dumps(origin)} is refused: only the emulator's own pages (and clients "
-            "that send no Origin) may change its state")
-    return await handler(request)
-
-
-def _same_origin(request: web.Request, origin: str | None) -> bool:
-    host = request.host
-    if origin is None or origin != f"{request.scheme}://{host}":
-        return False
-    hostname = urlsplit(origin).hostname or ""
-    return hostname in ("localhost", request.app[ALLOWED_HOST]) or _is_ip(hostname)
-
-
-def _is_ip(hostname: str) -> bool:
-    try:
-        ipaddress.ip_address(hostname)
-    except ValueError:
-        return False
-    return True
-
-
-ALLOWED_HOST = web.AppKey("allowed_host", str)
-"""The host the emulator was told to listen on: pages reached by that name are its own."""

@@ -4,8 +4,8 @@ served at ``GET /_emulator/openapi.json``.
 Each enumeration and limit is read from the module that enforces it, never copied, so
 the document cannot drift from the server; ``tests/test_openapi.py`` checks every route
 and every answer against it. No aiohttp at import: the modules read here are domain
-code, and ``emulator.admin`` (for its limits) is imported only when the document is
-built, which happens in the server that already loaded it.
+code, and ``emulator.admin.http`` (for its limits and error codes) is imported only when
+the document is built, which happens in the server that already loaded it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from .._version import __version__
 from ..core import callbacks, clock, eventconfig, journal, queue
 from ..core import settings as config
 from ..core.backend import MAX_EVENTS_PER_EMIT, STATS_COUNTS, QueueState
-from ..core.errors import ADMIN_ERROR_CODES
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
 
 Schema = dict[str, Any]
@@ -44,8 +43,6 @@ _ERRORS = {
     413: ("TooLarge", "The body is larger than the server takes."),
     500: ("InternalError", "An internal error (logged by the emulator)."),
 }
-ERROR_CODES = ADMIN_ERROR_CODES
-"""The admin API's error code for each status it answers with an error."""
 _EVENT_STATES = callbacks.EVENT_STATES
 """An emitted event's states: a queued event's, or its callback's (pending, then an
 outcome; ``suppressed`` for one never notified)."""
@@ -109,7 +106,7 @@ class _Builder:
     def __init__(self) -> None:
         from ..cloudapi.protocol import MAX_BODY_BYTES  # the application's body limit
         from ..core import faults  # admin imports aiohttp: loaded only when building
-        from . import routes as admin
+        from . import http as admin
 
         self.prefix: str = admin.PREFIX
         self.max_wait_seconds: float = admin.MAX_WAIT_SECONDS
@@ -117,6 +114,7 @@ class _Builder:
         self.max_body_depth: int = admin.MAX_BODY_DEPTH
         self.max_follow_limit: int = admin.MAX_FOLLOW_LIMIT
         self.max_body_bytes: int = MAX_BODY_BYTES
+        self.error_codes: dict[int, str] = admin.ADMIN_ERROR_CODES
         self.faults = faults
         self.schemas: dict[str, Schema] = {}
         self.paths: dict[str, dict[str, Any]] = {}
@@ -124,6 +122,7 @@ class _Builder:
     def build(self) -> dict[str, Any]:
         self._components()
         self._routes()
+        codes = self.error_codes
         return {
             "openapi": OPENAPI_VERSION,
             "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -134,12 +133,12 @@ class _Builder:
                     "Control of a vod-emulator from tests and people. Everything under "
                     f"`{self.prefix}/` answers JSON, whatever the request (but the "
                     "dashboard's files, its redirect and the live stream): bad input is "
-                    f"HTTP 400 with `{{\"error\": {{\"code\": \"{ERROR_CODES[400]}\", "
+                    f"HTTP 400 with `{{\"error\": {{\"code\": \"{codes[400]}\", "
                     "\"message\": …}}` naming what is wrong; an unknown route is 404 "
-                    f"`{ERROR_CODES[404]}`, a wrong method 405 `{ERROR_CODES[405]}` (the "
+                    f"`{codes[404]}`, a wrong method 405 `{codes[405]}` (the "
                     f"`{_ERRORS[404][0]}` and `{_ERRORS[405][0]}` responses of the "
-                    f"components), an emit cut short by a reset 409 `{ERROR_CODES[409]}`, "
-                    f"a body over {self.max_body_bytes // 2**20} MB 413 `{ERROR_CODES[413]}`. "
+                    f"components), an emit cut short by a reset 409 `{codes[409]}`, "
+                    f"a body over {self.max_body_bytes // 2**20} MB 413 `{codes[413]}`. "
                     "Bodies are strict JSON objects sent as they are: a repeated field, "
                     "`NaN`/`Infinity` or a number no double holds, text that is not valid "
                     "Unicode, nesting deeper than "
@@ -147,7 +146,7 @@ class _Builder:
                     "Unknown fields and unknown query parameters are refused too, never "
                     "ignored. Every GET route also answers HEAD. A state-changing request "
                     "from a browser page of another origin is 403 "
-                    f"`{ERROR_CODES[403]}`. The dashboard's routes (`{self.prefix}/ui`, "
+                    f"`{codes[403]}`. The dashboard's routes (`{self.prefix}/ui`, "
                     f"`{self.prefix}/ui/…`, `{self.prefix}/stream`) ignore query "
                     "parameters they do not know; their refusals are JSON too."
                 ),
@@ -518,7 +517,7 @@ class _Builder:
                 "content": {"application/json": {"schema": {
                     "allOf": [_ref("Error"),
                               {"properties": {"error": {"properties": {
-                                  "code": {"const": ERROR_CODES[status]}}}}}]}}},
+                                  "code": {"const": self.error_codes[status]}}}}}]}}},
             }
             for status, (name, when) in _ERRORS.items()
         }

@@ -8,11 +8,6 @@ from __future__ import annotations
 
 from ..base.echo import safe_text
 
-ADMIN_ERROR_CODES = {400: "InvalidRequest", 403: "Forbidden", 404: "NotFound",
-                     405: "MethodNotAllowed", 409: "Interrupted", 413: "TooLarge",
-                     500: "InternalError"}
-"""The admin API's error code for each status it answers an error with."""
-
 
 class ServiceError(Exception):
     """An error the real service answers with an error envelope."""
