@@ -37,7 +37,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.admin.dashboard import UI_DIRECTORY
-from emulator.admin.openapi import document
+from emulator.admin.routes import openapi_document as document
 from emulator.app import create_app
 from emulator.clients.receiver import refused_url
 from emulator.core import faults

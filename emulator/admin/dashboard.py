@@ -8,6 +8,8 @@ through the documented routes; the stream is the journal, pushed instead of poll
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from aiohttp import web
 
 from ..base.jsontext import compact
 from ..core.backend import VodBackend
-from .http import PREFIX
+from .http import PREFIX, Route, WebHandler, add_route
 
 UI_DIRECTORY = Path(__file__).parent.parent / "ui"
 UI_PREFIX = f"{PREFIX}/ui/"
@@ -28,6 +30,7 @@ not one message per entry."""
 CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
                  ".svg": "image/svg+xml", ".txt": "text/plain", ".json": "application/json"}
 """What the dashboard's files are served as, by suffix (no other file is served)."""
+DashboardHandler = Callable[[VodBackend, web.Request], Awaitable[web.StreamResponse]]
 _SECURITY_HEADERS = {
     # Nothing but the emulator itself: no CDN, no request leaving it, no framing.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -39,32 +42,42 @@ _SECURITY_HEADERS = {
 
 
 def add_dashboard_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
-    files = {path.name: path for path in UI_DIRECTORY.iterdir()
-             if path.is_file() and path.suffix in CONTENT_TYPES}
+    for route in ROUTES:
+        add_route(app, route, _with_backend(route.handler, backend_key))
 
-    async def ui(request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"] or "index.html"
-        path = files.get(name)  # only the package's own files: no path ever reaches disk
-        if path is None:
-            raise web.HTTPNotFound()
-        return web.Response(body=path.read_bytes(), headers=_SECURITY_HEADERS,
-                            content_type=CONTENT_TYPES[path.suffix], charset="utf-8")
 
-    async def ui_root(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPPermanentRedirect(UI_PREFIX)
+def _with_backend(handler: DashboardHandler,
+                  backend_key: web.AppKey[VodBackend]) -> WebHandler:
+    async def answer(request: web.Request) -> web.StreamResponse:
+        return await handler(request.app[backend_key], request)
 
-    async def stream(request: web.Request) -> web.StreamResponse:
-        return await _stream(request, request.app[backend_key])
+    return answer
 
-    app.router.add_get(f"{PREFIX}/ui", ui_root)
-    app.router.add_get(UI_PREFIX + "{name:[A-Za-z0-9_.-]*}", ui)
-    app.router.add_get(f"{PREFIX}/stream", stream)
+
+@functools.cache
+def _files() -> dict[str, Path]:
+    """The dashboard's files by name: only these are ever served."""
+    return {path.name: path for path in UI_DIRECTORY.iterdir()
+            if path.is_file() and path.suffix in CONTENT_TYPES}
+
+
+async def _ui(backend: VodBackend, request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"] or "index.html"
+    path = _files().get(name)  # only the package's own files: no path ever reaches disk
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=path.read_bytes(), headers=_SECURITY_HEADERS,
+                        content_type=CONTENT_TYPES[path.suffix], charset="utf-8")
+
+
+async def _ui_root(backend: VodBackend, request: web.Request) -> web.StreamResponse:
+    raise web.HTTPPermanentRedirect(UI_PREFIX)
 
 
 # ----- the live stream (server-sent events)
 
 
-async def _stream(request: web.Request, backend: VodBackend) -> web.StreamResponse:
+async def _stream(backend: VodBackend, request: web.Request) -> web.StreamResponse:
     """``text/event-stream``: a ``hello`` (clock, epoch, newest seq), then ``journal``
     messages (lists of entries, in order), ``clock`` when the clock changes, ``reset``
     when a full reset starts the journal again. Each journal message's id is
@@ -130,3 +143,12 @@ def _resume_point(request: web.Request, epoch: int, last_seq: int) -> tuple[int,
     if after.isdigit() and len(after) < 20:
         return epoch, int(after)
     return epoch, last_seq
+
+
+ROUTES: tuple[Route[DashboardHandler], ...] = (
+    # Their query parameters are not checked: a browser's page may carry any.
+    Route("GET", "/ui", "getDashboardRedirect", _ui_root, checks_query=False),
+    Route("GET", "/ui/{name:[A-Za-z0-9_.-]*}", "getDashboardFile", _ui, checks_query=False),
+    Route("GET", "/stream", "getStream", _stream, ("after",), checks_query=False),
+)
+"""The dashboard's routes, read by the registration and the OpenAPI document alike."""

@@ -16,7 +16,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -65,6 +65,28 @@ class AdminNotFound(LookupError):
 AdminHandler = Callable[[VodBackend, web.Request], Awaitable[dict[str, Any]]]
 """A route of the admin API: the request in, the document to answer out."""
 WebHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+H = TypeVar("H")
+
+
+@dataclass(frozen=True)
+class Route(Generic[H]):
+    """One route under ``PREFIX``: the registration and the OpenAPI document both read
+    it, so each route is written once."""
+
+    method: str  # GET (which answers HEAD too), POST or DELETE
+    path: str  # after PREFIX; a ``{name:regex}`` part is documented as ``{name}``
+    operation_id: str  # the OpenAPI document's name for it
+    handler: H
+    query: tuple[str, ...] = ()  # the query parameters it reads
+    checks_query: bool = True  # refuses any other query parameter (400); else ignores it
+
+
+def add_route(app: web.Application, route: Route[Any], handler: WebHandler) -> None:
+    """Register ``handler`` as ``route`` (a GET answers HEAD too, as aiohttp's add_get)."""
+    if route.method == "GET":
+        app.router.add_get(PREFIX + route.path, handler)
+    else:
+        app.router.add_route(route.method, PREFIX + route.path, handler)
 
 
 @dataclass(frozen=True)

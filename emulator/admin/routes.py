@@ -16,6 +16,7 @@ from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE, check_scale
 from ..core.eventconfig import PARAMETERS
 from ..core.ids import SubAppId
 from ..core.settings import runtime_view
+from . import dashboard
 from .http import (
     MAX_FOLLOW_LIMIT,
     MAX_WAIT_COUNT,
@@ -24,8 +25,9 @@ from .http import (
     AdminHandler,
     AdminInputError,
     AdminNotFound,
+    Route,
     Streamed,
-    WebHandler,
+    add_route,
     body_integer,
     body_number,
     json_route,
@@ -40,37 +42,16 @@ from .views import event_view, feed_view, health_view, lease_view
 
 
 def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
-    def route(handler: AdminHandler, query: frozenset[str] = frozenset()) -> WebHandler:
-        return json_route(handler, query, backend_key)
+    for route in ROUTES:
+        add_route(app, route, json_route(route.handler, frozenset(route.query), backend_key))
 
-    routes = app.router
-    routes.add_get(f"{PREFIX}/health", route(_health))
-    routes.add_get(f"{PREFIX}/clock", route(_clock))
-    routes.add_post(f"{PREFIX}/clock", route(_change_clock))
-    routes.add_post(f"{PREFIX}/events", route(_emit))
-    routes.add_get(f"{PREFIX}/queues", route(_queues))
-    routes.add_get(f"{PREFIX}/queues/{{sub_app_id}}", route(_queue, frozenset({"content"})))
-    routes.add_post(f"{PREFIX}/wait", route(_wait))
-    routes.add_get(f"{PREFIX}/journal", route(
-        _journal, frozenset({"kind", "event_id", "after", "wait_seconds", "limit"})))
-    routes.add_get(f"{PREFIX}/events", route(_emitted, frozenset(
-        {"after", "wait_seconds", "limit", "content", *_SEARCH_QUERY})))
-    routes.add_get(f"{PREFIX}/events/{{event_id}}", route(_event))
-    routes.add_get(f"{PREFIX}/catalog", route(_catalog))
-    routes.add_get(f"{PREFIX}/event-config/{{sub_app_id}}", route(_event_config))
-    routes.add_post(f"{PREFIX}/event-config/{{sub_app_id}}", route(_change_event_config))
-    routes.add_post(f"{PREFIX}/reset", route(_reset))
-    routes.add_get(f"{PREFIX}/settings", route(_settings))
-    routes.add_post(f"{PREFIX}/settings", route(_change_settings))
-    routes.add_get(f"{PREFIX}/faults", route(_faults))
-    routes.add_post(f"{PREFIX}/faults", route(_add_fault))
-    routes.add_delete(f"{PREFIX}/faults", route(_remove_faults))
-    routes.add_delete(f"{PREFIX}/faults/{{fault_id}}", route(_remove_faults))
-    routes.add_get(f"{PREFIX}/stats", route(_stats))
-    routes.add_get(f"{PREFIX}/openapi.json", route(_openapi))
-    routes.add_get(f"{PREFIX}/callbacks",
-                   route(_callbacks, frozenset({"event_id", "sub_app_id", "outcome"})))
-    routes.add_post(f"{PREFIX}/callbacks/redeliver", route(_redeliver))
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of every admin route: these and the dashboard's."""
+    from .openapi import document  # built on first use: only readers of the API need it
+
+    described: dict[str, Any] = document((*ROUTES, *dashboard.ROUTES))
+    return described
 
 
 # ----- routes
@@ -450,7 +431,36 @@ async def _stats(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 
 
 async def _openapi(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    from .openapi import document  # built on first use: only readers of the API need it
+    return openapi_document()
 
-    described: dict[str, Any] = document()
-    return described
+
+_FOLLOW_QUERY = ("after", "wait_seconds", "limit")
+
+ROUTES: tuple[Route[AdminHandler], ...] = (
+    Route("GET", "/health", "getHealth", _health),
+    Route("GET", "/clock", "getClock", _clock),
+    Route("POST", "/clock", "changeClock", _change_clock),
+    Route("POST", "/events", "emitEvents", _emit),
+    Route("GET", "/queues", "listQueues", _queues),
+    Route("GET", "/queues/{sub_app_id}", "getQueue", _queue, ("content",)),
+    Route("POST", "/wait", "wait", _wait),
+    Route("GET", "/journal", "getJournal", _journal, ("kind", "event_id", *_FOLLOW_QUERY)),
+    Route("GET", "/events", "getEventFeed", _emitted,
+          (*_FOLLOW_QUERY, "content", *_SEARCH_QUERY)),
+    Route("GET", "/events/{event_id}", "getEvent", _event),
+    Route("GET", "/catalog", "getCatalog", _catalog),
+    Route("GET", "/event-config/{sub_app_id}", "getEventConfig", _event_config),
+    Route("POST", "/event-config/{sub_app_id}", "changeEventConfig", _change_event_config),
+    Route("POST", "/reset", "reset", _reset),
+    Route("GET", "/settings", "getSettings", _settings),
+    Route("POST", "/settings", "changeSettings", _change_settings),
+    Route("GET", "/faults", "listFaults", _faults),
+    Route("POST", "/faults", "addFault", _add_fault),
+    Route("DELETE", "/faults", "removeFaults", _remove_faults),
+    Route("DELETE", "/faults/{fault_id}", "removeFault", _remove_faults),
+    Route("GET", "/stats", "getStats", _stats),
+    Route("GET", "/openapi.json", "getOpenApi", _openapi),
+    Route("GET", "/callbacks", "getCallbacks", _callbacks, ("event_id", "sub_app_id", "outcome")),
+    Route("POST", "/callbacks/redeliver", "redeliverCallbacks", _redeliver),
+)
+"""Every admin route, in the order they are registered."""
