@@ -26,7 +26,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 import emulator
-from emulator.cli import commands as cli
+from emulator import cli
 from emulator.clients.client import AdminClient
 from emulator.core.queue import QueueTimings
 from emulator.core.settings import OPTIONS, Settings
