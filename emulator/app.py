@@ -51,9 +51,9 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
                  "Content-Type": "application/json"},
         trust_env=False,  # callbacks go where they are configured, never via a proxy
     )
-    backend.callbacks.sender = _sender(session)
+    backend.set_callback_sender(_sender(session))
     yield
-    backend.callbacks.sender = None
+    backend.set_callback_sender(None)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
@@ -82,4 +82,4 @@ async def _answer_held_requests(app: web.Application) -> None:
     a second whatever is in flight."""
     backend = app[BACKEND]
     backend.stop()
-    await backend.callbacks.stop()
+    await backend.stop_callbacks()

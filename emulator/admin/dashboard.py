@@ -83,8 +83,7 @@ async def _stream(backend: VodBackend, request: web.Request) -> web.StreamRespon
     when a full reset starts the journal again. Each journal message's id is
     ``epoch:seq``, so a browser reconnecting (EventSource does by itself) resumes where
     it was; ``?after=SEQ`` starts there, else at the newest entry."""
-    journal, clock = backend.journal, backend.clock
-    epoch, after = _resume_point(request, journal.epoch, journal.last_seq)
+    epoch, after = _resume_point(request, backend.journal_epoch, backend.journal_last_seq)
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream", "Cache-Control": "no-cache",
         "X-Accel-Buffering": "no"})
@@ -96,33 +95,35 @@ async def _stream(backend: VodBackend, request: web.Request) -> web.StreamRespon
         head = f"id: {event_id}\n" if event_id else ""
         await response.write(f"{head}event: {event}\ndata: ".encode() + compact(data) + b"\n\n")
 
-    def clock_setting() -> tuple[float, float, bool]:  # what a change of the clock changes
-        return clock.offset, clock.scale, clock.is_frozen
+    def clock_setting() -> dict[str, Any]:  # what a change of the clock changes
+        return {name: value for name, value in backend.clock_state().items() if name != "now"}
+
+    def news() -> bool:  # something to send
+        return (backend.journal_epoch != epoch or clock_setting() != sent_clock
+                or bool(backend.journal_entries(after=after, limit=1)))
 
     backend.streams += 1
     try:
-        await send("hello", {"epoch": journal.epoch, "last_seq": journal.last_seq,
-                             "clock": clock.to_json()})
+        await send("hello", {"epoch": backend.journal_epoch,
+                             "last_seq": backend.journal_last_seq,
+                             "clock": backend.clock_state()})
         sent_clock = clock_setting()
         while not backend.stopping:
             # Each pass compares with what was sent, so a change made while this stream
             # was writing or pacing itself is never missed.
-            if journal.epoch != epoch:
-                epoch, after = journal.epoch, 0
+            if backend.journal_epoch != epoch:
+                epoch, after = backend.journal_epoch, 0
                 await send("reset", {"epoch": epoch}, f"{epoch}:0")
             if clock_setting() != sent_clock:
                 sent_clock = clock_setting()
-                await send("clock", clock.to_json())
-            entries = journal.entries(after=after, limit=STREAM_BATCH)
+                await send("clock", backend.clock_state())
+            entries = backend.journal_entries(after=after, limit=STREAM_BATCH)
             if entries:
                 after = entries[-1].seq
                 await send("journal", [entry.to_json() for entry in entries], f"{epoch}:{after}")
                 await asyncio.sleep(STREAM_PACE_SECONDS)
                 continue
-            woke = [journal.changed.future(), clock.advanced.future(), backend.stopped.future()]
-            done, _ = await asyncio.wait(woke, timeout=STREAM_KEEPALIVE_SECONDS,
-                                         return_when=asyncio.FIRST_COMPLETED)
-            if not done:
+            if not await backend.wait_for(news, STREAM_KEEPALIVE_SECONDS):
                 await response.write(b": keep-alive\n\n")
     except ConnectionError:
         pass  # the reader went away: nothing to finish

@@ -12,7 +12,7 @@ from ..base.jsontext import compact
 from ..core import callbacks
 from ..core import journal as j
 from ..core.backend import EventFilter, VodBackend
-from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE, check_scale
+from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
 from ..core.eventconfig import PARAMETERS
 from ..core.ids import SubAppId
 from ..core.settings import runtime_view
@@ -62,7 +62,7 @@ async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 
 
 async def _clock(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    return backend.clock.to_json()
+    return backend.clock_state()
 
 
 async def _change_clock(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -71,27 +71,14 @@ async def _change_clock(backend: VodBackend, request: web.Request) -> dict[str, 
     reject_unknown(body, {"advance_seconds", "freeze", "scale"})
     if not body:
         raise AdminInputError("give advance_seconds, freeze (true or false) or scale")
-    clock = backend.clock
     advance = (body_number(body, "advance_seconds", 0.0, MAX_ADVANCE_SECONDS)
                if "advance_seconds" in body else None)
     freeze = body.get("freeze")
     if freeze is not None and not isinstance(freeze, bool):
         raise AdminInputError(f"freeze must be true or false, got {shown(freeze)}")
     scale = body_number(body, "scale", 1.0, MAX_SCALE) if "scale" in body else None
-    # Everything is checked before anything changes: a refusal changes nothing.
-    if scale is not None:
-        check_scale(scale)
-    if advance is not None:
-        clock.check_advance(advance)
-    if scale is not None:
-        clock.set_scale(scale)
-    if freeze is True:
-        clock.freeze()
-    elif freeze is False:
-        clock.resume()
-    if advance is not None:
-        clock.advance(advance)
-    return await _clock(backend, request)
+    backend.change_clock(advance, freeze, scale)
+    return backend.clock_state()
 
 
 _EMIT_SOURCES = ("type", "scenario", "events")
@@ -161,7 +148,7 @@ _WAIT_COUNTS = (*_QUEUE_COUNTS, *_CALLBACK_COUNTS)
 
 
 def _counts(backend: VodBackend, sub_app_id: SubAppId) -> dict[str, Any]:
-    return {**backend.queue_state(sub_app_id).to_json(), **backend.callbacks.counts(sub_app_id)}
+    return {**backend.queue_state(sub_app_id).to_json(), **backend.callback_counts(sub_app_id)}
 
 
 async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -190,19 +177,18 @@ async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     kind = request.query.get("kind")
     if kind is not None and kind not in j.KINDS:
         raise AdminInputError(f"kind must be one of {', '.join(j.KINDS)}, got {shown(kind)}")
-    journal = backend.journal
     after, limit = _follow_query(request)
     event_id = request.query.get("event_id")
     # Held until an entry the query selects arrives; not at all when ``after`` is past
     # the newest (a follower of an epoch before a full reset: it must start again).
-    await _hold_until(backend, request, lambda: after > journal.last_seq
-                      or bool(journal.entries(kind, event_id, after, limit=1)))
-    entries = journal.entries(kind, event_id, after, limit)
+    await _hold_until(backend, request, lambda: after > backend.journal_last_seq
+                      or bool(backend.journal_entries(kind, event_id, after, limit=1)))
+    entries = backend.journal_entries(kind, event_id, after, limit)
     return {
-        "evicted": journal.evicted,
-        "max_entries": journal.max_entries,
-        "last_seq": journal.last_seq,
-        "epoch": journal.epoch,
+        "evicted": backend.journal_evicted,
+        "max_entries": backend.journal_max_entries,
+        "last_seq": backend.journal_last_seq,
+        "epoch": backend.journal_epoch,
         "entries": Streamed(entries, lambda entry: compact(entry.to_json())),
     }
 
@@ -225,7 +211,7 @@ async def _emitted(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     return {
         "evicted": backend.emitted_evicted,
         "last_seq": backend.last_emitted_seq,
-        "epoch": backend.journal.epoch,
+        "epoch": backend.journal_epoch,
         "events": Streamed(events, lambda event: feed_view(event, with_content)),
     }
 
@@ -251,7 +237,7 @@ async def _search(backend: VodBackend, request: web.Request,
     return {
         "matched": found.matched,
         "last_seq": backend.last_emitted_seq,
-        "epoch": backend.journal.epoch,
+        "epoch": backend.journal_epoch,
         "events": Streamed(found.events, lambda event: feed_view(event, with_content)),
     }
 
@@ -276,8 +262,8 @@ async def _event(backend: VodBackend, request: web.Request) -> dict[str, Any]:
                             f"{PREFIX}/events)")
     return {
         "event": feed_view(event, True),
-        "history": [entry.to_json() for entry in backend.journal.entries(event_id=event_id)],
-        "callbacks": [attempt.to_json() for attempt in backend.callbacks.attempts(event_id)],
+        "history": [entry.to_json() for entry in backend.journal_entries(event_id=event_id)],
+        "callbacks": [attempt.to_json() for attempt in backend.callback_attempts(event_id)],
         "leases": [{"handle": lease.handle, "expires_at": lease.expires_at}
                    for lease in backend.leases_of(event)],
     }
@@ -333,8 +319,8 @@ async def _hold_until(backend: VodBackend, request: web.Request,
     wait = query_wait_seconds(request)
     if wait is None:
         return
-    epoch = backend.journal.epoch
-    await _hold(backend, lambda: arrived() or backend.journal.epoch != epoch, wait)
+    epoch = backend.journal_epoch
+    await _hold(backend, lambda: arrived() or backend.journal_epoch != epoch, wait)
 
 
 async def _hold(backend: VodBackend, until: Callable[[], bool], timeout: float) -> None:
@@ -343,8 +329,7 @@ async def _hold(backend: VodBackend, until: Callable[[], bool], timeout: float) 
     ``held_waits`` (``/health``)."""
     backend.held_waits += 1
     try:
-        await backend.journal.wait_for(lambda: until() or backend.stopping, timeout,
-                                       also=[backend.clock.advanced, backend.stopped])
+        await backend.wait_for(until, timeout)
     finally:
         backend.held_waits -= 1
 
@@ -360,11 +345,10 @@ async def _callbacks(backend: VodBackend, request: web.Request) -> dict[str, Any
     sub_app_id: SubAppId | str = "any"
     if "sub_app_id" in query:
         sub_app_id = read_sub_app_id(query["sub_app_id"])
-    dispatcher = backend.callbacks
-    attempts = dispatcher.attempts(query.get("event_id"), sub_app_id, outcome)
+    attempts = backend.callback_attempts(query.get("event_id"), sub_app_id, outcome)
     return {
-        "evicted": dispatcher.evicted,
-        "max_records": dispatcher.settings.max_records,
+        "evicted": backend.callbacks_evicted,
+        "max_records": backend.settings.callback_max_records,
         "attempts": Streamed(attempts, lambda attempt: compact(attempt.to_json())),
     }
 
@@ -378,7 +362,7 @@ async def _redeliver(backend: VodBackend, request: web.Request) -> dict[str, Any
     if event_id is not None and not isinstance(event_id, str):
         raise AdminInputError(f"event_id must be a string, got {shown(event_id)}")
     try:
-        return {"redelivering": backend.callbacks.redeliver(event_id)}
+        return {"redelivering": backend.redeliver(event_id)}
     except KeyError:
         raise AdminInputError(f"no callback of event {shown(event_id)} is known: only "
                               "events routed to PUSH can be redelivered") from None
@@ -409,18 +393,18 @@ async def _change_settings(backend: VodBackend, request: web.Request) -> dict[st
 
 
 async def _faults(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    return {"faults": [rule.to_json() for rule in backend.faults.rules()]}
+    return {"faults": [rule.to_json() for rule in backend.fault_rules()]}
 
 
 async def _add_fault(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    return {"fault": backend.faults.add(await read_body(request)).to_json()}
+    return {"fault": backend.add_fault(await read_body(request)).to_json()}
 
 
 async def _remove_faults(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     """One rule (``DELETE /faults/{id}``) or all of them (``DELETE /faults``)."""
     fault_id = request.match_info.get("fault_id")
     try:
-        return {"removed": backend.faults.remove(fault_id)}
+        return {"removed": backend.remove_faults(fault_id)}
     except KeyError:
         raise AdminNotFound(f"no fault rule {shown(fault_id)}: GET {PREFIX}/faults lists "
                             "those in force") from None

@@ -36,7 +36,7 @@ def health_view(backend: VodBackend) -> dict[str, Any]:
     return {
         "status": "ok",
         "version": __version__,
-        "now": backend.clock.now(),
+        "now": backend.now(),
         "seed": settings.seed,
         "verifies_signatures": settings.verifies_signatures,
         "secret_id": settings.secret_id if settings.verifies_signatures else None,

@@ -10,17 +10,17 @@ import asyncio
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .callbacks import Dispatcher
-from .clock import Clock
+from .callbacks import Attempt, Dispatcher, Sender
+from .clock import Clock, check_scale
 from .errors import InjectedError
 from .eventconfig import EventConfig, suppression
-from .faults import Faults
+from .faults import Faults, Rule
 from .ids import SubAppId
-from .journal import Journal, newer_than
+from .journal import Journal, JournalEntry, newer_than
 from .queue import ROUTE_PUSHED, ROUTE_SUPPRESSED, EventQueues, Lease, QueuedEvent
 from .settings import Settings, with_changes
 from .wakeup import Wakeup
@@ -123,11 +123,55 @@ class VodBackend:
 
     def stop(self) -> None:
         """Shutting down: held pulls and waits answer now; emits under way stop.
-        (Callbacks in flight are abandoned by ``callbacks.stop()``, awaited by the
+        (Callbacks in flight are abandoned by ``stop_callbacks()``, awaited by the
         lifecycle.)"""
         self.stopping = True
         self.queues.close()
         self.stopped.fire()
+
+    async def stop_callbacks(self) -> None:
+        """Shutting down: callbacks in flight or scheduled are abandoned (each recorded)."""
+        await self.callbacks.stop()
+
+    def set_callback_sender(self, sender: Sender | None) -> None:
+        """How callbacks are sent (the application's HTTP client); None: not serving."""
+        self.callbacks.sender = sender
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Wait up to ``timeout`` real seconds until ``condition()`` holds, checked on every
+        journal entry and clock change; shutdown ends the wait at once. False if it timed
+        out."""
+        return await self.journal.wait_for(lambda: condition() or self.stopping, timeout,
+                                           also=[self.clock.advanced, self.stopped])
+
+    # ----- the clock
+
+    def now(self) -> float:
+        """Emulator time, Unix seconds."""
+        return self.clock.now()
+
+    def clock_state(self) -> dict[str, Any]:
+        """How the clock stands: now, offset_seconds, scale, frozen."""
+        return self.clock.to_json()
+
+    def change_clock(self, advance: float | None = None, freeze: bool | None = None,
+                     scale: float | None = None) -> None:
+        """Set the scale, freeze (True) or resume (False), advance: any of them, in that
+        order. Everything is checked before anything changes: a ClockLimitError changes
+        nothing."""
+        clock = self.clock
+        if scale is not None:
+            check_scale(scale)
+        if advance is not None:
+            clock.check_advance(advance)
+        if scale is not None:
+            clock.set_scale(scale)
+        if freeze is True:
+            clock.freeze()
+        elif freeze is False:
+            clock.resume()
+        if advance is not None:
+            clock.advance(advance)
 
     # ----- the event factory, loaded when first needed
 
@@ -327,6 +371,62 @@ class VodBackend:
 
     def queue_states(self) -> list[QueueState]:
         return [self.queue_state(queue.sub_app_id) for queue in self.queues.queues()]
+
+    # ----- the journal, the callbacks' records and the fault rules
+
+    def journal_entries(self, kind: str | None = None, event_id: str | None = None,
+                        after: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        """The journal's kept entries, oldest first (see ``Journal.entries``)."""
+        return self.journal.entries(kind, event_id, after, limit)
+
+    @property
+    def journal_epoch(self) -> int:
+        """Counts full resets: a follower that sees a new one starts again from seq 0."""
+        return self.journal.epoch
+
+    @property
+    def journal_last_seq(self) -> int:
+        return self.journal.last_seq
+
+    @property
+    def journal_evicted(self) -> int:
+        return self.journal.evicted
+
+    @property
+    def journal_max_entries(self) -> int:
+        return self.journal.max_entries
+
+    def callback_attempts(self, event_id: str | None = None,
+                          sub_app_id: SubAppId | str = "any",
+                          outcome: str | None = None) -> list[Attempt]:
+        """The callback attempts kept, oldest first; ``sub_app_id`` "any" for every
+        application."""
+        return self.callbacks.attempts(event_id, sub_app_id, outcome)
+
+    @property
+    def callbacks_evicted(self) -> int:
+        return self.callbacks.evicted
+
+    def callback_counts(self, sub_app_id: SubAppId) -> dict[str, int]:
+        """One application's callbacks by state (pending, delivered, undelivered)."""
+        return self.callbacks.counts(sub_app_id)
+
+    def redeliver(self, event_id: str | None = None) -> list[str]:
+        """Send one event's callback again, or (None) every undelivered one; the ids of
+        the events sent again. KeyError if the event has no callback."""
+        return self.callbacks.redeliver(event_id)
+
+    def fault_rules(self) -> list[Rule]:
+        """The fault rules in force, oldest first."""
+        return self.faults.rules()
+
+    def add_fault(self, body: Mapping[str, Any]) -> Rule:
+        """Add a fault rule (FaultInputError, and nothing added, if it is not valid)."""
+        return self.faults.add(body)
+
+    def remove_faults(self, fault_id: str | None = None) -> list[str]:
+        """Remove one fault rule (KeyError if unknown) or, without an id, every rule."""
+        return self.faults.remove(fault_id)
 
     # ----- settings that change while the emulator runs
 
