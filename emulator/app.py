@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ._version import __version__
 from .admin.dashboard import add_dashboard_routes
-from .admin.http import ALLOWED_HOST, admin_errors, same_origin_only
+from .admin.http import ALLOWED_HOST, HELD_REQUESTS, HeldRequests, admin_errors, same_origin_only
 from .admin.routes import add_admin_routes
 from .cloudapi.endpoint import cloud_api_handler
 from .cloudapi.protocol import MAX_BODY_BYTES
@@ -30,6 +30,7 @@ def create_app(settings: Settings, backend: VodBackend | None = None) -> web.App
                           middlewares=[admin_errors, same_origin_only])
     app[BACKEND] = backend or VodBackend(settings)
     app[ALLOWED_HOST] = settings.host
+    app[HELD_REQUESTS] = HeldRequests()
     app.router.add_route("*", "/", cloud_api_handler(BACKEND, settings))
     add_admin_routes(app, BACKEND)
     add_dashboard_routes(app, BACKEND)

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from ..base.jsontext import compact
 from ..core.backend import VodBackend
-from .http import PREFIX, Route, WebHandler, add_route
+from .http import HELD_REQUESTS, PREFIX, Route, WebHandler, add_route
 
 UI_DIRECTORY = Path(__file__).parent.parent / "ui"
 UI_PREFIX = f"{PREFIX}/ui/"
@@ -102,7 +102,8 @@ async def _stream(backend: VodBackend, request: web.Request) -> web.StreamRespon
         return (backend.journal_epoch != epoch or clock_setting() != sent_clock
                 or bool(backend.journal_entries(after=after, limit=1)))
 
-    backend.streams += 1
+    held = request.app[HELD_REQUESTS]
+    held.streams += 1
     try:
         await send("hello", {"epoch": backend.journal_epoch,
                              "last_seq": backend.journal_last_seq,
@@ -128,7 +129,7 @@ async def _stream(backend: VodBackend, request: web.Request) -> web.StreamRespon
     except ConnectionError:
         pass  # the reader went away: nothing to finish
     finally:
-        backend.streams -= 1
+        held.streams -= 1
     return response
 
 

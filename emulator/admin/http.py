@@ -54,6 +54,17 @@ ALLOWED_HOST = web.AppKey("allowed_host", str)
 _log = logging.getLogger("vod_emulator")
 
 
+@dataclass
+class HeldRequests:
+    """The admin requests held open now (``/health`` shows them): HTTP, not domain."""
+
+    waits: int = 0  # waits and followers held until what they wait for happens
+    streams: int = 0  # live streams open (the dashboard's, ``/_emulator/stream``)
+
+
+HELD_REQUESTS = web.AppKey("held_requests", HeldRequests)
+
+
 class AdminInputError(ValueError):
     pass
 

@@ -18,6 +18,7 @@ from ..core.ids import SubAppId
 from ..core.settings import runtime_view
 from . import dashboard
 from .http import (
+    HELD_REQUESTS,
     MAX_FOLLOW_LIMIT,
     MAX_WAIT_COUNT,
     MAX_WAIT_SECONDS,
@@ -58,7 +59,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    return health_view(backend)
+    return health_view(backend, request.app[HELD_REQUESTS])
 
 
 async def _clock(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -167,7 +168,7 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         state = _counts(backend, sub_app_id)
         return all(state[name] >= at_least for name, at_least in wanted.items())
 
-    await _hold(backend, reached, timeout)
+    await _hold(backend, request, reached, timeout)
     return {"met": reached(), "state": _counts(backend, sub_app_id)}
 
 
@@ -320,18 +321,20 @@ async def _hold_until(backend: VodBackend, request: web.Request,
     if wait is None:
         return
     epoch = backend.journal_epoch
-    await _hold(backend, lambda: arrived() or backend.journal_epoch != epoch, wait)
+    await _hold(backend, request, lambda: arrived() or backend.journal_epoch != epoch, wait)
 
 
-async def _hold(backend: VodBackend, until: Callable[[], bool], timeout: float) -> None:
+async def _hold(backend: VodBackend, request: web.Request, until: Callable[[], bool],
+                timeout: float) -> None:
     """Hold a request for up to ``timeout`` real seconds until ``until()`` holds, checked
     on every journal entry and clock change; shutdown ends it at once. Counted in
     ``held_waits`` (``/health``)."""
-    backend.held_waits += 1
+    held = request.app[HELD_REQUESTS]
+    held.waits += 1
     try:
         await backend.wait_for(until, timeout)
     finally:
-        backend.held_waits -= 1
+        held.waits -= 1
 
 
 async def _callbacks(backend: VodBackend, request: web.Request) -> dict[str, Any]:

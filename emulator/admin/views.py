@@ -9,6 +9,7 @@ from ..base.jsontext import RawJson, compact
 from ..core.backend import VodBackend
 from ..core.queue import Lease, QueuedEvent
 from ..core.settings import runtime_view
+from .http import HeldRequests
 
 
 def event_view(event: QueuedEvent, with_content: bool) -> RawJson:
@@ -31,7 +32,7 @@ def feed_view(event: QueuedEvent, with_content: bool) -> RawJson:
     return RawJson(b'{"seq":%d,' % event.seq + view[1:])
 
 
-def health_view(backend: VodBackend) -> dict[str, Any]:
+def health_view(backend: VodBackend, held: HeldRequests) -> dict[str, Any]:
     settings = backend.settings
     return {
         "status": "ok",
@@ -46,6 +47,6 @@ def health_view(backend: VodBackend) -> dict[str, Any]:
         "callback_concurrency": settings.callback_concurrency,
         "callback_max_records": settings.callback_max_records,
         "held_pulls": sum(state.held_pulls for state in backend.queue_states()),
-        "held_waits": backend.held_waits,
-        "streams": backend.streams,
+        "held_waits": held.waits,
+        "streams": held.streams,
     }

@@ -112,8 +112,6 @@ class VodBackend:
         self._resets = 0  # an emit under way stops when this changes
         self.stopping = False
         self.stopped = Wakeup()
-        self.held_waits = 0  # admin waits under way (shown by /health)
-        self.streams = 0  # live streams open (the dashboard's, /_emulator/stream)
 
     # ----- background work and stopping (driven by the application's lifecycle)
 
