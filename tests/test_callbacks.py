@@ -385,7 +385,7 @@ def test_undelivered_events_are_kept_and_redelivered_on_demand(
 
     with pytest.raises(AdminError) as refused:
         redeliver(admin, "evt-unknown")
-    assert refused.value.status == 400
+    assert refused.value.status == 404
 
 
 @pytest.mark.parametrize("emulator_settings", [callback_settings(callback_retry_seconds=(5,))])

@@ -495,7 +495,7 @@ CASES = [
          setup=undelivered),
     Case("redeliverCallbacks", "/callbacks/redeliver", {"event_id": 1}, status=400),
     Case("redeliverCallbacks", "/callbacks/redeliver", {"event_id": "evt-00000009"},
-         status=400, document_refuses=False),
+         status=404, document_refuses=False),
     Case("redeliverCallbacks", "/callbacks/redeliver", {"events": []}, status=400),
     Case("getSettings", "/settings"),
     Case("getSettings", "/settings", setup=suppressed),

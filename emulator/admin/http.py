@@ -23,7 +23,7 @@ from aiohttp import web
 
 from ..base.echo import is_text, safe_text, shown
 from ..base.jsontext import JsonInputError, RawJson, compact, strict_loads
-from ..core.backend import EmitInterrupted, VodBackend
+from ..core.backend import EmitInterrupted, NotFound, VodBackend
 from ..core.clock import ClockLimitError
 from ..core.errors import ServiceError
 from ..core.faults import FaultInputError
@@ -70,7 +70,8 @@ class AdminInputError(ValueError):
 
 
 class AdminNotFound(LookupError):
-    """A thing the path names (a fault rule) does not exist."""
+    """A thing the request names (an emitted event) does not exist: 404, as the
+    domain's NotFound is."""
 
 
 AdminHandler = Callable[[VodBackend, web.Request], Awaitable[dict[str, Any]]]
@@ -126,7 +127,7 @@ def json_route(handler: AdminHandler, query: frozenset[str],
             return error_response(400, str(error))
         except ServiceError as error:  # the Cloud API's refusal of the same change
             return error_response(400, error.message)
-        except AdminNotFound as error:
+        except (AdminNotFound, NotFound) as error:  # one rule for an unknown id
             return error_response(404, str(error))
         except EmitInterrupted as error:
             return error_response(409, str(error))

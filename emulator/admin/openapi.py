@@ -105,8 +105,9 @@ class _Builder:
                     f"`{self.prefix}/` answers JSON, whatever the request (but the "
                     "dashboard's files, its redirect and the live stream): bad input is "
                     f"HTTP 400 with `{{\"error\": {{\"code\": \"{codes[400]}\", "
-                    "\"message\": …}}` naming what is wrong; an unknown route is 404 "
-                    f"`{codes[404]}`, a wrong method 405 `{codes[405]}` (the "
+                    "\"message\": …}}` naming what is wrong; an unknown route, or an id "
+                    "that names nothing kept (an event, a fault rule, a callback to send "
+                    f"again), is 404 `{codes[404]}`, a wrong method 405 `{codes[405]}` (the "
                     f"`{ERRORS[404][0]}` and `{ERRORS[405][0]}` responses of the "
                     f"components), an emit cut short by a reset 409 `{codes[409]}`, "
                     f"a body over {self.max_body_bytes // 2**20} MB 413 `{codes[413]}`. "
@@ -420,8 +421,10 @@ class _Builder:
             "redeliverCallbacks", "Send callbacks again",
             object_schema({"redelivering": array(TEXT, "Event ids.")}),
             body=object_schema({"event_id": described(TEXT, "The event to send again.")}, ()),
+            errors=(404,),
             description="One event's callback (`{\"event_id\": …}`), or every undelivered "
-                        "one (`{}`); its attempts are numbered on.")
+                        "one (`{}`); its attempts are numbered on. 404 if no callback of that "
+                        "event is kept (it was not routed to PUSH, or was forgotten).")
 
     def _settings_reset_faults(self) -> None:
         self._describe("getSettings", "The runtime settings",

@@ -11,7 +11,7 @@ from ..base.echo import shown
 from ..base.jsontext import compact
 from ..core import callbacks
 from ..core import journal as j
-from ..core.backend import EventFilter, VodBackend
+from ..core.backend import EventFilter, NotFound, VodBackend
 from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
 from ..core.eventconfig import PARAMETERS
 from ..core.ids import SubAppId
@@ -364,11 +364,7 @@ async def _redeliver(backend: VodBackend, request: web.Request) -> dict[str, Any
     event_id = body.get("event_id")
     if event_id is not None and not isinstance(event_id, str):
         raise AdminInputError(f"event_id must be a string, got {shown(event_id)}")
-    try:
-        return {"redelivering": backend.redeliver(event_id)}
-    except KeyError:
-        raise AdminInputError(f"no callback of event {shown(event_id)} is known: only "
-                              "events routed to PUSH can be redelivered") from None
+    return {"redelivering": backend.redeliver(event_id)}
 
 
 async def _reset(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -408,9 +404,8 @@ async def _remove_faults(backend: VodBackend, request: web.Request) -> dict[str,
     fault_id = request.match_info.get("fault_id")
     try:
         return {"removed": backend.remove_faults(fault_id)}
-    except KeyError:
-        raise AdminNotFound(f"no fault rule {shown(fault_id)}: GET {PREFIX}/faults lists "
-                            "those in force") from None
+    except NotFound as error:
+        raise AdminNotFound(f"{error}: GET {PREFIX}/faults lists those in force") from None
 
 
 async def _stats(backend: VodBackend, request: web.Request) -> dict[str, Any]:

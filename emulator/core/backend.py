@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..base.echo import shown
 from .callbacks import Attempt, Dispatcher, Sender
 from .clock import Clock, check_scale
 from .errors import InjectedError
@@ -40,6 +41,10 @@ T = TypeVar("T")
 
 class EmitInterrupted(RuntimeError):
     """The emulator was reset or stopped while an emit (or a long search) was under way."""
+
+
+class NotFound(LookupError):
+    """No such thing: the id asked for (a fault rule's, an event's) names nothing kept."""
 
 
 @dataclass(frozen=True)
@@ -411,8 +416,12 @@ class VodBackend:
 
     def redeliver(self, event_id: str | None = None) -> list[str]:
         """Send one event's callback again, or (None) every undelivered one; the ids of
-        the events sent again. KeyError if the event has no callback."""
-        return self.callbacks.redeliver(event_id)
+        the events sent again. NotFound if the event has no callback kept."""
+        try:
+            return self.callbacks.redeliver(event_id)
+        except KeyError:
+            raise NotFound(f"no callback of event {shown(event_id)} is known: only events "
+                           "routed to PUSH can be redelivered") from None
 
     def fault_rules(self) -> list[Rule]:
         """The fault rules in force, oldest first."""
@@ -423,8 +432,11 @@ class VodBackend:
         return self.faults.add(body)
 
     def remove_faults(self, fault_id: str | None = None) -> list[str]:
-        """Remove one fault rule (KeyError if unknown) or, without an id, every rule."""
-        return self.faults.remove(fault_id)
+        """Remove one fault rule (NotFound if unknown) or, without an id, every rule."""
+        try:
+            return self.faults.remove(fault_id)
+        except KeyError:
+            raise NotFound(f"no fault rule {shown(fault_id)}") from None
 
     # ----- settings that change while the emulator runs
 
