@@ -1,4 +1,6 @@
-"""The admin API's routes: each reads its request, calls the backend, answers a view."""
+"""The admin API's routes: each handler reads its request, calls the backend and answers
+a view; ``ROUTES`` (at the end) lists them once, for the registration and the OpenAPI
+document alike."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ def openapi_document() -> dict[str, Any]:
     return described
 
 
-# ----- routes
+# ----- handlers
 
 
 async def _health(backend: VodBackend, request: web.Request) -> dict[str, Any]:
