@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -208,11 +208,22 @@ class VodBackend:
         self, sub_app_id: SubAppId, contents: Iterable[dict[str, Any]]
     ) -> list[QueuedEvent]:
         """Route every payload, handing the loop back every ``SLICE_SECONDS``."""
-        return await self.in_slices(self._route(sub_app_id, content) for content in contents)
+        return await self.in_slices(
+            (self._route(sub_app_id, content) for content in contents), "emit",
+            lambda emitted: f"{emitted} events were emitted before that")
 
-    async def in_slices(self, items: Iterable[T], work: str = "emit") -> list[T]:
+    async def check_in_slices(self, contents: list[Any]) -> list[dict[str, Any]]:
+        """``checked``, handing the loop back every ``SLICE_SECONDS``: every payload is
+        checked before any is emitted, so one bad payload emits none."""
+        return await self.in_slices(
+            self.checked(contents), "emit",
+            lambda _: "no event was emitted (the events were still being checked)")
+
+    async def in_slices(self, items: Iterable[T], work: str,
+                        done_by_then: Callable[[int], str] | None = None) -> list[T]:
         """Take every item of a lazy iterable, handing the loop back every
-        ``SLICE_SECONDS``; raise EmitInterrupted if a reset or shutdown comes between."""
+        ``SLICE_SECONDS``; raise EmitInterrupted if a reset or shutdown comes between,
+        saying what ``done_by_then`` says of the number of items taken by then."""
         resets = self._resets
         taken: list[T] = []
         deadline = time.perf_counter() + SLICE_SECONDS
@@ -221,11 +232,10 @@ class VodBackend:
             if time.perf_counter() >= deadline:
                 await asyncio.sleep(0)
                 if self._resets != resets or self.stopping:
+                    done = "" if done_by_then is None else f"; {done_by_then(len(taken))}"
                     raise EmitInterrupted(
                         f"the emulator was {'stopped' if self.stopping else 'reset'} "
-                        f"during this {work}" + (f"; {len(taken)} events were emitted "
-                                                 "before that" if work == "emit" else "")
-                    )
+                        f"during this {work}{done}")
                 deadline = time.perf_counter() + SLICE_SECONDS
         return taken
 

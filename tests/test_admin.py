@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from emulator.client import AdminClient, AdminError
 from emulator.events import EVENT_TYPES
+from emulator.server import EmulatorThread
 
 from .conftest import pull
 
@@ -360,3 +364,32 @@ def test_a_queue_can_be_read_without_its_payloads(admin: AdminClient, sdk) -> No
     with pytest.raises(AdminError) as raised:
         admin.request("GET", "/_emulator/queues/default?content=no")
     assert raised.value.status == 400
+
+
+def test_a_reset_while_given_events_are_checked_says_none_was_emitted(
+        emulator: EmulatorThread, admin: AdminClient, background,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # All the given events are checked before any is emitted. A reset comes on the
+    # server's own loop at the check's first hand-back of the loop: scheduled once the
+    # first event is checked, it runs before the check goes on.
+    backend = emulator.call(lambda backend: backend)
+    check = backend.checked
+
+    def checked_then_reset(contents: list[Any]) -> Iterator[dict[str, Any]]:
+        checking = check(contents)
+        yield next(checking)
+        asyncio.get_running_loop().call_soon(backend.reset)
+        yield from checking
+
+    monkeypatch.setattr(backend, "checked", checked_then_reset)
+    good = {"EventType": "FileDeleted", "FileDeleteEvent": {"FileIdSet": ["1"]}}
+    emit = background(admin.request, "POST", "/_emulator/events",
+                      {"events": [good] * 5000, "with_content": False})
+    with pytest.raises(AdminError) as raised:
+        emit.result(timeout=60)
+    assert raised.value.status == 409
+    message = raised.value.message
+    assert "reset during this emit" in message and "no event was emitted" in message
+    assert "events were emitted" not in message
+    assert admin.request("GET", "/_emulator/queues")["queues"] == []
+    assert admin.events()["events"] == []
