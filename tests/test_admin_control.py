@@ -287,8 +287,8 @@ def test_a_retry_already_scheduled_keeps_its_time_when_the_schedule_changes(
 def test_the_readme_lists_the_runtime_settings() -> None:
     from pathlib import Path
 
-    section = (Path(__file__).parent.parent / "README.md").read_text(
-        encoding="utf-8").split("### Settings per test", 1)[1].split("\n### ", 1)[0]
+    section = (Path(__file__).parent.parent / "docs" / "faults-and-time.md").read_text(
+        encoding="utf-8").split("## Settings per test", 1)[1].split("\n## ", 1)[0]
     paragraph = section.split("What a change does")[0]
     named = [word.strip("`,().") for word in paragraph.split() if word.startswith("`")]
     assert [name for name in named if name in RUNTIME_SETTINGS] == list(RUNTIME_SETTINGS)

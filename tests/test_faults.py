@@ -360,8 +360,8 @@ def test_the_readme_table_of_effects_is_the_code_s() -> None:
 
     from emulator.faults import EFFECTS
 
-    section = (Path(__file__).parent.parent / "README.md").read_text(
-        encoding="utf-8").split("### Fault injection", 1)[1].split("\n### ", 1)[0]
+    section = (Path(__file__).parent.parent / "docs" / "faults-and-time.md").read_text(
+        encoding="utf-8").split("## Fault injection", 1)[1].split("\n## ", 1)[0]
     rows = [line.split(" | ") for line in section.splitlines()
             if line.startswith("| `")]
     assert [(name.strip("|` "), description.rstrip(" |")) for name, _, _, description in rows

@@ -188,7 +188,7 @@ _EXAMPLES = sorted((Path(__file__).parent / "examples").glob("pytest_*.py"))
 
 @pytest.mark.parametrize("example", _EXAMPLES, ids=[path.stem for path in _EXAMPLES])
 def test_readme_example(pytester: pytest.Pytester, example: Path) -> None:
-    """Each of the README's plugin examples, as a user's test file: every test passes."""
+    """Each of docs/pytest-plugin.md's examples, as a user's test file: every test passes."""
     source = example.read_text(encoding="utf-8")
     pytester.makepyfile(**{f"test_{example.stem}": source})
     result = pytester.runpytest(*_STRICT, "--strict-markers")
