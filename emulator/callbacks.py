@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -45,6 +45,7 @@ SUPPRESSED = "suppressed"  # never sent: a switch is OFF, or PUSH without a URL
 ABANDONED = "abandoned"  # the emulator was reset or stopped before the delivery ended
 OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
 FAILED = "failed"  # a filter: pending_retry or undelivered
+FINISHED = (DELIVERED, UNDELIVERED, ABANDONED)  # nothing more is attempted unless redelivered
 EVENT_STATES = (*QUEUE_STATES, PENDING, *OUTCOMES)
 """Every state an emitted event can be in (``QueuedEvent.state``): queued, or pushed."""
 LATENCY_BOUNDS_MS = (1, 5, 10, 50, 100, 500, 1000, 5000)
@@ -70,7 +71,7 @@ class CallbackSettings:
     any_2xx: bool = False  # False: only HTTP 200 is success, as assumed of the real service
     signature_ttl_seconds: float = 600.0  # T = now + this (the real default: 10 minutes)
     concurrency: int = 10  # deliveries in flight per application
-    max_records: int = 100_000  # attempt records kept; older ones are evicted
+    max_records: int = 100_000  # attempt records (and finished deliveries) kept
 
 
 class Attempt(NamedTuple):
@@ -157,6 +158,9 @@ class Dispatcher:
         self._forgotten = 0  # records dropped by a reset of their application
         self._latencies = [0] * (len(LATENCY_BOUNDS_MS) + 1)  # attempts per bucket
         self._deliveries: dict[str, Delivery] = {}
+        # The finished ones among them, least recently finished first: beyond
+        # max_records the first are forgotten (the unfinished are still needed).
+        self._finished: OrderedDict[str, Delivery] = OrderedDict()
         self._lanes: dict[SubAppId, _Lane] = {}
         # Workers and retry timers, by application (a reset of one cancels its own).
         self._tasks: dict[asyncio.Task[None], SubAppId] = {}
@@ -336,6 +340,17 @@ class Dispatcher:
         self._count(delivery, -1)
         delivery.state = delivery.event.state = state
         self._count(delivery, +1)
+        event_id = delivery.event.event_id
+        if state not in FINISHED:
+            self._finished.pop(event_id, None)  # redelivered: kept until it finishes again
+            return
+        self._finished[event_id] = delivery
+        self._finished.move_to_end(event_id)
+        # Past the bound, the least recently finished are forgotten: they can no longer
+        # be redelivered; the counts keep them, as a queue's confirmed count does.
+        while len(self._finished) > self.settings.max_records:
+            forgotten, _ = self._finished.popitem(last=False)
+            del self._deliveries[forgotten]
 
     def _count(self, delivery: Delivery, change: int) -> None:
         states = self._states.setdefault(delivery.event.sub_app_id, {})
@@ -349,6 +364,7 @@ class Dispatcher:
             task.cancel()
         self._tasks.clear()
         self._deliveries.clear()
+        self._finished.clear()
         self._lanes.clear()
         self._states.clear()
         self._records.clear()
@@ -367,6 +383,9 @@ class Dispatcher:
         self._deliveries = {event_id: delivery for event_id, delivery
                             in self._deliveries.items()
                             if delivery.event.sub_app_id != sub_app_id}
+        self._finished = OrderedDict((event_id, delivery) for event_id, delivery
+                                     in self._finished.items()
+                                     if delivery.event.sub_app_id != sub_app_id)
         kept = [record for record in self._records if record.sub_app_id != sub_app_id]
         self._forgotten += len(self._records) - len(kept)
         self._records = deque(kept, maxlen=self.settings.max_records)
@@ -375,9 +394,11 @@ class Dispatcher:
         """Shutdown: take no more work, abandon what is in flight or scheduled (each
         recorded), and wait for the cancelled tasks to end."""
         self._stopping = True
-        for delivery in self._deliveries.values():
-            if delivery.state in (PENDING, PENDING_RETRY):
-                self._abandon(delivery, "the emulator stopped before this event was delivered")
+        # Chosen first: each abandoned one is finished, which may forget older ones.
+        unfinished = [delivery for delivery in self._deliveries.values()
+                      if delivery.state in (PENDING, PENDING_RETRY)]
+        for delivery in unfinished:
+            self._abandon(delivery, "the emulator stopped before this event was delivered")
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -397,12 +418,6 @@ class Dispatcher:
     def _record(self, attempt: Attempt) -> None:
         self._records.append(attempt)
         self._recorded += 1
-        # Deliveries past the bound are forgotten once finished (they can no longer be
-        # redelivered); the counts keep them, as a queue's confirmed count does.
-        if len(self._deliveries) > self.settings.max_records:
-            oldest = next(iter(self._deliveries))
-            if self._deliveries[oldest].state in (DELIVERED, UNDELIVERED, ABANDONED):
-                del self._deliveries[oldest]
 
     def _record_journal(self, kind: str, event: QueuedEvent, detail: str) -> None:
         self.journal.record(self.clock.now(), kind, event.sub_app_id, event.event_id,

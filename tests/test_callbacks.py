@@ -30,7 +30,7 @@ from emulator.config import Settings
 from emulator.server import EmulatorThread
 
 from .callback_receiver import Receiver, refused_url
-from .conftest import SECRET_ID, SECRET_KEY, make_settings
+from .conftest import make_settings
 from .examples.process import clean_environment, serve
 
 RETRIES = (5.0, 10.0, 20.0)
@@ -630,8 +630,7 @@ def test_many_events_each_delivered_exactly_once(
     assert {a["event_id"] for a in delivered} == {event["event_id"] for event in emitted}
 
 
-
-# ----- known bugs (strict: each passes once fixed)
+# ----- the record's bound
 
 
 @pytest.mark.parametrize("emulator_settings", [callback_settings(callback_max_records=10)])
@@ -647,17 +646,66 @@ def test_delivered_counts_outlive_evicted_records(
     assert admin.wait(callbacks_pending=0)["state"]["callbacks_delivered"] == 20
 
 
-def test_a_zero_callback_timeout_never_waits_forever(receiver: Receiver) -> None:
-    try:
-        settings = callback_settings(callback_timeout_seconds=0, callback_retry_seconds=())
-    except ValueError:
-        return  # refusing 0 as a setting is a fix too
-    receiver.behave(hang=True)
-    with EmulatorThread(settings) as emulator:
-        http = HttpProfile(protocol="http", endpoint=emulator.endpoint)
-        client = vod_client.VodClient(credential.Credential(SECRET_ID, SECRET_KEY), "",
-                                      ClientProfile(httpProfile=http))
-        configure(client, Mode="PUSH", NotificationUrl=receiver.url)
-        admin = AdminClient(emulator.url)
-        admin.emit(UNGOVERNED)
-        admin.wait(callbacks_undelivered=1, timeout=1)
+@pytest.mark.parametrize("emulator_settings", [
+    callback_settings(callback_max_records=3, callback_concurrency=1)])
+def test_finished_deliveries_past_the_bound_are_forgotten_behind_an_unfinished_one(
+    emulator: EmulatorThread, sdk: vod_client.VodClient, admin: AdminClient,
+    receiver: Receiver,
+) -> None:
+    receiver.fail_first(1)  # the oldest delivery waits for its retry: unfinished
+    configure(sdk, Mode="PUSH", NotificationUrl=receiver.url)
+    unfinished = admin.emit(UNGOVERNED)[0]["event_id"]
+    until(emulator, attempts_recorded(unfinished, 1))
+    # One at a time (concurrency 1): they finish in emit order.
+    later = [event["event_id"] for event in admin.emit(UNGOVERNED, 10)]
+    state = admin.wait(callbacks_delivered=10)["state"]
+    assert (state["callbacks_pending"], state["callbacks_undelivered"]) == (1, 0)
+
+    # Only the three most recently finished are kept; the unfinished one is kept too.
+    for forgotten in later[:7]:
+        with pytest.raises(AdminError) as refused:
+            redeliver(admin, forgotten)
+        assert refused.value.status == 400
+    assert redeliver(admin, unfinished) == []  # known, and still in flight
+    admin.advance_clock(RETRIES[0])
+    state = admin.wait(callbacks_delivered=11)["state"]
+    assert (state["callbacks_pending"], state["callbacks_undelivered"]) == (0, 0)
+    # It finished last: kept, with the two before it; the one before those is forgotten.
+    assert redeliver(admin, unfinished) == [unfinished]
+    assert redeliver(admin, later[-1]) == [later[-1]]
+    with pytest.raises(AdminError) as refused:
+        redeliver(admin, later[-3])
+    assert refused.value.status == 400
+    assert admin.wait(callbacks_delivered=11)["state"]["callbacks_pending"] == 0
+    receiver.wait_for(14)  # 1 failed, 10, the retry, the 2 redeliveries
+    assert receiver.count == 14
+
+
+@pytest.mark.parametrize("emulator_settings", [
+    callback_settings(callback_timeout_seconds=60, callback_max_records=2)])
+def test_shutdown_abandons_every_delivery_however_few_records_are_kept(
+    emulator: EmulatorThread, sdk: vod_client.VodClient, admin: AdminClient,
+    receiver: Receiver,
+) -> None:
+    backend = emulator.call(lambda backend: backend)  # read after its loop has ended
+    receiver.hang()
+    configure(sdk, Mode="PUSH", NotificationUrl=receiver.url)
+    events = [event["event_id"] for event in admin.emit(UNGOVERNED, 5)]
+    receiver.wait_for(5)
+
+    stopping = threading.Thread(target=emulator.stop)
+    stopping.start()
+    stopping.join(10)  # far less than the 60 s callback timeout
+    assert not stopping.is_alive()
+
+    abandoned = backend.journal.entries("abandoned")
+    assert sorted(entry.event_id for entry in abandoned) == sorted(events)
+    assert [a.outcome for a in backend.callbacks.attempts()] == ["abandoned"] * 2
+    assert backend.callbacks.evicted == 3
+    # The POSTs in flight were cancelled: the receiver saw their connections close.
+    receiver.wait_until(lambda _: receiver.in_flight == 0)
+
+
+def test_a_zero_callback_timeout_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="callback_timeout_seconds must be more than 0"):
+        callback_settings(callback_timeout_seconds=0)
