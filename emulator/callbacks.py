@@ -122,15 +122,25 @@ class _Lane:
     workers: int = 0
 
 
-def callback_body(payload: bytes, sign_key: str, now: float, ttl: float) -> bytes:
+def signature_expiry(emulator_now: float, real_now: float, ttl: float,
+                     expired: bool = False) -> int:
+    """``T``, judged the same by a handler on real time and one on the emulator's clock,
+    wherever that clock stands: a valid T is ``ttl`` after the later of the two (when the
+    emulator runs days ahead, T is days ahead of real time too); an expired one is a
+    second before the earlier."""
+    if expired:
+        return int(min(emulator_now, real_now)) - 1
+    return int(max(emulator_now, real_now) + ttl)
+
+
+def callback_body(payload: bytes, sign_key: str, expiry: int) -> bytes:
     """The body of a callback: the EventContent without EventHandle and without null
-    fields; with a SignKey, also ``T`` (the signature's expiry, Unix seconds) and
-    ``Sign`` (hex MD5 of SignKey + T)."""
+    fields; with a SignKey, also ``T`` (``expiry``, the signature's expiry, Unix seconds)
+    and ``Sign`` (hex MD5 of SignKey + T)."""
     if b"null" in payload:  # rare (given payloads only): rebuilt without the nulls
         payload = plain(_without_nulls(json.loads(payload)))
     if not sign_key:
         return payload
-    expiry = int(now + ttl)
     sign = hashlib.md5(f"{sign_key}{expiry}".encode()).hexdigest()
     # Spliced before the closing brace: a payload always has members (EventType at least).
     return payload[:-1] + b',"T":%d,"Sign":"%s"}' % (expiry, sign.encode())
@@ -146,8 +156,11 @@ def _without_nulls(value: Any) -> Any:
 
 class Dispatcher:
     def __init__(self, clock: Clock, journal: Journal, settings: CallbackSettings,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None,
+                 real_time: Callable[[], float] = time.time) -> None:
         self.clock = clock
+        self.real_time = real_time
+        """What a receiver on real time reads: a signature's T must be right by it too."""
         self.journal = journal
         self.settings = settings
         """Read at each attempt: the runtime settings can change between attempts."""
@@ -280,15 +293,17 @@ class Dispatcher:
 
     def _body(self, delivery: Delivery, at: float, fault: Rule | None) -> bytes:
         """What is sent: signed as the real service signs, unless a fault spoils it."""
-        ttl = self.settings.signature_ttl_seconds
         sign_key = delivery.sign_key
+        expired = False
         if fault is not None and fault.effect in ("bad_signature", "expired_signature"):
             sign_key = sign_key or "no-SignKey-is-configured"
             if fault.effect == "bad_signature":
                 sign_key += "-but-this-is-not-it"
             else:
-                ttl = -1.0  # T, the expiry, a second ago
-        return callback_body(delivery.event.payload, sign_key, at, ttl)
+                expired = True
+        expiry = signature_expiry(at, self.real_time(), self.settings.signature_ttl_seconds,
+                                  expired)
+        return callback_body(delivery.event.payload, sign_key, expiry)
 
     async def _send(self, delivery: Delivery, body: bytes, fault: Rule | None) -> SendResult:
         timeout = self.settings.timeout_seconds

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import threading
+import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -25,8 +29,15 @@ from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator import __version__
 from emulator.backend import VodBackend
+from emulator.callbacks import CallbackSettings, Dispatcher, SendResult
 from emulator.client import AdminClient, AdminError
+from emulator.clock import Clock
 from emulator.config import Settings
+from emulator.faults import Faults
+from emulator.journal import Journal
+from emulator.jsontext import RawJson, plain
+from emulator.queue import QueuedEvent
+from emulator.receiver import EXPIRED_STATUS
 from emulator.server import EmulatorThread
 
 from .callback_receiver import Receiver, refused_url
@@ -41,6 +52,7 @@ GOVERNED = [  # each switch and the EventType it governs
     ("PersistenceCompleteEventSwitch", "PersistenceComplete"),
 ]
 UNGOVERNED = "ProcedureStateChanged"
+DAY = 86400.0
 
 
 def callback_settings(**overrides: Any) -> Settings:
@@ -148,6 +160,18 @@ def signed(key: str, expiry: int) -> str:
     return hashlib.md5((key + str(expiry)).encode()).hexdigest()
 
 
+def post_status(url: str, body: bytes) -> int:
+    """POST ``body`` as JSON; answer the status."""
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            status: int = answer.status
+            return status
+    except urllib.error.HTTPError as refused:
+        refused.close()
+        return refused.code
+
+
 # ----- the body, its headers, its signature
 
 
@@ -191,10 +215,11 @@ def test_signed_callbacks_carry_t_and_sign_following_the_emulator_clock(
     configure(sdk, Mode="PUSH", NotificationUrl=receiver.url, SignKey=SIGN_KEY)
     expiries = []
     for turn in range(2):
-        before = clock_now(admin)
+        # T is the TTL after the later of the emulator's now and real time.
+        before = max(clock_now(admin), time.time())
         admin.emit(UNGOVERNED)
         admin.wait(callbacks_delivered=turn + 1)
-        after = clock_now(admin)
+        after = max(clock_now(admin), time.time())
         body = receiver.wait_for(turn + 1)[turn].json
         expiry = body["T"]
         assert isinstance(expiry, int)
@@ -209,6 +234,70 @@ def test_signed_callbacks_carry_t_and_sign_following_the_emulator_clock(
     admin.emit(UNGOVERNED)
     admin.wait(callbacks_delivered=3)
     assert not {"T", "Sign"} & set(receiver.wait_for(3)[2].json)
+
+
+@pytest.mark.parametrize("handler_clock", ["real", "emulator"])
+@pytest.mark.parametrize("ahead", [5.0, 3 * DAY])
+def test_t_is_judged_right_by_a_handler_on_either_clock_when_the_emulator_runs_ahead(
+    ahead: float, handler_clock: str, emulator: EmulatorThread, sdk: vod_client.VodClient,
+    admin: AdminClient,
+) -> None:
+    # As after an earlier test's advance: a reset keeps the clock where it is.
+    admin.advance_clock(ahead)
+
+    def emulator_now() -> float:
+        return emulator.call(lambda backend: backend.clock.now())
+
+    clock = time.time if handler_clock == "real" else emulator_now
+    with Receiver(sign_key=SIGN_KEY, clock=clock) as receiver:
+        configure(sdk, Mode="PUSH", NotificationUrl=receiver.url, SignKey=SIGN_KEY)
+        admin.add_fault("callback", "expired_signature", times=1)
+        event_id = admin.emit(UNGOVERNED)[0]["event_id"]
+        until(emulator, attempts_recorded(event_id, 1))
+        real_before = time.time()
+        admin.advance_clock(RETRIES[0])
+        admin.wait(callbacks_delivered=1)
+
+        expired, valid = receiver.wait_for(2)
+        assert (expired.status, valid.status) == (EXPIRED_STATUS, 200)
+        assert expired.refused is not None and "expired signature" in expired.refused
+        first, second = records(admin, event_id=event_id)
+        # Expired: before the emulator's now (and real time's: refused on that clock too).
+        assert expired.json["T"] < first["at"]
+        # Valid: the TTL after the later of the two, whichever the handler reads.
+        assert valid.json["T"] >= int(max(second["at"], real_before) + 600)
+
+
+@pytest.mark.parametrize("offset", [-3 * DAY, -5.0, 0.0, 5.0, 3 * DAY])
+def test_t_is_judged_right_on_either_clock_whatever_the_emulator_offset(offset: float) -> None:
+    """The emulator's clock runs behind real time too (frozen, or at a scale below 1):
+    bodies signed on a clock ``offset`` from real time, judged by handlers on each."""
+    emulator_clock = Clock.frozen(start=time.time() + offset)
+    faults = Faults(emulator_clock, Journal(), seed=1)
+    faults.add({"action": "callback", "effect": "expired_signature", "times": 1})
+    dispatcher = Dispatcher(emulator_clock, Journal(), CallbackSettings(), faults)
+    sent: list[bytes] = []
+
+    async def send(url: str, body: bytes, timeout: float) -> SendResult:
+        sent.append(body)
+        return SendResult(200, None)
+
+    async def deliver_two() -> None:
+        dispatcher.sender = send
+        for n in (1, 2):  # the first spoiled by the fault, the second signed right
+            payload = RawJson(plain({"EventType": UNGOVERNED, "N": n}))
+            dispatcher.push(QueuedEvent(f"evt-{n}", n, None, UNGOVERNED, payload,
+                                        emulator_clock.now()), "http://receiver", SIGN_KEY)
+        delivered = await dispatcher.journal.wait_for(
+            lambda: dispatcher.counts(None)["callbacks_delivered"] == 2, 10)
+        assert delivered
+
+    asyncio.run(deliver_two())
+    expired, valid = sorted(sent, key=lambda body: json.loads(body)["N"])
+    for clock in (time.time, emulator_clock.now):
+        with Receiver(sign_key=SIGN_KEY, clock=clock) as receiver:
+            assert [post_status(receiver.url, body) for body in (expired, valid)] == [
+                EXPIRED_STATUS, 200]
 
 
 # ----- retries on the emulator clock
