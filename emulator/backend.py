@@ -390,6 +390,41 @@ class VodBackend:
         return [] if queue is None else [lease for lease in queue.leases()
                                          if lease.event.event_id == event.event_id]
 
+    # ----- waiting on deliveries (the pytest plugin's waits)
+
+    async def wait_for_confirmed(self, event_ids: Iterable[str], timeout: float) -> list[str]:
+        """Wait up to ``timeout`` real seconds until every event is confirmed; answer the
+        ids still unconfirmed then (none: all are), sorted. Read from each event's own
+        state, not from the journal, which may have evicted the confirmations. LookupError
+        for an id neither among the emitted events kept nor queued."""
+        events = self._events_by_id(set(event_ids))
+
+        def unconfirmed() -> list[str]:
+            return sorted(event.event_id for event in events if event.state != "confirmed")
+
+        # Every change of an event's state is journaled, so the journal's wakeup is the
+        # one to wait on (not its entries).
+        await self.journal.wait_for(lambda: self.stopping or not unconfirmed(), timeout,
+                                    (self.stopped,))
+        return unconfirmed()
+
+    def _events_by_id(self, event_ids: set[str]) -> list[QueuedEvent]:
+        """The emitted events of these ids (never a duplicate a fault queued): from those
+        kept, then from the queues, which may hold events older than those kept."""
+        found = {event.event_id: event for event in self.emitted if event.event_id in event_ids}
+        for queue in self.queues.queues() if len(found) < len(event_ids) else []:
+            contents = self.queue_contents(queue.sub_app_id)
+            for event in [*contents.pullable, *(lease.event for lease in contents.leases)]:
+                if event.event_id in event_ids and not event.duplicate:
+                    found.setdefault(event.event_id, event)
+        missing = sorted(event_ids - found.keys())
+        if missing:
+            raise LookupError(
+                "not emitted since the last reset, or older than the "
+                f"{self.emitted.maxlen} emitted events kept and no longer queued: "
+                + ", ".join(missing))
+        return list(found.values())
+
     @property
     def emitted_evicted(self) -> int:
         return sum(self._emitted_counts.values()) - len(self.emitted)
