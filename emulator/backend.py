@@ -296,19 +296,26 @@ class VodBackend:
             queue.release(leases)
 
     def confirm_events(self, sub_app_id: SubAppId, handles: list[str]) -> None:
-        queue = self.queues.find(sub_app_id)
-        if queue is not None and self.faults.active:
-            for handle in handles:
-                event = queue.leased_event(handle)
-                if event is None:
-                    continue
-                if self.faults.take("ConfirmEvents", ("drop_confirm",), sub_app_id,
-                                    event.event_type, event.event_id, event.deliveries):
-                    return  # "success", and every lease stays as it was
-                if self.faults.take("ConfirmEvents", ("expire_lease",), sub_app_id,
-                                    event.event_type, event.event_id, event.deliveries):
-                    queue.expire_now(handle)
-        self.queues.confirm(sub_app_id, handles)
+        if not self.faults.active:
+            self.queues.confirm(sub_app_id, handles)
+            return
+        # A rule acts only on a confirm the real checks accept (a refused one is refused
+        # as it would be, the rule unspent), and on each of its events apart.
+        queue = self.queues.confirmable(sub_app_id, handles)
+        dropped: set[str] = set()
+        for handle in dict.fromkeys(handles):
+            event = queue.leased_event(handle)
+            if event is None:
+                continue  # confirmed already: confirming it again is a no-op
+            if self.faults.take("ConfirmEvents", ("drop_confirm",), sub_app_id,
+                                event.event_type, event.event_id, event.deliveries):
+                dropped.add(handle)  # this lease stays as it was
+            elif self.faults.take("ConfirmEvents", ("expire_lease",), sub_app_id,
+                                  event.event_type, event.event_id, event.deliveries):
+                queue.expire_now(handle)  # so the confirm below is refused as a late one
+        kept = [handle for handle in handles if handle not in dropped]
+        if kept:  # otherwise "success" with nothing confirmed
+            queue.confirm(kept)
 
     def count_events_to_pull(self, sub_app_id: SubAppId) -> int:
         return self.queue_state(sub_app_id).pullable
