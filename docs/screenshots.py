@@ -1,4 +1,4 @@
-"""Make the README's screenshots of the dashboard: ``python docs/screenshots.py``.
+"""Make the docs' screenshots of the dashboard: ``python docs/screenshots.py``.
 
 Starts an emulator on a free port, gives it some realistic activity (two PULL
 applications with events pulled, confirmed and left to expire, a PUSH application whose

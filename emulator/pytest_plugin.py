@@ -10,7 +10,6 @@ aiohttp nor the SDK: they are imported in fixtures.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -19,6 +18,8 @@ import pytest
 from .clients.client import AdminClient
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .clients.receiver import CallbackReceiver
     from .core.backend import VodBackend
     from .core.settings import Settings
@@ -34,6 +35,7 @@ _SDK_PACKAGE = "tencentcloud-sdk-python-vod"
 CallbackState = Literal["pending", "delivered", "undelivered"]
 MARKER = "vod_emulator"
 CHECK_CLEAN = "check_clean"  # the one option that is the plugin's, not a server setting
+_SERVER_ANSWER_SECONDS = 30.0  # how long a wait's end may take to reach this thread
 _MARKER_HELP = (f"{MARKER}(**settings, {CHECK_CLEAN}=False): this test's emulator settings "
                 "(as POST /_emulator/settings takes them) and whether its teardown fails on "
                 "unconfirmed events or unfinished callbacks")
@@ -297,33 +299,27 @@ class VodEmulator:
 
     def wait_for_confirmed(self, event_ids: Iterable[str], timeout: float = 10.0) -> None:
         """Return once every event is confirmed; raise TimeoutError if one is not within
-        ``timeout`` seconds. Waits on the server's confirmed counts, never sleeps."""
-        deadline = time.monotonic() + timeout
-        wanted = set(event_ids)
-        apps: dict[str, int | None] = {}  # each event's application, from its history
+        ``timeout`` seconds, LookupError for an event the server does not know. Waits on
+        the events' own state on the server's loop (the journal may have evicted their
+        confirmations), never sleeps."""
+        import asyncio
 
-        def app_of(event_id: str) -> int | None:
-            if event_id not in apps:
-                seen = self.history(event_id)
-                if not seen:
-                    raise LookupError(f"event {event_id} was not emitted since the last reset")
-                apps[event_id] = seen[0]["sub_app_id"]
-            return apps[event_id]
+        wanted = list(event_ids)
 
-        while missing := self._unconfirmed(wanted):
-            sub_app_id = app_of(min(missing))
-            # The count first: each confirmation still missing after it comes later.
-            already = self._wait({"confirmed": 0}, sub_app_id, 0.0)["confirmed"]
-            in_app = [e for e in self._unconfirmed(wanted) if app_of(e) == sub_app_id]
-            left = deadline - time.monotonic()
-            if in_app and (left <= 0 or self._wait(
-                    {"confirmed": already + len(in_app)}, sub_app_id, left, need=False) is None):
-                missing = self._unconfirmed(wanted)
-                if missing:
-                    raise TimeoutError(f"not confirmed within {timeout}s: {sorted(missing)}")
+        def start(backend: VodBackend) -> Future[list[str]]:
+            # On the server's loop: the wait runs there, this thread waits for its end.
+            return asyncio.run_coroutine_threadsafe(
+                backend.wait_for_confirmed(wanted, timeout), asyncio.get_running_loop())
 
-    def _unconfirmed(self, event_ids: set[str]) -> set[str]:
-        return event_ids - {entry["event_id"] for entry in self.admin.journal("confirmed")}
+        waiting = self.server.call(start)
+        try:
+            missing = waiting.result(max(timeout, 0.0) + _SERVER_ANSWER_SECONDS)
+        except TimeoutError:
+            waiting.cancel()
+            raise TimeoutError(f"the emulator did not answer within {timeout}s plus "
+                               f"{_SERVER_ANSWER_SECONDS:g}s") from None
+        if missing:
+            raise TimeoutError(f"not confirmed within {timeout}s: {missing}")
 
     def wait_for_callbacks(
         self,
@@ -334,19 +330,8 @@ class VodEmulator:
     ) -> list[dict[str, Any]]:
         """Wait until at least ``n`` of the application's callbacks are ``state``
         (delivered by default); answer its attempt records. Raise TimeoutError if not."""
-        self._wait({f"callbacks_{state}": n}, sub_app_id, timeout)
+        self.admin.wait(sub_app_id, timeout, **{f"callbacks_{state}": n})
         return self.callbacks(sub_app_id=sub_app_id)
-
-    def _wait(self, at_least: Mapping[str, int], sub_app_id: int | None, timeout: float,
-              need: bool = True) -> Any:
-        """The server's wait: its ``state`` when met; when not, TimeoutError, or
-        ``None`` with ``need=False``."""
-        try:
-            return self.admin.wait(sub_app_id, timeout, **at_least)["state"]
-        except TimeoutError:
-            if need:
-                raise
-            return None
 
 
 @pytest.fixture(scope="session")

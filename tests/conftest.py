@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -119,3 +120,20 @@ def pull_expecting_nothing(
 
 def admin_long_poll_seconds(admin: AdminClient) -> float:
     return float(admin.health()["long_poll_seconds"])
+
+
+def wait_for_health(
+    admin: AdminClient, what: str, holds: Callable[[dict[str, Any]], bool],
+    timeout: float = 10.0,
+) -> dict[str, Any]:
+    """Ask /health until ``holds(health)``, for what no admin wait covers (a held wait is
+    in; a held pull has gone). Each answer paces the next: no sleeping. Fails naming
+    ``what`` and the counts last seen if it does not hold within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        health = admin.health()
+        if holds(health):
+            return health
+        if time.monotonic() >= deadline:
+            pytest.fail(f"waited {timeout:g} s for {what}; /health last said held_pulls="
+                        f"{health['held_pulls']}, held_waits={health['held_waits']}")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from emulator.clients.client import AdminClient, AdminError
 from emulator.events import EVENT_TYPES
+from emulator.server import EmulatorThread
 
 from .conftest import pull
 
@@ -28,12 +32,14 @@ def test_every_event_type_can_be_emitted_and_pulled(event_type: str, admin: Admi
 
 
 def test_the_clock_moves_forward_only(admin: AdminClient) -> None:
-    before = admin.request("GET", "/_emulator/clock")["now"]
+    before = admin.clock()
     after = admin.advance_clock(3600)
-    assert after - before >= 3600
+    assert after - before["now"] >= 3600  # and the real seconds the requests took
+    assert admin.clock()["offset_seconds"] == before["offset_seconds"] + 3600
     with pytest.raises(AdminError) as raised:
         admin.advance_clock(-1)
     assert raised.value.status == 400 and "advance_seconds" in raised.value.message
+    assert admin.clock()["offset_seconds"] == before["offset_seconds"] + 3600
 
 
 @pytest.mark.parametrize(
@@ -96,8 +102,12 @@ def test_queue_snapshot_shows_pullable_and_leased(admin: AdminClient, sdk) -> No
 
 
 def test_wait_times_out_with_the_state(admin: AdminClient) -> None:
-    with pytest.raises(TimeoutError):
-        admin.wait(pullable=1, timeout=0.05)
+    admin.emit("NewFileUpload")
+    with pytest.raises(TimeoutError) as raised:
+        admin.wait(pullable=2, timeout=0.05)
+    message = str(raised.value)
+    assert message.startswith("queue did not reach {'pullable': 2} in 0.05s: ")
+    assert "'pullable': 1, 'leased': 0, 'held_pulls': 0" in message  # the state reached
 
 
 def test_reset_replays_the_seed_but_never_reissues_a_handle(admin: AdminClient, sdk) -> None:
@@ -160,8 +170,11 @@ def test_emit_can_leave_contents_out_of_the_answer(admin: AdminClient) -> None:
         ["deliveries", "enqueued_at", "event_id", "event_type", "route", "state",
          "sub_app_id"]] * 3
     assert len(admin.queue()["pullable"]) == 3
-    with pytest.raises(AdminError):
+    with pytest.raises(AdminError) as raised:
         admin.request("POST", "/_emulator/events", {"type": "FileDeleted", "with_content": 1})
+    assert raised.value.status == 400
+    assert raised.value.message == '"with_content" must be true or false'
+    assert len(admin.queue()["pullable"]) == 3
 
 
 def test_python_api_reaches_the_live_backend(emulator, admin: AdminClient) -> None:
@@ -256,12 +269,16 @@ def test_the_clock_stops_short_of_year_9900(admin: AdminClient) -> None:
     assert event["content"]["FileUploadEvent"]["MediaBasicInfo"]["CreateTime"] < "9900"
 
 
-def test_waits_are_bounded(admin: AdminClient) -> None:
-    for body in ({"pullable": 1, "timeout_seconds": 301}, {"pullable": -1},
-                 {"pullable": 10**10}, {"pullable": 1, "timeout_seconds": "5"}):
-        with pytest.raises(AdminError) as raised:
-            admin.request("POST", "/_emulator/wait", body)
-        assert raised.value.status == 400
+@pytest.mark.parametrize(("body", "message"), [
+    ({"pullable": 1, "timeout_seconds": 301}, "timeout_seconds must be between 0 and 300"),
+    ({"pullable": -1}, "pullable must be between 0 and 1000000000, got -1"),
+    ({"pullable": 10**10}, "pullable must be between 0 and 1000000000, got 10000000000"),
+    ({"pullable": 1, "timeout_seconds": "5"}, "timeout_seconds must be a number"),
+])
+def test_waits_are_bounded(admin: AdminClient, body: dict[str, Any], message: str) -> None:
+    with pytest.raises(AdminError) as raised:
+        admin.request("POST", "/_emulator/wait", body)
+    assert raised.value.status == 400 and message in raised.value.message
 
 
 def test_reads_never_make_state(admin: AdminClient, sdk) -> None:
@@ -273,10 +290,10 @@ def test_reads_never_make_state(admin: AdminClient, sdk) -> None:
         assert sdk.DescribeEventsState(request).CountOfEventsToPull == 0
         config = models.DescribeEventConfigRequest()
         config.SubAppId = sub_app_id
-        sdk.DescribeEventConfig(config)
+        assert sdk.DescribeEventConfig(config).Mode == "PULL"
         assert admin.queue(sub_app_id)["pullable"] == []
-        admin.request("POST", "/_emulator/wait",
-                      {"sub_app_id": sub_app_id, "pullable": 0, "timeout_seconds": 0})
+        assert admin.request("POST", "/_emulator/wait", {
+            "sub_app_id": sub_app_id, "pullable": 0, "timeout_seconds": 0})["met"] is True
     assert admin.request("GET", "/_emulator/queues")["queues"] == []
 
 
@@ -360,3 +377,32 @@ def test_a_queue_can_be_read_without_its_payloads(admin: AdminClient, sdk) -> No
     with pytest.raises(AdminError) as raised:
         admin.request("GET", "/_emulator/queues/default?content=no")
     assert raised.value.status == 400
+
+
+def test_a_reset_while_given_events_are_checked_says_none_was_emitted(
+        emulator: EmulatorThread, admin: AdminClient, background,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # All the given events are checked before any is emitted. A reset comes on the
+    # server's own loop at the check's first hand-back of the loop: scheduled once the
+    # first event is checked, it runs before the check goes on.
+    backend = emulator.call(lambda backend: backend)
+    check = backend.checked
+
+    def checked_then_reset(contents: list[Any]) -> Iterator[dict[str, Any]]:
+        checking = check(contents)
+        yield next(checking)
+        asyncio.get_running_loop().call_soon(backend.reset)
+        yield from checking
+
+    monkeypatch.setattr(backend, "checked", checked_then_reset)
+    good = {"EventType": "FileDeleted", "FileDeleteEvent": {"FileIdSet": ["1"]}}
+    emit = background(admin.request, "POST", "/_emulator/events",
+                      {"events": [good] * 5000, "with_content": False})
+    with pytest.raises(AdminError) as raised:
+        emit.result(timeout=60)
+    assert raised.value.status == 409
+    message = raised.value.message
+    assert "reset during this emit" in message and "no event was emitted" in message
+    assert "events were emitted" not in message
+    assert admin.request("GET", "/_emulator/queues")["queues"] == []
+    assert admin.events()["events"] == []

@@ -15,7 +15,7 @@ from emulator.clients.receiver import CallbackReceiver
 from emulator.core.settings import RUNTIME_SETTINGS
 from emulator.server import EmulatorThread
 
-from .conftest import confirm, make_settings, pull
+from .conftest import confirm, make_settings, pull, wait_for_health
 
 APP, OTHER = 1500000001, 1500000002
 
@@ -26,6 +26,12 @@ def settings(admin: AdminClient, **changes: Any) -> dict[str, Any]:
         return shown
     changed: dict[str, Any] = admin.request("POST", "/_emulator/settings", changes)
     return changed
+
+
+def failed_attempts(admin: AdminClient, event_id: str) -> int:
+    """How many attempts to call back ``event_id`` failed, once at least one has."""
+    return len(admin.follow_journal(kind="attempt_failed", event_id=event_id,
+                                    wait_seconds=10)["entries"])
 
 
 def describe(sdk: vod_client.VodClient, sub_app_id: int | None = None) -> Any:
@@ -61,11 +67,15 @@ def test_a_shorter_confirm_window_applies_to_the_next_pull_and_a_reset_restores_
     assert lease["expires_at"] - lease["enqueued_at"] == pytest.approx(30, abs=1)
 
 
+@pytest.mark.parametrize("emulator_settings", [make_settings(long_poll_seconds=3600)])
 def test_no_long_poll_answers_an_empty_pull_at_once(
-    sdk: vod_client.VodClient, admin: AdminClient
+    background: Callable[..., Future[Any]],  # set up first: the emulator stops before it
+    sdk: vod_client.VodClient, admin: AdminClient,
 ) -> None:
     settings(admin, long_poll_seconds=0)
-    assert pull(sdk) == []  # held for the real 5 s otherwise
+    empty = background(pull, sdk)
+    assert empty.result(timeout=10) == []  # held for the real hour otherwise
+    assert admin.health()["held_pulls"] == 0
 
 
 def test_a_shorter_retention_drops_events_already_queued(
@@ -74,7 +84,11 @@ def test_a_shorter_retention_drops_events_already_queued(
     (event,) = admin.emit("FileDeleted")
     admin.advance_clock(20)
     settings(admin, retention_seconds=10)
-    assert admin.wait(pullable=0, timeout=5)["state"]["pullable"] == 0
+    # Dropped by the queue's timer, re-planned by the change: wait for its journal entry.
+    dropped = admin.follow_journal(kind="dropped", event_id=event["event_id"],
+                                   wait_seconds=10)["entries"]
+    assert [e["event_id"] for e in dropped] == [event["event_id"]]
+    assert admin.queue()["pullable"] == []
     assert [e["kind"] for e in admin.journal(event_id=event["event_id"])] == [
         "enqueued", "dropped"]
 
@@ -89,7 +103,7 @@ def test_callback_timeout_and_retries_change_per_test(
         sdk.ModifyEventConfig(request)
         receiver.hang()
         (event,) = admin.emit("NewFileUpload")
-        admin.request("GET", "/_emulator/journal?kind=attempt_failed&wait_seconds=10")
+        assert failed_attempts(admin, event["event_id"]) == 1
         receiver.clear()  # answers 200 from now on
         admin.advance_clock(2)
         admin.wait(callbacks_delivered=1)
@@ -208,11 +222,9 @@ def test_a_follower_is_held_until_the_next_entry(
 
 
 def until_held(admin: AdminClient) -> None:
-    """Wait (on the server's own count) until a held request is in."""
-    for _ in range(1000):
-        if admin.health()["held_waits"] >= 1:
-            return
-    raise AssertionError("the follower's request was never held")
+    """Wait (on the server's own count) until the follower's request is held."""
+    wait_for_health(admin, "the follower's request to be held",
+                    lambda health: health["held_waits"] == 1)
 
 
 def test_a_follower_sees_a_new_epoch_after_a_full_reset(
@@ -275,7 +287,7 @@ def test_a_retry_already_scheduled_keeps_its_time_when_the_schedule_changes(
         sdk.ModifyEventConfig(request)
         receiver.answer(500)
         (event,) = admin.emit("NewFileUpload")
-        admin.request("GET", "/_emulator/journal?kind=attempt_failed&wait_seconds=10")
+        assert failed_attempts(admin, event["event_id"]) == 1
         settings(admin, callback_retry_seconds=[])  # no more retries from now on
         admin.advance_clock(5)  # the retry scheduled before the change still happens...
         admin.wait(callbacks_undelivered=1)  # ...and, the schedule now empty, is the last
@@ -287,8 +299,8 @@ def test_a_retry_already_scheduled_keeps_its_time_when_the_schedule_changes(
 def test_the_readme_lists_the_runtime_settings() -> None:
     from pathlib import Path
 
-    section = (Path(__file__).parent.parent / "README.md").read_text(
-        encoding="utf-8").split("### Settings per test", 1)[1].split("\n### ", 1)[0]
+    section = (Path(__file__).parent.parent / "docs" / "faults-and-time.md").read_text(
+        encoding="utf-8").split("## Settings per test", 1)[1].split("\n## ", 1)[0]
     paragraph = section.split("What a change does")[0]
     named = [word.strip("`,().") for word in paragraph.split() if word.startswith("`")]
     assert [name for name in named if name in RUNTIME_SETTINGS] == list(RUNTIME_SETTINGS)

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import threading
+import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -24,13 +28,20 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator import __version__
+from emulator.base.jsontext import RawJson, plain
 from emulator.clients.client import AdminClient, AdminError
+from emulator.clients.receiver import EXPIRED_STATUS
 from emulator.core.backend import VodBackend
+from emulator.core.callbacks import CallbackSettings, Dispatcher, SendResult
+from emulator.core.clock import Clock
+from emulator.core.faults import Faults
+from emulator.core.journal import Journal
+from emulator.core.queue import QueuedEvent
 from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
 from .callback_receiver import Receiver, refused_url
-from .conftest import SECRET_ID, SECRET_KEY, make_settings
+from .conftest import make_settings
 from .examples.process import clean_environment, serve
 
 RETRIES = (5.0, 10.0, 20.0)
@@ -41,6 +52,7 @@ GOVERNED = [  # each switch and the EventType it governs
     ("PersistenceCompleteEventSwitch", "PersistenceComplete"),
 ]
 UNGOVERNED = "ProcedureStateChanged"
+DAY = 86400.0
 
 
 def callback_settings(**overrides: Any) -> Settings:
@@ -148,6 +160,18 @@ def signed(key: str, expiry: int) -> str:
     return hashlib.md5((key + str(expiry)).encode()).hexdigest()
 
 
+def post_status(url: str, body: bytes) -> int:
+    """POST ``body`` as JSON; answer the status."""
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            status: int = answer.status
+            return status
+    except urllib.error.HTTPError as refused:
+        refused.close()
+        return refused.code
+
+
 # ----- the body, its headers, its signature
 
 
@@ -191,10 +215,11 @@ def test_signed_callbacks_carry_t_and_sign_following_the_emulator_clock(
     configure(sdk, Mode="PUSH", NotificationUrl=receiver.url, SignKey=SIGN_KEY)
     expiries = []
     for turn in range(2):
-        before = clock_now(admin)
+        # T is the TTL after the later of the emulator's now and real time.
+        before = max(clock_now(admin), time.time())
         admin.emit(UNGOVERNED)
         admin.wait(callbacks_delivered=turn + 1)
-        after = clock_now(admin)
+        after = max(clock_now(admin), time.time())
         body = receiver.wait_for(turn + 1)[turn].json
         expiry = body["T"]
         assert isinstance(expiry, int)
@@ -209,6 +234,70 @@ def test_signed_callbacks_carry_t_and_sign_following_the_emulator_clock(
     admin.emit(UNGOVERNED)
     admin.wait(callbacks_delivered=3)
     assert not {"T", "Sign"} & set(receiver.wait_for(3)[2].json)
+
+
+@pytest.mark.parametrize("handler_clock", ["real", "emulator"])
+@pytest.mark.parametrize("ahead", [5.0, 3 * DAY])
+def test_t_is_judged_right_by_a_handler_on_either_clock_when_the_emulator_runs_ahead(
+    ahead: float, handler_clock: str, emulator: EmulatorThread, sdk: vod_client.VodClient,
+    admin: AdminClient,
+) -> None:
+    # As after an earlier test's advance: a reset keeps the clock where it is.
+    admin.advance_clock(ahead)
+
+    def emulator_now() -> float:
+        return emulator.call(lambda backend: backend.clock.now())
+
+    clock = time.time if handler_clock == "real" else emulator_now
+    with Receiver(sign_key=SIGN_KEY, clock=clock) as receiver:
+        configure(sdk, Mode="PUSH", NotificationUrl=receiver.url, SignKey=SIGN_KEY)
+        admin.add_fault("callback", "expired_signature", times=1)
+        event_id = admin.emit(UNGOVERNED)[0]["event_id"]
+        until(emulator, attempts_recorded(event_id, 1))
+        real_before = time.time()
+        admin.advance_clock(RETRIES[0])
+        admin.wait(callbacks_delivered=1)
+
+        expired, valid = receiver.wait_for(2)
+        assert (expired.status, valid.status) == (EXPIRED_STATUS, 200)
+        assert expired.refused is not None and "expired signature" in expired.refused
+        first, second = records(admin, event_id=event_id)
+        # Expired: before the emulator's now (and real time's: refused on that clock too).
+        assert expired.json["T"] < first["at"]
+        # Valid: the TTL after the later of the two, whichever the handler reads.
+        assert valid.json["T"] >= int(max(second["at"], real_before) + 600)
+
+
+@pytest.mark.parametrize("offset", [-3 * DAY, -5.0, 0.0, 5.0, 3 * DAY])
+def test_t_is_judged_right_on_either_clock_whatever_the_emulator_offset(offset: float) -> None:
+    """The emulator's clock runs behind real time too (frozen, or at a scale below 1):
+    bodies signed on a clock ``offset`` from real time, judged by handlers on each."""
+    emulator_clock = Clock.frozen(start=time.time() + offset)
+    faults = Faults(emulator_clock, Journal(), seed=1)
+    faults.add({"action": "callback", "effect": "expired_signature", "times": 1})
+    dispatcher = Dispatcher(emulator_clock, Journal(), CallbackSettings(), faults)
+    sent: list[bytes] = []
+
+    async def send(url: str, body: bytes, timeout: float) -> SendResult:
+        sent.append(body)
+        return SendResult(200, None)
+
+    async def deliver_two() -> None:
+        dispatcher.sender = send
+        for n in (1, 2):  # the first spoiled by the fault, the second signed right
+            payload = RawJson(plain({"EventType": UNGOVERNED, "N": n}))
+            dispatcher.push(QueuedEvent(f"evt-{n}", n, None, UNGOVERNED, payload,
+                                        emulator_clock.now()), "http://receiver", SIGN_KEY)
+        delivered = await dispatcher.journal.wait_for(
+            lambda: dispatcher.counts(None)["callbacks_delivered"] == 2, 10)
+        assert delivered
+
+    asyncio.run(deliver_two())
+    expired, valid = sorted(sent, key=lambda body: json.loads(body)["N"])
+    for clock in (time.time, emulator_clock.now):
+        with Receiver(sign_key=SIGN_KEY, clock=clock) as receiver:
+            assert [post_status(receiver.url, body) for body in (expired, valid)] == [
+                EXPIRED_STATUS, 200]
 
 
 # ----- retries on the emulator clock
@@ -630,8 +719,7 @@ def test_many_events_each_delivered_exactly_once(
     assert {a["event_id"] for a in delivered} == {event["event_id"] for event in emitted}
 
 
-
-# ----- known bugs (strict: each passes once fixed)
+# ----- the record's bound
 
 
 @pytest.mark.parametrize("emulator_settings", [callback_settings(callback_max_records=10)])
@@ -647,17 +735,66 @@ def test_delivered_counts_outlive_evicted_records(
     assert admin.wait(callbacks_pending=0)["state"]["callbacks_delivered"] == 20
 
 
-def test_a_zero_callback_timeout_never_waits_forever(receiver: Receiver) -> None:
-    try:
-        settings = callback_settings(callback_timeout_seconds=0, callback_retry_seconds=())
-    except ValueError:
-        return  # refusing 0 as a setting is a fix too
-    receiver.behave(hang=True)
-    with EmulatorThread(settings) as emulator:
-        http = HttpProfile(protocol="http", endpoint=emulator.endpoint)
-        client = vod_client.VodClient(credential.Credential(SECRET_ID, SECRET_KEY), "",
-                                      ClientProfile(httpProfile=http))
-        configure(client, Mode="PUSH", NotificationUrl=receiver.url)
-        admin = AdminClient(emulator.url)
-        admin.emit(UNGOVERNED)
-        admin.wait(callbacks_undelivered=1, timeout=1)
+@pytest.mark.parametrize("emulator_settings", [
+    callback_settings(callback_max_records=3, callback_concurrency=1)])
+def test_finished_deliveries_past_the_bound_are_forgotten_behind_an_unfinished_one(
+    emulator: EmulatorThread, sdk: vod_client.VodClient, admin: AdminClient,
+    receiver: Receiver,
+) -> None:
+    receiver.fail_first(1)  # the oldest delivery waits for its retry: unfinished
+    configure(sdk, Mode="PUSH", NotificationUrl=receiver.url)
+    unfinished = admin.emit(UNGOVERNED)[0]["event_id"]
+    until(emulator, attempts_recorded(unfinished, 1))
+    # One at a time (concurrency 1): they finish in emit order.
+    later = [event["event_id"] for event in admin.emit(UNGOVERNED, 10)]
+    state = admin.wait(callbacks_delivered=10)["state"]
+    assert (state["callbacks_pending"], state["callbacks_undelivered"]) == (1, 0)
+
+    # Only the three most recently finished are kept; the unfinished one is kept too.
+    for forgotten in later[:7]:
+        with pytest.raises(AdminError) as refused:
+            redeliver(admin, forgotten)
+        assert refused.value.status == 400
+    assert redeliver(admin, unfinished) == []  # known, and still in flight
+    admin.advance_clock(RETRIES[0])
+    state = admin.wait(callbacks_delivered=11)["state"]
+    assert (state["callbacks_pending"], state["callbacks_undelivered"]) == (0, 0)
+    # It finished last: kept, with the two before it; the one before those is forgotten.
+    assert redeliver(admin, unfinished) == [unfinished]
+    assert redeliver(admin, later[-1]) == [later[-1]]
+    with pytest.raises(AdminError) as refused:
+        redeliver(admin, later[-3])
+    assert refused.value.status == 400
+    assert admin.wait(callbacks_delivered=11)["state"]["callbacks_pending"] == 0
+    receiver.wait_for(14)  # 1 failed, 10, the retry, the 2 redeliveries
+    assert receiver.count == 14
+
+
+@pytest.mark.parametrize("emulator_settings", [
+    callback_settings(callback_timeout_seconds=60, callback_max_records=2)])
+def test_shutdown_abandons_every_delivery_however_few_records_are_kept(
+    emulator: EmulatorThread, sdk: vod_client.VodClient, admin: AdminClient,
+    receiver: Receiver,
+) -> None:
+    backend = emulator.call(lambda backend: backend)  # read after its loop has ended
+    receiver.hang()
+    configure(sdk, Mode="PUSH", NotificationUrl=receiver.url)
+    events = [event["event_id"] for event in admin.emit(UNGOVERNED, 5)]
+    receiver.wait_for(5)
+
+    stopping = threading.Thread(target=emulator.stop)
+    stopping.start()
+    stopping.join(10)  # far less than the 60 s callback timeout
+    assert not stopping.is_alive()
+
+    abandoned = backend.journal.entries("abandoned")
+    assert sorted(entry.event_id for entry in abandoned) == sorted(events)
+    assert [a.outcome for a in backend.callbacks.attempts()] == ["abandoned"] * 2
+    assert backend.callbacks.evicted == 3
+    # The POSTs in flight were cancelled: the receiver saw their connections close.
+    receiver.wait_until(lambda _: receiver.in_flight == 0)
+
+
+def test_a_zero_callback_timeout_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="callback_timeout_seconds must be more than 0"):
+        callback_settings(callback_timeout_seconds=0)

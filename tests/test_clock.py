@@ -5,9 +5,12 @@ request waits on it, and a scaled clock by waits that could only be met that fas
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from emulator.clients.client import AdminClient, AdminError
+from emulator.core.clock import LATEST_TIME, MAX_ADVANCE_SECONDS, MAX_SCALE, Clock, iso8601
 
 from .conftest import make_settings, pull
 
@@ -75,3 +78,56 @@ def test_bad_clock_changes_are_refused_and_change_nothing(admin: AdminClient,
     after = _clock(admin)
     assert (after["scale"], after["frozen"], after["offset_seconds"]) == (
         before["scale"], before["frozen"], before["offset_seconds"])
+
+
+def test_a_running_clock_stops_at_the_latest_time(admin: AdminClient) -> None:
+    # Frozen, advances bring it to the very end; running (fast) from there, it stays.
+    now = _clock(admin, freeze=True)["now"]
+    while now < LATEST_TIME:
+        now = _clock(admin, advance_seconds=min(LATEST_TIME - now, MAX_ADVANCE_SECONDS))["now"]
+    assert now == LATEST_TIME
+    running = _clock(admin, freeze=False, scale=MAX_SCALE)
+    assert (running["frozen"], running["now"]) == (False, LATEST_TIME)
+    assert _clock(admin)["now"] == LATEST_TIME  # real time has passed: a day a second
+    event = admin.emit("NewFileUpload")[0]
+    assert event["content"]["FileUploadEvent"]["MediaBasicInfo"]["CreateTime"] <= iso8601(
+        LATEST_TIME)
+    with pytest.raises(AdminError) as raised:
+        _clock(admin, advance_seconds=1)
+    assert raised.value.status == 400 and "cannot pass" in raised.value.message
+
+
+def test_a_scaled_clock_reaches_the_latest_time_and_stops_there() -> None:
+    real = [0.0]
+    clock = Clock(start=LATEST_TIME - 60, monotonic=lambda: real[0])
+    clock.set_scale(10)
+    real[0] = 5.0
+    assert clock.now() == LATEST_TIME - 10
+    real[0] = 1e6
+    assert clock.now() == LATEST_TIME
+    clock.set_scale(1)  # a change of rate keeps the time it stands at
+    assert clock.now() == LATEST_TIME
+    assert clock.to_json()["now"] == LATEST_TIME
+
+
+def test_clock_frozen_is_a_frozen_clock() -> None:
+    clock = Clock.frozen()
+    assert clock.is_frozen and clock.to_json()["frozen"] is True
+    assert clock.now() == 1_767_225_600.0
+    assert clock.advance(30) == 1_767_225_630.0  # advances move it
+    clock.resume()
+    assert not clock.is_frozen
+
+
+@pytest.mark.asyncio
+async def test_a_wait_past_the_latest_time_lasts_until_the_clock_changes() -> None:
+    real = [0.0]
+    clock = Clock(start=LATEST_TIME - 10, monotonic=lambda: real[0])
+    clock.set_scale(MAX_SCALE)
+    real[0] = 1.0  # the clock has run into its end
+    waiting = asyncio.ensure_future(clock.sleep_until(LATEST_TIME + 30))
+    # The clock stands: the wait neither ends nor wakes every 30 / MAX_SCALE real seconds.
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(waiting), 0.1)
+    clock.set_scale(1)  # a change of the clock ends it: the caller re-plans
+    await asyncio.wait_for(waiting, 10)

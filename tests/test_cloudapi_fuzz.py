@@ -326,3 +326,7 @@ def test_valid_sdk_requests_succeed_after_fuzzing(verifying, not_verifying) -> N
             secret_id=SECRET_ID, secret_key=SECRET_KEY),
             b'{"NotificationUrl": "https://example.invalid/cb"}')
         assert "Error" not in assert_envelope(answer)
+        described = send(emulator.endpoint, "POST", "/", tc3_headers(
+            endpoint=emulator.endpoint, action="DescribeEventConfig", body=b"{}",
+            secret_id=SECRET_ID, secret_key=SECRET_KEY), b"{}")
+        assert assert_envelope(described)["NotificationUrl"] == "https://example.invalid/cb"

@@ -17,7 +17,7 @@ from tencentcloud.vod.v20180717 import models, vod_client
 from emulator.clients.client import AdminClient, AdminError
 from emulator.server import EmulatorThread
 
-from .conftest import pull
+from .conftest import pull, wait_for_health
 
 APP = 1500000001
 
@@ -143,6 +143,7 @@ def test_stats_show_each_application_s_configuration_and_callback_latencies(
     assert stats["applications"][0]["config"]["Mode"] == "PULL"
     histogram = stats["callback_latency_ms"]
     assert len(histogram["counts"]) == len(histogram["bounds_ms"]) + 1
+    assert sum(histogram["counts"]) == 0  # no callback was made
 
 
 # ----- the stream
@@ -163,7 +164,9 @@ class Stream:
         """(event, id, data) of the next message; comments (keep-alives) are skipped."""
         fields: dict[str, str] = {}
         while True:
-            line = self.response.readline().decode().rstrip("\n")
+            raw = self.response.readline()  # b"" only at the stream's end
+            assert raw, f"the stream ended inside a message: {fields}"
+            line = raw.decode().rstrip("\n")
             if line == "" and fields:
                 return fields["event"], fields.get("id"), json.loads(fields["data"])
             if line and not line.startswith(":"):
@@ -193,7 +196,7 @@ def test_the_stream_says_hello_then_sends_entries_clock_changes_and_resets(
     assert [(e["kind"], e["event_id"]) for e in entries] == [("enqueued", emitted["event_id"])]
     admin.advance_clock(30)
     event, _, clock = stream.next()
-    assert event == "clock" and clock["offset_seconds"] >= 30
+    assert event == "clock" and clock["offset_seconds"] == 30
     admin.reset()
     assert stream.next()[0] == "reset"
 
@@ -289,15 +292,27 @@ def test_searches_during_a_large_emit_are_answered(
     admin: AdminClient, emulator: EmulatorThread,
     background: Callable[..., Future[Any]],
 ) -> None:
+    count = 20_000
+    # Held before the emit starts, this wait is answered at the emit's first slice: once
+    # it is, the emit is under way.
+    under_way = background(admin.wait, pullable=1, timeout=30)
+    wait_for_health(admin, "the wait to be held", lambda health: health["held_waits"] >= 1)
     emitting = background(AdminClient(emulator.url).request, "POST", "/_emulator/events",
-                          {"type": "FileDeleted", "count": 20_000, "with_content": False})
-    searches = 0
-    while not emitting.done() or searches == 0:
+                          {"type": "FileDeleted", "count": count, "with_content": False})
+    under_way.result(timeout=30)
+    matched: list[int] = []
+    while not emitting.done() or not matched:
         page = get(admin, "/events?type=FileDeleted&limit=10&content=false")
-        assert page["matched"] <= 20_000
-        searches += 1
-    assert emitting.result()["count"] == 20_000
-    assert get(admin, "/events?type=FileDeleted&limit=1")["matched"] == 20_000
+        # A search looks at the events emitted when it began (a copy; the emit goes on):
+        # it matches every one of them, and its page is the newest ten, newest first.
+        found = page["matched"]
+        assert [e["seq"] for e in page["events"]] == list(range(found, max(found - 10, 0), -1))
+        assert found <= page["last_seq"] <= count  # last_seq is read once the search ends
+        matched.append(found)
+    assert emitting.result()["count"] == count
+    assert matched == sorted(matched), matched  # none saw fewer than the one before
+    assert 0 < matched[0] < count, matched  # answered mid-emit, not after it
+    assert get(admin, "/events?type=FileDeleted&limit=1")["matched"] == count
 
 
 @pytest.mark.parametrize("query", ["type=NoSuchType", "state=lost", "before=0", "before=x"])

@@ -146,6 +146,52 @@ def test_an_expired_lease_makes_the_confirm_fail_as_a_late_one(
     confirm(sdk, [again.EventHandle])
 
 
+REFUSED_BATCHES = {
+    "17 handles": lambda live, lapsed: live,
+    "an unknown handle": lambda live, lapsed: [live[0], "0" * 32],
+    "a handle past its window": lambda live, lapsed: [live[0], lapsed[0]],
+}
+
+
+@pytest.mark.parametrize("effect", ["drop_confirm", "expire_lease"])
+@pytest.mark.parametrize("batch", list(REFUSED_BATCHES))
+def test_a_confirm_rule_never_acts_on_a_confirm_the_real_checks_refuse(
+    sdk: vod_client.VodClient, admin: AdminClient, effect: str, batch: str
+) -> None:
+    admin.emit("NewFileUpload", 17)
+    lapsed = [event.EventHandle for event in pull(sdk)]
+    admin.advance_clock(30)  # those 16 leases lapse; all 17 events are pulled again
+    live = [event.EventHandle for event in pull(sdk) + pull(sdk)]
+    handles = REFUSED_BATCHES[batch](live, lapsed)
+    refusal = sdk_error(lambda: confirm(sdk, handles))  # without the rule
+    add_fault(admin, action="ConfirmEvents", effect=effect, times=1)
+    refused = sdk_error(lambda: confirm(sdk, handles))
+    assert (refused.code, refused.message) == (refusal.code, refusal.message)
+    assert refused.code == "InvalidParameterValue"
+    (rule,) = faults(admin)
+    assert (rule["applied"], rule["remaining"]) == (0, 1)  # not spent
+    assert fault_details(admin) == []
+    assert len(admin.queue()["leased"]) == 17 and admin.queue()["confirmed"] == 0
+    assert len(admin.journal("expired")) == 16  # only the lapsed leases of the setup
+
+
+def test_a_dropped_confirm_drops_the_matching_events_only(
+    sdk: vod_client.VodClient, admin: AdminClient
+) -> None:
+    uploaded, deleted = admin.emit("NewFileUpload") + admin.emit("FileDeleted")
+    add_fault(admin, action="ConfirmEvents", effect="drop_confirm", event_type="FileDeleted")
+    first = pull(sdk)
+    confirm(sdk, [event.EventHandle for event in first])  # "success"
+    queue = admin.queue()
+    assert queue["confirmed"] == 1
+    assert [lease["event_id"] for lease in queue["leased"]] == [deleted["event_id"]]
+    assert fault_details(admin, deleted["event_id"]) == ["f1: drop_confirm on ConfirmEvents"]
+    assert fault_details(admin, uploaded["event_id"]) == []
+    admin.advance_clock(30)
+    (again,) = pull(sdk)
+    assert again.EventType == "FileDeleted"
+
+
 def test_duplicate_delivers_the_matching_event_twice_and_both_can_be_confirmed(
     sdk: vod_client.VodClient, admin: AdminClient
 ) -> None:
@@ -172,6 +218,32 @@ def test_duplicate_can_match_the_first_delivery_only(
     admin.advance_clock(30)
     assert len(pull(sdk)) == 2  # their second deliveries: no match
     assert len(fault_details(admin)) == 1
+
+
+class TestDuplicatesAndRetention:
+    @pytest.fixture
+    def emulator_settings(self) -> Settings:
+        return make_settings(retention_seconds=100, confirm_window_seconds=30)
+
+    def test_a_duplicate_is_dropped_at_its_original_s_retention(
+        self, sdk: vod_client.VodClient, admin: AdminClient
+    ) -> None:
+        """The copy keeps its original's age however far back it is queued: an event
+        emitted at 0 s is never delivered after 100 s, nor its copy."""
+        (old,) = admin.emit("NewFileUpload")
+        admin.advance_clock(50)
+        (young,) = admin.emit("FileDeleted")
+        add_fault(admin, action="PullEvents", effect="duplicate", event_id=old["event_id"])
+        first = pull(sdk)  # both; the copy of the old one is queued behind the young one
+        assert [event.EventType for event in first] == ["NewFileUpload", "FileDeleted"]
+        confirm(sdk, [first[0].EventHandle])  # the young one's lease lapses at 80 s
+        admin.advance_clock(50)  # 100 s: the copy's retention ends
+        assert count_to_pull(sdk) == 1
+        assert [entry["event_id"] for entry in admin.journal("dropped")] == [old["event_id"]]
+        admin.advance_clock(10)
+        (again,) = pull(sdk)
+        assert again.EventType == "FileDeleted"
+        assert [e["event_id"] for e in admin.queue()["leased"]] == [young["event_id"]]
 
 
 def test_reorder_shuffles_a_batch_the_same_way_for_the_same_seed(
@@ -360,8 +432,8 @@ def test_the_readme_table_of_effects_is_the_code_s() -> None:
 
     from emulator.core.faults import EFFECTS
 
-    section = (Path(__file__).parent.parent / "README.md").read_text(
-        encoding="utf-8").split("### Fault injection", 1)[1].split("\n### ", 1)[0]
+    section = (Path(__file__).parent.parent / "docs" / "faults-and-time.md").read_text(
+        encoding="utf-8").split("## Fault injection", 1)[1].split("\n## ", 1)[0]
     rows = [line.split(" | ") for line in section.splitlines()
             if line.startswith("| `")]
     assert [(name.strip("|` "), description.rstrip(" |")) for name, _, _, description in rows

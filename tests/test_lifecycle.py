@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -17,11 +18,11 @@ from concurrent.futures import Future
 
 import pytest
 
-from emulator.clients.client import AdminClient
+from emulator.clients.client import AdminClient, AdminError
 from emulator.core.backend import VodBackend
 from emulator.server import EmulatorThread
 
-from .conftest import make_settings, pull
+from .conftest import make_settings, pull, wait_for_health
 
 LONG = 60.0
 """A long poll no test waits out: an answer that comes is an answer shutdown gave."""
@@ -36,20 +37,20 @@ def test_a_held_pull_wakes_while_a_bulk_emit_is_still_running(sdk, admin: AdminC
     admin.wait(held_pulls=1)
     emit = background(admin.request, "POST", "/_emulator/events",
                       {"type": "NewFileUpload", "count": 3000, "with_content": False})
-    assert len(held.result(timeout=30)) >= 1
+    pulled = held.result(timeout=30)
+    assert 1 <= len(pulled) <= 16  # what was queued when it woke, at most a pull's worth
     assert len(emit.result(timeout=60)["events"]) == 3000
     # The journal orders what happened: the pull leased its events between two slices
     # of the emit, not after the last one.
-    leased = admin.journal("leased")[0]["seq"]
-    last_enqueued = admin.journal("enqueued")[-1]["seq"]
-    assert leased < last_enqueued
+    leased = admin.journal("leased")
+    assert [entry["handle"] for entry in leased] == [event.EventHandle for event in pulled]
+    assert leased[0]["seq"] < admin.journal("enqueued")[-1]["seq"]
 
 
 def test_other_requests_are_answered_during_a_bulk_emit(admin: AdminClient, background) -> None:
     count = 5000
     waiting = background(admin.wait, pullable=1, timeout=30)
-    while admin.health()["held_waits"] < 1:  # a condition, polled: no sleeping
-        pass
+    wait_for_health(admin, "the wait to be held", lambda health: health["held_waits"] >= 1)
     emit = background(admin.request, "POST", "/_emulator/events",
                       {"type": "NewFileUpload", "count": count, "with_content": False})
     # The wait answers as soon as the first slice is queued: mid-emit, so with fewer
@@ -75,10 +76,13 @@ def test_a_reset_stops_an_emit_under_way(emulator: EmulatorThread, admin: AdminC
     emulator.call(reset_at_the_first_event)
     emit = background(admin.request, "POST", "/_emulator/events",
                       {"type": "NewFileUpload", "count": 100_000, "with_content": False})
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(AdminError) as raised:
         emit.result(timeout=60)
-    assert getattr(raised.value, "status", None) == 409
-    assert "reset during this emit" in getattr(raised.value, "message", "")
+    assert (raised.value.status, raised.value.code) == (409, "Interrupted")
+    emitted = re.fullmatch(r"the emulator was reset during this emit; (\d+) events were "
+                           r"emitted before that", raised.value.message)
+    assert emitted is not None, raised.value.message
+    assert 1 <= int(emitted[1]) < 100_000  # cut short after its first event
     # Nothing emitted after the reset: the queue holds none of that emit's events.
     assert admin.request("GET", "/_emulator/queues")["queues"] == []
 
@@ -137,12 +141,13 @@ def test_stopping_a_thread_answers_a_held_pull_at_once(make_sdk) -> None:
 
 def test_stopping_a_thread_answers_a_held_wait(background) -> None:
     emulator = EmulatorThread(make_settings()).start()
-    admin = AdminClient(emulator.url)
-    waiting = background(admin.request, "POST", "/_emulator/wait",
-                         {"pullable": 1, "timeout_seconds": 300})
-    while admin.health()["held_waits"] < 1:  # a condition, polled: no sleeping
-        pass
-    emulator.stop()
+    try:
+        admin = AdminClient(emulator.url)
+        waiting = background(admin.request, "POST", "/_emulator/wait",
+                             {"pullable": 1, "timeout_seconds": 300})
+        wait_for_health(admin, "the wait to be held", lambda health: health["held_waits"] >= 1)
+    finally:
+        emulator.stop()
     answer = waiting.result(timeout=10)
     assert answer["met"] is False and answer["state"]["pullable"] == 0
 
@@ -226,8 +231,8 @@ def test_a_puller_that_hangs_up_while_held_takes_no_lease(hang_up: str) -> None:
             puller.shutdown(socket.SHUT_WR)
         else:
             puller.close()
-        while admin.health()["held_pulls"]:  # a condition, polled: no sleeping
-            pass
+        wait_for_health(admin, "the hung-up pull to be let go",
+                        lambda health: health["held_pulls"] == 0)
         admin.emit("NewFileUpload")
         queue = admin.queue()
         assert len(queue["pullable"]) == 1 and queue["leased"] == []

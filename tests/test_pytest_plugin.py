@@ -151,6 +151,52 @@ def test_settings_are_a_fixture_to_override(pytester: pytest.Pytester) -> None:
     """, passed=1)
 
 
+def test_confirmations_the_journal_no_longer_keeps_are_still_waited_for(
+        pytester: pytest.Pytester) -> None:
+    run(pytester, """
+        import pytest
+        from emulator.config import Settings
+        from emulator.pytest_plugin import SECRET_ID, SECRET_KEY
+        from tencentcloud.vod.v20180717 import models
+
+        @pytest.fixture(scope="session")
+        def vod_emulator_settings():
+            return Settings(port=0, seed=1, secret_id=SECRET_ID, secret_key=SECRET_KEY,
+                            journal_max_entries=6)
+
+        def pull_and_confirm(vod, confirm=True):
+            pulled = vod.PullEvents(models.PullEventsRequest()).EventSet
+            if confirm:
+                request = models.ConfirmEventsRequest()
+                request.EventHandles = [event.EventHandle for event in pulled]
+                vod.ConfirmEvents(request)
+            return pulled
+
+        def test_evicted_confirmations(vod_emulator):
+            vod = vod_emulator.sdk_client()
+            confirmed = [e["event_id"] for e in vod_emulator.emit("FileDeleted", count=2)]
+            assert len(pull_and_confirm(vod)) == 2
+            # Three more events, leased: six entries, and the journal keeps six.
+            leased = [e["event_id"] for e in vod_emulator.emit("FileDeleted", count=3)]
+            assert len(pull_and_confirm(vod, confirm=False)) == 3
+            assert vod_emulator.admin.journal("confirmed") == []
+            vod_emulator.wait_for_confirmed(confirmed, timeout=10)
+            with pytest.raises(TimeoutError) as raised:
+                vod_emulator.wait_for_confirmed(confirmed + leased[:1], timeout=0)
+            assert leased[0] in str(raised.value) and confirmed[0] not in str(raised.value)
+            with pytest.raises(LookupError):
+                vod_emulator.wait_for_confirmed(["evt-99999999"], timeout=0)
+
+        def test_events_older_than_those_kept_are_found_in_their_queue(vod_emulator):
+            events = [e["event_id"] for e in vod_emulator.emit("FileDeleted", count=8)]
+            kept = vod_emulator.admin.events()["events"]
+            assert [e["event_id"] for e in kept] == events[2:]
+            with pytest.raises(TimeoutError) as raised:
+                vod_emulator.wait_for_confirmed(events[:1], timeout=0)
+            assert events[0] in str(raised.value)
+    """, passed=2)
+
+
 def test_a_missing_sdk_is_named(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("""
         import sys
@@ -188,7 +234,7 @@ _EXAMPLES = sorted((Path(__file__).parent / "examples").glob("pytest_*.py"))
 
 @pytest.mark.parametrize("example", _EXAMPLES, ids=[path.stem for path in _EXAMPLES])
 def test_readme_example(pytester: pytest.Pytester, example: Path) -> None:
-    """Each of the README's plugin examples, as a user's test file: every test passes."""
+    """Each of docs/pytest-plugin.md's examples, as a user's test file: every test passes."""
     source = example.read_text(encoding="utf-8")
     pytester.makepyfile(**{f"test_{example.stem}": source})
     result = pytester.runpytest(*_STRICT, "--strict-markers")

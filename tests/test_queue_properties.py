@@ -1,8 +1,10 @@
 """Property-based tests of the reliable-callback queue (emulator/queue.py), no HTTP.
 
 A Hypothesis state machine drives ``EventQueues``/``AppQueue`` directly (emit, lease,
-pull, confirm, release, reset, shutdown, clock advances) against a frozen clock, and
-keeps a model of what every event, handle and held pull should be. Its steps run in one
+pull, confirm, release, duplicate, reset, shutdown, clock advances) against a frozen
+clock, and keeps a model of what every event, handle and held pull should be. A
+duplicate (the ``duplicate`` fault's copy of a leased event) shares its original's id
+and age but not its place in the queue, so the model knows events by seq. Its steps run in one
 asyncio event loop the machine owns: a pull is a task, and after each step the loop
 runs until nothing more happens, so a held pull woken by an emit, a release, a lease's
 expiry or the end of its hold has answered by the time the model is checked. In half
@@ -31,6 +33,7 @@ from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from emulator.base.jsontext import RawJson
 from emulator.core import journal as j
 from emulator.core.clock import Clock
 from emulator.core.errors import InvalidParameterValue
@@ -41,6 +44,8 @@ from emulator.core.queue import (
     AppQueue,
     EventQueues,
     Lease,
+    PullableEvents,
+    QueuedEvent,
     QueueTimings,
     SubAppId,
 )
@@ -91,6 +96,7 @@ class ModelEvent:
     seq: int
     sub_app_id: SubAppId
     enqueued_at: float
+    duplicate: bool = False
     state: str = PULLABLE
     handle: str | None = None
     """The handle of the live lease, if leased."""
@@ -102,7 +108,8 @@ class ModelEvent:
 class ModelHandle:
     handle: str
     sub_app_id: SubAppId
-    event_id: str
+    seq: int
+    """Of the event (or copy) it leased."""
     expires_at: float
     """End of the confirm window (for a confirmed handle: of its re-confirm window)."""
     status: str = LIVE
@@ -130,7 +137,7 @@ class Counts:
 # An event's journal history, one letter per entry: Enqueued, Leased, eXpired, Released,
 # Confirmed, Dropped. After an expiry or a release the event is pullable again (or
 # dropped when its retention has passed); a confirmed or dropped event has no further
-# history.
+# history. Each copy of a duplicated event has a history of its own.
 HISTORY = re.compile(r"E(L[XR])*(LC|D|L)?")
 LETTER = {j.ENQUEUED: "E", j.LEASED: "L", j.EXPIRED: "X", j.RELEASED: "R", j.CONFIRMED: "C",
           j.DROPPED: "D"}
@@ -246,6 +253,10 @@ class QueueMachine(RuleBasedStateMachine):
                 event.state = DROPPED
                 self.counts.add(j.DROPPED)
                 hypothesis_event("event dropped by retention")
+                if event.duplicate and any(
+                        e.state == PULLABLE and e.sub_app_id == event.sub_app_id
+                        and e.seq < event.seq for e in self.events.values()):
+                    hypothesis_event("duplicate dropped by retention behind a younger event")
 
     def model_pullable(self, sub_app_id: SubAppId) -> list[ModelEvent]:
         return sorted(
@@ -278,7 +289,8 @@ class QueueMachine(RuleBasedStateMachine):
              sub_app_id: SubAppId) -> None:
         """Check leases just made against the model's events they should be, and
         record them in the model."""
-        assert [lease.event.event_id for lease in leases] == [e.event_id for e in expected]
+        assert [(lease.event.event_id, lease.event.seq) for lease in leases] == [
+            (e.event_id, e.seq) for e in expected]
         now = self.now
         for lease, model in zip(leases, expected, strict=True):
             # No confirmed (or dropped, or already leased) event is leased.
@@ -297,7 +309,7 @@ class QueueMachine(RuleBasedStateMachine):
             model.lease_expires = lease.expires_at
             model.deliveries += 1
             self.handles[lease.handle] = ModelHandle(
-                lease.handle, sub_app_id, model.event_id, lease.expires_at
+                lease.handle, sub_app_id, model.seq, lease.expires_at
             )
             self.lease_objects[lease.handle] = lease
             self.counts.add(j.LEASED)
@@ -357,10 +369,10 @@ class QueueMachine(RuleBasedStateMachine):
         for i in range(n):
             content = {"EventType": "NewFileUploadEvent", "Index": i}
             event = self.queues.enqueue(sub_app_id, content)
-            assert event.event_id not in self.events
+            assert event.seq not in self.events
             assert event.sub_app_id == sub_app_id
             assert event.enqueued_at == self.now
-            self.events[event.event_id] = ModelEvent(
+            self.events[event.seq] = ModelEvent(
                 event.event_id, event.seq, sub_app_id, event.enqueued_at
             )
             self.counts.add(j.ENQUEUED)
@@ -397,6 +409,10 @@ class QueueMachine(RuleBasedStateMachine):
         else:
             hypothesis_event("lease: first deliveries only")
         self.took(leases, expected, sub_app_id)
+        # As the backend's duplicate fault does, right after a lease.
+        originals = [self.events[lease.event.seq] for lease in leases if not lease.event.duplicate]
+        if originals and data.draw(st.sampled_from([False, True]), label="then duplicate"):
+            self.make_copy(data, data.draw(st.sampled_from(originals), label="original"))
 
     @rule(data=st.data(), max_count=st.one_of(st.none(), st.integers(1, EVENTS_PER_PULL)))
     def pull(self, data: st.DataObject, max_count: int | None) -> None:
@@ -446,11 +462,46 @@ class QueueMachine(RuleBasedStateMachine):
         for handle in chosen:
             h = self.handles[handle]
             h.status = HANDLE_RELEASED  # nobody holds it: it confirms nothing
-            event = self.events[h.event_id]
+            event = self.events[h.seq]
             assert event.state == LEASED and event.handle == handle
             event.state = PULLABLE  # at once, whatever its window said
             event.handle = None
             self.counts.add(j.RELEASED)
+        self.settle_and_answer()
+
+    @rule(data=st.data())
+    def duplicate(self, data: st.DataObject) -> None:
+        """A copy of any event leased now (see ``make_copy``)."""
+        self.normalize()
+        originals = sorted(e.seq for e in self.events.values()
+                           if e.state == LEASED and not e.duplicate)
+        if not originals:
+            return
+        self.make_copy(data, self.events[data.draw(st.sampled_from(originals),
+                                                   label="original")])
+
+    def make_copy(self, data: st.DataObject, original: ModelEvent) -> None:
+        """EventQueues.add_again, as the ``duplicate`` fault does: a copy of a leased event
+        (never of a copy), with its id and age, at the end of the queue."""
+        assert original.handle is not None and not original.duplicate
+        # Now and then younger events first, so the copy waits behind them: its place in
+        # the queue then says nothing of its age. Seldom reached otherwise.
+        younger = data.draw(st.sampled_from([0, 0, 1, 3]), label="younger events first")
+        if younger and self.now > original.enqueued_at:
+            self.enqueue(original.sub_app_id, younger)
+        copy = self.queues.add_again(self.lease_objects[original.handle].event)
+        assert (copy.event_id, copy.sub_app_id, copy.enqueued_at, copy.duplicate) == (
+            original.event_id, original.sub_app_id, original.enqueued_at, True)
+        assert copy.seq not in self.events and copy.seq > max(self.events)
+        self.events[copy.seq] = ModelEvent(copy.event_id, copy.seq, copy.sub_app_id,
+                                           copy.enqueued_at, duplicate=True)
+        self.counts.add(j.ENQUEUED)
+        if self.now >= copy.enqueued_at + self.timings.retention_seconds:
+            hypothesis_event("duplicate: queued past its retention")
+        elif any(e.enqueued_at > copy.enqueued_at for e in self.model_pullable(copy.sub_app_id)):
+            hypothesis_event("duplicate: queued behind younger events")
+        else:
+            hypothesis_event("duplicate: queued")
         self.settle_and_answer()
 
     @rule(data=st.data())
@@ -536,7 +587,7 @@ class QueueMachine(RuleBasedStateMachine):
             h = self.handles[handle]
             if h.status == LIVE:
                 h.status = HANDLE_CONFIRMED  # keeps expires_at: re-confirmable until then
-                event = self.events[h.event_id]
+                event = self.events[h.seq]
                 assert event.state == LEASED and event.handle == handle
                 event.state = CONFIRMED
                 event.handle = None
@@ -653,15 +704,15 @@ class QueueMachine(RuleBasedStateMachine):
             assert queue.count_leased() == len(live)
 
             # Exactly the model's pullable events, oldest first.
-            assert [e.event_id for e in queue.pullable_events()] == [
-                e.event_id for e in pullable
+            assert [(e.event_id, e.seq) for e in queue.pullable_events()] == [
+                (e.event_id, e.seq) for e in pullable
             ]
-            # Exactly the model's live handles; at most one live lease per event.
+            # Exactly the model's live handles; at most one live lease per event (or copy).
             leased = queue.leases()
             assert sorted(lease.handle for lease in leased) == live
-            assert len({lease.event.event_id for lease in leased}) == len(leased)
+            assert len({lease.event.seq for lease in leased}) == len(leased)
             for lease in leased:
-                model = self.events[lease.event.event_id]
+                model = self.events[lease.event.seq]
                 assert model.state == LEASED and model.handle == lease.handle
                 assert lease.expires_at == model.lease_expires > self.now
             # Nothing falls due in the past: the timer would have applied it.
@@ -681,14 +732,12 @@ class QueueMachine(RuleBasedStateMachine):
     def check_journal(self) -> None:
         for kind, expected in self.counts.by_kind.items():
             assert self.journal.count(kind) == expected, kind
-        histories: dict[str, list[tuple[str, str | None]]] = {}
-        for entry in self.journal.entries():
-            histories.setdefault(entry.event_id, []).append((LETTER[entry.kind], entry.handle))
+        histories = self.histories()
         assert histories.keys() == self.events.keys()
-        for event_id, history in histories.items():
+        for seq, history in histories.items():
             letters = "".join(letter for letter, _ in history)
             # Never leased again once confirmed; dropped only when unleased.
-            assert HISTORY.fullmatch(letters), (event_id, letters)
+            assert HISTORY.fullmatch(letters), (seq, letters)
             # An expiry, release or confirmation names the handle of the lease just
             # before it, and every lease has a handle of its own.
             for (prev, prev_handle), (letter, handle) in itertools.pairwise(history):
@@ -696,10 +745,38 @@ class QueueMachine(RuleBasedStateMachine):
                     assert prev == "L" and handle == prev_handle
             lease_handles = [h for letter, h in history if letter == "L"]
             assert len(set(lease_handles)) == len(lease_handles)
-            model = self.events[event_id]
+            model = self.events[seq]
             assert len(lease_handles) == model.deliveries
             final = {"C": CONFIRMED, "D": DROPPED, "L": LEASED}.get(letters[-1], PULLABLE)
             assert final == model.state
+
+    def histories(self) -> dict[int, list[tuple[str, str | None]]]:
+        """Each event's (or copy's) journal history: (letter, handle) in order.
+
+        The journal names events by id, which copies share. An entry with a handle
+        belongs to the copy that handle leased; the copies' enqueues come in queue
+        order; a drop goes to the first copy of that id that is pullable at that point
+        of the history and dropped in the model (copies share their age, so every
+        such copy is past its retention and has nothing left but its own drop)."""
+        copies: dict[str, list[int]] = {}
+        for seq in sorted(self.events):
+            copies.setdefault(self.events[seq].event_id, []).append(seq)
+        histories: dict[int, list[tuple[str, str | None]]] = {}
+        enqueues: dict[str, int] = {}
+        for entry in self.journal.entries():
+            seqs = copies[entry.event_id]
+            if entry.handle is not None:
+                seq = self.handles[entry.handle].seq
+                assert seq in seqs, entry
+            elif entry.kind == j.ENQUEUED:
+                seq = seqs[enqueues.get(entry.event_id, 0)]
+                enqueues[entry.event_id] = enqueues.get(entry.event_id, 0) + 1
+            else:
+                assert entry.kind == j.DROPPED, entry
+                seq = next(s for s in seqs if self.events[s].state == DROPPED
+                           and histories[s][-1][0] in "EXR")
+            histories.setdefault(seq, []).append((LETTER[entry.kind], entry.handle))
+        return histories
 
 
 QueueMachine.TestCase.settings = STATEFUL_SETTINGS
@@ -932,3 +1009,88 @@ async def test_held_pull_wakes_when_a_lease_expires() -> None:
     leases = await asyncio.wait_for(task, SAFETY_NET)
     assert [lease.event.event_id for lease in leases] == [event_id]
     assert leases[0].handle != first.handle
+
+
+# ----- duplicates and retention
+
+
+def test_a_duplicate_is_dropped_by_its_age_not_its_place_in_the_queue() -> None:
+    clock, journal, queues = make_queues(window=30.0, retention=100.0)
+    queue = queues.queue(None)
+    (old,) = emit(queues, None, 1)
+    clock.advance(50)
+    (young,) = emit(queues, None, 1)
+    first, second = queue.lease()
+    copy = queues.add_again(first.event)  # queued behind the young event, aged as the old
+    queue.confirm([first.handle])
+    clock.advance(30)  # the young event's lease lapses: it is pullable again, ahead
+    assert [(e.event_id, e.seq) for e in queue.pullable_events()] == [
+        (young, second.event.seq), (old, copy.seq)]
+    assert queue.next_due() == copy.enqueued_at + 100
+    clock.advance(20 - TICK)
+    assert queue.count_pullable() == 2 and journal.count(j.DROPPED) == 0
+    clock.advance(TICK)  # the copy is 100 s old
+    assert [e.event_id for e in queue.pullable_events()] == [young]
+    assert [(e.event_id, e.at) for e in journal.entries(j.DROPPED)] == [(old, clock.now())]
+    assert [lease.event.event_id for lease in queue.lease()] == [young]
+
+
+@pytest.mark.asyncio
+async def test_the_timer_drops_a_duplicate_when_it_comes_of_age() -> None:
+    clock, journal, queues = make_queues(window=30.0, retention=100.0)
+    timer = asyncio.create_task(queues.run_timers())
+    try:
+        queue = queues.queue(None)
+        (old,) = emit(queues, None, 1)
+        clock.advance(50)
+        emit(queues, None, 1)
+        first, _ = queue.lease()
+        queues.add_again(first.event)
+        queue.confirm([first.handle])
+        clock.advance(50)  # nobody looks: the timer alone journals the drop
+        assert await journal.wait_for(lambda: journal.count(j.DROPPED) == 1, SAFETY_NET)
+        assert [e.event_id for e in journal.entries(j.DROPPED)] == [old]
+    finally:
+        timer.cancel()
+        await asyncio.gather(timer, return_exceptions=True)
+
+
+def test_a_lease_released_past_retention_is_dropped_at_once() -> None:
+    clock, journal, queues = make_queues(window=30.0, retention=100.0)
+    queue = queues.queue(None)
+    (event_id,) = emit(queues, None, 1)
+    clock.advance(90)
+    (lease,) = queue.lease()
+    clock.advance(10)  # past retention, the lease still live
+    queue.release([lease])
+    assert [(e.kind, e.at) for e in journal.entries() if e.kind != j.ENQUEUED][-2:] == [
+        (j.RELEASED, clock.now()), (j.DROPPED, clock.now())]
+    assert queue.count_pullable() == 0
+
+
+def test_pullable_events_keep_both_orders_and_stay_small_however_events_leave() -> None:
+    """An old copy waits far back in the queue while many younger events pass it: the
+    age index must neither lose it nor grow with the events that went by."""
+    pullable = PullableEvents()
+
+    def event(seq: int, enqueued_at: float) -> QueuedEvent:
+        return QueuedEvent(f"evt-{seq:08d}", seq, None, "T", RawJson(b"{}"), enqueued_at)
+
+    copy = event(10**6, 0.0)
+    pullable.add(copy)
+    for seq in range(1, 5000):
+        pullable.add(event(seq, 1.0))
+        taken = pullable.pop_first()
+        assert taken is not None and taken.seq == seq
+        assert pullable.oldest() is copy
+    assert len(pullable) == 1 and pullable.in_queue_order() == [copy]
+    # Indexes are rebuilt once mostly stale (a private detail: memory stays bounded).
+    assert len(pullable._by_age) <= 2 * len(pullable) + 64
+    young = [event(seq, 2.0) for seq in range(5000, 5100)]
+    for each in young:
+        pullable.add(each)
+    for each in young[:99]:
+        pullable.remove(each)
+    assert len(pullable._by_seq) <= 2 * len(pullable) + 64
+    assert [pullable.pop_first(), pullable.pop_first(), pullable.pop_first()] == [
+        young[99], copy, None]

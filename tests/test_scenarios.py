@@ -90,11 +90,13 @@ def test_pull_upload_and_review_share_ids(admin: AdminClient) -> None:
 
 
 def test_scenarios_are_deterministic_under_the_seed(admin: AdminClient) -> None:
-    first = admin.emit_scenario("upload-transcode")
+    first = _members(admin.emit_scenario("upload-transcode"))
     admin.reset()
-    second = admin.emit_scenario("upload-transcode")
-    assert [_members([e])[0].get("FileId") for e in first] == [
-        _members([e])[0].get("FileId") for e in second]
+    second = _members(admin.emit_scenario("upload-transcode"))
+    file_ids = [member["FileId"] for member in first]
+    assert all(file_ids) and file_ids == [member["FileId"] for member in second]
+    assert [member.get("TaskId") for member in first] == [
+        member.get("TaskId") for member in second]
 
 
 # ----- fixtures
@@ -145,20 +147,22 @@ def test_emit_scenario_and_file(emulator, admin: AdminClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--type", "NewFileUpload", "--override", '{"FileUploadEvent": {"Nope": 1}}'],
+    ("args", "status", "message"),
+    [  # 1: the emulator refused it; 2: the command line is wrong
+        (["--type", "NewFileUpload", "--override", '{"FileUploadEvent": {"Nope": 1}}'], 1,
          "FileUploadEvent.Nope is not a field of FileUploadTask"),
-        (["--type", "NewFileUpload", "--override", "{broken"], "--override is not valid JSON"),
-        (["--scenario", "nope"], "unknown scenario"),
-        (["--file", "/nonexistent.json"], "cannot read"),
+        (["--type", "NewFileUpload", "--override", "{broken"], 2,
+         "--override is not valid JSON"),
+        (["--scenario", "nope"], 1, "unknown scenario"),
+        (["--file", "/nonexistent.json"], 2, "cannot read"),
     ],
 )
-def test_emit_errors_are_clear(emulator, args: list[str], message: str) -> None:
+def test_emit_errors_are_clear(emulator, admin: AdminClient, args: list[str], status: int,
+                               message: str) -> None:
     result = _emit_cli(emulator.url, *args)
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert (result.returncode, result.stdout) == (status, ""), result.stderr
+    assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert admin.journal() == []  # nothing was emitted
 
 
 def test_an_unknown_scenario_suggests_close_ones(admin: AdminClient) -> None:

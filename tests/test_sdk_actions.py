@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -9,6 +10,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.vod.v20180717 import models
 
 from emulator.clients.client import AdminClient
+from emulator.clients.receiver import CallbackReceiver
 
 from .conftest import STYLES, SdkFactory, confirm, pull
 
@@ -145,10 +147,21 @@ def test_notification_urls_that_are_accepted(style, make_sdk: SdkFactory, url: s
     assert client.DescribeEventConfig(models.DescribeEventConfigRequest()).NotificationUrl == url
 
 
-def test_sign_key_of_32_letters_and_digits_is_accepted(sdk) -> None:
+def test_sign_key_of_32_letters_and_digits_is_accepted(sdk, admin: AdminClient) -> None:
+    # SignKey is never answered by DescribeEventConfig: a callback signed with it shows
+    # it was stored. Set alone first, it must outlive the later change to PUSH.
+    key = "aZ09" * 8
     request = models.ModifyEventConfigRequest()
-    request.SignKey = "aZ09" * 8
+    request.SignKey = key
     sdk.ModifyEventConfig(request)
+    with CallbackReceiver(sign_key=key) as receiver:  # refuses (401) what is not signed so
+        push = models.ModifyEventConfigRequest()
+        push.Mode, push.NotificationUrl = "PUSH", receiver.url
+        sdk.ModifyEventConfig(push)
+        admin.emit("NewFileUpload")
+        (received,) = receiver.wait_for(1)
+    assert received.refused is None and received.status == 200
+    assert received.json["Sign"] == hashlib.md5(f"{key}{received.json['T']}".encode()).hexdigest()
 
 
 def test_event_configs_are_per_sub_app_id(sdk) -> None:
@@ -156,6 +169,9 @@ def test_event_configs_are_per_sub_app_id(sdk) -> None:
     request.SubAppId = 1500000002
     request.Mode = "PUSH"
     sdk.ModifyEventConfig(request)
+    changed = models.DescribeEventConfigRequest()
+    changed.SubAppId = 1500000002
+    assert sdk.DescribeEventConfig(changed).Mode == "PUSH"
     other = models.DescribeEventConfigRequest()
     other.SubAppId = 1500000003
     assert sdk.DescribeEventConfig(other).Mode == "PULL"
@@ -174,8 +190,7 @@ def test_given_payloads_come_back_as_they_were_sent(sdk, admin: AdminClient) -> 
         "FileDeleteEvent": {"FileIdSet": ["5285890784273533167"]},
     }
     admin.emit_events([payload], sub_app_id=1500000009)
-    events = pull(sdk, 1500000009)
-    assert len(events) == 1
-    assert events[0].EventType == "FileDeleted"
-    assert events[0].FileDeleteEvent.FileIdSet == ["5285890784273533167"]
-    assert events[0].FileUploadEvent is None
+    (event,) = pull(sdk, 1500000009)
+    assert event.EventType == "FileDeleted"
+    assert event.FileDeleteEvent.FileIdSet == ["5285890784273533167"]
+    assert event.FileUploadEvent is None

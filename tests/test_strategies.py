@@ -110,7 +110,7 @@ def test_unknown_event_type_is_refused() -> None:
         event_member("NoSuchEvent")
     with pytest.raises(EventInputError, match="did you mean NewFileUpload"):
         event_member("NewFileUplod")
-    with pytest.raises(EventInputError):
+    with pytest.raises(EventInputError, match="^unknown event type 'NoSuchEvent'$"):
         event_content("NoSuchEvent")
 
 

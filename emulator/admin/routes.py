@@ -107,7 +107,7 @@ async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     if "events" in body:
         if not isinstance(body["events"], list):
             raise AdminInputError('"events" must be a list of EventContent objects')
-        checked = await backend.in_slices(backend.checked(body["events"]))
+        checked = await backend.check_in_slices(body["events"])
         queued = await backend.emit_in_slices(sub_app_id, checked)
     elif "scenario" in body:
         if not isinstance(body["scenario"], str):

@@ -146,8 +146,10 @@ class CallbackReceiver:
     ) -> None:
         """With a SignKey, refuse a body whose ``Sign`` is not the hex MD5 of
         SignKey + ``T`` (answering 401), or whose ``T``, its expiry, is before
-        ``clock()`` (403), before any behaviour; ``None`` turns the check off. Pass the
-        emulator's clock when it runs ahead of real time (an advanced clock)."""
+        ``clock()`` (403), before any behaviour; ``None`` turns the check off. The
+        emulator signs so that real time and its own clock judge a T alike, wherever its
+        clock stands; pass its clock (``vod_emulator.use_callbacks`` does) to judge as
+        the emulator does, e.g. a body replayed after an advance as expired."""
         with self._changed:
             self._check = None if sign_key is None else _SignatureCheck(sign_key, clock)
 

@@ -255,11 +255,22 @@ class VodBackend:
         self, sub_app_id: SubAppId, contents: Iterable[dict[str, Any]]
     ) -> list[QueuedEvent]:
         """Route every payload, handing the loop back every ``SLICE_SECONDS``."""
-        return await self.in_slices(self._route(sub_app_id, content) for content in contents)
+        return await self.in_slices(
+            (self._route(sub_app_id, content) for content in contents), "emit",
+            lambda emitted: f"{emitted} events were emitted before that")
 
-    async def in_slices(self, items: Iterable[T], work: str = "emit") -> list[T]:
+    async def check_in_slices(self, contents: list[Any]) -> list[dict[str, Any]]:
+        """``checked``, handing the loop back every ``SLICE_SECONDS``: every payload is
+        checked before any is emitted, so one bad payload emits none."""
+        return await self.in_slices(
+            self.checked(contents), "emit",
+            lambda _: "no event was emitted (the events were still being checked)")
+
+    async def in_slices(self, items: Iterable[T], work: str,
+                        done_by_then: Callable[[int], str] | None = None) -> list[T]:
         """Take every item of a lazy iterable, handing the loop back every
-        ``SLICE_SECONDS``; raise EmitInterrupted if a reset or shutdown comes between."""
+        ``SLICE_SECONDS``; raise EmitInterrupted if a reset or shutdown comes between,
+        saying what ``done_by_then`` says of the number of items taken by then."""
         resets = self._resets
         taken: list[T] = []
         deadline = time.perf_counter() + SLICE_SECONDS
@@ -268,11 +279,10 @@ class VodBackend:
             if time.perf_counter() >= deadline:
                 await asyncio.sleep(0)
                 if self._resets != resets or self.stopping:
+                    done = "" if done_by_then is None else f"; {done_by_then(len(taken))}"
                     raise EmitInterrupted(
                         f"the emulator was {'stopped' if self.stopping else 'reset'} "
-                        f"during this {work}" + (f"; {len(taken)} events were emitted "
-                                                 "before that" if work == "emit" else "")
-                    )
+                        f"during this {work}{done}")
                 deadline = time.perf_counter() + SLICE_SECONDS
         return taken
 
@@ -333,19 +343,26 @@ class VodBackend:
             queue.release(leases)
 
     def confirm_events(self, sub_app_id: SubAppId, handles: list[str]) -> None:
-        queue = self.queues.find(sub_app_id)
-        if queue is not None and self.faults.active:
-            for handle in handles:
-                event = queue.leased_event(handle)
-                if event is None:
-                    continue
-                if self.faults.take("ConfirmEvents", ("drop_confirm",), sub_app_id,
-                                    event.event_type, event.event_id, event.deliveries):
-                    return  # "success", and every lease stays as it was
-                if self.faults.take("ConfirmEvents", ("expire_lease",), sub_app_id,
-                                    event.event_type, event.event_id, event.deliveries):
-                    queue.expire_now(handle)
-        self.queues.confirm(sub_app_id, handles)
+        if not self.faults.active:
+            self.queues.confirm(sub_app_id, handles)
+            return
+        # A rule acts only on a confirm the real checks accept (a refused one is refused
+        # as it would be, the rule unspent), and on each of its events apart.
+        queue = self.queues.confirmable(sub_app_id, handles)
+        dropped: set[str] = set()
+        for handle in dict.fromkeys(handles):
+            event = queue.leased_event(handle)
+            if event is None:
+                continue  # confirmed already: confirming it again is a no-op
+            if self.faults.take("ConfirmEvents", ("drop_confirm",), sub_app_id,
+                                event.event_type, event.event_id, event.deliveries):
+                dropped.add(handle)  # this lease stays as it was
+            elif self.faults.take("ConfirmEvents", ("expire_lease",), sub_app_id,
+                                  event.event_type, event.event_id, event.deliveries):
+                queue.expire_now(handle)  # so the confirm below is refused as a late one
+        kept = [handle for handle in handles if handle not in dropped]
+        if kept:  # otherwise "success" with nothing confirmed
+            queue.confirm(kept)
 
     def count_events_to_pull(self, sub_app_id: SubAppId) -> int:
         return self.queue_state(sub_app_id).pullable
@@ -489,6 +506,41 @@ class VodBackend:
         queue = self.queues.find(event.sub_app_id)
         return [] if queue is None else [lease for lease in queue.leases()
                                          if lease.event.event_id == event.event_id]
+
+    # ----- waiting on deliveries (the pytest plugin's waits)
+
+    async def wait_for_confirmed(self, event_ids: Iterable[str], timeout: float) -> list[str]:
+        """Wait up to ``timeout`` real seconds until every event is confirmed; answer the
+        ids still unconfirmed then (none: all are), sorted. Read from each event's own
+        state, not from the journal, which may have evicted the confirmations. LookupError
+        for an id neither among the emitted events kept nor queued."""
+        events = self._events_by_id(set(event_ids))
+
+        def unconfirmed() -> list[str]:
+            return sorted(event.event_id for event in events if event.state != "confirmed")
+
+        # Every change of an event's state is journaled, so the journal's wakeup is the
+        # one to wait on (not its entries).
+        await self.journal.wait_for(lambda: self.stopping or not unconfirmed(), timeout,
+                                    (self.stopped,))
+        return unconfirmed()
+
+    def _events_by_id(self, event_ids: set[str]) -> list[QueuedEvent]:
+        """The emitted events of these ids (never a duplicate a fault queued): from those
+        kept, then from the queues, which may hold events older than those kept."""
+        found = {event.event_id: event for event in self.emitted if event.event_id in event_ids}
+        for queue in self.queues.queues() if len(found) < len(event_ids) else []:
+            contents = self.queue_contents(queue.sub_app_id)
+            for event in [*contents.pullable, *(lease.event for lease in contents.leases)]:
+                if event.event_id in event_ids and not event.duplicate:
+                    found.setdefault(event.event_id, event)
+        missing = sorted(event_ids - found.keys())
+        if missing:
+            raise LookupError(
+                "not emitted since the last reset, or older than the "
+                f"{self.emitted.maxlen} emitted events kept and no longer queued: "
+                + ", ".join(missing))
+        return list(found.values())
 
     @property
     def emitted_evicted(self) -> int:

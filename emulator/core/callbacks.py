@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -45,6 +45,7 @@ SUPPRESSED = "suppressed"  # never sent: a switch is OFF, or PUSH without a URL
 ABANDONED = "abandoned"  # the emulator was reset or stopped before the delivery ended
 OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
 FAILED = "failed"  # a filter: pending_retry or undelivered
+FINISHED = (DELIVERED, UNDELIVERED, ABANDONED)  # nothing more is attempted unless redelivered
 EVENT_STATES = (*QUEUE_STATES, PENDING, *OUTCOMES)
 """Every state an emitted event can be in (``QueuedEvent.state``): queued, or pushed."""
 LATENCY_BOUNDS_MS = (1, 5, 10, 50, 100, 500, 1000, 5000)
@@ -70,7 +71,7 @@ class CallbackSettings:
     any_2xx: bool = False  # False: only HTTP 200 is success, as assumed of the real service
     signature_ttl_seconds: float = 600.0  # T = now + this (the real default: 10 minutes)
     concurrency: int = 10  # deliveries in flight per application
-    max_records: int = 100_000  # attempt records kept; older ones are evicted
+    max_records: int = 100_000  # attempt records (and finished deliveries) kept
 
 
 class Attempt(NamedTuple):
@@ -121,15 +122,25 @@ class _Lane:
     workers: int = 0
 
 
-def callback_body(payload: bytes, sign_key: str, now: float, ttl: float) -> bytes:
+def signature_expiry(emulator_now: float, real_now: float, ttl: float,
+                     expired: bool = False) -> int:
+    """``T``, judged the same by a handler on real time and one on the emulator's clock,
+    wherever that clock stands: a valid T is ``ttl`` after the later of the two (when the
+    emulator runs days ahead, T is days ahead of real time too); an expired one is a
+    second before the earlier."""
+    if expired:
+        return int(min(emulator_now, real_now)) - 1
+    return int(max(emulator_now, real_now) + ttl)
+
+
+def callback_body(payload: bytes, sign_key: str, expiry: int) -> bytes:
     """The body of a callback: the EventContent without EventHandle and without null
-    fields; with a SignKey, also ``T`` (the signature's expiry, Unix seconds) and
-    ``Sign`` (hex MD5 of SignKey + T)."""
+    fields; with a SignKey, also ``T`` (``expiry``, the signature's expiry, Unix seconds)
+    and ``Sign`` (hex MD5 of SignKey + T)."""
     if b"null" in payload:  # rare (given payloads only): rebuilt without the nulls
         payload = plain(_without_nulls(json.loads(payload)))
     if not sign_key:
         return payload
-    expiry = int(now + ttl)
     sign = hashlib.md5(f"{sign_key}{expiry}".encode()).hexdigest()
     # Spliced before the closing brace: a payload always has members (EventType at least).
     return payload[:-1] + b',"T":%d,"Sign":"%s"}' % (expiry, sign.encode())
@@ -145,8 +156,11 @@ def _without_nulls(value: Any) -> Any:
 
 class Dispatcher:
     def __init__(self, clock: Clock, journal: Journal, settings: CallbackSettings,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None,
+                 real_time: Callable[[], float] = time.time) -> None:
         self.clock = clock
+        self.real_time = real_time
+        """What a receiver on real time reads: a signature's T must be right by it too."""
         self.journal = journal
         self.settings = settings
         """Read at each attempt: the runtime settings can change between attempts."""
@@ -157,6 +171,9 @@ class Dispatcher:
         self._forgotten = 0  # records dropped by a reset of their application
         self._latencies = [0] * (len(LATENCY_BOUNDS_MS) + 1)  # attempts per bucket
         self._deliveries: dict[str, Delivery] = {}
+        # The finished ones among them, least recently finished first: beyond
+        # max_records the first are forgotten (the unfinished are still needed).
+        self._finished: OrderedDict[str, Delivery] = OrderedDict()
         self._lanes: dict[SubAppId, _Lane] = {}
         # Workers and retry timers, by application (a reset of one cancels its own).
         self._tasks: dict[asyncio.Task[None], SubAppId] = {}
@@ -276,15 +293,17 @@ class Dispatcher:
 
     def _body(self, delivery: Delivery, at: float, fault: Rule | None) -> bytes:
         """What is sent: signed as the real service signs, unless a fault spoils it."""
-        ttl = self.settings.signature_ttl_seconds
         sign_key = delivery.sign_key
+        expired = False
         if fault is not None and fault.effect in ("bad_signature", "expired_signature"):
             sign_key = sign_key or "no-SignKey-is-configured"
             if fault.effect == "bad_signature":
                 sign_key += "-but-this-is-not-it"
             else:
-                ttl = -1.0  # T, the expiry, a second ago
-        return callback_body(delivery.event.payload, sign_key, at, ttl)
+                expired = True
+        expiry = signature_expiry(at, self.real_time(), self.settings.signature_ttl_seconds,
+                                  expired)
+        return callback_body(delivery.event.payload, sign_key, expiry)
 
     async def _send(self, delivery: Delivery, body: bytes, fault: Rule | None) -> SendResult:
         timeout = self.settings.timeout_seconds
@@ -336,6 +355,17 @@ class Dispatcher:
         self._count(delivery, -1)
         delivery.state = delivery.event.state = state
         self._count(delivery, +1)
+        event_id = delivery.event.event_id
+        if state not in FINISHED:
+            self._finished.pop(event_id, None)  # redelivered: kept until it finishes again
+            return
+        self._finished[event_id] = delivery
+        self._finished.move_to_end(event_id)
+        # Past the bound, the least recently finished are forgotten: they can no longer
+        # be redelivered; the counts keep them, as a queue's confirmed count does.
+        while len(self._finished) > self.settings.max_records:
+            forgotten, _ = self._finished.popitem(last=False)
+            del self._deliveries[forgotten]
 
     def _count(self, delivery: Delivery, change: int) -> None:
         states = self._states.setdefault(delivery.event.sub_app_id, {})
@@ -349,6 +379,7 @@ class Dispatcher:
             task.cancel()
         self._tasks.clear()
         self._deliveries.clear()
+        self._finished.clear()
         self._lanes.clear()
         self._states.clear()
         self._records.clear()
@@ -367,6 +398,9 @@ class Dispatcher:
         self._deliveries = {event_id: delivery for event_id, delivery
                             in self._deliveries.items()
                             if delivery.event.sub_app_id != sub_app_id}
+        self._finished = OrderedDict((event_id, delivery) for event_id, delivery
+                                     in self._finished.items()
+                                     if delivery.event.sub_app_id != sub_app_id)
         kept = [record for record in self._records if record.sub_app_id != sub_app_id]
         self._forgotten += len(self._records) - len(kept)
         self._records = deque(kept, maxlen=self.settings.max_records)
@@ -375,9 +409,11 @@ class Dispatcher:
         """Shutdown: take no more work, abandon what is in flight or scheduled (each
         recorded), and wait for the cancelled tasks to end."""
         self._stopping = True
-        for delivery in self._deliveries.values():
-            if delivery.state in (PENDING, PENDING_RETRY):
-                self._abandon(delivery, "the emulator stopped before this event was delivered")
+        # Chosen first: each abandoned one is finished, which may forget older ones.
+        unfinished = [delivery for delivery in self._deliveries.values()
+                      if delivery.state in (PENDING, PENDING_RETRY)]
+        for delivery in unfinished:
+            self._abandon(delivery, "the emulator stopped before this event was delivered")
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -397,12 +433,6 @@ class Dispatcher:
     def _record(self, attempt: Attempt) -> None:
         self._records.append(attempt)
         self._recorded += 1
-        # Deliveries past the bound are forgotten once finished (they can no longer be
-        # redelivered); the counts keep them, as a queue's confirmed count does.
-        if len(self._deliveries) > self.settings.max_records:
-            oldest = next(iter(self._deliveries))
-            if self._deliveries[oldest].state in (DELIVERED, UNDELIVERED, ABANDONED):
-                del self._deliveries[oldest]
 
     def _record_journal(self, kind: str, event: QueuedEvent, detail: str) -> None:
         self.journal.record(self.clock.now(), kind, event.sub_app_id, event.event_id,

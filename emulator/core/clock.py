@@ -55,8 +55,10 @@ class Clock:
         a resume, a new scale. Whoever sleeps on emulator time wakes and re-plans."""
 
     def now(self) -> float:
-        """Emulator time, Unix seconds. Monotonic: it never goes back."""
-        return self._base + (self._monotonic() - self._base_monotonic) * self._rate
+        """Emulator time, Unix seconds. Monotonic: it never goes back, and it stops at
+        LATEST_TIME however fast it runs."""
+        return min(LATEST_TIME,
+                   self._base + (self._monotonic() - self._base_monotonic) * self._rate)
 
     @property
     def _rate(self) -> float:
@@ -64,8 +66,11 @@ class Clock:
 
     @classmethod
     def frozen(cls, start: float = 1_767_225_600.0) -> Clock:
-        """A clock that moves only when advanced (default start 2026-01-01T00:00:00Z)."""
-        return cls(start=start, monotonic=lambda: 0.0)
+        """A frozen clock: it moves only when advanced, until ``resume()`` (default start
+        2026-01-01T00:00:00Z)."""
+        clock = cls(start=start)
+        clock._frozen = True
+        return clock
 
     def to_json(self) -> dict[str, Any]:
         """How the clock stands, as the admin API and the stream show it."""
@@ -135,6 +140,7 @@ class Clock:
             return
         waits = [self.advanced.future()] if wake is None else [self.advanced.future(), wake]
         rate = self._rate
-        # Real seconds until then; frozen (or never due), only a change of the clock ends it.
-        timeout = None if remaining == math.inf or rate == 0 else remaining / rate
+        # Real seconds until then. When it never comes by itself (the clock frozen, or
+        # the deadline past LATEST_TIME, where the clock stops), only a change ends it.
+        timeout = None if deadline > LATEST_TIME or rate == 0 else remaining / rate
         await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)

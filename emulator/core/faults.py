@@ -54,7 +54,8 @@ EFFECTS: dict[str, Effect] = {
     "reorder": Effect((_PULL,), False, (), (),
                       "answer the pulled events in a shuffled order"),
     "drop_confirm": Effect((_CONFIRM,), True, (), (),
-                           "answer success but confirm nothing: the leases stay and expire"),
+                           "answer success but leave the matching events unconfirmed: their "
+                           "leases stay and expire"),
     "expire_lease": Effect((_CONFIRM,), True, (), (),
                            "the leases expire just before the confirm, which is refused as "
                            "a late one is"),

@@ -4,7 +4,9 @@ An event is *pullable* until a PullEvents leases it under a fresh handle; a leas
 *confirmed* (the event is gone for good) or *expires* after the confirm window (the
 event is pullable again, and only a new handle can confirm it). Events older than the
 retention are dropped: a pullable one at once, a leased one when its lease ends (its
-handle stays confirmable until then).
+handle stays confirmable until then). Age is counted from each event's ``enqueued_at``,
+whatever its place in the queue: a duplicate is queued behind younger events but keeps
+its original's age.
 
 Expiry and retention happen at the moment the emulator clock reaches them:
 ``EventQueues.run_timers()`` sleeps until the next one is due (or the clock is advanced)
@@ -118,6 +120,63 @@ class Lease:
         return RawJson(b'{"EventHandle":' + handle + b"," + payload[1:])
 
 
+class PullableEvents:
+    """The pullable events of one queue, in the two orders the queue needs: queue order
+    (seq: leases go oldest first) and age order (enqueued_at: retention drops). The orders
+    differ for a duplicate, queued behind younger events with its original's age.
+
+    Both heaps forget lazily: an entry whose event is no longer pullable is skipped when
+    it reaches the head, and a heap mostly made of such entries is rebuilt, so every
+    operation costs O(log n), amortized, however the events leave."""
+
+    __slots__ = ("_events", "_by_seq", "_by_age")
+
+    def __init__(self) -> None:
+        self._events: dict[int, QueuedEvent] = {}  # by seq
+        self._by_seq: list[int] = []
+        self._by_age: list[tuple[float, int]] = []
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def add(self, event: QueuedEvent) -> None:
+        self._events[event.seq] = event
+        heapq.heappush(self._by_seq, event.seq)
+        heapq.heappush(self._by_age, (event.enqueued_at, event.seq))
+
+    def pop_first(self) -> QueuedEvent | None:
+        """The first in queue order, taken out; None if there is none."""
+        while self._by_seq:
+            event = self._events.pop(heapq.heappop(self._by_seq), None)
+            if event is not None:
+                self._compact()
+                return event
+        return None
+
+    def oldest(self) -> QueuedEvent | None:
+        """The first enqueued (left in)."""
+        while self._by_age:
+            event = self._events.get(self._by_age[0][1])
+            if event is not None:
+                return event
+            heapq.heappop(self._by_age)
+        return None
+
+    def remove(self, event: QueuedEvent) -> None:
+        del self._events[event.seq]
+        self._compact()
+
+    def in_queue_order(self) -> list[QueuedEvent]:
+        return sorted(self._events.values(), key=lambda event: event.seq)
+
+    def _compact(self) -> None:
+        slack = 2 * len(self._events) + 64
+        if len(self._by_seq) > slack:
+            self._by_seq = sorted(self._events)  # a sorted list is a heap
+        if len(self._by_age) > slack:
+            self._by_age = sorted((event.enqueued_at, seq) for seq, event in self._events.items())
+
+
 class HandleMint:
     """Makes EventHandles: unguessable without the seed, repeatable with it.
 
@@ -147,7 +206,7 @@ class AppQueue:
     timings: QueueTimings
     mint: HandleMint
     journal: Journal
-    _pullable: list[tuple[int, QueuedEvent]] = field(default_factory=list)  # heap, oldest first
+    _pullable: PullableEvents = field(default_factory=PullableEvents)
     _leases: dict[str, Lease] = field(default_factory=dict)
     # Handles confirmed within their window: confirming one again is a harmless no-op.
     _confirmed: dict[str, float] = field(default_factory=dict)
@@ -165,7 +224,7 @@ class AppQueue:
     # ----- putting events in
 
     def enqueue(self, event: QueuedEvent) -> None:
-        heapq.heappush(self._pullable, (event.seq, event))
+        self._pullable.add(event)
         self.enqueued_events += 1
         self._record(j.ENQUEUED, event)
         self._arrival.fire()  # first: a held pull is answered before the timer replans
@@ -175,10 +234,9 @@ class AppQueue:
 
     def lease(self, max_count: int = EVENTS_PER_PULL) -> list[Lease]:
         """Lease up to ``max_count`` pullable events, oldest first, without waiting."""
-        now = self.sweep()
+        now = self.sweep()  # drops every event past retention: none is handed out
         leases: list[Lease] = []
-        while self._pullable and len(leases) < max_count:
-            _, event = heapq.heappop(self._pullable)
+        while len(leases) < max_count and (event := self._pullable.pop_first()) is not None:
             lease = Lease(self.mint.mint(), event, now + self.timings.confirm_window_seconds)
             event.deliveries += 1
             self._leases[lease.handle] = lease
@@ -196,8 +254,7 @@ class AppQueue:
             if self._leases.get(lease.handle) is lease:
                 del self._leases[lease.handle]
                 self._record(j.RELEASED, lease.event, lease.handle)
-                heapq.heappush(self._pullable, (lease.event.seq, lease.event))
-                self._arrival.fire()
+                self._back_to_pullable(lease.event, self.clock.now())
 
     async def pull(self, max_count: int = EVENTS_PER_PULL) -> list[Lease]:
         """PullEvents: lease at once if anything is pullable, else hold until an event
@@ -221,14 +278,18 @@ class AppQueue:
             self.held_pulls -= 1
             self.journal.changed.fire()
 
-    def confirm(self, handles: list[str]) -> None:
-        """ConfirmEvents, all or nothing: if any handle is unknown or past its window,
-        nothing is confirmed and the answer names the handles refused."""
+    def check_confirm(self, handles: list[str]) -> None:
+        """Raise what ``confirm(handles)`` would refuse them with; confirm nothing."""
         _check_batch_size(handles)
         self.sweep()
         refused = [h for h in handles if h not in self._leases and h not in self._confirmed]
         if refused:
             raise _refusal(refused, self.timings)
+
+    def confirm(self, handles: list[str]) -> None:
+        """ConfirmEvents, all or nothing: if any handle is unknown or past its window,
+        nothing is confirmed and the answer names the handles refused."""
+        self.check_confirm(handles)
         for handle in handles:
             lease = self._leases.pop(handle, None)
             if lease is not None:
@@ -256,9 +317,9 @@ class AppQueue:
         return len(self._leases)
 
     def pullable_events(self) -> list[QueuedEvent]:
-        """The pullable events, oldest first."""
+        """The pullable events, in queue order."""
         self.sweep()
-        return [event for _, event in sorted(self._pullable, key=lambda pair: pair[0])]
+        return self._pullable.in_queue_order()
 
     def leases(self) -> list[Lease]:
         self.sweep()
@@ -269,8 +330,9 @@ class AppQueue:
     def next_due(self) -> float:
         """The emulator time at which the next expiry or retention drop falls due."""
         due = self._windows[0][0] if self._windows else math.inf
-        if self._pullable:
-            due = min(due, self._pullable[0][1].enqueued_at + self.timings.retention_seconds)
+        oldest = self._pullable.oldest()
+        if oldest is not None:
+            due = min(due, oldest.enqueued_at + self.timings.retention_seconds)
         return due
 
     def sweep(self) -> float:
@@ -283,10 +345,9 @@ class AppQueue:
                 self._end_lease(lease, now)
             else:
                 self._confirmed.pop(handle, None)
-        # Oldest first is also earliest enqueued, so expired events sit at the head.
-        while self._pullable and not self._retained(self._pullable[0][1], now):
-            _, event = heapq.heappop(self._pullable)
-            self._record(j.DROPPED, event)
+        while (oldest := self._pullable.oldest()) is not None and not self._retained(oldest, now):
+            self._pullable.remove(oldest)
+            self._record(j.DROPPED, oldest)
         return now
 
     def expire_now(self, handle: str) -> None:
@@ -298,11 +359,17 @@ class AppQueue:
     def _end_lease(self, lease: Lease, now: float) -> None:
         del self._leases[lease.handle]
         self._record(j.EXPIRED, lease.event, lease.handle)
-        if self._retained(lease.event, now):
-            heapq.heappush(self._pullable, (lease.event.seq, lease.event))
+        self._back_to_pullable(lease.event, now)
+
+    def _back_to_pullable(self, event: QueuedEvent, now: float) -> None:
+        """A lease has ended unconfirmed: the event is pullable again, or dropped if it
+        has outlived its retention meanwhile."""
+        if self._retained(event, now):
+            self._pullable.add(event)
             self._arrival.fire()
+            self.on_due(event.enqueued_at + self.timings.retention_seconds)
         else:
-            self._record(j.DROPPED, lease.event)
+            self._record(j.DROPPED, event)
 
     def leased_event(self, handle: str) -> QueuedEvent | None:
         lease = self._leases.get(handle)
@@ -394,12 +461,14 @@ class EventQueues:
     def add(self, event: QueuedEvent) -> None:
         self.queue(event.sub_app_id).enqueue(event)
 
-    def add_again(self, event: QueuedEvent) -> None:
+    def add_again(self, event: QueuedEvent) -> QueuedEvent:
         """Queue a second delivery of ``event`` (same id and payload) behind those queued
-        now: the duplicate an at-least-once service may send."""
+        now: the duplicate an at-least-once service may send. It keeps the original's
+        ``enqueued_at``, so its retention ends when the original's does."""
         copy = QueuedEvent(event.event_id, next(self._seq), event.sub_app_id,
                            event.event_type, event.payload, event.enqueued_at, duplicate=True)
         self.add(copy)
+        return copy
 
     def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
         event = self.new_event(sub_app_id, content)
@@ -417,11 +486,17 @@ class EventQueues:
 
     def confirm(self, sub_app_id: SubAppId, handles: list[str]) -> None:
         """ConfirmEvents on one application (see ``AppQueue.confirm``)."""
+        self.confirmable(sub_app_id, handles).confirm(handles)
+
+    def confirmable(self, sub_app_id: SubAppId, handles: list[str]) -> AppQueue:
+        """The queue that would accept ConfirmEvents of ``handles``, or raise what it
+        would refuse them with; confirms nothing (a fault rule asks before it acts)."""
         queue = self._queues.get(sub_app_id)
         if queue is None:  # it knows no handle: the same refusal, and nothing made
             _check_batch_size(handles)
             raise _refusal(handles, self.timings)
-        queue.confirm(handles)
+        queue.check_confirm(handles)
+        return queue
 
     def queues(self) -> list[AppQueue]:
         return list(self._queues.values())

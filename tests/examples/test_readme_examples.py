@@ -1,9 +1,10 @@
-"""Every code example in the README runs as printed.
+"""Every code example in the README and the docs/ pages runs as printed.
 
-Each ```python and ```sh block of README.md is, byte for byte, the text of one file in
-this folder, and a test here runs that file: the Python ones against an emulator started
-with `vod-emulator serve` (or their own EmulatorThread), the shell ones with `bash -e`.
-The examples reach the emulator the way the README says: through ``VOD_EMULATOR_URL``
+Each ```python and ```sh block of README.md and of docs/*.md is, byte for byte, the text of
+one file in this folder, and a test here runs that file: the Python ones against an
+emulator started with `vod-emulator serve` (or their own EmulatorThread), the shell ones
+with `bash -e`. The examples reach the emulator the way the docs say: through
+``VOD_EMULATOR_URL``
 (default http://127.0.0.1:4600), which the tests point at their emulator; in shell
 examples that spell the default address out (curl, tccli) it is replaced by the test's.
 """
@@ -29,34 +30,37 @@ from .process import clean_environment, serve
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
-README = ROOT / "README.md"
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BIN = Path(sys.executable).parent  # where the console script vod-emulator is installed
 
-# Blocks that are not run, by the README section they are in, and why.
+# Blocks that are not run, by the page and section they are in, and why.
 NOT_RUN = {
-    "The two commands": "`make run` serves until stopped and `make test` runs this suite",
+    ("README.md", "The two commands"):
+        "`make run` serves until stopped and `make test` runs this suite",
 }
 _DEFAULT_ADDRESS = re.compile(r"\b(?:localhost|127\.0\.0\.1):4600\b")
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
 _HEADING = re.compile(r"^#+ (.*)$", re.M)
 
 
-def readme_blocks() -> list[tuple[str, int, str, str]]:
-    """(section, line, language, text) of every ```python and ```sh block."""
-    text = README.read_text(encoding="utf-8")
+def doc_blocks() -> list[tuple[tuple[str, str], int, str, str]]:
+    """((page, section), line, language, text) of every ```python and ```sh block."""
     blocks = []
-    for fence in _FENCE.finditer(text):
-        language, body = fence.groups()
-        if language not in ("python", "sh"):
-            continue
-        headings = _HEADING.findall(text, 0, fence.start())
-        line = text.count("\n", 0, fence.start()) + 1
-        blocks.append((headings[-1] if headings else "", line, language, body))
+    for page in PAGES:
+        name = page.relative_to(ROOT).as_posix()
+        text = page.read_text(encoding="utf-8")
+        for fence in _FENCE.finditer(text):
+            language, body = fence.groups()
+            if language not in ("python", "sh"):
+                continue
+            headings = _HEADING.findall(text, 0, fence.start())
+            line = text.count("\n", 0, fence.start()) + 1
+            blocks.append(((name, headings[-1] if headings else ""), line, language, body))
     return blocks
 
 
 def example_files() -> dict[Path, str]:
-    """The README's examples kept here (not the test modules, nor this folder's helpers)."""
+    """The docs' examples kept here (not the test modules, nor this folder's helpers)."""
     return {
         path: path.read_text(encoding="utf-8")
         for path in sorted(HERE.iterdir())
@@ -65,12 +69,12 @@ def example_files() -> dict[Path, str]:
     }
 
 
-def test_every_readme_example_is_a_file_here_and_back() -> None:
+def test_every_doc_example_is_a_file_here_and_back() -> None:
     files = example_files()
     suffix = {"python": ".py", "sh": ".sh"}
     used: set[Path] = set()
     problems = []
-    for section, line, language, body in readme_blocks():
+    for section, line, language, body in doc_blocks():
         if section in NOT_RUN:
             continue
         same = [p for p, text in files.items() if text == body and p.suffix == suffix[language]]
@@ -79,14 +83,15 @@ def test_every_readme_example_is_a_file_here_and_back() -> None:
             continue
         closest = max(files, key=lambda p: difflib.SequenceMatcher(None, files[p], body).ratio())
         diff = "".join(difflib.unified_diff(files[closest].splitlines(True),
-                                            body.splitlines(True), str(closest), "README.md"))
-        problems.append(f"README.md line {line} ({section}) is no file here; closest:\n{diff}")
-    problems += [f"{path.name} is in no README block" for path in files if path not in used]
+                                            body.splitlines(True), str(closest), section[0]))
+        problems.append(f"{section[0]} line {line} ({section[1]}) is no file here; "
+                        f"closest:\n{diff}")
+    problems += [f"{path.name} is in no block of the docs" for path in files if path not in used]
     assert not problems, "\n\n".join(problems)
 
 
 def test_the_sections_left_out_exist() -> None:
-    assert set(NOT_RUN) <= {section for section, *_ in readme_blocks()}
+    assert set(NOT_RUN) <= {section for section, *_ in doc_blocks()}
 
 
 # ----- running them
