@@ -17,8 +17,6 @@ received (``wait_for``), never sleep.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import socket
 import threading
@@ -29,6 +27,8 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from ..core import signature
 
 __all__ = ["Behaviour", "CallbackReceiver", "Received", "refused_url"]
 
@@ -217,8 +217,7 @@ class CallbackReceiver:
         sign = body.get("Sign") if isinstance(body, dict) else None
         if not isinstance(expiry, int) or isinstance(expiry, bool) or not isinstance(sign, str):
             return UNSIGNED_STATUS, "no integer T and text Sign in the body"
-        expected = hashlib.md5(f"{check.sign_key}{expiry}".encode()).hexdigest()
-        if not hmac.compare_digest(expected, sign):
+        if not signature.is_genuine(check.sign_key, expiry, sign):
             return UNSIGNED_STATUS, f"wrong signature: Sign {sign!r} is not MD5(SignKey + T)"
         now = check.clock()
         if expiry < now:

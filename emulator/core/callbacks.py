@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import hashlib
 import json
 import math
 import time
@@ -26,6 +25,7 @@ from typing import Any, NamedTuple
 
 from ..base.jsontext import plain
 from . import journal as j
+from . import signature
 from .clock import Clock
 from .faults import CALLBACK, EFFECTS, Faults, Rule
 from .ids import SubAppId
@@ -122,17 +122,6 @@ class _Lane:
     workers: int = 0
 
 
-def signature_expiry(emulator_now: float, real_now: float, ttl: float,
-                     expired: bool = False) -> int:
-    """``T``, judged the same by a handler on real time and one on the emulator's clock,
-    wherever that clock stands: a valid T is ``ttl`` after the later of the two (when the
-    emulator runs days ahead, T is days ahead of real time too); an expired one is a
-    second before the earlier."""
-    if expired:
-        return int(min(emulator_now, real_now)) - 1
-    return int(max(emulator_now, real_now) + ttl)
-
-
 def callback_body(payload: bytes, sign_key: str, expiry: int) -> bytes:
     """The body of a callback: the EventContent without EventHandle and without null
     fields; with a SignKey, also ``T`` (``expiry``, the signature's expiry, Unix seconds)
@@ -141,7 +130,7 @@ def callback_body(payload: bytes, sign_key: str, expiry: int) -> bytes:
         payload = plain(_without_nulls(json.loads(payload)))
     if not sign_key:
         return payload
-    sign = hashlib.md5(f"{sign_key}{expiry}".encode()).hexdigest()
+    sign = signature.sign(sign_key, expiry)
     # Spliced before the closing brace: a payload always has members (EventType at least).
     return payload[:-1] + b',"T":%d,"Sign":"%s"}' % (expiry, sign.encode())
 
@@ -301,7 +290,7 @@ class Dispatcher:
                 sign_key += "-but-this-is-not-it"
             else:
                 expired = True
-        expiry = signature_expiry(at, self.real_time(), self.settings.signature_ttl_seconds,
+        expiry = signature.expiry(at, self.real_time(), self.settings.signature_ttl_seconds,
                                   expired)
         return callback_body(delivery.event.payload, sign_key, expiry)
 
