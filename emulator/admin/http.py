@@ -27,7 +27,7 @@ from ..core.backend import EmitInterrupted, NotFound, VodBackend
 from ..core.clock import ClockLimitError
 from ..core.errors import ServiceError
 from ..core.faults import FaultInputError
-from ..core.ids import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
+from ..core.ids import InvalidSubAppId, SubAppId, app_from_json
 from ..core.limits import BODY_READ_SECONDS
 from ..core.settings import SettingsError
 
@@ -325,10 +325,8 @@ def _check_text(document: Any) -> None:
 
 def read_sub_app_id(value: Any) -> SubAppId:
     """The body's or path's ``sub_app_id``: null or "default" for the default application."""
-    if value is None or value == "default":
-        return None
     try:
-        return parse_sub_app_id(value) if isinstance(value, str) else check_sub_app_id(value)
+        return app_from_json(value)
     except InvalidSubAppId as error:
         raise AdminInputError(f"sub_app_id {shown(value)} is not valid: {error}") from None
 

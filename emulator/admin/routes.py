@@ -16,7 +16,7 @@ from ..core import journal as j
 from ..core.backend import EventFilter, NotFound, VodBackend
 from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
 from ..core.eventconfig import PARAMETERS
-from ..core.ids import SubAppId
+from ..core.ids import ANY_APP, AppFilter, SubAppId
 from ..core.settings import runtime_view
 from . import dashboard
 from .http import (
@@ -231,7 +231,7 @@ async def _search(backend: VodBackend, request: web.Request,
     _check_choice(query.get("state"), "state", callbacks.EVENT_STATES)
     wanted = EventFilter(
         event_type=query.get("type") or None,
-        sub_app_id=read_sub_app_id(query["sub_app_id"]) if "sub_app_id" in query else "any",
+        sub_app_id=read_sub_app_id(query["sub_app_id"]) if "sub_app_id" in query else ANY_APP,
         state=query.get("state") or None,
         text=text.encode("utf-8", "surrogatepass") if text else None)
     before = query_integer(query.get("before"), "before", 1, 2**63)
@@ -347,7 +347,7 @@ async def _callbacks(backend: VodBackend, request: web.Request) -> dict[str, Any
         raise AdminInputError(f"outcome must be one of "
                               f"{', '.join((*callbacks.OUTCOMES, callbacks.FAILED))}, "
                               f"got {shown(outcome)}")
-    sub_app_id: SubAppId | str = "any"
+    sub_app_id: AppFilter = ANY_APP
     if "sub_app_id" in query:
         sub_app_id = read_sub_app_id(query["sub_app_id"])
     attempts = backend.callback_attempts(query.get("event_id"), sub_app_id, outcome)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..core.faults import RULE_FIELDS
+from ..core.ids import ANY_APP, app_text
 from ..core.settings import DEFAULT_PORT, ENV_PREFIX, Settings
 from .output import (
     ENTRY_COLUMNS,
@@ -23,7 +24,6 @@ from .output import (
     EXIT_INTERRUPTED,
     PROG,
     Output,
-    app_text,
     cell,
     entry_row,
     fail,
@@ -157,7 +157,7 @@ def callbacks(command: Command) -> int:
     args = command.args
     attempts = command.admin.callbacks(
         args.event_id, getattr(args, "sub_app_id", None) if command.given("sub_app_id")
-        else "any", args.outcome)
+        else ANY_APP, args.outcome)
     if command.json:
         for attempt in attempts:
             command.print_json(attempt)

@@ -10,8 +10,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..core.ids import app_text
 from .commands import Command, assignment_value
-from .output import Progress, app_text, table
+from .output import Progress, table
 
 EMIT_CHUNK = 1000
 """A larger emit is sent this many events at a time, with progress on stderr."""

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core.ids import app_text
+
 PROG = "vod-emulator"
 
 EXIT_DONE = 0
@@ -94,11 +96,6 @@ def when(at: float | None) -> str:
         return "-"
     moment = datetime.fromtimestamp(at, tz=UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def app_text(sub_app_id: int | None) -> str:
-    """An application as the command line names it."""
-    return "default" if sub_app_id is None else str(sub_app_id)
 
 
 def cell(value: Any) -> str:

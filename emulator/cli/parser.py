@@ -14,7 +14,7 @@ from .._version import __version__
 from ..core.callbacks import FAILED, OUTCOMES
 from ..core.clock import MAX_SCALE
 from ..core.faults import ACTIONS, EFFECTS
-from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
+from ..core.ids import DEFAULT_APP_NAME, MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.journal import CONFIRMED
 from ..core.settings import OPTIONS, OPTIONS_BY_NAME
 from . import commands, emit, follow
@@ -312,11 +312,11 @@ def _seconds(text: str) -> float:
 def _sub_app_id(text: str) -> int | None:
     from ..core.ids import InvalidSubAppId, parse_sub_app_id
 
-    if text == "default":
+    if text == DEFAULT_APP_NAME:
         return None
     try:
         return parse_sub_app_id(text)
     except InvalidSubAppId:
         raise argparse.ArgumentTypeError(
             f"not a SubAppId: {text!r} (an integer from {MIN_SUB_APP_ID} to "
-            f"2^{MAX_SUB_APP_ID.bit_length()}-1, or default)") from None
+            f"2^{MAX_SUB_APP_ID.bit_length()}-1, or {DEFAULT_APP_NAME})") from None

@@ -1,4 +1,5 @@
-"""AdminClient: a small synchronous client of the ``/_emulator`` API (standard library only)."""
+"""AdminClient: a small synchronous client of the ``/_emulator`` API (standard library only,
+and ``core.ids``, itself standard library only)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Literal
+from typing import Any
 
-AnyApplication = Literal["any"]
-"""A filter naming no application: every one (``None`` is the default application)."""
-
+from ..core.ids import ANY_APP, AppFilter, app_text
 
 __all__ = ["AdminClient", "AdminError"]
 
@@ -161,7 +160,7 @@ class AdminClient:
 
     def queue(self, sub_app_id: int | None = None, content: bool = True) -> dict[str, Any]:
         """Everything in one application's queue: pullable and leased events, held pulls."""
-        path = f"/_emulator/queues/{_app_text(sub_app_id)}"
+        path = f"/_emulator/queues/{app_text(sub_app_id)}"
         snapshot: dict[str, Any] = self.request("GET", path if content else path + "?content=false")
         return snapshot
 
@@ -203,13 +202,13 @@ class AdminClient:
         return self.request("GET", path + query, timeout=self.timeout + wait_seconds)
 
     def callbacks(
-        self, event_id: str | None = None, sub_app_id: int | None | AnyApplication = "any",
+        self, event_id: str | None = None, sub_app_id: AppFilter = ANY_APP,
         outcome: str | None = None,
     ) -> list[dict[str, Any]]:
         """Callback attempt records, oldest first; ``sub_app_id=None`` is the default
         application, ``"any"`` every one."""
         query = _query(event_id=event_id, outcome=outcome,
-                       sub_app_id=None if sub_app_id == "any" else _app_text(sub_app_id))
+                       sub_app_id=None if sub_app_id == ANY_APP else app_text(sub_app_id))
         attempts: list[dict[str, Any]] = self.request(
             "GET", "/_emulator/callbacks" + query)["attempts"]
         return attempts
@@ -260,11 +259,6 @@ class AdminClient:
         """Counts per application and in total, faults in force and applied, journal size."""
         result: dict[str, Any] = self.request("GET", "/_emulator/stats")
         return result
-
-
-def _app_text(sub_app_id: int | None) -> str:
-    """A SubAppId as a path or query names it."""
-    return "default" if sub_app_id is None else str(sub_app_id)
 
 
 def _query(**params: Any) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from ..core.ids import InvalidSubAppId, SubAppId, check_sub_app_id
+from ..core.ids import InvalidSubAppId, SubAppId, check_sub_app_id, names_default_app
 
 if TYPE_CHECKING:
     from .client import AdminClient
@@ -133,9 +133,7 @@ def _line(text: str, number: int) -> RecordedEvent:
 
 def _target(value: object) -> SubAppId:
     """A SubAppId as a recording or a caller gives it: null or "default", or an integer."""
-    if value is None or value == "default":
-        return None
-    return check_sub_app_id(value)
+    return None if names_default_app(value) else check_sub_app_id(value)
 
 
 def replay(

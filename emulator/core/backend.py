@@ -20,7 +20,7 @@ from .clock import Clock, check_scale
 from .errors import InjectedError
 from .eventconfig import EventConfig, suppression
 from .faults import Faults, Rule
-from .ids import SubAppId
+from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal, JournalEntry, newer_than
 from .queue import ROUTE_PUSHED, ROUTE_SUPPRESSED, EventQueues, Lease, QueuedEvent
 from .settings import Settings, with_changes
@@ -52,13 +52,13 @@ class EventFilter:
     """Which emitted events a search keeps; None matches anything."""
 
     event_type: str | None = None
-    sub_app_id: SubAppId | str = "any"
+    sub_app_id: AppFilter = ANY_APP
     state: str | None = None
     text: bytes | None = None  # found in the event id or anywhere in its payload
 
     def matches(self, event: QueuedEvent) -> bool:
         return ((self.event_type is None or event.event_type == self.event_type)
-                and (self.sub_app_id == "any" or event.sub_app_id == self.sub_app_id)
+                and (self.sub_app_id == ANY_APP or event.sub_app_id == self.sub_app_id)
                 and (self.state is None or event.state == self.state)
                 and (self.text is None or event.payload.find(self.text) >= 0
                      or event.event_id.encode().find(self.text) >= 0))
@@ -417,9 +417,9 @@ class VodBackend:
         return self.journal.max_entries
 
     def callback_attempts(self, event_id: str | None = None,
-                          sub_app_id: SubAppId | str = "any",
+                          sub_app_id: AppFilter = ANY_APP,
                           outcome: str | None = None) -> list[Attempt]:
-        """The callback attempts kept, oldest first; ``sub_app_id`` "any" for every
+        """The callback attempts kept, oldest first; ``sub_app_id`` ANY_APP for every
         application."""
         return self.callbacks.attempts(event_id, sub_app_id, outcome)
 

@@ -28,7 +28,7 @@ from . import journal as j
 from . import signature
 from .clock import Clock
 from .faults import CALLBACK, EFFECTS, Faults, Rule
-from .ids import SubAppId
+from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal
 from .queue import QUEUE_STATES, QueuedEvent
 
@@ -313,13 +313,13 @@ class Dispatcher:
 
     # ----- looking inside
 
-    def attempts(self, event_id: str | None = None, sub_app_id: SubAppId | str = "any",
+    def attempts(self, event_id: str | None = None, sub_app_id: AppFilter = ANY_APP,
                  outcome: str | None = None) -> list[Attempt]:
-        """The records kept, oldest first; ``sub_app_id`` "any" for every application."""
+        """The records kept, oldest first; ``sub_app_id`` ANY_APP for every application."""
         wanted = (UNDELIVERED, PENDING_RETRY) if outcome == FAILED else (outcome,)
         return [record for record in self._records
                 if (event_id is None or record.event_id == event_id)
-                and (sub_app_id == "any" or record.sub_app_id == sub_app_id)
+                and (sub_app_id == ANY_APP or record.sub_app_id == sub_app_id)
                 and (outcome is None or record.outcome in wanted)]
 
     def latency_histogram(self) -> dict[str, list[int]]:

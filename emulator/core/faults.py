@@ -20,7 +20,7 @@ from typing import Any
 from ..base.echo import shown
 from . import journal as j
 from .clock import Clock
-from .ids import InvalidSubAppId, SubAppId, check_sub_app_id, parse_sub_app_id
+from .ids import ANY_APP, AppFilter, InvalidSubAppId, SubAppId, app_from_json
 from .journal import Journal
 from .operations import CLOUD_API_ACTIONS, CONFIRM_EVENTS, PULL_EVENTS
 
@@ -77,7 +77,6 @@ RULE_FIELDS = frozenset({"action", "effect", "code", "message", "status", "secon
 """Every field a rule takes."""
 ERROR_CODE = re.compile(r"[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*")
 """What an ``error`` rule's code must be, whole (RequestLimitExceeded, FailedOperation.X)."""
-_ANY_APP = "any"
 
 
 class FaultInputError(ValueError):
@@ -94,7 +93,7 @@ class Rule:
     action: str
     effect: str
     given: dict[str, Any]  # the rule as posted, shown back as it was given
-    sub_app_id: SubAppId | str = _ANY_APP
+    sub_app_id: AppFilter = ANY_APP
     event_type: str | None = None
     event_id: str | None = None
     attempt: int | None = None
@@ -105,7 +104,7 @@ class Rule:
     def matches(self, action: str, sub_app_id: SubAppId, event_type: str | None,
                 event_id: str | None, attempt: int | None) -> bool:
         return (self.action == action
-                and (self.sub_app_id == _ANY_APP or self.sub_app_id == sub_app_id)
+                and (self.sub_app_id == ANY_APP or self.sub_app_id == sub_app_id)
                 and (self.event_type is None or self.event_type == event_type)
                 and (self.event_id is None or self.event_id == event_id)
                 and (self.attempt is None or self.attempt == attempt))
@@ -251,9 +250,7 @@ def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
     if "sub_app_id" in body:
         value = body["sub_app_id"]
         try:
-            rule.sub_app_id = (None if value is None or value == "default"
-                               else parse_sub_app_id(value) if isinstance(value, str)
-                               else check_sub_app_id(value))
+            rule.sub_app_id = app_from_json(value)
         except InvalidSubAppId as error:
             raise FaultInputError(f"sub_app_id {shown(value)} is not valid: {error}") from None
     for name in ("event_type", "event_id"):

@@ -7,7 +7,19 @@ Integer, so every application the admin API can name, the Cloud API can reach to
 
 from __future__ import annotations
 
+from typing import Literal
+
 SubAppId = int | None
+
+DEFAULT_APP_NAME = "default"
+"""How text (a path, a query, a command line, a JSON field) names the default application."""
+
+AnyApp = Literal["any"]
+ANY_APP: AnyApp = "any"
+"""A filter naming no application: it matches every one (``None`` is the default one)."""
+
+AppFilter = SubAppId | AnyApp
+"""One application, or (``ANY_APP``) every one."""
 
 MIN_SUB_APP_ID = 1
 MAX_SUB_APP_ID = 2**63 - 1
@@ -41,3 +53,21 @@ def parse_sub_app_id(text: str) -> int:
             f"and {MAX_SUB_APP_ID}"
         )
     return check_sub_app_id(int(text))
+
+
+def names_default_app(value: object) -> bool:
+    """Whether a JSON value names the default application: null or "default"."""
+    return value is None or value == DEFAULT_APP_NAME
+
+
+def app_from_json(value: object) -> SubAppId:
+    """A SubAppId given in JSON or a path: null or "default" for the default application,
+    an integer, or an integer's text."""
+    if names_default_app(value):
+        return None
+    return parse_sub_app_id(value) if isinstance(value, str) else check_sub_app_id(value)
+
+
+def app_text(sub_app_id: SubAppId) -> str:
+    """An application as text names it (a path, a query, a command line's output)."""
+    return DEFAULT_APP_NAME if sub_app_id is None else str(sub_app_id)

@@ -9,8 +9,9 @@ import asyncio
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
+from .ids import ANY_APP, AppFilter
 from .wakeup import Wakeup
 
 # Kinds of entries, one per state change of an event.
@@ -128,10 +129,10 @@ class Journal:
         """How many of the entries recorded since the last reset are no longer kept."""
         return self._seq - len(self._entries) - self._forgotten
 
-    def count(self, kind: str, sub_app_id: int | None | Literal["any"] = "any") -> int:
+    def count(self, kind: str, sub_app_id: AppFilter = ANY_APP) -> int:
         """How many entries of ``kind`` were recorded since the last clear, for one
-        application or ("any") all of them; not bounded by the window."""
-        if sub_app_id == "any":
+        application or (ANY_APP) all of them; not bounded by the window."""
+        if sub_app_id == ANY_APP:
             return sum(n for (k, _), n in self._counts.items() if k == kind)
         return self._counts.get((kind, sub_app_id), 0)
 
