@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base.echo import shown
+from ..base.numeric import is_finite_number
 from . import journal as j
 from .clock import Clock
 from .ids import ANY_APP, AppFilter, InvalidSubAppId, SubAppId, app_from_json
@@ -243,7 +244,7 @@ def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
     if "status" in body and not (_is_int(status) and 100 <= status <= 599):
         raise FaultInputError(f"status must be an HTTP status 100-599, got {shown(status)}")
     seconds: Any = body.get("seconds")
-    if "seconds" in body and not (_is_number(seconds)
+    if "seconds" in body and not (is_finite_number(seconds)
                                   and 0 <= seconds <= MAX_FAULT_SECONDS):
         raise FaultInputError(f"seconds must be between 0 and {MAX_FAULT_SECONDS:g}, "
                               f"got {shown(seconds)}")
@@ -272,7 +273,7 @@ def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
         rule.remaining = body["times"]
     if "probability" in body:
         chance = body["probability"]
-        if not (_is_number(chance) and 0 < chance <= 1):
+        if not (is_finite_number(chance) and 0 < chance <= 1):
             raise FaultInputError(f"probability must be more than 0 and at most 1, "
                                   f"got {shown(chance)}")
         rule.probability = float(chance)
@@ -280,7 +281,3 @@ def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..base.numeric import is_finite_number
 from .callbacks import CallbackSettings, parse_retry_seconds
 from .errors import InvalidParameterValue
 from .eventconfig import NEW_APP_DEFAULTS, EventConfig, EventConfigs, validate_change
@@ -354,17 +355,13 @@ def _json_as_text(name: str, value: Any) -> str:
     """A JSON value as its flag's text, if it has the flag's type."""
     kind = type(_FIELDS[name].default)
     if kind is tuple:
-        if isinstance(value, list) and all(_is_number(item) for item in value):
+        if isinstance(value, list) and all(is_finite_number(item) for item in value):
             return ",".join(repr(item) for item in value)
         raise SettingsError(f"{name} must be a list of numbers of seconds, got {value!r:.100}")
     if kind is float:
-        if _is_number(value):
+        if is_finite_number(value):
             return repr(value)
         raise SettingsError(f"{name} must be a number, got {value!r:.100}")
     if isinstance(value, str):
         return value
     raise SettingsError(f"{name} must be a string, got {value!r:.100}")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
