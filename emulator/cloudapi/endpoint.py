@@ -47,9 +47,8 @@ _log = logging.getLogger("vod_emulator")
 
 def credentials_of(settings: Settings) -> Credentials | None:
     """The secret pair whose signatures are verified; None: signatures are not checked."""
-    if settings.secret_id and settings.secret_key:
-        return Credentials(settings.secret_id, settings.secret_key)
-    return None
+    pair = settings.secret_pair
+    return None if pair is None else Credentials(*pair)
 
 
 def cloud_api_handler(backend_key: web.AppKey[VodBackend], settings: Settings) -> Handler:

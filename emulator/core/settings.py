@@ -102,8 +102,16 @@ class Settings:
         return new_app, default_app
 
     @property
+    def secret_pair(self) -> tuple[str, str] | None:
+        """The SecretId and SecretKey whose signatures the Cloud API verifies; None: it
+        checks no signatures."""
+        if self.secret_id and self.secret_key:
+            return self.secret_id, self.secret_key
+        return None
+
+    @property
     def verifies_signatures(self) -> bool:
-        return bool(self.secret_id and self.secret_key)
+        return self.secret_pair is not None
 
     @property
     def timings(self) -> QueueTimings:
