@@ -6,14 +6,13 @@ import asyncio
 import gc
 import signal
 import sys
-import threading
 from collections.abc import Callable
-from types import TracebackType
 from typing import TypeVar
 
 from aiohttp import web
 
 from .app import BACKEND, create_app
+from .base.background import BackgroundServer, listen
 from .core.backend import VodBackend
 from .core.limits import IDLE_CONNECTION_SECONDS, SHUTDOWN_GRACE_SECONDS
 from .core.settings import Settings
@@ -42,15 +41,8 @@ async def start(settings: Settings) -> tuple[web.AppRunner, int]:
         shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
         **_HANDLER_ARGS,  # type: ignore[arg-type]  # forwarded to the request handler
     )
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    try:
-        await site.start()
-    except BaseException:
-        await runner.cleanup()  # what setup started (the callbacks' HTTP client) ends too
-        raise
-    port: int = runner.addresses[0][1]
-    return runner, port
+    # On failure what the setup started (the callbacks' HTTP client) ends too.
+    return runner, await listen(runner, settings.host, settings.port)
 
 
 async def serve(settings: Settings) -> None:
@@ -85,7 +77,7 @@ def ready_line(settings: Settings, port: int) -> str:
             f"(seed {settings.seed}; {checks})")
 
 
-class EmulatorThread:
+class EmulatorThread(BackgroundServer):
     """An emulator on its own event loop in a background thread, for synchronous code.
 
     >>> with EmulatorThread(Settings(port=0)) as emulator:
@@ -93,13 +85,8 @@ class EmulatorThread:
     """
 
     def __init__(self, settings: Settings) -> None:
+        super().__init__("the emulator", "vod-emulator")
         self.settings = settings
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="vod-emulator", daemon=True)
-        self._runner: web.AppRunner | None = None
-        self._failure: BaseException | None = None
 
     @property
     def url(self) -> str:
@@ -122,42 +109,7 @@ class EmulatorThread:
         async def on_loop() -> T:
             return function(runner.app[BACKEND])
 
-        return asyncio.run_coroutine_threadsafe(on_loop(), self._loop).result(timeout)
+        return self._run_on_loop(on_loop(), timeout)
 
-    def start(self) -> EmulatorThread:
-        self._thread.start()
-        self._ready.wait()
-        if self._failure is not None:
-            raise self._failure
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._runner, self.port = self._loop.run_until_complete(start(self.settings))
-        except BaseException as error:  # handed to start() in the caller's thread
-            self._failure = error
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            self._loop.run_forever()
-        finally:
-            self._loop.run_until_complete(self._runner.cleanup())
-            self._loop.close()
-
-    def __enter__(self) -> EmulatorThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+    async def _open(self) -> tuple[web.AppRunner, int]:
+        return await start(self.settings)

@@ -23,11 +23,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
+from ..base.background import BackgroundServer, listen
 from ..core import signature
 
 __all__ = ["Behaviour", "CallbackReceiver", "Received", "refused_url"]
@@ -72,8 +72,11 @@ class _SignatureCheck:
     clock: Callable[[], float]
 
 
-class CallbackReceiver:
+class CallbackReceiver(BackgroundServer):
     """``with CallbackReceiver() as receiver: receiver.url`` — see the module's text."""
+
+    start_timeout = _STOP_SECONDS
+    stop_timeout = _STOP_SECONDS
 
     def __init__(
         self,
@@ -81,12 +84,8 @@ class CallbackReceiver:
         clock: Callable[[], float] = time.time,
         path: str = "/callback",
     ) -> None:
-        self.port = 0
+        super().__init__("the callback receiver", "callback-receiver")
         self.path = path
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="callback-receiver", daemon=True)
-        self._ready = threading.Event()
-        self._failure: BaseException | None = None
         self._changed = threading.Condition()
         self._received: list[Received] = []
         self._behaviour = Behaviour()
@@ -98,7 +97,6 @@ class CallbackReceiver:
         # Loop-side state, made on the receiver's loop.
         self._stopping: asyncio.Event | None = None
         self._release: asyncio.Event | None = None  # the hanging requests' current one
-        self._done: asyncio.Event | None = None
 
     @property
     def url(self) -> str:
@@ -138,8 +136,7 @@ class CallbackReceiver:
     def release(self) -> None:
         """Let every request hanging now answer (with the status of its behaviour);
         requests that arrive later hang again while the behaviour says so."""
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._release_hanging)
+        self._call_soon(self._release_hanging)
 
     def check_signatures(
         self, sign_key: str | None, clock: Callable[[], float] = time.time
@@ -281,64 +278,28 @@ class CallbackReceiver:
             self._release.set()
             self._release = asyncio.Event()
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._serve())
-        except BaseException as error:  # handed to start() in the caller's thread
-            self._failure = error
-            self._ready.set()
-        finally:
-            self._loop.close()
-
-    async def _serve(self) -> None:
+    async def _open(self) -> tuple[web.AppRunner, int]:
         self._stopping = asyncio.Event()
         self._release = asyncio.Event()
-        self._done = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5,
                                handler_cancellation=True)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            self.port = runner.addresses[0][1]
-            self._ready.set()
-            await self._done.wait()
-            # Hanging and delayed requests end now, unanswered: nothing outlives the receiver.
-            self._stopping.set()
-        finally:
-            await runner.cleanup()
+        return runner, await listen(runner, "127.0.0.1", 0)
 
-    def start(self) -> CallbackReceiver:
-        self._thread.start()
-        if not self._ready.wait(_STOP_SECONDS) or self._failure is not None:
-            raise RuntimeError(f"the callback receiver did not start: {self._failure!r}")
-        return self
+    async def _close(self, runner: web.AppRunner) -> None:
+        # Hanging and delayed requests end now, unanswered: nothing outlives the receiver.
+        assert self._stopping is not None
+        self._stopping.set()
+        await super()._close(runner)
+
+    def _start_error(self, failure: BaseException | None) -> BaseException:
+        return RuntimeError(f"the callback receiver did not start: {failure!r}")
 
     def stop(self) -> None:
         """Stop listening; the connections of requests hanging or delayed are closed at
         once, unanswered (as a receiver that went away)."""
-        if not self._thread.is_alive():
-            return
-        done = self._done
-        assert done is not None
-        self._loop.call_soon_threadsafe(done.set)
-        self._thread.join(_STOP_SECONDS)
-        if self._thread.is_alive():
-            raise RuntimeError(f"the callback receiver did not stop within {_STOP_SECONDS} s")
-
-    def __enter__(self) -> CallbackReceiver:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().stop()
 
     def __repr__(self) -> str:
         return f"<CallbackReceiver {self.url} received={self.count}>"
