@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..core import callbacks, clock, journal
-from ..core.backend import MAX_EVENTS_PER_EMIT
+from ..core.backend import LIVE_COUNTS, MAX_EVENTS_PER_EMIT
 from .openapi_schemas import (
     COUNT,
     ERRORS,
@@ -38,7 +38,6 @@ from .openapi_schemas import (
     in_query,
     object_schema,
     ref,
-    wait_counts,
 )
 
 if TYPE_CHECKING:
@@ -365,7 +364,7 @@ class _Builder:
             query=[in_query("content", FLAG_TEXT, "false leaves the payloads out.")],
             description="The events themselves, pullable and leased (with handles and "
                         "expiries). Looking never makes state.")
-        counts = wait_counts()
+        counts = LIVE_COUNTS
         wait = object_schema({
             "sub_app_id": ref("SubAppIdInput"),
             "timeout_seconds": {"type": "number", "minimum": 0,

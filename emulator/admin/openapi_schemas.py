@@ -5,13 +5,12 @@ No aiohttp at import (see ``openapi``).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from ..core import callbacks, clock, eventconfig, faults, journal, queue
 from ..core import settings as config
-from ..core.backend import STATS_COUNTS, QueueState
+from ..core.backend import LIVE_COUNTS, QUEUE_COUNTS, STATS_COUNTS
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
 
 Schema = dict[str, Any]
@@ -121,18 +120,6 @@ def error_responses(codes: Mapping[int, str]) -> dict[str, Schema]:
     }
 
 
-def queue_counts(with_id: bool = False) -> list[str]:
-    names = [f.name for f in dataclasses.fields(QueueState)]
-    return names if with_id else [name for name in names if name != "sub_app_id"]
-
-
-def wait_counts() -> list[str]:
-    """What ``POST /wait`` can wait on: the queue's counts and the callbacks'."""
-    # The dispatcher names its counts only as it answers them: ask an empty one.
-    empty = callbacks.Dispatcher(clock.Clock.frozen(), journal.Journal(),
-                                 callbacks.CallbackSettings())
-    return [*queue_counts(), *empty.counts(None)]
-
 
 class _Components:
     def __init__(self, prefix: str) -> None:
@@ -175,11 +162,11 @@ class _Components:
                                        description="An emitted event in the events feed.")
         s["QueueState"] = object_schema(
             {name: (ref("SubAppId") if name == "sub_app_id" else COUNT)
-             for name in queue_counts(with_id=True)},
+             for name in ("sub_app_id", *QUEUE_COUNTS)},
             description="One application's queue, counted.")
         s["Counts"] = object_schema(
             {"sub_app_id": ref("SubAppId"),
-             **{name: COUNT for name in wait_counts()}},
+             **{name: COUNT for name in LIVE_COUNTS}},
             description="What `POST /_emulator/wait` can wait on, for one application.")
         s["JournalEntry"] = self._journal_entry()
         s["Attempt"] = self._attempt()

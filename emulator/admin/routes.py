@@ -13,7 +13,7 @@ from ..base.echo import shown
 from ..base.jsontext import compact
 from ..core import callbacks
 from ..core import journal as j
-from ..core.backend import EventFilter, NotFound, VodBackend
+from ..core.backend import LIVE_COUNTS, EventFilter, NotFound, VodBackend
 from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
 from ..core.eventconfig import PARAMETERS
 from ..core.ids import ANY_APP, AppFilter, SubAppId
@@ -145,11 +145,6 @@ async def _queue(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     }
 
 
-_QUEUE_COUNTS = ("pullable", "leased", "held_pulls", "confirmed")
-_CALLBACK_COUNTS = ("callbacks_pending", "callbacks_delivered", "callbacks_undelivered")
-_WAIT_COUNTS = (*_QUEUE_COUNTS, *_CALLBACK_COUNTS)
-
-
 def _counts(backend: VodBackend, sub_app_id: SubAppId) -> dict[str, Any]:
     return {**backend.queue_state(sub_app_id).to_json(), **backend.callback_counts(sub_app_id)}
 
@@ -158,12 +153,12 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     """Answer once the queue reaches every given count ("at least"), at the timeout, or
     at once when the emulator shuts down (``met`` false then)."""
     body = await read_body(request)
-    reject_unknown(body, {"sub_app_id", "timeout_seconds", *_WAIT_COUNTS})
+    reject_unknown(body, {"sub_app_id", "timeout_seconds", *LIVE_COUNTS})
     sub_app_id = read_sub_app_id(body.get("sub_app_id"))
     wanted = {name: body_integer(body, name, 0, MAX_WAIT_COUNT)
-              for name in _WAIT_COUNTS if name in body}
+              for name in LIVE_COUNTS if name in body}
     if not wanted:
-        raise AdminInputError(f"name at least one of {', '.join(_WAIT_COUNTS)}")
+        raise AdminInputError(f"name at least one of {', '.join(LIVE_COUNTS)}")
     timeout = body_number(body, "timeout_seconds", 10.0, MAX_WAIT_SECONDS)
 
     def reached() -> bool:

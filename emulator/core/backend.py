@@ -11,11 +11,11 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..base.echo import shown
-from .callbacks import Attempt, Dispatcher, Sender
+from .callbacks import CALLBACK_COUNTS, Attempt, Dispatcher, Sender
 from .clock import Clock, check_scale
 from .errors import InjectedError
 from .eventconfig import EventConfig, suppression
@@ -79,13 +79,13 @@ class QueueState:
     confirmed: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "sub_app_id": self.sub_app_id,
-            "pullable": self.pullable,
-            "leased": self.leased,
-            "held_pulls": self.held_pulls,
-            "confirmed": self.confirmed,
-        }
+        return asdict(self)
+
+
+QUEUE_COUNTS = tuple(field.name for field in fields(QueueState) if field.name != "sub_app_id")
+"""One application's queue counts: pullable, leased, held_pulls, confirmed."""
+LIVE_COUNTS = (*QUEUE_COUNTS, *CALLBACK_COUNTS)
+"""One application's counts now, its queue's and its callbacks' (what a wait waits on)."""
 
 
 @dataclass(frozen=True)
@@ -629,8 +629,7 @@ class VodBackend:
 
 
 STATS_COUNTS = ("emitted", "pullable", "leased", "confirmed", "expired", "dropped",
-                "suppressed", "callbacks_pending", "callbacks_delivered",
-                "callbacks_undelivered", "callback_attempts")
+                "suppressed", *CALLBACK_COUNTS, "callback_attempts")
 """The counts ``stats()`` gives per application and in total."""
 
 

@@ -47,6 +47,8 @@ OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
 FAILED = "failed"  # a filter: pending_retry or undelivered
 FINISHED = (DELIVERED, UNDELIVERED, ABANDONED)  # nothing more is attempted unless redelivered
 EVENT_STATES = (*QUEUE_STATES, PENDING, *OUTCOMES)
+CALLBACK_COUNTS = ("callbacks_pending", "callbacks_delivered", "callbacks_undelivered")
+"""One application's deliveries by state (pending counts pending_retry too)."""
 """Every state an emitted event can be in (``QueuedEvent.state``): queued, or pushed."""
 LATENCY_BOUNDS_MS = (1, 5, 10, 50, 100, 500, 1000, 5000)
 """Upper bounds of the latency histogram's buckets (one more bucket: above the last)."""
@@ -334,11 +336,9 @@ class Dispatcher:
     def counts(self, sub_app_id: SubAppId) -> dict[str, int]:
         """Deliveries of one application by state: what ``/_emulator/wait`` can wait on."""
         states = self._states.get(sub_app_id, {})
-        return {
-            "callbacks_pending": states.get(PENDING, 0) + states.get(PENDING_RETRY, 0),
-            "callbacks_delivered": states.get(DELIVERED, 0),
-            "callbacks_undelivered": states.get(UNDELIVERED, 0),
-        }
+        pending = states.get(PENDING, 0) + states.get(PENDING_RETRY, 0)
+        return dict(zip(CALLBACK_COUNTS, (pending, states.get(DELIVERED, 0),
+                                          states.get(UNDELIVERED, 0)), strict=True))
 
     def _set_state(self, delivery: Delivery, state: str) -> None:
         self._count(delivery, -1)
