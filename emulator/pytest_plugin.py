@@ -229,7 +229,7 @@ class VodEmulator:
 
     def _clock_now(self) -> float:
         """The emulator clock, read on its own loop (no HTTP)."""
-        return self.server.call(lambda backend: backend.clock.now())
+        return self.server.call(lambda backend: backend.now())
 
     # ----- each test's start and end
 
@@ -241,10 +241,9 @@ class VodEmulator:
 
         def start(backend: VodBackend) -> None:
             backend.reset()
-            clock = backend.clock
-            if clock.is_frozen or clock.scale != 1:
-                clock.set_scale(1)
-                clock.resume()
+            clock = backend.clock_state()
+            if clock["frozen"] or clock["scale"] != 1:
+                backend.change_clock(freeze=False, scale=1)
             if options:
                 backend.change_settings(options)
 
