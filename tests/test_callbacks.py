@@ -34,9 +34,9 @@ from emulator.clients.receiver import EXPIRED_STATUS
 from emulator.core.backend import VodBackend
 from emulator.core.callbacks import CallbackSettings, Dispatcher, SendResult
 from emulator.core.clock import Clock
+from emulator.core.event import EmittedEvent
 from emulator.core.faults import Faults
 from emulator.core.journal import Journal
-from emulator.core.queue import QueuedEvent
 from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
@@ -286,7 +286,7 @@ def test_t_is_judged_right_on_either_clock_whatever_the_emulator_offset(offset: 
         dispatcher.sender = send
         for n in (1, 2):  # the first spoiled by the fault, the second signed right
             payload = RawJson(plain({"EventType": UNGOVERNED, "N": n}))
-            dispatcher.push(QueuedEvent(f"evt-{n}", n, None, UNGOVERNED, payload,
+            dispatcher.push(EmittedEvent(f"evt-{n}", n, None, UNGOVERNED, payload,
                                         emulator_clock.now()), "http://receiver", SIGN_KEY)
         delivered = await dispatcher.journal.wait_for(
             lambda: dispatcher.counts(None)["callbacks_delivered"] == 2, 10)

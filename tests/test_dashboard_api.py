@@ -123,7 +123,7 @@ def test_a_bad_event_configuration_is_refused(
 
 
 def test_the_catalog_lists_every_type_scenario_state_and_kind(admin: AdminClient) -> None:
-    from emulator.core.callbacks import EVENT_STATES
+    from emulator.core.event import EVENT_STATES
     from emulator.core.journal import KINDS
     from emulator.events import EVENT_TYPES
     from emulator.events.scenarios import SCENARIOS

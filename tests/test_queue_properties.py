@@ -42,10 +42,10 @@ from emulator.core.queue import (
     EVENTS_PER_PULL,
     HANDLES_PER_CONFIRM,
     AppQueue,
+    EmittedEvent,
     EventQueues,
     Lease,
     PullableEvents,
-    QueuedEvent,
     QueueTimings,
     SubAppId,
 )
@@ -1073,8 +1073,8 @@ def test_pullable_events_keep_both_orders_and_stay_small_however_events_leave() 
     age index must neither lose it nor grow with the events that went by."""
     pullable = PullableEvents()
 
-    def event(seq: int, enqueued_at: float) -> QueuedEvent:
-        return QueuedEvent(f"evt-{seq:08d}", seq, None, "T", RawJson(b"{}"), enqueued_at)
+    def event(seq: int, enqueued_at: float) -> EmittedEvent:
+        return EmittedEvent(f"evt-{seq:08d}", seq, None, "T", RawJson(b"{}"), enqueued_at)
 
     copy = event(10**6, 0.0)
     pullable.add(copy)

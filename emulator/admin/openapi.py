@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 from .._version import __version__
 from ..core import callbacks, clock, journal
 from ..core.backend import LIVE_COUNTS, MAX_EVENTS_PER_EMIT
+from ..core.event import EVENT_STATES, OUTCOMES
 from .openapi_schemas import (
     COUNT,
     ERRORS,
-    EVENT_STATES,
     FLAG_TEXT,
     PATH_PARAMETERS,
     TEXT,
@@ -413,7 +413,7 @@ class _Builder:
             query=[in_query("event_id", TEXT, "Only this event's attempts."),
                    in_query("sub_app_id", ref("SubAppIdText"), "Only this application's."),
                    in_query("outcome", {"type": "string",
-                                        "enum": [*callbacks.OUTCOMES, callbacks.FAILED]},
+                                        "enum": [*OUTCOMES, callbacks.FAILED]},
                             f"Only attempts with this outcome (`{callbacks.FAILED}`: "
                             "pending_retry or undelivered).")])
         self._describe(

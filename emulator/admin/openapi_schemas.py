@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import callbacks, clock, eventconfig, faults, journal, queue
+from ..core import callbacks, clock, eventconfig, faults, journal
 from ..core import settings as config
 from ..core.backend import LIVE_COUNTS, QUEUE_COUNTS, STATS_COUNTS
+from ..core.event import EVENT_STATES, OUTCOMES, ROUTES
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
 
 Schema = dict[str, Any]
@@ -35,9 +36,6 @@ ERRORS = {
     413: ("TooLarge", "The body is larger than the server takes."),
     500: ("InternalError", "An internal error (logged by the emulator)."),
 }
-EVENT_STATES = callbacks.EVENT_STATES
-"""An emitted event's states: a queued event's, or its callback's (pending, then an
-outcome; ``suppressed`` for one never notified)."""
 
 
 # ----- small schema helpers
@@ -292,7 +290,7 @@ class _Components:
             "event_type": described(TEXT, "Its EventType."),
             "enqueued_at": described(TIME, "When it was emitted."),
             "deliveries": described(COUNT, "How many times it was leased."),
-            "route": {"type": "string", "enum": list(queue.ROUTES),
+            "route": {"type": "string", "enum": list(ROUTES),
                       "description": "Where it went when emitted: `queued` (for PullEvents), "
                                      "`pushed` (a callback) or `suppressed` (not notified)."},
             "state": {"type": "string", "enum": list(EVENT_STATES),
@@ -335,7 +333,7 @@ class _Components:
             "status": nullable({"type": "integer"}),
             "error": nullable(TEXT),
             "latency_ms": nullable({"type": "number", "minimum": 0}),
-            "outcome": {"type": "string", "enum": list(callbacks.OUTCOMES)},
+            "outcome": {"type": "string", "enum": list(OUTCOMES)},
         }, description="One callback attempt (or an event never sent).")
 
     def _health(self) -> Schema:

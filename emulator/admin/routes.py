@@ -15,6 +15,7 @@ from ..core import callbacks
 from ..core import journal as j
 from ..core.backend import LIVE_COUNTS, EventFilter, NotFound, VodBackend
 from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
+from ..core.event import EVENT_STATES, OUTCOMES
 from ..core.eventconfig import PARAMETERS
 from ..core.ids import ANY_APP, AppFilter, SubAppId
 from ..core.settings import runtime_view
@@ -223,7 +224,7 @@ async def _search(backend: VodBackend, request: web.Request,
                                   f"{', '.join(n for n in _SEARCH_QUERY if n in query)}")
     text = query.get("q")
     _check_choice(query.get("type"), "type", _event_types())
-    _check_choice(query.get("state"), "state", callbacks.EVENT_STATES)
+    _check_choice(query.get("state"), "state", EVENT_STATES)
     wanted = EventFilter(
         event_type=query.get("type") or None,
         sub_app_id=read_sub_app_id(query["sub_app_id"]) if "sub_app_id" in query else ANY_APP,
@@ -279,7 +280,7 @@ async def _catalog(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "scenarios": [{"name": s.name, "description": s.description}
                       for s in SCENARIOS.values()],
         # The value lists a client filters by, so that it need not keep copies.
-        "event_states": list(callbacks.EVENT_STATES),
+        "event_states": list(EVENT_STATES),
         "journal_kinds": list(j.KINDS),
     }
 
@@ -338,9 +339,9 @@ async def _callbacks(backend: VodBackend, request: web.Request) -> dict[str, Any
     """Callback attempts, oldest first, filtered by event, application and outcome."""
     query = request.query
     outcome = query.get("outcome")
-    if outcome is not None and outcome not in (*callbacks.OUTCOMES, callbacks.FAILED):
+    if outcome is not None and outcome not in (*OUTCOMES, callbacks.FAILED):
         raise AdminInputError(f"outcome must be one of "
-                              f"{', '.join((*callbacks.OUTCOMES, callbacks.FAILED))}, "
+                              f"{', '.join((*OUTCOMES, callbacks.FAILED))}, "
                               f"got {shown(outcome)}")
     sub_app_id: AppFilter = ANY_APP
     if "sub_app_id" in query:

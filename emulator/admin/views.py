@@ -7,12 +7,13 @@ from typing import Any
 from .._version import __version__
 from ..base.jsontext import RawJson, compact
 from ..core.backend import VodBackend
-from ..core.queue import Lease, QueuedEvent
+from ..core.event import EmittedEvent
+from ..core.queue import Lease
 from ..core.settings import runtime_view
 from .http import HeldRequests
 
 
-def event_view(event: QueuedEvent, with_content: bool) -> RawJson:
+def event_view(event: EmittedEvent, with_content: bool) -> RawJson:
     """The event as the admin API shows it, as JSON: its payload's bytes spliced in."""
     head = compact(event.summary())
     if not with_content:
@@ -26,7 +27,7 @@ def lease_view(lease: Lease, with_content: bool) -> RawJson:
                    + b"," + view[1:])
 
 
-def feed_view(event: QueuedEvent, with_content: bool) -> RawJson:
+def feed_view(event: EmittedEvent, with_content: bool) -> RawJson:
     """The event in the events feed: with its ``seq`` first."""
     view = event_view(event, with_content)
     return RawJson(b'{"seq":%d,' % event.seq + view[1:])

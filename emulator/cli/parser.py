@@ -11,8 +11,9 @@ import math
 from typing import Any, NoReturn
 
 from .._version import __version__
-from ..core.callbacks import FAILED, OUTCOMES
+from ..core.callbacks import FAILED
 from ..core.clock import MAX_SCALE
+from ..core.event import OUTCOMES
 from ..core.faults import ACTIONS, EFFECTS
 from ..core.ids import DEFAULT_APP_NAME, MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.journal import CONFIRMED

@@ -18,11 +18,12 @@ from ..base.echo import shown
 from .callbacks import CALLBACK_COUNTS, Attempt, Dispatcher, Sender
 from .clock import Clock, check_scale
 from .errors import InjectedError
+from .event import CONFIRMED, ROUTE_PUSHED, ROUTE_SUPPRESSED, EmittedEvent
 from .eventconfig import EventConfig, suppression
 from .faults import Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal, JournalEntry, newer_than
-from .queue import ROUTE_PUSHED, ROUTE_SUPPRESSED, EventQueues, Lease, QueuedEvent
+from .queue import EventQueues, Lease
 from .settings import Settings, with_changes
 from .wakeup import Wakeup
 
@@ -56,7 +57,7 @@ class EventFilter:
     state: str | None = None
     text: bytes | None = None  # found in the event id or anywhere in its payload
 
-    def matches(self, event: QueuedEvent) -> bool:
+    def matches(self, event: EmittedEvent) -> bool:
         return ((self.event_type is None or event.event_type == self.event_type)
                 and (self.sub_app_id == ANY_APP or event.sub_app_id == self.sub_app_id)
                 and (self.state is None or event.state == self.state)
@@ -66,7 +67,7 @@ class EventFilter:
 
 @dataclass(frozen=True)
 class SearchResult:
-    events: list[QueuedEvent]  # the page asked for
+    events: list[EmittedEvent]  # the page asked for
     matched: int  # how many match in all
 
 
@@ -93,7 +94,7 @@ class QueueContents:
     """What one application's queue holds, for looking at (never a copy to change)."""
 
     state: QueueState
-    pullable: list[QueuedEvent]  # oldest first
+    pullable: list[EmittedEvent]  # oldest first
     leases: list[Lease]
 
 
@@ -109,7 +110,7 @@ class VodBackend:
         self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks, self.faults)
         # Every emitted event, newest kept (as many as journal entries), for followers
         # and recordings; the queues hold only what is still to be delivered.
-        self.emitted: deque[QueuedEvent] = deque(maxlen=settings.journal_max_entries)
+        self.emitted: deque[EmittedEvent] = deque(maxlen=settings.journal_max_entries)
         self._emitted_counts: dict[SubAppId, int] = {}
         self.last_emitted_seq = 0  # the newest emitted event's seq (0: none since a reset)
         self._factory: EventFactory | None = None
@@ -198,7 +199,7 @@ class VodBackend:
 
     # ----- putting events in
 
-    def _route(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
+    def _route(self, sub_app_id: SubAppId, content: dict[str, Any]) -> EmittedEvent:
         """The one place that decides where an emitted event goes, by its application's
         configuration at this moment: not notified at all (a switch OFF, or PUSH without
         a URL), POSTed to the NotificationUrl (PUSH), or queued for PullEvents (PULL).
@@ -247,13 +248,13 @@ class VodBackend:
             except EventInputError as error:
                 raise EventInputError(f"events[{index}]: {error}") from None
 
-    def emit(self, sub_app_id: SubAppId, contents: Iterable[dict[str, Any]]) -> list[QueuedEvent]:
+    def emit(self, sub_app_id: SubAppId, contents: Iterable[dict[str, Any]]) -> list[EmittedEvent]:
         """Route every payload; all at once (for callers on the loop with few events)."""
         return [self._route(sub_app_id, content) for content in contents]
 
     async def emit_in_slices(
         self, sub_app_id: SubAppId, contents: Iterable[dict[str, Any]]
-    ) -> list[QueuedEvent]:
+    ) -> list[EmittedEvent]:
         """Route every payload, handing the loop back every ``SLICE_SECONDS``."""
         return await self.in_slices(
             (self._route(sub_app_id, content) for content in contents), "emit",
@@ -294,15 +295,15 @@ class VodBackend:
         count: int,
         sub_app_id: SubAppId,
         overrides: Mapping[str, Any] | None = None,
-    ) -> list[QueuedEvent]:
+    ) -> list[EmittedEvent]:
         """Generate ``count`` events of ``event_type`` (each deep-merged with ``overrides``)."""
         return self.emit(sub_app_id, self.generate(event_type, count, overrides))
 
-    def emit_scenario(self, name: str, sub_app_id: SubAppId) -> list[QueuedEvent]:
+    def emit_scenario(self, name: str, sub_app_id: SubAppId) -> list[EmittedEvent]:
         """Emit one run of a scenario: a coherent flow of events sharing ids."""
         return self.emit(sub_app_id, self.scenario(name))
 
-    def emit_events(self, contents: list[Any], sub_app_id: SubAppId) -> list[QueuedEvent]:
+    def emit_events(self, contents: list[Any], sub_app_id: SubAppId) -> list[EmittedEvent]:
         """Emit the given payloads as they are, all or none: each is checked first."""
         return self.emit(sub_app_id, list(self.checked(contents)))
 
@@ -472,7 +473,7 @@ class VodBackend:
 
     # ----- looking at the whole
 
-    def emitted_events(self, after: int = 0, limit: int | None = None) -> list[QueuedEvent]:
+    def emitted_events(self, after: int = 0, limit: int | None = None) -> list[EmittedEvent]:
         """The emitted events kept, oldest first, those after seq ``after``."""
         return list(itertools.islice(newer_than(self.emitted, after), limit))
 
@@ -481,9 +482,9 @@ class VodBackend:
         """The emitted events kept that match, newest first, those before seq ``before``,
         at most ``limit``; and how many match in all. Scanned in slices: a search over
         100,000 events never holds the loop."""
-        page: list[QueuedEvent] = []
+        page: list[EmittedEvent] = []
 
-        def keep(event: QueuedEvent) -> bool:
+        def keep(event: EmittedEvent) -> bool:
             if not wanted.matches(event):
                 return False
             if (before is None or event.seq < before) and (limit is None or len(page) < limit):
@@ -497,12 +498,12 @@ class VodBackend:
         verdicts = await self.in_slices((keep(event) for event in reversed(kept)), "search")
         return SearchResult(page, sum(verdicts))
 
-    def emitted_event(self, event_id: str) -> QueuedEvent | None:
+    def emitted_event(self, event_id: str) -> EmittedEvent | None:
         """The emitted event kept under ``event_id`` (the newest, were it emitted twice)."""
         return next((event for event in reversed(self.emitted) if event.event_id == event_id),
                     None)
 
-    def leases_of(self, event: QueuedEvent) -> list[Lease]:
+    def leases_of(self, event: EmittedEvent) -> list[Lease]:
         queue = self.queues.find(event.sub_app_id)
         return [] if queue is None else [lease for lease in queue.leases()
                                          if lease.event.event_id == event.event_id]
@@ -517,7 +518,7 @@ class VodBackend:
         events = self._events_by_id(set(event_ids))
 
         def unconfirmed() -> list[str]:
-            return sorted(event.event_id for event in events if event.state != "confirmed")
+            return sorted(event.event_id for event in events if event.state != CONFIRMED)
 
         # Every change of an event's state is journaled, so the journal's wakeup is the
         # one to wait on (not its entries).
@@ -525,7 +526,7 @@ class VodBackend:
                                     (self.stopped,))
         return unconfirmed()
 
-    def _events_by_id(self, event_ids: set[str]) -> list[QueuedEvent]:
+    def _events_by_id(self, event_ids: set[str]) -> list[EmittedEvent]:
         """The emitted events of these ids (never a duplicate a fault queued): from those
         kept, then from the queues, which may hold events older than those kept."""
         found = {event.event_id: event for event in self.emitted if event.event_id in event_ids}

@@ -27,29 +27,28 @@ from ..base.jsontext import plain
 from . import journal as j
 from . import signature
 from .clock import Clock
+from .event import (
+    ABANDONED,
+    DELIVERED,
+    PENDING,
+    PENDING_RETRY,
+    SUPPRESSED,
+    UNDELIVERED,
+    EmittedEvent,
+)
 from .faults import CALLBACK, EFFECTS, Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal
-from .queue import QUEUE_STATES, QueuedEvent
 
 DEFAULT_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 """Waits before each retry, after a first attempt at once: Svix's schedule (5 s, 5 min,
 30 min, 2 h, 5 h, 10 h, 10 h), eight attempts over about 27 hours of emulator time."""
 
-# What a record says about one attempt (or about an event never attempted).
-PENDING = "pending"  # a delivery's state before its first attempt ends
-DELIVERED = "delivered"
-PENDING_RETRY = "pending_retry"  # this attempt failed; another is scheduled
-UNDELIVERED = "undelivered"  # this attempt failed and was the last: the event is kept
-SUPPRESSED = "suppressed"  # never sent: a switch is OFF, or PUSH without a URL
-ABANDONED = "abandoned"  # the emulator was reset or stopped before the delivery ended
-OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
-FAILED = "failed"  # a filter: pending_retry or undelivered
+# The states and outcomes of a delivery are in event.py, with every state of an event.
+FAILED = "failed"  # a filter of attempt records: pending_retry or undelivered
 FINISHED = (DELIVERED, UNDELIVERED, ABANDONED)  # nothing more is attempted unless redelivered
-EVENT_STATES = (*QUEUE_STATES, PENDING, *OUTCOMES)
 CALLBACK_COUNTS = ("callbacks_pending", "callbacks_delivered", "callbacks_undelivered")
 """One application's deliveries by state (pending counts pending_retry too)."""
-"""Every state an emitted event can be in (``QueuedEvent.state``): queued, or pushed."""
 LATENCY_BOUNDS_MS = (1, 5, 10, 50, 100, 500, 1000, 5000)
 """Upper bounds of the latency histogram's buckets (one more bucket: above the last)."""
 _CALLBACK_EFFECTS = tuple(name for name, effect in EFFECTS.items()
@@ -106,7 +105,7 @@ class Attempt(NamedTuple):
 class Delivery:
     """One event's callback: where it goes and how far it got."""
 
-    event: QueuedEvent
+    event: EmittedEvent
     url: str
     sign_key: str
     state: str = PENDING  # or pending_retry, delivered, undelivered, abandoned
@@ -175,7 +174,7 @@ class Dispatcher:
 
     # ----- taking work
 
-    def push(self, event: QueuedEvent, url: str, sign_key: str) -> None:
+    def push(self, event: EmittedEvent, url: str, sign_key: str) -> None:
         """Deliver ``event`` to ``url``: the first attempt as soon as a slot is free."""
         delivery = Delivery(event, url, sign_key)
         event.state = delivery.state
@@ -188,7 +187,7 @@ class Dispatcher:
         delivery.due = self.clock.now()
         self._make_ready(delivery)
 
-    def suppress(self, event: QueuedEvent, reason: str) -> None:
+    def suppress(self, event: EmittedEvent, reason: str) -> None:
         """Record an event that is not notified at all, and why."""
         event.state = SUPPRESSED
         self._record_journal(j.SUPPRESSED, event, reason)
@@ -423,7 +422,7 @@ class Dispatcher:
         self._records.append(attempt)
         self._recorded += 1
 
-    def _record_journal(self, kind: str, event: QueuedEvent, detail: str) -> None:
+    def _record_journal(self, kind: str, event: EmittedEvent, detail: str) -> None:
         self.journal.record(self.clock.now(), kind, event.sub_app_id, event.event_id,
                             detail=detail)
 

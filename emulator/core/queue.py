@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import itertools
-import json
 import math
 import secrets
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from ..base.jsontext import RawJson, plain
 from . import journal as j
 from .clock import Clock
 from .errors import InvalidParameterValue
+from .event import CONFIRMED, DROPPED, LEASED, PULLABLE, EmittedEvent
 from .ids import SubAppId
 from .journal import Journal
 from .wakeup import Wakeup
@@ -40,13 +40,6 @@ EVENTS_PER_PULL = 16
 
 HANDLES_PER_CONFIRM = 16
 """ConfirmEvents takes at most 16 handles."""
-
-ROUTE_QUEUED = "queued"  # for PullEvents
-ROUTE_PUSHED = "pushed"  # POSTed to the NotificationUrl
-ROUTE_SUPPRESSED = "suppressed"  # not notified at all
-ROUTES = (ROUTE_QUEUED, ROUTE_PUSHED, ROUTE_SUPPRESSED)
-"""Where an emitted event went (``QueuedEvent.route``), decided by ``VodBackend._route``."""
-
 
 @dataclass(frozen=True)
 class QueueTimings:
@@ -58,53 +51,9 @@ class QueueTimings:
 
 
 @dataclass(slots=True)
-class QueuedEvent:
-    event_id: str
-    seq: int
-    sub_app_id: SubAppId
-    event_type: str
-    payload: RawJson
-    """The EventContent as delivered, without EventHandle, as compact JSON.
-
-    Kept encoded, not as a dict: it never changes once queued, every answer carries it
-    as these bytes, and a queue of encoded payloads holds no object trees for the garbage
-    collector to re-scan (nor the memory they would take)."""
-    enqueued_at: float  # when it was emitted (queued or not)
-    deliveries: int = 0
-    route: str = ROUTE_QUEUED  # one of ROUTES
-    duplicate: bool = False  # a second delivery a fault queued (never duplicated again)
-    state: str = "new"
-    """Where it is now: pullable, leased, confirmed or dropped (queued); a callback
-    outcome (pushed: pending, pending_retry, delivered, undelivered, abandoned); or
-    suppressed."""
-
-    @property
-    def content(self) -> dict[str, Any]:
-        """The payload as a dict (decoded on each use: for looking, not for delivering)."""
-        content: dict[str, Any] = json.loads(self.payload)
-        return content
-
-    def summary(self) -> dict[str, Any]:
-        """What describes the event, without its payload."""
-        return {
-            "event_id": self.event_id,
-            "sub_app_id": self.sub_app_id,
-            "event_type": self.event_type,
-            "enqueued_at": self.enqueued_at,
-            "deliveries": self.deliveries,
-            "route": self.route,
-            "state": self.state,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """The event as plain JSON-ready data: its summary and its decoded ``content``."""
-        return {**self.summary(), "content": self.content}
-
-
-@dataclass(slots=True)
 class Lease:
     handle: str
-    event: QueuedEvent
+    event: EmittedEvent
     expires_at: float
 
     def event_content(self) -> dict[str, Any]:
@@ -132,19 +81,19 @@ class PullableEvents:
     __slots__ = ("_events", "_by_seq", "_by_age")
 
     def __init__(self) -> None:
-        self._events: dict[int, QueuedEvent] = {}  # by seq
+        self._events: dict[int, EmittedEvent] = {}  # by seq
         self._by_seq: list[int] = []
         self._by_age: list[tuple[float, int]] = []
 
     def __len__(self) -> int:
         return len(self._events)
 
-    def add(self, event: QueuedEvent) -> None:
+    def add(self, event: EmittedEvent) -> None:
         self._events[event.seq] = event
         heapq.heappush(self._by_seq, event.seq)
         heapq.heappush(self._by_age, (event.enqueued_at, event.seq))
 
-    def pop_first(self) -> QueuedEvent | None:
+    def pop_first(self) -> EmittedEvent | None:
         """The first in queue order, taken out; None if there is none."""
         while self._by_seq:
             event = self._events.pop(heapq.heappop(self._by_seq), None)
@@ -153,7 +102,7 @@ class PullableEvents:
                 return event
         return None
 
-    def oldest(self) -> QueuedEvent | None:
+    def oldest(self) -> EmittedEvent | None:
         """The first enqueued (left in)."""
         while self._by_age:
             event = self._events.get(self._by_age[0][1])
@@ -162,11 +111,11 @@ class PullableEvents:
             heapq.heappop(self._by_age)
         return None
 
-    def remove(self, event: QueuedEvent) -> None:
+    def remove(self, event: EmittedEvent) -> None:
         del self._events[event.seq]
         self._compact()
 
-    def in_queue_order(self) -> list[QueuedEvent]:
+    def in_queue_order(self) -> list[EmittedEvent]:
         return sorted(self._events.values(), key=lambda event: event.seq)
 
     def _compact(self) -> None:
@@ -223,7 +172,7 @@ class AppQueue:
 
     # ----- putting events in
 
-    def enqueue(self, event: QueuedEvent) -> None:
+    def enqueue(self, event: EmittedEvent) -> None:
         self._pullable.add(event)
         self.enqueued_events += 1
         self._record(j.ENQUEUED, event)
@@ -316,7 +265,7 @@ class AppQueue:
         self.sweep()
         return len(self._leases)
 
-    def pullable_events(self) -> list[QueuedEvent]:
+    def pullable_events(self) -> list[EmittedEvent]:
         """The pullable events, in queue order."""
         self.sweep()
         return self._pullable.in_queue_order()
@@ -361,7 +310,7 @@ class AppQueue:
         self._record(j.EXPIRED, lease.event, lease.handle)
         self._back_to_pullable(lease.event, now)
 
-    def _back_to_pullable(self, event: QueuedEvent, now: float) -> None:
+    def _back_to_pullable(self, event: EmittedEvent, now: float) -> None:
         """A lease has ended unconfirmed: the event is pullable again, or dropped if it
         has outlived its retention meanwhile."""
         if self._retained(event, now):
@@ -371,23 +320,21 @@ class AppQueue:
         else:
             self._record(j.DROPPED, event)
 
-    def leased_event(self, handle: str) -> QueuedEvent | None:
+    def leased_event(self, handle: str) -> EmittedEvent | None:
         lease = self._leases.get(handle)
         return None if lease is None else lease.event
 
-    def _retained(self, event: QueuedEvent, now: float) -> bool:
+    def _retained(self, event: EmittedEvent, now: float) -> bool:
         return now < event.enqueued_at + self.timings.retention_seconds
 
-    def _record(self, kind: str, event: QueuedEvent, handle: str | None = None) -> None:
+    def _record(self, kind: str, event: EmittedEvent, handle: str | None = None) -> None:
         event.state = _STATE_AFTER[kind]
         self.journal.record(self.clock.now(), kind, self.sub_app_id, event.event_id, handle)
 
 
-_STATE_AFTER = {j.ENQUEUED: "pullable", j.LEASED: "leased", j.RELEASED: "pullable",
-                j.EXPIRED: "pullable", j.CONFIRMED: "confirmed", j.DROPPED: "dropped"}
+_STATE_AFTER = {j.ENQUEUED: PULLABLE, j.LEASED: LEASED, j.RELEASED: PULLABLE,
+                j.EXPIRED: PULLABLE, j.CONFIRMED: CONFIRMED, j.DROPPED: DROPPED}
 """A queued event's state after each kind of journal entry about it."""
-QUEUE_STATES = tuple(dict.fromkeys(_STATE_AFTER.values()))
-"""A queued event's states (a pushed event's are its callback's: pending or an outcome)."""
 
 
 def _check_batch_size(handles: list[str]) -> None:
@@ -452,25 +399,25 @@ class EventQueues:
         if queue is not None:
             queue.close()
 
-    def new_event(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
+    def new_event(self, sub_app_id: SubAppId, content: dict[str, Any]) -> EmittedEvent:
         """An emitted event with its id, its payload encoded once; not queued yet."""
         seq = next(self._seq)
-        return QueuedEvent(f"evt-{seq:08d}", seq, sub_app_id, content["EventType"],
+        return EmittedEvent(f"evt-{seq:08d}", seq, sub_app_id, content["EventType"],
                            RawJson(plain(content)), self.clock.now())
 
-    def add(self, event: QueuedEvent) -> None:
+    def add(self, event: EmittedEvent) -> None:
         self.queue(event.sub_app_id).enqueue(event)
 
-    def add_again(self, event: QueuedEvent) -> QueuedEvent:
+    def add_again(self, event: EmittedEvent) -> EmittedEvent:
         """Queue a second delivery of ``event`` (same id and payload) behind those queued
         now: the duplicate an at-least-once service may send. It keeps the original's
         ``enqueued_at``, so its retention ends when the original's does."""
-        copy = QueuedEvent(event.event_id, next(self._seq), event.sub_app_id,
+        copy = EmittedEvent(event.event_id, next(self._seq), event.sub_app_id,
                            event.event_type, event.payload, event.enqueued_at, duplicate=True)
         self.add(copy)
         return copy
 
-    def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> QueuedEvent:
+    def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> EmittedEvent:
         event = self.new_event(sub_app_id, content)
         self.add(event)
         return event
