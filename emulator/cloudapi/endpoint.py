@@ -15,10 +15,11 @@ from typing import Any
 from aiohttp import web
 
 from ..core.backend import VodBackend
-from ..core.errors import InvalidParameter, RequestSizeLimitExceeded, ServiceError
+from ..core.errors import ServiceError
 from ..core.limits import BODY_READ_SECONDS
 from ..core.settings import Settings
 from .actions import ACTIONS, Action
+from .errors import InvalidParameter, RequestSizeLimitExceeded
 from .protocol import (
     JSON_CONTENT_TYPE,
     MAX_BODY_BYTES,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base.echo import is_text, shown
-from ..core.errors import InvalidParameterValue, MissingParameter, UnknownParameter
+from ..core.errors import InvalidParameterValue
 from ..core.ids import InvalidSubAppId, check_sub_app_id, parse_sub_app_id
+from .errors import MissingParameter, UnknownParameter
 
 _INT64_MAX = 2**63 - 1
 _INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}")  # [0-9]: ASCII digits only

@@ -18,17 +18,17 @@ from urllib.parse import parse_qsl
 
 from ..base.echo import is_text, safe_text, shown
 from ..base.jsontext import JsonInputError, compact, strict_loads
-from ..core.errors import (
+from ..core.errors import ServiceError
+from . import parameters, signing
+from .errors import (
     AuthFailureInvalidAuthorization,
     InvalidAction,
     InvalidParameter,
     MissingParameter,
     NoSuchVersion,
     RequestSizeLimitExceeded,
-    ServiceError,
     UnsupportedProtocol,
 )
-from . import parameters, signing
 
 API_VERSION = "2018-07-17"
 MAX_GET_QUERY_BYTES = 32 * 1024

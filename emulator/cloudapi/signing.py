@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from ..base.echo import is_text, shown
-from ..core.errors import (
+from ..core.errors import InvalidParameterValue
+from .errors import (
     AuthFailureInvalidAuthorization,
     AuthFailureSecretIdNotFound,
     AuthFailureSignatureExpire,
     AuthFailureSignatureFailure,
-    InvalidParameterValue,
     MissingParameter,
 )
 

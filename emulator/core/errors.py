@@ -1,4 +1,5 @@
-"""Service errors, one class per Cloud API 3.0 error code, with the real code string.
+"""Service errors, one class per Cloud API 3.0 error code, with the real code string: the
+base class and the errors the domain raises (the protocol's own are in cloudapi/errors.py).
 
 The domain raises these; the protocol layer turns any of them into the real error
 envelope (HTTP 200, ``{"Response": {"Error": {...}, "RequestId": ...}}``).
@@ -20,52 +21,8 @@ class ServiceError(Exception):
         self.message = message
 
 
-class AuthFailureSecretIdNotFound(ServiceError):
-    code = "AuthFailure.SecretIdNotFound"
-
-
-class AuthFailureSignatureFailure(ServiceError):
-    code = "AuthFailure.SignatureFailure"
-
-
-class AuthFailureSignatureExpire(ServiceError):
-    code = "AuthFailure.SignatureExpire"
-
-
-class AuthFailureInvalidAuthorization(ServiceError):
-    code = "AuthFailure.InvalidAuthorization"
-
-
-class InvalidAction(ServiceError):
-    code = "InvalidAction"
-
-
-class NoSuchVersion(ServiceError):
-    code = "NoSuchVersion"
-
-
-class InvalidParameter(ServiceError):
-    code = "InvalidParameter"
-
-
 class InvalidParameterValue(ServiceError):
     code = "InvalidParameterValue"
-
-
-class MissingParameter(ServiceError):
-    code = "MissingParameter"
-
-
-class UnknownParameter(ServiceError):
-    code = "UnknownParameter"
-
-
-class UnsupportedProtocol(ServiceError):
-    code = "UnsupportedProtocol"
-
-
-class RequestSizeLimitExceeded(ServiceError):
-    code = "RequestSizeLimitExceeded"
 
 
 class InternalError(ServiceError):
