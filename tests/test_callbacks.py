@@ -764,7 +764,7 @@ def test_finished_deliveries_past_the_bound_are_forgotten_behind_an_unfinished_o
     assert redeliver(admin, later[-1]) == [later[-1]]
     with pytest.raises(AdminError) as refused:
         redeliver(admin, later[-3])
-    assert refused.value.status == 400
+    assert refused.value.status == 404
     assert admin.wait(callbacks_delivered=11)["state"]["callbacks_pending"] == 0
     receiver.wait_for(14)  # 1 failed, 10, the retry, the 2 redeliveries
     assert receiver.count == 14
