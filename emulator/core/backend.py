@@ -438,8 +438,9 @@ class VodBackend:
         try:
             return self.callbacks.redeliver(event_id)
         except KeyError:
-            raise NotFound(f"no callback of event {shown(event_id)} is known: only events "
-                           "routed to PUSH can be redelivered") from None
+            raise NotFound(f"no callback of event {shown(event_id)} is kept: only events "
+                           "routed to PUSH can be redelivered, and a finished one only while "
+                           "the callback records keep it") from None
 
     def fault_rules(self) -> list[Rule]:
         """The fault rules in force, oldest first."""
