@@ -27,6 +27,8 @@ from tencentcloud.vod.v20180717 import models, vod_client
 
 import emulator
 from emulator import cli
+from emulator.cli import emit as cli_emit
+from emulator.cli import output as cli_output
 from emulator.clients.client import AdminClient
 from emulator.core.queue import QueueTimings
 from emulator.core.settings import OPTIONS, Settings
@@ -201,7 +203,7 @@ def test_version_comes_from_the_distribution() -> None:
 def test_python_dash_m_runs_the_same_command() -> None:
     result = subprocess.run([sys.executable, "-m", "emulator", "--version"],
                             capture_output=True, text=True, timeout=30)
-    assert result.stdout == f"vod-emulator {cli.version()}\n"
+    assert result.stdout == f"vod-emulator {cli.parser.version()}\n"
 
 
 def test_serve_help_lists_every_flag_with_its_variable_and_default() -> None:
@@ -384,7 +386,7 @@ def _command_paths() -> list[list[str]]:
                     paths.append([*path, name])
                     walk(sub, [*path, name])
 
-    walk(cli._parser(), [])
+    walk(cli.parser.build_parser(), [])
     return paths
 
 
@@ -471,7 +473,7 @@ def test_emit_set_mistakes_are_usage_errors(
 
 def test_a_large_emit_goes_in_chunks_and_says_how_many(
         running: EmulatorThread, capsys: pytest.CaptureFixture[str]) -> None:
-    count = cli.EMIT_CHUNK * 2 + 5
+    count = cli_emit.EMIT_CHUNK * 2 + 5
     status, out, err = _cli(capsys, "emit", "--url", running.url, "--json", "--type",
                             "FileDeleted", "--count", str(count))
     assert (status, err) == (0, f"vod-emulator emit: emitted {count:,} events\n")
@@ -683,7 +685,7 @@ def test_tail_prints_what_is_kept_or_only_what_comes(
     assert (status, err) == (0, "")
     journal = admin.journal()
     assert [line.split()[:5] for line in out.splitlines()] == [
-        [str(e["seq"]), cli._when(e["at"]), e["kind"], "default", e["event_id"]]
+        [str(e["seq"]), cli_output.when(e["at"]), e["kind"], "default", e["event_id"]]
         for e in journal]
     assert [e["kind"] for e in journal] == ["enqueued", "enqueued", "leased", "leased"]
     assert out.splitlines()[2].split()[5] == journal[2]["handle"]

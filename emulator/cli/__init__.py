@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import commands, emit, output, parser, serve
+from . import commands, parser, serve
 
 __all__ = ["main"]
 
@@ -29,10 +29,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve.run(parsed, grammar, os.environ)
     return commands.run(parsed, grammar, os.environ)
 
-
-# The names tests/test_cli.py reaches on the command line as a whole, as it did when the
-# command line was one module; each is defined in the module named.
-version = parser.version
-EMIT_CHUNK = emit.EMIT_CHUNK
-_parser = parser.build_parser
-_when = output.when
