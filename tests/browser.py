@@ -1,4 +1,4 @@
-"""How the dashboard's browser is started: by its tests, the README's screenshots
+"""How the dashboard's browser is started: by its tests, the docs' screenshots
 (docs/screenshots.py) and its benchmark (bench/dashboard.py) alike.
 
 Debian's Chromium (``make setup`` installs it; Playwright's own browser downloads cannot

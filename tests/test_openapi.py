@@ -1,4 +1,4 @@
-"""The admin API's OpenAPI document (``emulator.openapi``) is valid, complete and true.
+"""The admin API's OpenAPI document (``emulator.admin.openapi``) is valid, complete and true.
 
 Valid: OpenAPI 3.1 (checked by openapi-spec-validator where it is installed), every
 schema in it JSON Schema 2020-12, every reference resolving. Complete: every route the
@@ -163,7 +163,7 @@ def test_every_operation_is_complete() -> None:
         assert declared == set(re.findall(r"\{(\w+)\}", operation.path)), name
         assert ("requestBody" in spec) == (operation.method == "post"), name
         assert ("413" in responses) == ("requestBody" in spec), name
-        # Other origins are refused every state-changing request (emulator.dashboard).
+        # Other origins are refused every state-changing request (emulator.admin.http).
         assert ("403" in responses) == (operation.method in ("post", "delete")), name
         # Every admin route refuses unknown query parameters; the dashboard's ignore them.
         assert ("400" in responses) == (name not in DASHBOARD), name

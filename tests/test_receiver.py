@@ -1,4 +1,4 @@
-"""The public callback receiver (emulator/receiver.py) as a sender meets it: real HTTP
+"""The public callback receiver (emulator/clients/receiver.py) as a sender meets it: real HTTP
 requests from the standard library, answered as the test told the receiver."""
 
 from __future__ import annotations

@@ -209,7 +209,7 @@ async def admin_errors(request: web.Request, handler: WebHandler) -> web.StreamR
         if error.status < 400:
             raise
         message = {
-            404: f"no admin route {request.path!r}: see the README's admin API table",
+            404: f"no admin route {request.path!r}: see GET {PREFIX}/openapi.json",
             405: f"{request.method} is not allowed on {request.path!r}",
         }.get(error.status, error.reason)
         return error_response(error.status, message)

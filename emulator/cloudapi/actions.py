@@ -44,7 +44,7 @@ class Action:
 
 
 def _sub_app_id(params: dict[str, Any]) -> SubAppId:
-    # Parameter parsing has applied emulator.subappid's rule already.
+    # Parameter parsing has applied core.ids' rule already.
     sub_app_id: SubAppId = params.get("SubAppId")
     return sub_app_id
 
