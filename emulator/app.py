@@ -35,6 +35,8 @@ def create_app(settings: Settings, backend: VodBackend | None = None) -> web.App
     add_admin_routes(app, BACKEND)
     add_dashboard_routes(app, BACKEND)
     app.cleanup_ctx.append(_background_work)
+    # Not in the cleanup context: held requests must answer before aiohttp waits for the
+    # handlers still running, which comes before any cleanup.
     app.on_shutdown.append(_answer_held_requests)
     return app
 

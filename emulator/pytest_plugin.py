@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import pytest
 
 from .clients.client import AdminClient
+from .core.ids import ANY_APP, AppFilter
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -150,7 +151,7 @@ class VodEmulator:
     def callbacks(
         self,
         event_id: str | None = None,
-        sub_app_id: int | None | Literal["any"] = "any",
+        sub_app_id: AppFilter = ANY_APP,
         outcome: str | None = None,
     ) -> list[dict[str, Any]]:
         """Callback attempt records, oldest first; ``sub_app_id=None`` is the default
