@@ -23,6 +23,7 @@ from aiohttp import web
 
 from ..base.echo import is_text, safe_text, shown
 from ..base.jsontext import JsonInputError, RawJson, compact, strict_loads
+from ..base.numeric import is_integer, is_number
 from ..core.backend import EmitInterrupted, NotFound, VodBackend
 from ..core.clock import ClockLimitError
 from ..core.errors import ServiceError
@@ -333,7 +334,7 @@ def read_sub_app_id(value: Any) -> SubAppId:
 
 def body_number(body: dict[str, Any], name: str, default: float, maximum: float) -> float:
     value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_number(value):
         raise AdminInputError(f"{name} must be a number, got {shown(value)}")
     # Compared as given: an int too large for a float must not reach float arithmetic.
     if not ((isinstance(value, int) or math.isfinite(value)) and 0 <= value <= maximum):
@@ -343,7 +344,7 @@ def body_number(body: dict[str, Any], name: str, default: float, maximum: float)
 
 def body_integer(body: dict[str, Any], name: str, default: int, maximum: int) -> int:
     value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_integer(value):
         raise AdminInputError(f"{name} must be an integer, got {shown(value)}")
     if not 0 <= value <= maximum:
         raise AdminInputError(f"{name} must be between 0 and {maximum}, got {shown(value)}")

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from ..base.echo import shown
 from ..base.jsontext import compact
+from ..base.numeric import is_integer
 from ..core import callbacks
 from ..core import journal as j
 from ..core.backend import LIVE_COUNTS, EventFilter, NotFound, VodBackend
@@ -121,7 +122,7 @@ async def _emit(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         if overrides is not None and not isinstance(overrides, dict):
             raise AdminInputError('"overrides" must be an object, e.g. {"FileUploadEvent": {...}}')
         count = body.get("count", 1)
-        if isinstance(count, bool) or not isinstance(count, int):
+        if not is_integer(count):
             raise AdminInputError(f"count must be an integer, got {shown(count)}")
         queued = await backend.emit_in_slices(
             sub_app_id, backend.generate(body["type"], count, overrides))

@@ -28,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from ..base.background import BackgroundServer, listen
+from ..base.numeric import is_integer
 from ..core import signature
 
 __all__ = ["Behaviour", "CallbackReceiver", "Received", "refused_url"]
@@ -212,7 +213,7 @@ class CallbackReceiver(BackgroundServer):
             return None
         expiry = body.get("T") if isinstance(body, dict) else None
         sign = body.get("Sign") if isinstance(body, dict) else None
-        if not isinstance(expiry, int) or isinstance(expiry, bool) or not isinstance(sign, str):
+        if not is_integer(expiry) or not isinstance(sign, str):
             return UNSIGNED_STATUS, "no integer T and text Sign in the body"
         if not signature.is_genuine(check.sign_key, expiry, sign):
             return UNSIGNED_STATUS, f"wrong signature: Sign {sign!r} is not MD5(SignKey + T)"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+from ..base.numeric import is_finite_number
 from ..core.ids import InvalidSubAppId, SubAppId, check_sub_app_id, names_default_app
 
 if TYPE_CHECKING:
@@ -114,8 +115,7 @@ def _line(text: str, number: int) -> RecordedEvent:
     # An event as PullEvents answered it: the emulator gives a replayed event its own handle.
     content = {name: value for name, value in content.items() if name != "EventHandle"}
     at = document.get("at")
-    if at is not None and (isinstance(at, bool) or not isinstance(at, (int, float))
-                           or not math.isfinite(at)):
+    if at is not None and not is_finite_number(at):
         raise RecordingError(f"line {number}: \"at\" must be a number (seconds), got {at!r}")
     try:
         sub_app_id = _target(document.get("sub_app_id"))

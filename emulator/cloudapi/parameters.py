@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base.echo import is_text, shown
+from ..base.numeric import is_integer
 from ..core.errors import InvalidParameterValue
 from ..core.ids import InvalidSubAppId, check_sub_app_id, parse_sub_app_id
 from .errors import MissingParameter, UnknownParameter
@@ -104,7 +105,7 @@ def _check_json_value(name: str, value: Any, kind: Kind) -> Any:
     if kind is Kind.INTEGER:
         if name == _SUB_APP_ID:
             return _sub_app_id(value, check_sub_app_id)
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not is_integer(value):
             raise InvalidParameterValue(f"{name} must be an Integer, got {_json_type(value)}.")
         return _check_integer(name, value)
     if kind is Kind.STRING:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base.echo import shown
-from ..base.numeric import is_finite_number
+from ..base.numeric import is_finite_number, is_integer
 from . import journal as j
 from .clock import Clock
 from .ids import ANY_APP, AppFilter, InvalidSubAppId, SubAppId, app_from_json
@@ -241,7 +241,7 @@ def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
     if "message" in body and not isinstance(body["message"], str):
         raise FaultInputError(f"message must be a string, got {shown(body['message'])}")
     status: Any = body.get("status")
-    if "status" in body and not (_is_int(status) and 100 <= status <= 599):
+    if "status" in body and not (is_integer(status) and 100 <= status <= 599):
         raise FaultInputError(f"status must be an HTTP status 100-599, got {shown(status)}")
     seconds: Any = body.get("seconds")
     if "seconds" in body and not (is_finite_number(seconds)
@@ -261,14 +261,14 @@ def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
                                       f"got {shown(body[name])}")
             setattr(rule, name, body[name])
     if "attempt" in body:
-        if not (_is_int(body["attempt"]) and 1 <= body["attempt"] <= 10**6):
+        if not (is_integer(body["attempt"]) and 1 <= body["attempt"] <= 10**6):
             raise FaultInputError(f"attempt must be an integer from 1, "
                                   f"got {shown(body['attempt'])}")
         rule.attempt = body["attempt"]
     if "times" in body and "probability" in body:
         raise FaultInputError("give times or probability, not both")
     if "times" in body:
-        if not (_is_int(body["times"]) and 1 <= body["times"] <= 10**9):
+        if not (is_integer(body["times"]) and 1 <= body["times"] <= 10**9):
             raise FaultInputError(f"times must be an integer from 1, got {shown(body['times'])}")
         rule.remaining = body["times"]
     if "probability" in body:
@@ -277,7 +277,3 @@ def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
             raise FaultInputError(f"probability must be more than 0 and at most 1, "
                                   f"got {shown(chance)}")
         rule.probability = float(chance)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ..base.numeric import is_integer
+
 SubAppId = int | None
 
 DEFAULT_APP_NAME = "default"
@@ -32,7 +34,7 @@ class InvalidSubAppId(ValueError):
 
 def check_sub_app_id(value: object) -> int:
     """A SubAppId given as a JSON number: an integer (not a boolean) in range."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_integer(value):
         raise InvalidSubAppId("SubAppId must be an integer")
     if not MIN_SUB_APP_ID <= value <= MAX_SUB_APP_ID:
         raise InvalidSubAppId(

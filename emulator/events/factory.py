@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base.echo import shown
+from ..base.numeric import is_number
 from ..base.times import iso8601
 from . import vocabulary as v
 from .schema import EventInputError, Field, Schema, load_schema
@@ -307,7 +308,7 @@ def _as_declared_type(rule: Maker, type_name: str) -> Maker:
         value = rule(context, spec)
         if type_name == "string":
             return value if isinstance(value, str) else str(value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_number(value):
             return fallback(context, spec)
         if type_name == "integer":
             return int(value)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.echo import shown
+from ..base.numeric import is_integer, is_number
 from .catalog import EVENT_TYPES
 
 SCHEMA_PATH = Path(__file__).with_name("data") / "schema.json"
@@ -127,9 +128,9 @@ def _fits(value: Any, type_name: str) -> bool:
     if type_name == "boolean":
         return isinstance(value, bool)
     if type_name == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
+        return is_integer(value)
     if type_name == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return is_number(value)
     return False
 
 
