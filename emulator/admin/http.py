@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from ..base.echo import is_text, safe_text, shown
-from ..base.jsontext import JsonInputError, RawJson, compact, strict_loads
+from ..base.jsontext import JsonInputError, RawJson, compact, strict_object
 from ..base.numeric import is_integer, is_number
 from ..core.backend import EmitInterrupted, NotFound, VodBackend
 from ..core.clock import ClockLimitError
@@ -295,14 +295,10 @@ async def read_body(request: web.Request) -> dict[str, Any]:
 
 
 def _decode_body(raw: bytes) -> dict[str, Any]:
-    if not raw.strip():
-        return {}
     try:
-        document = strict_loads(raw, MAX_BODY_DEPTH)
+        document = strict_object(raw, MAX_BODY_DEPTH)
     except JsonInputError as error:
         raise AdminInputError(f"the body {error}") from None
-    if not isinstance(document, dict):
-        raise AdminInputError("the body must be a JSON object")
     _check_text(document)
     return document
 

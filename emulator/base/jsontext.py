@@ -45,6 +45,21 @@ class JsonInputError(ValueError):
     the text ("the body <message>"), so each API can say it in its own words."""
 
 
+class NotAnObject(JsonInputError):
+    """Valid JSON, but not the object a request body must be."""
+
+
+def strict_object(raw: bytes, max_depth: int) -> dict[str, Any]:
+    """A request body as both APIs read it: nothing (or white space) is ``{}``; anything
+    else is ``strict_loads`` text that must be an object."""
+    if not raw.strip():
+        return {}
+    value = strict_loads(raw, max_depth)
+    if not isinstance(value, dict):
+        raise NotAnObject("must be a JSON object")
+    return value
+
+
 def strict_loads(raw: bytes, max_depth: int) -> Any:
     """JSON as both APIs accept it: UTF-8 only, no member given twice in an object, no
     ``NaN``/``Infinity`` and no number beyond a double, and objects and arrays nested at

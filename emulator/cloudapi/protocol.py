@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..base.echo import is_text, safe_text, shown
-from ..base.jsontext import JsonInputError, compact, strict_loads
+from ..base.jsontext import JsonInputError, NotAnObject, compact, strict_object
 from ..core.errors import ServiceError
 from . import parameters, signing
 from .errors import (
@@ -250,15 +250,12 @@ def _decode_fields(text: str, where: str) -> dict[str, str]:
 
 
 def _json_body(body: bytes) -> dict[str, Any]:
-    if not body.strip():
-        return {}
     try:
-        parsed = strict_loads(body, MAX_JSON_DEPTH)
+        return strict_object(body, MAX_JSON_DEPTH)
+    except NotAnObject:
+        raise InvalidParameter("The request body must be a JSON object of parameters.") from None
     except JsonInputError as error:
         raise InvalidParameter(f"The request body {error}.") from None
-    if not isinstance(parsed, dict):
-        raise InvalidParameter("The request body must be a JSON object of parameters.")
-    return parsed
 
 
 # ----- answers
