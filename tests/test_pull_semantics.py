@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -138,6 +139,12 @@ class TestNoHold:
         assert pull(sdk) == []
 
 
+RELEASE_DEADLINE = 20.0
+"""Real seconds for held pullers to be answered once the clock passes their holds: under
+the SDK clients' 30-second read timeout, so a stuck hold is reported as one, not as a
+puller's network error."""
+
+
 def test_concurrent_pullers_never_share_a_lease(make_sdk, admin: AdminClient,
                                                 background) -> None:
     pullers = 8
@@ -145,9 +152,10 @@ def test_concurrent_pullers_never_share_a_lease(make_sdk, admin: AdminClient,
     received: list[str] = []
     lock = threading.Lock()
     total = 200
+    give_up = threading.Event()  # set on failure: the pullers stop after their pull
 
     def drain(client) -> None:
-        while True:
+        while not give_up.is_set():
             with lock:
                 if len(received) >= total:
                     return
@@ -162,7 +170,13 @@ def test_concurrent_pullers_never_share_a_lease(make_sdk, admin: AdminClient,
     emitted = admin.emit("NewFileUpload", total)
     admin.wait(confirmed=total)
     # Pullers that went back to a hold after the last batch are released by the clock.
-    while concurrent.futures.wait(futures, timeout=0.1).not_done:
+    deadline = time.monotonic() + RELEASE_DEADLINE
+    while held := concurrent.futures.wait(futures, timeout=0.1).not_done:
+        if time.monotonic() > deadline:
+            give_up.set()
+            admin.reset()  # held pulls answer empty: the pullers end, the pool can close
+            pytest.fail(f"{len(held)} of {pullers} pullers still held after "
+                        f"{RELEASE_DEADLINE:g} s of advancing the clock past their holds")
         admin.advance_clock(5)
     for future in futures:
         future.result()
