@@ -1,4 +1,4 @@
-"""Property-based tests of the reliable-callback queue (emulator/queue.py), no HTTP.
+"""Property-based tests of the reliable-callback queue (emulator/core/queue.py), no HTTP.
 
 A Hypothesis state machine drives ``EventQueues``/``AppQueue`` directly (emit, lease,
 pull, confirm, release, duplicate, reset, shutdown, clock advances) against a frozen
