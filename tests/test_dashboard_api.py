@@ -4,6 +4,7 @@ static files, and the refusal of state-changing requests from other origins."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ import pytest
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient, AdminError
+from emulator.core.backend import EventFilter, SearchResult
 from emulator.server import EmulatorThread
 
 from .conftest import pull, wait_for_health
@@ -290,11 +292,24 @@ def test_the_emulator_s_own_pages_and_scripts_can(
 
 def test_searches_during_a_large_emit_are_answered(
     admin: AdminClient, emulator: EmulatorThread,
-    background: Callable[..., Future[Any]],
+    background: Callable[..., Future[Any]], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    count = 20_000
-    # Held before the emit starts, this wait is answered at the emit's first slice: once
-    # it is, the emit is under way.
+    count, searched_at = 20_000, 1_000
+    backend = emulator.call(lambda backend: backend)
+    generate = backend.generate
+    in_loop: list[asyncio.Task[SearchResult]] = []
+
+    def generate_and_search(*args: Any) -> Iterator[dict[str, Any]]:
+        # Once `searched_at` events are made, a search starts on the server's loop at the
+        # emit's next hand-back: while the emit is surely under way, whatever the timing.
+        for made, content in enumerate(generate(*args), 1):
+            yield content
+            if made == searched_at:
+                in_loop.append(asyncio.ensure_future(
+                    backend.search_events(EventFilter(event_type="FileDeleted"), limit=10)))
+
+    monkeypatch.setattr(backend, "generate", generate_and_search)
+    # Held before the emit starts, this wait is answered at the emit's first slice.
     under_way = background(admin.wait, pullable=1, timeout=30)
     wait_for_health(admin, "the wait to be held", lambda health: health["held_waits"] >= 1)
     emitting = background(AdminClient(emulator.url).request, "POST", "/_emulator/events",
@@ -311,7 +326,11 @@ def test_searches_during_a_large_emit_are_answered(
         matched.append(found)
     assert emitting.result()["count"] == count
     assert matched == sorted(matched), matched  # none saw fewer than the one before
-    assert 0 < matched[0] < count, matched  # answered mid-emit, not after it
+    # The search begun mid-emit saw the events emitted by then, and only those.
+    (search,) = in_loop
+    result = emulator.call(lambda backend: search.result())
+    assert searched_at <= result.matched < count
+    assert [e.seq for e in result.events] == list(range(result.matched, result.matched - 10, -1))
     assert get(admin, "/events?type=FileDeleted&limit=1")["matched"] == count
 
 
