@@ -23,6 +23,7 @@ from .eventconfig import EventConfig, suppression
 from .faults import Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal, JournalEntry, newer_than
+from .media import MediaLibrary, check_file_ids, parts_of
 from .queue import EventQueues, Lease
 from .settings import Settings, with_changes
 from .wakeup import Wakeup
@@ -108,6 +109,7 @@ class VodBackend:
         self.event_configs = settings.event_configs
         self.faults = Faults(self.clock, self.journal, settings.seed)
         self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks, self.faults)
+        self.media = MediaLibrary(settings.seed)  # every file the events have made known
         # Every emitted event, newest kept (as many as journal entries), for followers
         # and recordings; the queues hold only what is still to be delivered.
         self.emitted: deque[EmittedEvent] = deque(maxlen=settings.journal_max_entries)
@@ -206,6 +208,7 @@ class VodBackend:
         Every emit, from the admin API, the Python API or a scenario, comes through here."""
         config = self.event_configs.get(sub_app_id)
         event = self.queues.new_event(sub_app_id, content)
+        self.media.observe(event, content)
         self.emitted.append(event)
         self.last_emitted_seq = event.seq
         self._emitted_counts[sub_app_id] = self._emitted_counts.get(sub_app_id, 0) + 1
@@ -368,6 +371,21 @@ class VodBackend:
     def count_events_to_pull(self, sub_app_id: SubAppId) -> int:
         return self.queue_state(sub_app_id).pullable
 
+    def media_infos(self, sub_app_id: SubAppId, file_ids: list[str],
+                    filters: list[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+        """DescribeMediaInfos: the MediaInfo of each known file (only the parts ``filters``
+        names), and the ids the library does not know."""
+        wanted, parts = check_file_ids(file_ids), parts_of(filters)
+        found: list[dict[str, Any]] = []
+        missing: list[str] = []
+        for file_id in wanted:
+            info = self.media.media_info(sub_app_id, file_id, self.factory, parts)
+            if info is None:
+                missing.append(file_id)
+            else:
+                found.append(info)
+        return found, missing
+
     def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
         return self.event_configs.modify(sub_app_id, changes)
 
@@ -392,6 +410,14 @@ class VodBackend:
 
     def queue_states(self) -> list[QueueState]:
         return [self.queue_state(queue.sub_app_id) for queue in self.queues.queues()]
+
+    def media_file_ids(self, sub_app_id: SubAppId) -> list[str]:
+        """The files the application's media library knows, oldest first."""
+        return self.media.file_ids(sub_app_id)
+
+    def media_file(self, sub_app_id: SubAppId, file_id: str) -> dict[str, Any] | None:
+        """One file's whole MediaInfo; None if the library does not know it."""
+        return self.media.media_info(sub_app_id, file_id, self.factory)
 
     # ----- the journal, the callbacks' records and the fault rules
 
@@ -598,6 +624,9 @@ class VodBackend:
         self.last_emitted_seq = 0
         self._emitted_counts.clear()
 
+    def clear_media(self) -> None:
+        self.media.clear()
+
     def reseed(self) -> None:
         if self._factory is not None:
             self._factory.reseed()
@@ -612,18 +641,20 @@ class VodBackend:
         self.clear_event_configs()
         self.clear_journal()
         self.clear_emitted()
+        self.clear_media()
         self.faults.reset()
         self._use_settings(self.startup_settings)
         self.reseed()
 
     def reset_app(self, sub_app_id: SubAppId) -> None:
         """One application back to a fresh start: its queue (held pulls answer empty),
-        callbacks, configuration, journal entries, emitted events and the fault rules
-        aimed at it alone. Other applications, the settings and the seed go on."""
+        callbacks, configuration, journal entries, emitted events, media library and the
+        fault rules aimed at it alone. Other applications, the settings and the seed go on."""
         self.queues.forget(sub_app_id)
         self.callbacks.forget(sub_app_id)
         self.event_configs.forget(sub_app_id)
         self.journal.forget(sub_app_id)
+        self.media.forget(sub_app_id)
         self.faults.forget(sub_app_id)
         self.emitted = deque((event for event in self.emitted if event.sub_app_id != sub_app_id),
                              maxlen=self.emitted.maxlen)

@@ -25,6 +25,14 @@ class InvalidParameterValue(ServiceError):
     code = "InvalidParameterValue"
 
 
+class InvalidParameterValueFileIdsEmpty(ServiceError):
+    code = "InvalidParameterValue.FileIdsEmpty"
+
+
+class InvalidParameterValueFileIdsTooMany(ServiceError):
+    code = "InvalidParameterValue.FileIdsTooMany"
+
+
 class InternalError(ServiceError):
     code = "InternalError"
 
