@@ -46,12 +46,13 @@ KNOWN_CODES = frozenset({
     "AuthFailure.SignatureExpire", "AuthFailure.InvalidAuthorization", "InvalidAction",
     "NoSuchVersion", "MissingParameter", "InvalidParameterValue", "UnknownParameter",
     "InvalidParameter", "UnsupportedProtocol", "RequestSizeLimitExceeded",
+    "InvalidParameterValue.FileIdsEmpty", "InvalidParameterValue.FileIdsTooMany",
 })
 ACTIONS = ["PullEvents", "ConfirmEvents", "DescribeEventsState", "ModifyEventConfig",
-           "DescribeEventConfig"]
+           "DescribeEventConfig", "DescribeMediaInfos"]
 PARAMETERS = ["SubAppId", "EventHandles", "ExtInfo", "Mode", "NotificationUrl",
               "UploadMediaCompleteEventSwitch", "DeleteMediaCompleteEventSwitch",
-              "PersistenceCompleteEventSwitch", "SignKey"]
+              "PersistenceCompleteEventSwitch", "SignKey", "FileIds", "Filters"]
 V1_FIELDS = ["Action", "Version", "Region", "Language", "Token", "RequestClient", "Nonce",
              "Timestamp", "SecretId", "Signature", "SignatureMethod"]
 HEADERS = ["X-TC-Action", "X-TC-Version", "Content-Type", "Authorization", "X-TC-Timestamp",
@@ -108,6 +109,10 @@ def plausible_params(draw: st.DrawFn) -> dict[str, Any]:
         "NotificationUrl": st.sampled_from(["", "http://", "https://"]).flatmap(
             lambda scheme: texts.map(lambda rest: scheme + rest)),
         "SignKey": st.text(alphabet="aZ09-", max_size=34) | texts,
+        "FileIds": st.lists(texts | st.text(alphabet="0123456789", min_size=19, max_size=19),
+                            max_size=22),
+        "Filters": st.lists(st.sampled_from(["basicInfo", "metaData", "transcodeInfo"])
+                            | texts, max_size=4),
     }
     for switch in PARAMETERS[5:8]:
         values[switch] = st.sampled_from(["ON", "OFF", "on"]) | texts
@@ -137,7 +142,9 @@ def flattened_queries(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     """A query string or form body of flattened fields (percent-encoded, or not quite),
     and the fields when they are plain text (to be signed)."""
     handle_keys = indexes.map(lambda index: f"EventHandles.{index}")
-    key = st.one_of(st.sampled_from(PARAMETERS), handle_keys, handle_keys,
+    media_keys = st.sampled_from(["FileIds", "Filters"]).flatmap(
+        lambda name: indexes.map(lambda index: f"{name}.{index}"))
+    key = st.one_of(st.sampled_from(PARAMETERS), handle_keys, handle_keys, media_keys,
                     st.sampled_from(V1_FIELDS), texts)
     value = texts | st.sampled_from(["1500000001", "007", "\u0661", "-1", "PULL", "ON"])
     pairs = draw(st.lists(st.tuples(key, value), max_size=5))

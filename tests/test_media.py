@@ -3,15 +3,24 @@ what the events about it said (core/media.py, through the backend's one routing 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from tencentcloud.vod.v20180717 import models
+from tencentcloud.common import credential
+from tencentcloud.common.abstract_model import AbstractModel
+from tencentcloud.common.common_client import CommonClient
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.vod.v20180717 import models, vod_client
 
+from emulator.clients.client import AdminClient
 from emulator.core.backend import VodBackend
 from emulator.core.media import MEDIA_INFO_FIELDS
+from emulator.server import EmulatorThread
 
-from .conftest import make_settings
+from .conftest import SECRET_ID, SECRET_KEY, STYLES, SdkFactory, make_settings
 
 
 @pytest.fixture
@@ -91,3 +100,119 @@ def test_resets_clear_the_library(backend: VodBackend) -> None:
     assert backend.media_file_ids(1500000001) == [other]
     backend.reset()
     assert backend.media_file_ids(1500000001) == []
+
+
+# ----- DescribeMediaInfos through the official Python SDK
+
+
+def _describe(sdk: vod_client.VodClient, file_ids: list[str], filters: list[str] | None = None,
+              sub_app_id: int | None = None) -> models.DescribeMediaInfosResponse:
+    request = models.DescribeMediaInfosRequest()
+    request.FileIds = file_ids
+    request.Filters = filters
+    request.SubAppId = sub_app_id
+    # The SDK's own models deserialise the answer; an unknown field would warn (an error
+    # under this suite's filterwarnings).
+    return sdk.DescribeMediaInfos(request)
+
+
+def _as_sdk_json(model: type[AbstractModel], value: dict[str, Any]) -> dict[str, Any]:
+    """``value`` as the SDK's model reads it, back to JSON (absent fields null)."""
+    parsed = model()
+    parsed._deserialize(value)
+    return json.loads(parsed.to_json_string())  # type: ignore[no-any-return]
+
+
+def _sdk_json(model: AbstractModel) -> dict[str, Any]:
+    return json.loads(model.to_json_string())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_describe_media_infos_answers_what_the_upload_carried(
+        style: tuple[str, str], make_sdk: SdkFactory, admin: AdminClient) -> None:
+    sdk = make_sdk(*style)
+    [event] = admin.emit("NewFileUpload", sub_app_id=1500000001)
+    task = event["content"]["FileUploadEvent"]
+    answer = _describe(sdk, [task["FileId"], "5285485487985271487"], sub_app_id=1500000001)
+    [info] = answer.MediaInfoSet
+    assert info.FileId == task["FileId"]
+    assert _sdk_json(info.BasicInfo) == _as_sdk_json(models.MediaBasicInfo,
+                                                     task["MediaBasicInfo"])
+    assert _sdk_json(info.MetaData) == _as_sdk_json(models.MediaMetaData, task["MetaData"])
+    assert info.TranscodeInfo is None and info.ReviewInfo is None
+    assert answer.NotExistFileIdSet == ["5285485487985271487"]
+    # Another application does not know the file.
+    assert _describe(sdk, [task["FileId"]]).NotExistFileIdSet == [task["FileId"]]
+
+
+def test_describe_media_infos_answers_the_payload_exactly(
+        admin: AdminClient, emulator: EmulatorThread) -> None:
+    [event] = admin.emit("NewFileUpload")
+    task = event["content"]["FileUploadEvent"]
+    answer = _common_client(emulator).call_json("DescribeMediaInfos",
+                                                {"FileIds": [task["FileId"]]})["Response"]
+    [info] = answer["MediaInfoSet"]
+    assert info["BasicInfo"] == task["MediaBasicInfo"]
+    assert info["MetaData"] == task["MetaData"]
+    assert answer["NotExistFileIdSet"] == []
+
+
+def test_describe_media_infos_filters_restrict_the_parts(sdk, admin: AdminClient) -> None:
+    [event] = admin.emit("NewFileUpload")
+    file_id = event["content"]["FileUploadEvent"]["FileId"]
+    [info] = _describe(sdk, [file_id], ["metaData"]).MediaInfoSet
+    assert info.BasicInfo is None and info.MetaData is not None and info.FileId == file_id
+    [info] = _describe(sdk, [file_id], ["basicInfo", "transcodeInfo"]).MediaInfoSet
+    assert info.BasicInfo is not None and info.MetaData is None
+    with pytest.raises(TencentCloudSDKException) as refused:
+        _describe(sdk, [file_id], ["everything"])
+    assert refused.value.code == "InvalidParameterValue"
+
+
+def test_describe_media_infos_takes_one_to_twenty_file_ids(sdk, admin: AdminClient) -> None:
+    ids = [f"52854854879852714{n:02d}" for n in range(21)]
+    assert _describe(sdk, ids[:20]).NotExistFileIdSet == ids[:20]
+    with pytest.raises(TencentCloudSDKException) as too_many:
+        _describe(sdk, ids)
+    assert too_many.value.code == "InvalidParameterValue.FileIdsTooMany"
+    with pytest.raises(TencentCloudSDKException) as empty:
+        _describe(sdk, [])
+    assert empty.value.code == "InvalidParameterValue.FileIdsEmpty"
+    with pytest.raises(TencentCloudSDKException) as missing:
+        sdk.DescribeMediaInfos(models.DescribeMediaInfosRequest())
+    assert missing.value.code == "MissingParameter"
+
+
+def test_file_deleted_removes_the_file(sdk, admin: AdminClient) -> None:
+    [event] = admin.emit("NewFileUpload")
+    file_id = event["content"]["FileUploadEvent"]["FileId"]
+    admin.emit("FileDeleted", overrides={"FileDeleteEvent": {
+        "FileIdSet": [file_id], "FileDeleteResultInfo": [{"FileId": file_id,
+                                                          "DeleteParts": []}]}})
+    answer = _describe(sdk, [file_id])
+    assert answer.MediaInfoSet == [] and answer.NotExistFileIdSet == [file_id]
+
+
+def test_an_event_about_an_unknown_file_makes_it_describable(sdk, admin: AdminClient) -> None:
+    [event] = admin.emit("ProcedureStateChanged", overrides={
+        "ProcedureStateChangeEvent": {"FileName": "lecture-02"}})
+    task = event["content"]["ProcedureStateChangeEvent"]
+    answer = _describe(sdk, [task["FileId"]])
+    [info] = answer.MediaInfoSet
+    assert info.FileId == task["FileId"] and answer.NotExistFileIdSet == []
+    assert info.BasicInfo.Name == "lecture-02"
+    if task.get("MetaData") is not None:
+        assert _sdk_json(info.MetaData) == _as_sdk_json(models.MediaMetaData, task["MetaData"])
+
+
+def test_a_reset_clears_the_library(sdk, admin: AdminClient) -> None:
+    [event] = admin.emit("NewFileUpload")
+    file_id = event["content"]["FileUploadEvent"]["FileId"]
+    admin.reset()
+    assert _describe(sdk, [file_id]).NotExistFileIdSet == [file_id]
+
+
+def _common_client(emulator: EmulatorThread) -> CommonClient:
+    http = HttpProfile(protocol="http", endpoint=emulator.endpoint, reqTimeout=30)
+    return CommonClient("vod", "2018-07-17", credential.Credential(SECRET_ID, SECRET_KEY), "",
+                        profile=ClientProfile(httpProfile=http))

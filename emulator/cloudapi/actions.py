@@ -1,4 +1,5 @@
-"""The five VOD event-notification actions, thin: typed parameters in, domain call, fields out.
+"""The VOD actions the emulator answers, the event notifications' and the media library's,
+thin: typed parameters in, domain call, fields out.
 
 An action answers its fields, and for PullEvents also what to undo if the answer never
 reaches the caller (the events it leased are put back at once)."""
@@ -16,6 +17,7 @@ from ..core.operations import (
     CONFIRM_EVENTS,
     DESCRIBE_EVENT_CONFIG,
     DESCRIBE_EVENTS_STATE,
+    DESCRIBE_MEDIA_INFOS,
     MODIFY_EVENT_CONFIG,
     PULL_EVENTS,
 )
@@ -76,6 +78,12 @@ async def describe_event_config(backend: VodBackend, params: dict[str, Any]) -> 
     return Answer(backend.describe_event_config(_sub_app_id(params)).describe())
 
 
+async def describe_media_infos(backend: VodBackend, params: dict[str, Any]) -> Answer:
+    found, missing = backend.media_infos(_sub_app_id(params), params["FileIds"],
+                                         params.get("Filters"))
+    return Answer({"MediaInfoSet": found, "NotExistFileIdSet": missing})
+
+
 ACTIONS: dict[str, Action] = {
     PULL_EVENTS: Action({"ExtInfo": _STRING, "SubAppId": _SUB_APP_ID}, pull_events),
     CONFIRM_EVENTS: Action(
@@ -92,4 +100,12 @@ ACTIONS: dict[str, Action] = {
         modify_event_config,
     ),
     DESCRIBE_EVENT_CONFIG: Action({"SubAppId": _SUB_APP_ID}, describe_event_config),
+    DESCRIBE_MEDIA_INFOS: Action(
+        {
+            "FileIds": Parameter(Kind.STRING_LIST, required=True),
+            "Filters": Parameter(Kind.STRING_LIST),
+            "SubAppId": _SUB_APP_ID,
+        },
+        describe_media_infos,
+    ),
 }
