@@ -47,12 +47,14 @@ KNOWN_CODES = frozenset({
     "NoSuchVersion", "MissingParameter", "InvalidParameterValue", "UnknownParameter",
     "InvalidParameter", "UnsupportedProtocol", "RequestSizeLimitExceeded",
     "InvalidParameterValue.FileIdsEmpty", "InvalidParameterValue.FileIdsTooMany",
+    "InvalidParameterValue.FileId",
 })
 ACTIONS = ["PullEvents", "ConfirmEvents", "DescribeEventsState", "ModifyEventConfig",
-           "DescribeEventConfig", "DescribeMediaInfos"]
+           "DescribeEventConfig", "DescribeMediaInfos", "DeleteMedia"]
 PARAMETERS = ["SubAppId", "EventHandles", "ExtInfo", "Mode", "NotificationUrl",
               "UploadMediaCompleteEventSwitch", "DeleteMediaCompleteEventSwitch",
-              "PersistenceCompleteEventSwitch", "SignKey", "FileIds", "Filters"]
+              "PersistenceCompleteEventSwitch", "SignKey", "FileIds", "Filters", "FileId",
+              "DeleteParts"]
 V1_FIELDS = ["Action", "Version", "Region", "Language", "Token", "RequestClient", "Nonce",
              "Timestamp", "SecretId", "Signature", "SignatureMethod"]
 HEADERS = ["X-TC-Action", "X-TC-Version", "Content-Type", "Authorization", "X-TC-Timestamp",
@@ -113,6 +115,11 @@ def plausible_params(draw: st.DrawFn) -> dict[str, Any]:
                             max_size=22),
         "Filters": st.lists(st.sampled_from(["basicInfo", "metaData", "transcodeInfo"])
                             | texts, max_size=4),
+        "FileId": st.text(alphabet="0123456789", min_size=19, max_size=19) | texts,
+        "DeleteParts": st.lists(st.dictionaries(
+            st.sampled_from(["Type", "Definition"]) | texts,
+            st.sampled_from(["TranscodeFiles", "OriginalFiles"]) | texts | st.integers()
+            | st.none(), max_size=3), max_size=3),
     }
     for switch in PARAMETERS[5:8]:
         values[switch] = st.sampled_from(["ON", "OFF", "on"]) | texts
@@ -142,8 +149,10 @@ def flattened_queries(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     """A query string or form body of flattened fields (percent-encoded, or not quite),
     and the fields when they are plain text (to be signed)."""
     handle_keys = indexes.map(lambda index: f"EventHandles.{index}")
-    media_keys = st.sampled_from(["FileIds", "Filters"]).flatmap(
-        lambda name: indexes.map(lambda index: f"{name}.{index}"))
+    media_keys = st.sampled_from(["FileIds", "Filters", "DeleteParts"]).flatmap(
+        lambda name: indexes.map(lambda index: f"{name}.{index}")) | indexes.flatmap(
+        lambda index: (st.sampled_from(["Type", "Definition"]) | texts).map(
+            lambda member: f"DeleteParts.{index}.{member}"))
     key = st.one_of(st.sampled_from(PARAMETERS), handle_keys, handle_keys, media_keys,
                     st.sampled_from(V1_FIELDS), texts)
     value = texts | st.sampled_from(["1500000001", "007", "\u0661", "-1", "PULL", "ON"])

@@ -20,7 +20,7 @@ from emulator.core.backend import VodBackend
 from emulator.core.media import MEDIA_INFO_FIELDS
 from emulator.server import EmulatorThread
 
-from .conftest import SECRET_ID, SECRET_KEY, STYLES, SdkFactory, make_settings
+from .conftest import SECRET_ID, SECRET_KEY, STYLES, SdkFactory, make_settings, pull
 
 
 @pytest.fixture
@@ -216,3 +216,112 @@ def _common_client(emulator: EmulatorThread) -> CommonClient:
     http = HttpProfile(protocol="http", endpoint=emulator.endpoint, reqTimeout=30)
     return CommonClient("vod", "2018-07-17", credential.Credential(SECRET_ID, SECRET_KEY), "",
                         profile=ClientProfile(httpProfile=http))
+
+
+# ----- DeleteMedia: answered at once, its FileDeleted follows on the emulator clock
+
+
+def _delete(sdk: vod_client.VodClient, file_id: str,
+            parts: list[tuple[str, int | None]] | None = None) -> None:
+    request = models.DeleteMediaRequest()
+    request.FileId = file_id
+    if parts is not None:
+        request.DeleteParts = []
+        for kind, definition in parts:
+            item = models.MediaDeleteItem()
+            item.Type, item.Definition = kind, definition
+            request.DeleteParts.append(item)
+    sdk.DeleteMedia(request)
+
+
+def _file_deleted_events(admin: AdminClient) -> list[dict[str, Any]]:
+    return [event["content"]["FileDeleteEvent"] for event in admin.events()["events"]
+            if event["event_type"] == "FileDeleted"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_delete_media_is_followed_by_its_file_deleted_event(
+        style: tuple[str, str], make_sdk: SdkFactory, admin: AdminClient) -> None:
+    sdk = make_sdk(*style)
+    admin.set_clock(freeze=True)
+    [event] = admin.emit("NewFileUpload")
+    file_id = event["content"]["FileUploadEvent"]["FileId"]
+    assert [e.EventType for e in pull(sdk)] == ["NewFileUpload"]
+
+    _delete(sdk, file_id)
+    assert _file_deleted_events(admin) == []  # not yet: it follows
+    assert _describe(sdk, [file_id]).NotExistFileIdSet == []
+    admin.advance_clock(1)
+    assert _file_deleted_events(admin) == [
+        {"FileIdSet": [file_id], "FileDeleteResultInfo": [{"FileId": file_id,
+                                                          "DeleteParts": []}]}]
+    assert _describe(sdk, [file_id]).NotExistFileIdSet == [file_id]
+    # Routed like any event: PullEvents delivers it.
+    [deleted] = pull(sdk)
+    assert deleted.EventType == "FileDeleted" and deleted.FileDeleteEvent.FileIdSet == [file_id]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_delete_media_of_some_parts_keeps_the_file(
+        style: tuple[str, str], make_sdk: SdkFactory, admin: AdminClient) -> None:
+    sdk = make_sdk(*style)
+    admin.set_clock(freeze=True)
+    [event] = admin.emit("NewFileUpload")
+    file_id = event["content"]["FileUploadEvent"]["FileId"]
+    _delete(sdk, file_id, [("TranscodeFiles", 100030), ("OriginalFiles", None)])
+    admin.advance_clock(1)
+    [deleted] = _file_deleted_events(admin)
+    assert deleted["FileDeleteResultInfo"] == [{"FileId": file_id, "DeleteParts": [
+        {"Type": "TranscodeFiles", "Definition": 100030},
+        {"Type": "OriginalFiles", "Definition": 0}]}]
+    assert _describe(sdk, [file_id]).NotExistFileIdSet == []
+
+
+def test_delete_media_refuses_an_unknown_file_or_part(sdk, admin: AdminClient,
+                                                      emulator: EmulatorThread) -> None:
+    with pytest.raises(TencentCloudSDKException) as unknown:
+        _delete(sdk, "5285485487985271487")
+    assert unknown.value.code == "InvalidParameterValue.FileId"
+    [event] = admin.emit("NewFileUpload")
+    file_id = event["content"]["FileUploadEvent"]["FileId"]
+    with pytest.raises(TencentCloudSDKException) as bad_part:
+        _delete(sdk, file_id, [("Everything", 0)])
+    assert bad_part.value.code == "InvalidParameterValue"
+    with pytest.raises(TencentCloudSDKException) as missing:
+        sdk.DeleteMedia(models.DeleteMediaRequest())
+    assert missing.value.code == "MissingParameter"
+    with pytest.raises(TencentCloudSDKException) as unknown_member:
+        _common_client(emulator).call_json("DeleteMedia", {
+            "FileId": file_id, "DeleteParts": [{"Type": "OriginalFiles", "Kind": 1}]})
+    assert unknown_member.value.code == "UnknownParameter"
+
+
+def test_the_file_deleted_follows_as_emulator_time_runs(sdk, admin: AdminClient) -> None:
+    """No clock change: the background timer routes it once its time comes."""
+    admin.set_clock(scale=100)  # the second passes in 10 ms of real time
+    [event] = admin.emit("NewFileUpload")
+    file_id = event["content"]["FileUploadEvent"]["FileId"]
+    last_seq = admin.events()["last_seq"]
+    _delete(sdk, file_id)
+    followed = admin.events(after=last_seq, wait_seconds=10)["events"]
+    assert [e["event_type"] for e in followed] == ["FileDeleted"]
+    assert followed[0]["content"]["FileDeleteEvent"]["FileIdSet"] == [file_id]
+
+
+def test_a_reset_cancels_a_file_deleted_still_to_come(sdk, admin: AdminClient) -> None:
+    admin.set_clock(freeze=True)
+    [event] = admin.emit("NewFileUpload", sub_app_id=1500000001)
+    admin.emit("NewFileUpload")
+    file_id = event["content"]["FileUploadEvent"]["FileId"]
+    request = models.DeleteMediaRequest()
+    request.FileId, request.SubAppId = file_id, 1500000001
+    sdk.DeleteMedia(request)
+    admin.reset_application(1500000001)
+    admin.advance_clock(5)
+    assert _file_deleted_events(admin) == []
+
+    [event] = admin.emit("NewFileUpload")
+    _delete(sdk, event["content"]["FileUploadEvent"]["FileId"])
+    admin.reset()
+    admin.advance_clock(5)
+    assert _file_deleted_events(admin) == []

@@ -15,6 +15,7 @@ from ..core.eventconfig import PARAMETERS
 from ..core.ids import SubAppId
 from ..core.operations import (
     CONFIRM_EVENTS,
+    DELETE_MEDIA,
     DESCRIBE_EVENT_CONFIG,
     DESCRIBE_EVENTS_STATE,
     DESCRIBE_MEDIA_INFOS,
@@ -84,6 +85,11 @@ async def describe_media_infos(backend: VodBackend, params: dict[str, Any]) -> A
     return Answer({"MediaInfoSet": found, "NotExistFileIdSet": missing})
 
 
+async def delete_media(backend: VodBackend, params: dict[str, Any]) -> Answer:
+    backend.delete_media(_sub_app_id(params), params["FileId"], params.get("DeleteParts"))
+    return Answer({})
+
+
 ACTIONS: dict[str, Action] = {
     PULL_EVENTS: Action({"ExtInfo": _STRING, "SubAppId": _SUB_APP_ID}, pull_events),
     CONFIRM_EVENTS: Action(
@@ -107,5 +113,14 @@ ACTIONS: dict[str, Action] = {
             "SubAppId": _SUB_APP_ID,
         },
         describe_media_infos,
+    ),
+    DELETE_MEDIA: Action(
+        {
+            "FileId": Parameter(Kind.STRING, required=True),
+            "SubAppId": _SUB_APP_ID,
+            "DeleteParts": Parameter(Kind.OBJECT_LIST, members=(
+                ("Type", Kind.STRING), ("Definition", Kind.INTEGER))),
+        },
+        delete_media,
     ),
 }

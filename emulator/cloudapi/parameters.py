@@ -30,12 +30,15 @@ class Kind(enum.Enum):
     INTEGER = "Integer"
     STRING = "String"
     STRING_LIST = "Array of String"
+    OBJECT_LIST = "Array of Object"
 
 
 @dataclass(frozen=True)
 class Parameter:
     kind: Kind
     required: bool = False
+    members: tuple[tuple[str, Kind], ...] = ()
+    """An OBJECT_LIST's objects: each member's name and kind (INTEGER or STRING)."""
 
 
 Signature = Mapping[str, Parameter]
@@ -48,44 +51,80 @@ def from_json(body: Mapping[str, Any], signature: Signature) -> dict[str, Any]:
         parameter = _declared(name, signature)
         if value is None:
             continue  # the SDKs leave unset fields out; a null means the same
-        values[name] = _check_json_value(name, value, parameter.kind)
+        if parameter.kind is Kind.OBJECT_LIST:
+            values[name] = _check_json_objects(name, value, dict(parameter.members))
+        else:
+            values[name] = _check_json_value(name, value, parameter.kind)
     _check_required(values, signature)
     return values
+
+
+def _check_json_objects(name: str, value: Any, members: Mapping[str, Kind]) -> list[Any]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise InvalidParameterValue(f"{name} must be an Array of Object.")
+    checked: list[Any] = []
+    for index, item in enumerate(value):
+        fields: dict[str, Any] = {}
+        for member, member_value in item.items():
+            kind = members.get(member)
+            if kind is None:
+                raise UnknownParameter(
+                    f"The parameter {shown(f'{name}.{index}.{member}')} is not recognized.")
+            if member_value is not None:
+                fields[member] = _check_json_value(f"{name}.{index}.{member}", member_value,
+                                                   kind)
+        checked.append(fields)
+    return checked
 
 
 def from_flat(flat: Mapping[str, str], signature: Signature) -> dict[str, Any]:
     """Rebuild typed parameters from flattened form fields (``EventHandles.0=a``)."""
     values: dict[str, Any] = {}
-    indexed: dict[str, dict[int, str]] = {}
+    indexed: dict[str, dict[int, Any]] = {}
     for key, text in flat.items():
         name, _, index = key.partition(".")
         parameter = _declared(name, signature)
         if not is_text(text):
             raise InvalidParameterValue(f"{name} is not valid Unicode text.")
-        if index:
+        if index and parameter.kind is Kind.OBJECT_LIST:
+            index, _, member = index.partition(".")
+            kind = dict(parameter.members).get(member)
+            if not _INDEX_TEXT.fullmatch(index) or kind is None:
+                raise UnknownParameter(f"The parameter {shown(key)} is not recognized.")
+            indexed.setdefault(name, {}).setdefault(int(index), {})[member] = (
+                _flat_scalar(f"{name}.{index}.{member}", text, kind))
+        elif index:
             if parameter.kind is not Kind.STRING_LIST:
                 raise InvalidParameterValue(f"{name} is a {parameter.kind.value}, not a list.")
             if not _INDEX_TEXT.fullmatch(index):
                 raise UnknownParameter(f"The parameter {shown(key)} is not recognized.")
             indexed.setdefault(name, {})[int(index)] = text
+        elif parameter.kind is Kind.OBJECT_LIST:
+            raise InvalidParameterValue(
+                f"{name} is a list of objects: send it as {name}.0.<member>, ..."
+            )
         elif parameter.kind is Kind.STRING_LIST:
             raise InvalidParameterValue(
                 f"{name} is a list: send it as {name}.0, {name}.1, ..."
             )
         elif name == _SUB_APP_ID:
             values[name] = _sub_app_id(text, parse_sub_app_id)
-        elif parameter.kind is Kind.INTEGER:
-            if not _INTEGER_TEXT.fullmatch(text):
-                raise InvalidParameterValue(f"{name} must be an integer, got {shown(text)}.")
-            values[name] = _check_integer(name, int(text))
         else:
-            values[name] = text
+            values[name] = _flat_scalar(name, text, parameter.kind)
     for name, items in indexed.items():
         if sorted(items) != list(range(len(items))):
             raise InvalidParameterValue(f"{name} indexes must run 0, 1, 2, ... without gaps.")
         values[name] = [items[i] for i in range(len(items))]
     _check_required(values, signature)
     return values
+
+
+def _flat_scalar(name: str, text: str, kind: Kind) -> Any:
+    if kind is Kind.INTEGER:
+        if not _INTEGER_TEXT.fullmatch(text):
+            raise InvalidParameterValue(f"{name} must be an integer, got {shown(text)}.")
+        return _check_integer(name, int(text))
+    return text
 
 
 def _declared(name: str, signature: Signature) -> Parameter:

@@ -17,14 +17,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..base.echo import shown
 from .callbacks import CALLBACK_COUNTS, Attempt, Dispatcher, Sender
 from .clock import Clock, check_scale
-from .errors import InjectedError
+from .errors import InjectedError, InvalidParameterValueFileId
 from .event import CONFIRMED, ROUTE_PUSHED, ROUTE_SUPPRESSED, EmittedEvent
 from .eventconfig import EventConfig, suppression
 from .faults import Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal, JournalEntry, newer_than
-from .media import MediaLibrary, check_file_ids, parts_of
+from .media import (
+    DELETE_NOTICE_SECONDS,
+    MediaLibrary,
+    check_delete_parts,
+    check_file_ids,
+    file_deleted_event,
+    parts_of,
+)
 from .queue import EventQueues, Lease
+from .scheduler import Scheduler
 from .settings import Settings, with_changes
 from .wakeup import Wakeup
 
@@ -110,6 +118,7 @@ class VodBackend:
         self.faults = Faults(self.clock, self.journal, settings.seed)
         self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks, self.faults)
         self.media = MediaLibrary(settings.seed)  # every file the events have made known
+        self.scheduler = Scheduler(self.clock)  # what actions set off to happen later
         # Every emitted event, newest kept (as many as journal entries), for followers
         # and recordings; the queues hold only what is still to be delivered.
         self.emitted: deque[EmittedEvent] = deque(maxlen=settings.journal_max_entries)
@@ -124,14 +133,16 @@ class VodBackend:
     # ----- background work and stopping (driven by the application's lifecycle)
 
     async def run(self) -> None:
-        """What runs in the background while the emulator serves: the queues' timers."""
-        await self.queues.run_timers()
+        """What runs in the background while the emulator serves: the queues' timers and
+        the scheduled work."""
+        await asyncio.gather(self.queues.run_timers(), self.scheduler.run())
 
     def stop(self) -> None:
         """Shutting down: held pulls and waits answer now; emits under way stop.
         (Callbacks in flight are abandoned by ``stop_callbacks()``, awaited by the
         lifecycle.)"""
         self.stopping = True
+        self.scheduler.clear()
         self.queues.close()
         self.stopped.fire()
 
@@ -178,6 +189,7 @@ class VodBackend:
             clock.resume()
         if advance is not None:
             clock.advance(advance)
+        self.scheduler.run_due()  # what the change made due happens before the answer
 
     # ----- the event factory, loaded when first needed
 
@@ -376,6 +388,7 @@ class VodBackend:
         """DescribeMediaInfos: the MediaInfo of each known file (only the parts ``filters``
         names), and the ids the library does not know."""
         wanted, parts = check_file_ids(file_ids), parts_of(filters)
+        self.scheduler.run_due()
         found: list[dict[str, Any]] = []
         missing: list[str] = []
         for file_id in wanted:
@@ -385,6 +398,24 @@ class VodBackend:
             else:
                 found.append(info)
         return found, missing
+
+    def delete_media(self, sub_app_id: SubAppId, file_id: str,
+                     delete_parts: list[dict[str, Any]] | None = None) -> None:
+        """DeleteMedia: answered at once; the FileDeleted event follows
+        ``DELETE_NOTICE_SECONDS`` of emulator time later, routed like any event (the
+        library drops the file then). InvalidParameterValueFileId if the library does not
+        know the file."""
+        types = self.factory.schema.models["MediaDeleteItem"]["Type"].enum
+        parts = check_delete_parts(delete_parts or [], types)
+        self.scheduler.run_due()
+        if file_id not in self.media.file_ids(sub_app_id):
+            raise InvalidParameterValueFileId(f"FileId {shown(file_id)} does not exist.")
+        content = file_deleted_event(file_id, parts)
+
+        def notify() -> None:
+            self._route(sub_app_id, content)
+
+        self.scheduler.at(self.clock.now() + DELETE_NOTICE_SECONDS, sub_app_id, notify)
 
     def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
         return self.event_configs.modify(sub_app_id, changes)
@@ -626,6 +657,7 @@ class VodBackend:
 
     def clear_media(self) -> None:
         self.media.clear()
+        self.scheduler.clear()
 
     def reseed(self) -> None:
         if self._factory is not None:
@@ -655,6 +687,7 @@ class VodBackend:
         self.event_configs.forget(sub_app_id)
         self.journal.forget(sub_app_id)
         self.media.forget(sub_app_id)
+        self.scheduler.forget(sub_app_id)
         self.faults.forget(sub_app_id)
         self.emitted = deque((event for event in self.emitted if event.sub_app_id != sub_app_id),
                              maxlen=self.emitted.maxlen)

@@ -25,6 +25,10 @@ class InvalidParameterValue(ServiceError):
     code = "InvalidParameterValue"
 
 
+class InvalidParameterValueFileId(ServiceError):
+    code = "InvalidParameterValue.FileId"  # the SDK's errorcodes.py: "FileId 不存在"
+
+
 class InvalidParameterValueFileIdsEmpty(ServiceError):
     code = "InvalidParameterValue.FileIdsEmpty"
 

@@ -56,6 +56,10 @@ FILTERS = {
 }
 """DescribeMediaInfos' Filters (DescribeMediaInfosRequest.Filters) and the part each names."""
 
+DELETE_NOTICE_SECONDS = 1.0
+"""How long after a DeleteMedia its FileDeleted event follows, in emulator seconds (the
+real service's delay is not documented: short, and never in the answer itself)."""
+
 MAX_FILE_IDS = 20  # DescribeMediaInfosRequest.FileIds: "N 从 0 开始取值，最大 19"
 
 ALL_PARTS = frozenset(FILTERS.values()) | {"ImageUnderstandingInfo", "FaceRecognitionInfo"}
@@ -197,6 +201,28 @@ class MediaLibrary:
 
     def forget(self, sub_app_id: SubAppId) -> None:
         self._apps.pop(sub_app_id, None)
+
+
+def file_deleted_event(file_id: str, delete_parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The FileDeleted EventContent a DeleteMedia of ``file_id`` is followed by."""
+    return {"EventType": "FileDeleted", "FileDeleteEvent": {
+        "FileIdSet": [file_id],
+        "FileDeleteResultInfo": [{"FileId": file_id, "DeleteParts": delete_parts}]}}
+
+
+def check_delete_parts(parts: list[dict[str, Any]], types: Iterable[str]) -> list[dict[str, Any]]:
+    """DeleteMedia's DeleteParts as its FileDeleted event names them: an item without a
+    Type is without effect (as the SDK says), a Definition left out is 0 (every one)."""
+    allowed = tuple(types)
+    checked: list[dict[str, Any]] = []
+    for part in parts:
+        if "Type" not in part:
+            continue
+        if part["Type"] not in allowed:
+            raise InvalidParameterValue(
+                f"DeleteParts: {shown(part['Type'])} is not one of {', '.join(allowed)}.")
+        checked.append({"Type": part["Type"], "Definition": part.get("Definition", 0)})
+    return checked
 
 
 def check_file_ids(file_ids: list[str]) -> list[str]:

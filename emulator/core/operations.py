@@ -9,7 +9,8 @@ DESCRIBE_EVENTS_STATE = "DescribeEventsState"
 MODIFY_EVENT_CONFIG = "ModifyEventConfig"
 DESCRIBE_EVENT_CONFIG = "DescribeEventConfig"
 DESCRIBE_MEDIA_INFOS = "DescribeMediaInfos"
+DELETE_MEDIA = "DeleteMedia"
 
 CLOUD_API_ACTIONS = (PULL_EVENTS, CONFIRM_EVENTS, DESCRIBE_EVENTS_STATE, MODIFY_EVENT_CONFIG,
-                     DESCRIBE_EVENT_CONFIG, DESCRIBE_MEDIA_INFOS)
+                     DESCRIBE_EVENT_CONFIG, DESCRIBE_MEDIA_INFOS, DELETE_MEDIA)
 """Every action, in the order the docs and the fault rules list them."""

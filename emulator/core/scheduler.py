@@ -1,0 +1,67 @@
+"""Work due at an emulator time: what an action sets off to happen later (the FileDeleted
+a DeleteMedia is followed by).
+
+``run()`` sleeps until the next piece is due (or the clock changes) and does it; the
+backend also does what is due before an operation that could see it and after every
+clock change, so an answer never depends on the timer's timing. A reset cancels what is
+scheduled, of every application or of one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .clock import Clock
+from .ids import SubAppId
+from .wakeup import Wakeup
+
+
+@dataclass(order=True)
+class _Due:
+    at: float
+    seq: int
+    sub_app_id: SubAppId = field(compare=False)
+    work: Callable[[], None] = field(compare=False)
+
+
+class Scheduler:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._due: list[_Due] = []  # a heap, the soonest first
+        self._seq = itertools.count()
+        self._sooner = Wakeup()  # the timer sleeps until the soonest; a sooner one wakes it
+
+    def at(self, at: float, sub_app_id: SubAppId, work: Callable[[], None]) -> None:
+        """Do ``work`` once emulator time reaches ``at``."""
+        heapq.heappush(self._due, _Due(at, next(self._seq), sub_app_id, work))
+        self._sooner.fire()
+
+    def run_due(self) -> None:
+        """Do everything due by now, the soonest first."""
+        now = self.clock.now()
+        while self._due and self._due[0].at <= now:
+            heapq.heappop(self._due).work()
+
+    @property
+    def pending(self) -> int:
+        return len(self._due)
+
+    async def run(self) -> None:
+        """Do each piece of work when it falls due. Runs until cancelled."""
+        while True:
+            self.run_due()
+            soonest = self._due[0].at if self._due else math.inf
+            await self.clock.sleep_until(soonest, self._sooner.future())
+
+    def clear(self) -> None:
+        self._due.clear()
+        self._sooner.fire()
+
+    def forget(self, sub_app_id: SubAppId) -> None:
+        self._due = [due for due in self._due if due.sub_app_id != sub_app_id]
+        heapq.heapify(self._due)
+        self._sooner.fire()
