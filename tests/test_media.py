@@ -92,6 +92,15 @@ def test_an_event_about_a_known_file_leaves_it_as_it_is(backend: VodBackend) -> 
     assert info is not None and info["BasicInfo"] == task["MediaBasicInfo"]
 
 
+def test_a_file_added_without_an_event_gets_the_parts_it_lacks(backend: VodBackend) -> None:
+    basic_info = {"Name": "seeded", "Type": "mp4"}
+    backend.media.add(None, "5285485487985271000", basic_info, None, backend.now())
+    info = backend.media_file(None, "5285485487985271000")
+    assert info is not None and info["BasicInfo"] == basic_info
+    assert info["MetaData"]["Size"] > 0
+    models.MediaInfo()._deserialize(info)
+
+
 def test_resets_clear_the_library(backend: VodBackend) -> None:
     _upload(backend)
     other = _upload(backend, 1500000001)["FileId"]

@@ -408,7 +408,7 @@ class VodBackend:
         types = self.factory.schema.models["MediaDeleteItem"]["Type"].enum
         parts = check_delete_parts(delete_parts or [], types)
         self.scheduler.run_due()
-        if file_id not in self.media.file_ids(sub_app_id):
+        if not self.media.knows(sub_app_id, file_id):
             raise InvalidParameterValueFileId(f"FileId {shown(file_id)} does not exist.")
         content = file_deleted_event(file_id, parts)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -71,15 +71,16 @@ _NAME_HINTS = ("FileName", "MediaName")
 
 @dataclass
 class MediaFile:
-    """One file. What it is made of is read from its event only when first looked at:
-    routing keeps a reference to the event's encoded payload, no object tree."""
+    """One file as read (or seeded): its parts; None: to be made when first looked at."""
 
-    file_id: str
-    event: EmittedEvent | None  # the event that made it known (None: seeded)
-    place: tuple[str, ...]  # where in the event's payload the file is described
-    basic_info: dict[str, Any] | None = None  # None: not read or made yet
-    meta_data: dict[str, Any] | None = None
-    seeded_at: float = 0.0  # emulator time a file without an event was added
+    basic_info: dict[str, Any] | None
+    meta_data: dict[str, Any] | None
+    known_since: float  # emulator time
+
+
+Entry = EmittedEvent | MediaFile
+"""A file not looked at yet is held as the event that made it known (its payload stays
+encoded: routing allocates nothing, and no object tree is kept); the first look reads it."""
 
 
 class MediaLibrary:
@@ -87,7 +88,7 @@ class MediaLibrary:
 
     def __init__(self, seed: int) -> None:
         self._seed = seed
-        self._apps: dict[SubAppId, dict[str, MediaFile]] = {}
+        self._apps: dict[SubAppId, dict[str, Entry]] = {}
 
     # ----- following the events (on the routing path: kept cheap)
 
@@ -96,23 +97,26 @@ class MediaLibrary:
         event_type = event.event_type
         if event_type == "NewFileUpload":
             task = content.get(_UPLOAD)
-            if isinstance(task, dict) and _is_file_id(file_id := task.get("FileId")):
-                self._files(event.sub_app_id)[file_id] = MediaFile(file_id, event, (_UPLOAD,))
+            if type(task) is dict and _is_file_id(file_id := task.get("FileId")):
+                files = self._apps.get(event.sub_app_id)
+                if files is None:
+                    files = self._files(event.sub_app_id)
+                files[file_id] = event
             return
         if event_type == "FileDeleted":
             task = content.get("FileDeleteEvent")
             if isinstance(task, dict):
                 self._delete(event.sub_app_id, task)
             return
-        for member, value in content.items():
-            if isinstance(value, dict):
+        # _described_files(), written out: a generator per event costs more than the rest.
+        for value in content.values():
+            if type(value) is dict:
                 for place in _FILE_PLACES:
                     part = value if place is None else value.get(place)
-                    if isinstance(part, dict) and _is_file_id(file_id := part.get("FileId")):
+                    if type(part) is dict and _is_file_id(file_id := part.get("FileId")):
                         files = self._files(event.sub_app_id)
                         if file_id not in files:
-                            files[file_id] = MediaFile(
-                                file_id, event, (member,) if place is None else (member, place))
+                            files[file_id] = event
 
     def _delete(self, sub_app_id: SubAppId, task: Mapping[str, Any]) -> None:
         files = self._apps.get(sub_app_id)
@@ -125,7 +129,7 @@ class MediaLibrary:
             if isinstance(file_id, str) and file_id not in partial:
                 files.pop(file_id, None)
 
-    def _files(self, sub_app_id: SubAppId) -> dict[str, MediaFile]:
+    def _files(self, sub_app_id: SubAppId) -> dict[str, Entry]:
         files = self._apps.get(sub_app_id)
         if files is None:
             files = self._apps[sub_app_id] = {}
@@ -135,8 +139,7 @@ class MediaLibrary:
             meta_data: dict[str, Any] | None, now: float) -> None:
         """Add (or replace) a file without an event; a part not given is made when first
         looked at."""
-        self._files(sub_app_id)[file_id] = MediaFile(file_id, None, (), basic_info, meta_data,
-                                                     now)
+        self._files(sub_app_id)[file_id] = MediaFile(basic_info, meta_data, now)
 
     # ----- looking
 
@@ -144,44 +147,53 @@ class MediaLibrary:
         """The application's files, oldest known first."""
         return list(self._apps.get(sub_app_id, ()))
 
+    def knows(self, sub_app_id: SubAppId, file_id: str) -> bool:
+        return file_id in self._apps.get(sub_app_id, {})
+
     def media_info(self, sub_app_id: SubAppId, file_id: str, factory: EventFactory,
                    parts: frozenset[str] = ALL_PARTS) -> dict[str, Any] | None:
         """The file's MediaInfo with only ``parts`` filled (the others null); None if the
         library does not know it."""
-        media = self._apps.get(sub_app_id, {}).get(file_id)
-        if media is None:
+        files = self._apps.get(sub_app_id, {})
+        entry = files.get(file_id)
+        if entry is None:
             return None
-        if media.basic_info is None or media.meta_data is None:
-            self._read(sub_app_id, media, factory)
+        if isinstance(entry, EmittedEvent) or entry.basic_info is None or (
+                entry.meta_data is None):
+            entry = files[file_id] = self._read(sub_app_id, file_id, entry, factory)
         info: dict[str, Any] = dict.fromkeys(MEDIA_INFO_FIELDS)
         info["FileId"] = file_id
         if "BasicInfo" in parts:
-            info["BasicInfo"] = copy.deepcopy(media.basic_info)
+            info["BasicInfo"] = copy.deepcopy(entry.basic_info)
         if "MetaData" in parts:
-            info["MetaData"] = copy.deepcopy(media.meta_data)
+            info["MetaData"] = copy.deepcopy(entry.meta_data)
         return info
 
-    def _read(self, sub_app_id: SubAppId, media: MediaFile, factory: EventFactory) -> None:
-        """Read the file from its event: an upload's MediaBasicInfo and MetaData as they
+    def _read(self, sub_app_id: SubAppId, file_id: str, entry: Entry,
+              factory: EventFactory) -> MediaFile:
+        """The file read from its event: an upload's MediaBasicInfo and MetaData as they
         are; what the event does not carry is made to agree with what it says, the same
         for the same seed, application and FileId."""
-        described: Any = {} if media.event is None else media.event.content
-        for key in media.place:
-            described = described.get(key) if isinstance(described, dict) else None
-        hints: Mapping[str, Any] = described if isinstance(described, dict) else {}
-        upload = media.place == (_UPLOAD,)
-        if media.basic_info is None and upload:
-            media.basic_info = _object(hints.get("MediaBasicInfo"))
-        if media.meta_data is None:
-            media.meta_data = _object(hints.get("MetaData"))
+        hints: Mapping[str, Any] = {}
+        if isinstance(entry, MediaFile):
+            media = entry
+        else:
+            content = entry.content
+            if entry.event_type == "NewFileUpload":
+                hints = content[_UPLOAD]
+            else:
+                hints = next(part for named, part in _described_files(content)
+                             if named == file_id)
+            media = MediaFile(_object(hints.get("MediaBasicInfo")) if entry.event_type
+                              == "NewFileUpload" else None, _object(hints.get("MetaData")),
+                              entry.enqueued_at)
         if media.basic_info is not None and media.meta_data is not None:
-            return
+            return media
         from ..events.factory import new_context
 
-        rng = random.Random(f"media/{self._seed}/{sub_app_id}/{media.file_id}")
-        known_since = media.seeded_at if media.event is None else media.event.enqueued_at
-        context = new_context(rng, factory.app_id, known_since)
-        context.file_id = media.file_id
+        rng = random.Random(f"media/{self._seed}/{sub_app_id}/{file_id}")
+        context = new_context(rng, factory.app_id, media.known_since)
+        context.file_id = file_id
         if media.meta_data is None:
             media.meta_data = factory.model("MediaMetaData", context)
         if media.basic_info is None:
@@ -193,6 +205,7 @@ class MediaLibrary:
             if isinstance(hints.get("FileUrl"), str) and hints["FileUrl"]:
                 basic_info["MediaUrl"] = hints["FileUrl"]
             media.basic_info = basic_info
+        return media
 
     # ----- starting over
 
@@ -246,6 +259,16 @@ def parts_of(filters: Iterable[str] | None) -> frozenset[str]:
         raise InvalidParameterValue(
             f"Filters: {shown(unknown[0])} is not one of {', '.join(FILTERS)}.")
     return frozenset(FILTERS[name] for name in names)
+
+
+def _described_files(content: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each FileId an event names, with the part of the payload that describes it."""
+    for value in content.values():
+        if isinstance(value, dict):
+            for place in _FILE_PLACES:
+                part = value if place is None else value.get(place)
+                if isinstance(part, dict) and _is_file_id(file_id := part.get("FileId")):
+                    yield file_id, part
 
 
 def _is_file_id(value: object) -> TypeGuard[str]:
