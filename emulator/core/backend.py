@@ -31,6 +31,7 @@ from .media import (
     file_deleted_event,
     parts_of,
 )
+from .operations import CONFIRM_EVENTS, PULL_EVENTS
 from .queue import EventQueues, Lease
 from .scheduler import Scheduler
 from .settings import Settings, with_changes
@@ -345,10 +346,10 @@ class VodBackend:
         for lease in leases:
             event = lease.event
             if not event.duplicate and self.faults.take(
-                    "PullEvents", ("duplicate",), sub_app_id, event.event_type,
+                    PULL_EVENTS, ("duplicate",), sub_app_id, event.event_type,
                     event.event_id, event.deliveries):
                 self.queues.add_again(event)
-        if len(leases) > 1 and self.faults.take("PullEvents", ("reorder",), sub_app_id):
+        if len(leases) > 1 and self.faults.take(PULL_EVENTS, ("reorder",), sub_app_id):
             self.faults.shuffle(leases)
         return leases
 
@@ -370,10 +371,10 @@ class VodBackend:
             event = queue.leased_event(handle)
             if event is None:
                 continue  # confirmed already: confirming it again is a no-op
-            if self.faults.take("ConfirmEvents", ("drop_confirm",), sub_app_id,
+            if self.faults.take(CONFIRM_EVENTS, ("drop_confirm",), sub_app_id,
                                 event.event_type, event.event_id, event.deliveries):
                 dropped.add(handle)  # this lease stays as it was
-            elif self.faults.take("ConfirmEvents", ("expire_lease",), sub_app_id,
+            elif self.faults.take(CONFIRM_EVENTS, ("expire_lease",), sub_app_id,
                                   event.event_type, event.event_id, event.deliveries):
                 queue.expire_now(handle)  # so the confirm below is refused as a late one
         kept = [handle for handle in handles if handle not in dropped]
