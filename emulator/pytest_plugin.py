@@ -11,7 +11,7 @@ aiohttp nor the SDK: they are imported in fixtures.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 import pytest
 
@@ -170,6 +170,33 @@ class VodEmulator:
         self.admin.reset()
         if self.options:
             self.configure(**self.options)
+
+    # ----- the media library
+
+    @overload
+    def media(self, file_id: None = None,
+              sub_app_id: int | None = None) -> list[dict[str, Any]]: ...
+
+    @overload
+    def media(self, file_id: str, sub_app_id: int | None = None) -> dict[str, Any]: ...
+
+    def media(self, file_id: str | None = None,
+              sub_app_id: int | None = None) -> list[dict[str, Any]] | dict[str, Any]:
+        """The application's files (``file_id``, ``name``, ``type``, ``create_time``),
+        newest known first; or, given a ``file_id``, that file's whole MediaInfo as
+        DescribeMediaInfos answers it (AdminError 404 if the library does not know it)."""
+        if file_id is None:
+            files: list[dict[str, Any]] = self.admin.media(sub_app_id)["files"]
+            return files
+        return self.admin.media_file(file_id, sub_app_id)
+
+    def seed_media(self, file_id: str | None = None, sub_app_id: int | None = None,
+                   basic_info: dict[str, Any] | None = None,
+                   meta_data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Add a file to the media library without an event, as if uploaded before the
+        test (a new FileId if none is given): the given fields of the SDK's MediaBasicInfo
+        and MediaMetaData replace those made for it. Answer its MediaInfo."""
+        return self.admin.seed_media(file_id, sub_app_id, basic_info, meta_data)
 
     # ----- runtime settings, faults, counts
 

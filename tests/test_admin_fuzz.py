@@ -471,6 +471,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/_emulator/openapi.json": ("GET",),
     "/_emulator/callbacks": ("GET",),
     "/_emulator/callbacks/redeliver": ("POST",),
+    "/_emulator/media": ("GET", "POST"),
+    "/_emulator/media/{file_id}": ("GET",),
 }
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 ODD_PATHS = ["/_emulator", "/_emulator/", "/_emulator/nope", "/_emulator/health/",
@@ -516,7 +518,7 @@ def queries(draw: st.DrawFn) -> str:
 @st.composite
 def paths(draw: st.DrawFn) -> str:
     route = draw(st.sampled_from([*ROUTES] * 3 + ODD_PATHS))
-    # Every path parameter ({sub_app_id}, {event_id}, {fault_id}) any segment at all.
+    # Every path parameter ({sub_app_id}, {event_id}, {fault_id}, {file_id}) any segment.
     while "{" in route:
         start, end = route.index("{"), route.index("}")
         route = route[:start] + draw(segments) + route[end + 1:]
@@ -648,6 +650,7 @@ EMPTY_REQUEST_STATUS = {
     ("POST", "/_emulator/event-config/{sub_app_id}"): 400,
     ("DELETE", "/_emulator/faults/{fault_id}"): 404,
     ("GET", "/_emulator/events/{event_id}"): 404,
+    ("GET", "/_emulator/media/{file_id}"): 404,
 }
 """What an allowed method answers with an empty body (a wait given its counts) after a
 reset, where it is not a 200: a 400 where the body must name what to do, a 404 where the
@@ -659,7 +662,7 @@ def test_every_method_on_every_route(emulator: Emulator) -> None:
     emulator.reset()
     for route, allowed in ROUTES.items():
         path = (route.replace("{sub_app_id}", "default").replace("{fault_id}", "f1")
-                .replace("{event_id}", "evt-00000001"))
+                .replace("{event_id}", "evt-00000001").replace("{file_id}", "1"))
         for method in [*METHODS, "TRACE", "PROPFIND"]:
             body = b'{"pullable":0,"timeout_seconds":0}' if path == "/_emulator/wait" else b""
             request = Request(method, path.encode(), (), body)

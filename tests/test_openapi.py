@@ -339,6 +339,15 @@ def faults_applied(h: Harness) -> None:
     assert refused.value.code == "RequestLimitExceeded"
 
 
+SEEDED_FILE = "5285890812345678901"
+
+
+def seeded(h: Harness) -> None:
+    """A file seeded into APP's media library (and none in the default application's)."""
+    h.admin("POST", "/media", {"sub_app_id": APP, "file_id": SEEDED_FILE})
+    h.admin("POST", "/media", {"sub_app_id": APP})
+
+
 def everything(h: Harness) -> None:
     pulled()(h)
     pulled(APP + 1)(h)
@@ -617,6 +626,32 @@ CASES = [
     Case("removeFault", "/faults/f1", setup=fault_rules, status=403, headers=FOREIGN),
     Case("changeEventConfig", "/event-config/default", {"Mode": "PULL"}, status=403,
          headers=FOREIGN),
+    Case("listMedia", "/media", setup=pulled()),
+    Case("listMedia", f"/media?sub_app_id={APP}&limit=2", setup=seeded),
+    Case("listMedia", "/media?sub_app_id=default"),
+    Case("listMedia", "/media?limit=0", status=400),
+    Case("listMedia", "/media?sub_app_id=0", status=400),
+    Case("listMedia", "/media?content=false", status=400),
+    Case("getMediaFile", f"/media/{SEEDED_FILE}?sub_app_id={APP}", setup=seeded),
+    Case("getMediaFile", f"/media/{SEEDED_FILE}", setup=seeded, status=404,
+         document_refuses=False),
+    Case("getMediaFile", f"/media/{SEEDED_FILE}?sub_app_id=abc", status=400),
+    Case("getMediaFile", f"/media/{SEEDED_FILE}?limit=1", status=400),
+    Case("seedMedia", "/media", {}),
+    Case("seedMedia", "/media", {"sub_app_id": APP, "file_id": SEEDED_FILE,
+                                 "basic_info": {"Name": "a.mp4", "ClassId": 3},
+                                 "meta_data": {"Duration": 12.5}}),
+    Case("seedMedia", "/media", {"file_id": None, "basic_info": None, "meta_data": None}),
+    Case("seedMedia", "/media", {"file_id": ""}, status=400),
+    Case("seedMedia", "/media", {"basic_info": []}, status=400),
+    Case("seedMedia", "/media", {"colour": "red"}, status=400),
+    Case("seedMedia", "/media", {"sub_app_id": 0}, status=400),
+    # The SDK's models, which the document leaves to the server: refused there only.
+    Case("seedMedia", "/media", {"basic_info": {"Nmae": "a.mp4"}}, status=400,
+         document_refuses=False),
+    Case("seedMedia", "/media", {"meta_data": {"Duration": "long"}}, status=400,
+         document_refuses=False),
+    Case("seedMedia", "/media", {}, status=403, headers=FOREIGN),
     Case("getOpenApi", "/openapi.json"),
     Case("getOpenApi", "/openapi.json?format=yaml", status=400),
 ]

@@ -187,6 +187,7 @@ class _Builder:
         self._journal_and_callbacks()
         self._settings_reset_faults()
         self._event_configs()
+        self._media()
         self._dashboard()
         self._describe(
             "getStats", "Counts per application and in total",
@@ -475,6 +476,61 @@ class _Builder:
             description="As ModifyEventConfig changes it: the same parameter names, each a "
                         "string checked as it checks it (a bad value is a 400 naming it, and "
                         "changes nothing). Answers the configuration now.")
+
+    def _media(self) -> None:
+        from ..core.media import MEDIA_INFO_FIELDS
+
+        media_info = described(
+            {"type": "object", "required": list(MEDIA_INFO_FIELDS),
+             "properties": {"FileId": TEXT, "BasicInfo": {"type": "object"},
+                            "MetaData": {"type": "object"}}},
+            "The file's MediaInfo as DescribeMediaInfos answers it (every field of the "
+            "SDK's MediaInfo; the parts the emulator holds nothing for are null).")
+        answer = object_schema({"sub_app_id": ref("SubAppId"), "media_info": media_info})
+        text_or_null = {"type": ["string", "null"]}
+        self._describe(
+            "listMedia", "One application's media library",
+            object_schema({
+                "sub_app_id": ref("SubAppId"),
+                "total": described(COUNT, "How many files the library knows."),
+                "files": array(object_schema({
+                    "file_id": TEXT, "name": text_or_null, "type": text_or_null,
+                    "create_time": text_or_null}), "Newest known first."),
+            }),
+            query=[in_query("sub_app_id", ref("SubAppIdText"),
+                            "The application (absent: the default one)."),
+                   in_query("limit",
+                            {"type": "integer", "minimum": 1,
+                             "maximum": self.max_follow_limit},
+                            "At most this many files: the newest.")],
+            description="The files the application's media library knows (those its events "
+                        "made known, and those seeded), each with its BasicInfo's Name, Type "
+                        "and CreateTime. Looking never makes state.")
+        self._describe(
+            "getMediaFile", "One file of the media library", answer,
+            query=[in_query("sub_app_id", ref("SubAppIdText"),
+                            "The application (absent: the default one).")],
+            errors=(404,),
+            description="The file's whole MediaInfo, as DescribeMediaInfos answers it; 404 "
+                        "if the application's library does not know it.")
+        self._describe(
+            "seedMedia", "Add a file to the media library, without an event", answer,
+            body=object_schema({
+                "sub_app_id": ref("SubAppIdInput"),
+                "file_id": described({"type": ["string", "null"], "minLength": 1},
+                                     "Its FileId (absent: a new one); a file of the same "
+                                     "FileId is replaced."),
+                "basic_info": described({"type": ["object", "null"]},
+                                        "Fields of the SDK's MediaBasicInfo, each checked "
+                                        "as an event's overrides are."),
+                "meta_data": described({"type": ["object", "null"]},
+                                       "Fields of the SDK's MediaMetaData, checked the same "
+                                       "way."),
+            }, ()),
+            description="The file's parts are made as for a file an event names, the fields "
+                        "given replacing theirs (a field of the SDK's model that is absent "
+                        "or of the wrong type is a 400). No event is emitted. Answers the "
+                        "file's MediaInfo; a reset clears the library with the rest.")
 
     def _dashboard(self) -> None:
         from .dashboard import CONTENT_TYPES, STREAM_KEEPALIVE_SECONDS, UI_PREFIX

@@ -96,6 +96,7 @@ PATH_PARAMETERS = {
                                    "`/`) for `index.html`."),
     "sub_app_id": _in_path("sub_app_id", ref("SubAppIdText")),
     "fault_id": _in_path("fault_id", TEXT, "A fault rule's id (f1, f2…)."),
+    "file_id": _in_path("file_id", TEXT, "A file's FileId."),
 }
 """The parameters a route's path can hold, by name."""
 

@@ -43,7 +43,7 @@ from .http import (
     read_sub_app_id,
     reject_unknown,
 )
-from .views import event_view, feed_view, health_view, lease_view
+from .views import event_view, feed_view, health_view, lease_view, media_summary_view
 
 
 def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
@@ -411,6 +411,50 @@ async def _stats(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     return backend.stats()
 
 
+async def _media(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """One application's files, newest known first."""
+    sub_app_id = _query_sub_app_id(request)
+    limit = query_integer(request.query.get("limit"), "limit", 1, MAX_FOLLOW_LIMIT)
+    await backend.load_factory()  # a file not looked at yet is made from it
+    files, total = backend.media_files(sub_app_id, limit)
+    return {"sub_app_id": sub_app_id, "total": total,
+            "files": [media_summary_view(info) for info in files]}
+
+
+async def _media_file(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """One file's whole MediaInfo, as DescribeMediaInfos answers it."""
+    sub_app_id = _query_sub_app_id(request)
+    file_id = request.match_info["file_id"]
+    await backend.load_factory()
+    info = backend.media_file(sub_app_id, file_id)
+    if info is None:
+        raise AdminNotFound(f"the media library of application {shown(sub_app_id)} holds no "
+                            f"file {shown(file_id)} (see GET {PREFIX}/media)")
+    return {"sub_app_id": sub_app_id, "media_info": info}
+
+
+async def _seed_media(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """Add a file to the media library without an event."""
+    body = await read_body(request)
+    reject_unknown(body, {"sub_app_id", "file_id", "basic_info", "meta_data"})
+    sub_app_id = read_sub_app_id(body.get("sub_app_id"))
+    file_id = body.get("file_id")
+    if file_id is not None and not (isinstance(file_id, str) and file_id):
+        raise AdminInputError(f"file_id must be a non-empty string, got {shown(file_id)}")
+    for name in ("basic_info", "meta_data"):
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            raise AdminInputError(f"{name} must be an object, got {shown(body[name])}")
+    await backend.load_factory()
+    info = backend.seed_media(sub_app_id, file_id, body.get("basic_info"),
+                              body.get("meta_data"))
+    return {"sub_app_id": sub_app_id, "media_info": info}
+
+
+def _query_sub_app_id(request: web.Request) -> SubAppId:
+    text = request.query.get("sub_app_id")
+    return None if text is None else read_sub_app_id(text)
+
+
 async def _openapi(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     return openapi_document()
 
@@ -443,5 +487,8 @@ ROUTES: tuple[Route[AdminHandler], ...] = (
     Route("GET", "/openapi.json", "getOpenApi", _openapi),
     Route("GET", "/callbacks", "getCallbacks", _callbacks, ("event_id", "sub_app_id", "outcome")),
     Route("POST", "/callbacks/redeliver", "redeliverCallbacks", _redeliver),
+    Route("GET", "/media", "listMedia", _media, ("sub_app_id", "limit")),
+    Route("POST", "/media", "seedMedia", _seed_media),
+    Route("GET", "/media/{file_id}", "getMediaFile", _media_file, ("sub_app_id",)),
 )
 """Every admin route, in the order they are registered."""

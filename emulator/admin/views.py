@@ -51,3 +51,10 @@ def health_view(backend: VodBackend, held: HeldRequests) -> dict[str, Any]:
         "held_waits": held.waits,
         "streams": held.streams,
     }
+
+
+def media_summary_view(info: dict[str, Any]) -> dict[str, Any]:
+    """A file in the media library's list: its FileId and what names it."""
+    basic = info.get("BasicInfo") or {}
+    return {"file_id": info["FileId"], "name": basic.get("Name"), "type": basic.get("Type"),
+            "create_time": basic.get("CreateTime")}

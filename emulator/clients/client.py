@@ -223,6 +223,36 @@ class AdminClient:
         entries (``None``: the default application); the others keep theirs."""
         self.request("POST", "/_emulator/reset", {"sub_app_id": sub_app_id})
 
+    def media(self, sub_app_id: int | None = None,
+              limit: int | None = None) -> dict[str, Any]:
+        """One application's media library: ``{"sub_app_id", "total", "files"}``, each
+        file's ``file_id``, ``name``, ``type`` and ``create_time``, newest known first."""
+        query = _query(sub_app_id=None if sub_app_id is None else app_text(sub_app_id),
+                       limit=limit)
+        result: dict[str, Any] = self.request("GET", "/_emulator/media" + query)
+        return result
+
+    def media_file(self, file_id: str, sub_app_id: int | None = None) -> dict[str, Any]:
+        """One file's whole MediaInfo, as DescribeMediaInfos answers it; AdminError
+        (404 ``NotFound``) if the application's library does not know it."""
+        query = _query(sub_app_id=None if sub_app_id is None else app_text(sub_app_id))
+        path = "/_emulator/media/" + urllib.parse.quote(file_id, safe="") + query
+        info: dict[str, Any] = self.request("GET", path)["media_info"]
+        return info
+
+    def seed_media(self, file_id: str | None = None, sub_app_id: int | None = None,
+                   basic_info: dict[str, Any] | None = None,
+                   meta_data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Add a file to the media library without an event (a new FileId if none is
+        given; a file of the same FileId is replaced): the given fields of the SDK's
+        MediaBasicInfo and MediaMetaData replace those made for it. Its MediaInfo."""
+        body = {"sub_app_id": sub_app_id, "file_id": file_id, "basic_info": basic_info,
+                "meta_data": meta_data}
+        info: dict[str, Any] = self.request(
+            "POST", "/_emulator/media",
+            {name: value for name, value in body.items() if value is not None})["media_info"]
+        return info
+
     def settings(self) -> dict[str, Any]:
         """The runtime settings (long poll, confirm window, retention, callbacks...)."""
         result: dict[str, Any] = self.request("GET", "/_emulator/settings")

@@ -449,7 +449,45 @@ class VodBackend:
 
     def media_file(self, sub_app_id: SubAppId, file_id: str) -> dict[str, Any] | None:
         """One file's whole MediaInfo; None if the library does not know it."""
+        self.scheduler.run_due()  # a deletion due by now has happened
         return self.media.media_info(sub_app_id, file_id, self.factory)
+
+    def media_files(self, sub_app_id: SubAppId,
+                    limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+        """The application's files, newest known first (at most ``limit``), each's whole
+        MediaInfo; and how many the library knows."""
+        self.scheduler.run_due()  # a deletion due by now has happened
+        file_ids = self.media.file_ids(sub_app_id)
+        newest = file_ids[::-1][:limit]
+        infos = [self.media.media_info(sub_app_id, file_id, self.factory)
+                 for file_id in newest]
+        return [info for info in infos if info is not None], len(file_ids)
+
+    def seed_media(self, sub_app_id: SubAppId, file_id: str | None = None,
+                   basic_info: Mapping[str, Any] | None = None,
+                   meta_data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Add a file to the media library without an event (replacing one of the same
+        FileId): its parts made as for a file an event named, the fields given replacing
+        theirs; a new FileId if none is given. EventInputError, and nothing added, if a
+        part does not fit the SDK's MediaBasicInfo or MediaMetaData. Its MediaInfo."""
+        from ..events.vocabulary import new_file_id
+
+        factory = self.factory
+        given = {"MediaBasicInfo": basic_info or {}, "MediaMetaData": meta_data or {}}
+        factory.schema.check_model(given["MediaBasicInfo"], "MediaBasicInfo", "basic_info")
+        factory.schema.check_model(given["MediaMetaData"], "MediaMetaData", "meta_data")
+        if file_id is None:
+            file_id = new_file_id(factory.rng)
+        made = MediaLibrary(self.settings.seed)  # the parts, made apart from the library
+        made.add(sub_app_id, file_id, None, None, self.clock.now())
+        info = made.media_info(sub_app_id, file_id, factory)
+        assert info is not None
+        self.media.add(sub_app_id, file_id,
+                       {**info["BasicInfo"], **given["MediaBasicInfo"]},
+                       {**info["MetaData"], **given["MediaMetaData"]}, self.clock.now())
+        seeded = self.media.media_info(sub_app_id, file_id, factory)
+        assert seeded is not None
+        return seeded
 
     # ----- the journal, the callbacks' records and the fault rules
 
