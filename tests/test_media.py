@@ -3,7 +3,9 @@ what the events about it said (core/media.py, through the backend's one routing 
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
+from emulator.base.times import iso8601
 from emulator.clients.client import AdminClient
 from emulator.core.backend import VodBackend
 from emulator.core.media import MEDIA_INFO_FIELDS
@@ -334,3 +337,159 @@ def test_a_reset_cancels_a_file_deleted_still_to_come(sdk, admin: AdminClient) -
     admin.reset()
     admin.advance_clock(5)
     assert _file_deleted_events(admin) == []
+
+
+# ----- ModifyMediaInfo and SearchMedia through the official Python SDK
+
+_PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+
+def _seed(admin: AdminClient, name: str, created: str, **basic: Any) -> str:
+    [event] = admin.emit("NewFileUpload", overrides={"FileUploadEvent": {"MediaBasicInfo": {
+        "Name": name, "CreateTime": created, "TagSet": [], **basic}}})
+    file_id: str = event["content"]["FileUploadEvent"]["FileId"]
+    return file_id
+
+
+def _search(sdk: vod_client.VodClient, **fields: Any) -> models.SearchMediaResponse:
+    request = models.SearchMediaRequest()
+    request._deserialize(fields)
+    return sdk.SearchMedia(request)
+
+
+def _modify(sdk: vod_client.VodClient, **fields: Any) -> models.ModifyMediaInfoResponse:
+    request = models.ModifyMediaInfoRequest()
+    request._deserialize(fields)
+    return sdk.ModifyMediaInfo(request)
+
+
+def _code(call: Callable[[], Any]) -> str:
+    with pytest.raises(TencentCloudSDKException) as refused:
+        call()
+    return str(refused.value.code)
+
+
+def test_the_media_error_codes_are_the_sdks() -> None:
+    from tencentcloud.vod.v20180717 import errorcodes
+
+    from emulator.core.errors import MEDIA_PARAMETER_CODES
+    known = {value for value in vars(errorcodes).values() if isinstance(value, str)}
+    assert {f"InvalidParameterValue.{suffix}" for suffix in MEDIA_PARAMETER_CODES} <= known
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_modify_media_info_changes_what_describe_and_search_answer(
+        style: tuple[str, str], make_sdk: SdkFactory, admin: AdminClient) -> None:
+    sdk = make_sdk(*style)
+    admin.set_clock(freeze=True)
+    file_id = _seed(admin, "before", "2024-01-01T00:00:00Z", TagSet=["old", "keep"])
+    admin.advance_clock(60)
+    answer = _modify(sdk, FileId=file_id, Name="after", Description="a talk", ClassId=7,
+                     ExpireTime="2030-01-01T00:00:00+08:00", AddTags=["new"],
+                     DeleteTags=["old"], CoverData=base64.b64encode(_PNG).decode())
+    assert answer.CoverUrl.endswith(".png") and answer.AddedSubtitleSet == []
+    [info] = _describe(sdk, [file_id]).MediaInfoSet
+    basic = info.BasicInfo
+    assert (basic.Name, basic.Description, basic.ClassId) == ("after", "a talk", 7)
+    assert basic.ExpireTime == "2030-01-01T00:00:00+08:00"
+    assert basic.TagSet == ["keep", "new"] and basic.CoverUrl == answer.CoverUrl
+    assert basic.UpdateTime == iso8601(admin.clock()["now"])
+    found = _search(sdk, NamePrefixes=["aft"])
+    assert found.TotalCount == 1 and found.MediaInfoSet[0].BasicInfo.Name == "after"
+    assert _search(sdk, Tags=["old"]).TotalCount == 0
+    assert _search(sdk, Tags=["new"]).TotalCount == 1
+    assert _search(sdk, ClassIds=[7]).TotalCount == 1
+    assert _modify(sdk, FileId=file_id, ClearTags=1).CoverUrl == ""
+    [info] = _describe(sdk, [file_id]).MediaInfoSet
+    assert info.BasicInfo.TagSet == []
+
+
+def test_modify_media_info_refuses_with_the_real_codes(sdk, admin: AdminClient) -> None:
+    file_id = _seed(admin, "x", "2024-01-01T00:00:00Z")
+    assert _code(lambda: _modify(sdk, FileId="5285485487985271487", Name="y")) == (
+        "InvalidParameterValue.FileId")
+    assert _code(lambda: sdk.ModifyMediaInfo(models.ModifyMediaInfoRequest())) == (
+        "MissingParameter")
+    cases = {
+        "InvalidParameterValue.Name": {"Name": "n" * 65},
+        "InvalidParameterValue.Description": {"Description": "d" * 129},
+        "InvalidParameterValue.ExpireTime": {"ExpireTime": "tomorrow"},
+        "InvalidParameterValue.ClassId": {"ClassId": -1},
+        "InvalidParameterValue.TagTooLong": {"AddTags": ["t" * 33]},
+        "InvalidParameterValue.Tags": {"AddTags": [f"t{n}" for n in range(17)]},
+        "InvalidParameterValue.AddTagsAndDeleteTagsConflict": {"AddTags": ["a"],
+                                                               "DeleteTags": ["a"]},
+        "InvalidParameterValue.AddTagsAndClearTagsConflict": {"AddTags": ["a"],
+                                                              "ClearTags": 1},
+        "InvalidParameterValue.CoverType": {"CoverData": base64.b64encode(b"text").decode()},
+        "InvalidParameterValue": {"CoverData": "not base64!"},
+        "UnknownParameter": {"ClearSubtitles": 1},
+    }
+    for code, fields in cases.items():
+        assert _code(lambda fields=fields: _modify(sdk, FileId=file_id, **fields)) == code
+    [info] = _describe(sdk, [file_id]).MediaInfoSet
+    assert info.BasicInfo.Name == "x"  # nothing refused changed anything
+
+
+def test_search_media_filters(sdk, admin: AdminClient) -> None:
+    a = _seed(admin, "lesson-1", "2024-01-01T00:00:00Z", Category="Video", Type="mp4",
+              Status="Normal", StorageRegion="ap-chongqing", ClassId=1, TagSet=["x"],
+              SourceInfo={"SourceType": "Record",
+                          "LiveRecordInfo": {"StreamId": "s1"}})
+    b = _seed(admin, "lesson-2", "2024-02-01T00:00:00Z", Category="Audio", Type="mp3",
+              Status="Forbidden", StorageRegion="ap-guangzhou", ClassId=2, TagSet=["y"],
+              SourceInfo={"SourceType": "Upload"})
+    c = _seed(admin, "talk", "2024-03-01T00:00:00Z", Category="Image", Type="png",
+              Status="Normal", StorageRegion="ap-chongqing", ClassId=3, TagSet=[],
+              SourceInfo={"SourceType": "Upload"})
+
+    def ids(**fields: Any) -> list[str]:
+        return [info.FileId for info in _search(sdk, **fields).MediaInfoSet]
+
+    assert ids() == [c, b, a]  # newest first
+    assert ids(FileIds=[a, c]) == [c, a]
+    assert ids(NamePrefixes=["lesson"]) == [b, a]
+    assert ids(Names=["son-2"]) == [b]
+    assert ids(Categories=["Video", "Image"]) == [c, a]
+    assert ids(ClassIds=[2, 3]) == [c, b]
+    assert ids(Tags=["x", "y"]) == [b, a]
+    assert ids(SourceTypes=["Record"]) == [a]
+    assert ids(StreamIds=["s1"]) == [a]
+    assert ids(StorageRegions=["ap-guangzhou"]) == [b]
+    assert ids(MediaTypes=["png", "mp4"]) == [c, a]
+    assert ids(Status=["Forbidden"]) == [b]
+    assert ids(CreateTime={"After": "2024-02-01T00:00:00Z",
+                           "Before": "2024-03-01T00:00:00Z"}) == [b]  # [After, Before)
+    assert ids(Categories=["Video"], Status=["Forbidden"]) == []
+    answer = _search(sdk, NamePrefixes=["lesson"], Filters=["metaData"])
+    assert answer.MediaInfoSet[0].BasicInfo is None and answer.MediaInfoSet[0].MetaData
+
+
+def test_search_media_pages_and_sorts(sdk, admin: AdminClient) -> None:
+    made = [_seed(admin, f"f{n}", f"2024-01-{n + 1:02d}T00:00:00Z") for n in range(12)]
+    answer = _search(sdk)
+    assert answer.TotalCount == 12 and len(answer.MediaInfoSet) == 10  # Limit's default
+    ascending = _search(sdk, Sort={"Field": "CreateTime", "Order": "Asc"}, Offset=3, Limit=4)
+    assert answer.TotalCount == 12
+    assert [info.FileId for info in ascending.MediaInfoSet] == made[3:7]
+    last = _search(sdk, Sort={"Field": "CreateTime", "Order": "Desc"}, Offset=10, Limit=5)
+    assert [info.FileId for info in last.MediaInfoSet] == made[1::-1]
+
+
+def test_search_media_refuses_with_the_real_codes(sdk) -> None:
+    cases = {
+        "InvalidParameterValue.Sort": {"Sort": {"Field": "Name", "Order": "Asc"}},
+        "InvalidParameterValue.Offset": {"Offset": -1},
+        "InvalidParameterValue.Limit": {"Limit": 0},
+        "InvalidParameterValue.LimitTooLarge": {"Limit": 5001},
+        "InvalidParameterValue.OffsetTooLarge": {"Offset": 4991, "Limit": 10},
+        "InvalidParameterValue.Categories": {"Categories": ["Film"]},
+        "InvalidParameterValue.Status": {"Status": ["Gone"]},
+        "InvalidParameterValue.FileIds": {"FileIds": [str(n) for n in range(11)]},
+        "InvalidParameterValue.NamePrefixes": {"NamePrefixes": ["p"] * 11},
+        "InvalidParameterValue": {"CreateTime": {"After": "yesterday"}},
+        "UnknownParameter": {"Text": "anything"},
+    }
+    for code, fields in cases.items():
+        assert _code(lambda fields=fields: _search(sdk, **fields)) == code, fields
+    assert _search(sdk, Offset=4990, Limit=10).TotalCount == 0

@@ -20,7 +20,9 @@ from ..core.operations import (
     DESCRIBE_EVENTS_STATE,
     DESCRIBE_MEDIA_INFOS,
     MODIFY_EVENT_CONFIG,
+    MODIFY_MEDIA_INFO,
     PULL_EVENTS,
+    SEARCH_MEDIA,
 )
 from .parameters import Kind, Parameter, Signature
 
@@ -90,6 +92,19 @@ async def delete_media(backend: VodBackend, params: dict[str, Any]) -> Answer:
     return Answer({})
 
 
+async def modify_media_info(backend: VodBackend, params: dict[str, Any]) -> Answer:
+    cover_url = backend.modify_media_info(_sub_app_id(params), params["FileId"], params)
+    return Answer({"CoverUrl": cover_url, "AddedSubtitleSet": []})
+
+
+async def search_media(backend: VodBackend, params: dict[str, Any]) -> Answer:
+    total, infos = await backend.search_media(_sub_app_id(params), params)
+    return Answer({"TotalCount": total, "MediaInfoSet": infos})
+
+
+_STRINGS = Parameter(Kind.STRING_LIST)
+_INTEGER = Parameter(Kind.INTEGER)
+
 ACTIONS: dict[str, Action] = {
     PULL_EVENTS: Action({"ExtInfo": _STRING, "SubAppId": _SUB_APP_ID}, pull_events),
     CONFIRM_EVENTS: Action(
@@ -122,5 +137,32 @@ ACTIONS: dict[str, Action] = {
                 ("Type", Kind.STRING), ("Definition", Kind.INTEGER))),
         },
         delete_media,
+    ),
+    # Key frame descriptions, subtitles and knowledge bases are not simulated: their
+    # parameters are not declared, so a request naming one is refused (UnknownParameter).
+    MODIFY_MEDIA_INFO: Action(
+        {
+            "FileId": Parameter(Kind.STRING, required=True),
+            "SubAppId": _SUB_APP_ID,
+            "Name": _STRING, "Description": _STRING, "ClassId": _INTEGER,
+            "ExpireTime": _STRING, "CoverData": _STRING,
+            "AddTags": _STRINGS, "DeleteTags": _STRINGS, "ClearTags": _INTEGER,
+        },
+        modify_media_info,
+    ),
+    SEARCH_MEDIA: Action(
+        {
+            "SubAppId": _SUB_APP_ID,
+            **dict.fromkeys(("FileIds", "Names", "NamePrefixes", "Tags", "Categories",
+                             "SourceTypes", "StreamIds", "StorageRegions", "MediaTypes",
+                             "Status", "Filters"), _STRINGS),
+            "ClassIds": Parameter(Kind.INTEGER_LIST),
+            "CreateTime": Parameter(Kind.OBJECT, members=(("After", Kind.STRING),
+                                                          ("Before", Kind.STRING))),
+            "Sort": Parameter(Kind.OBJECT, members=(("Field", Kind.STRING),
+                                                    ("Order", Kind.STRING))),
+            "Offset": _INTEGER, "Limit": _INTEGER,
+        },
+        search_media,
     ),
 }

@@ -30,6 +30,8 @@ class Kind(enum.Enum):
     INTEGER = "Integer"
     STRING = "String"
     STRING_LIST = "Array of String"
+    INTEGER_LIST = "Array of Integer"
+    OBJECT = "Object"
     OBJECT_LIST = "Array of Object"
 
 
@@ -38,10 +40,14 @@ class Parameter:
     kind: Kind
     required: bool = False
     members: tuple[tuple[str, Kind], ...] = ()
-    """An OBJECT_LIST's objects: each member's name and kind (INTEGER or STRING)."""
+    """An OBJECT's or OBJECT_LIST's objects: each member's name and kind (INTEGER or
+    STRING)."""
 
 
 Signature = Mapping[str, Parameter]
+
+_SCALAR_LISTS = {Kind.STRING_LIST: Kind.STRING, Kind.INTEGER_LIST: Kind.INTEGER}
+"""The lists of scalars, and the kind of their items."""
 
 
 def from_json(body: Mapping[str, Any], signature: Signature) -> dict[str, Any]:
@@ -53,6 +59,10 @@ def from_json(body: Mapping[str, Any], signature: Signature) -> dict[str, Any]:
             continue  # the SDKs leave unset fields out; a null means the same
         if parameter.kind is Kind.OBJECT_LIST:
             values[name] = _check_json_objects(name, value, dict(parameter.members))
+        elif parameter.kind is Kind.OBJECT:
+            if not isinstance(value, dict):
+                raise InvalidParameterValue(f"{name} must be an Object.")
+            [values[name]] = _check_json_objects(name, [value], dict(parameter.members))
         else:
             values[name] = _check_json_value(name, value, parameter.kind)
     _check_required(values, signature)
@@ -86,7 +96,12 @@ def from_flat(flat: Mapping[str, str], signature: Signature) -> dict[str, Any]:
         parameter = _declared(name, signature)
         if not is_text(text):
             raise InvalidParameterValue(f"{name} is not valid Unicode text.")
-        if index and parameter.kind is Kind.OBJECT_LIST:
+        if index and parameter.kind is Kind.OBJECT:
+            kind = dict(parameter.members).get(index)
+            if kind is None:
+                raise UnknownParameter(f"The parameter {shown(key)} is not recognized.")
+            values.setdefault(name, {})[index] = _flat_scalar(key, text, kind)
+        elif index and parameter.kind is Kind.OBJECT_LIST:
             index, _, member = index.partition(".")
             kind = dict(parameter.members).get(member)
             if not _INDEX_TEXT.fullmatch(index) or kind is None:
@@ -94,16 +109,19 @@ def from_flat(flat: Mapping[str, str], signature: Signature) -> dict[str, Any]:
             indexed.setdefault(name, {}).setdefault(int(index), {})[member] = (
                 _flat_scalar(f"{name}.{index}.{member}", text, kind))
         elif index:
-            if parameter.kind is not Kind.STRING_LIST:
+            if parameter.kind not in _SCALAR_LISTS:
                 raise InvalidParameterValue(f"{name} is a {parameter.kind.value}, not a list.")
             if not _INDEX_TEXT.fullmatch(index):
                 raise UnknownParameter(f"The parameter {shown(key)} is not recognized.")
-            indexed.setdefault(name, {})[int(index)] = text
+            indexed.setdefault(name, {})[int(index)] = _flat_scalar(
+                key, text, _SCALAR_LISTS[parameter.kind])
         elif parameter.kind is Kind.OBJECT_LIST:
             raise InvalidParameterValue(
                 f"{name} is a list of objects: send it as {name}.0.<member>, ..."
             )
-        elif parameter.kind is Kind.STRING_LIST:
+        elif parameter.kind is Kind.OBJECT:
+            raise InvalidParameterValue(f"{name} is an object: send it as {name}.<member>.")
+        elif parameter.kind in _SCALAR_LISTS:
             raise InvalidParameterValue(
                 f"{name} is a list: send it as {name}.0, {name}.1, ..."
             )
@@ -153,6 +171,10 @@ def _check_json_value(name: str, value: Any, kind: Kind) -> Any:
         if not is_text(value):
             raise InvalidParameterValue(f"{name} is not valid Unicode text.")
         return value
+    if kind is Kind.INTEGER_LIST:
+        if not isinstance(value, list) or not all(is_integer(item) for item in value):
+            raise InvalidParameterValue(f"{name} must be an Array of Integer.")
+        return [_check_integer(name, item) for item in value]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise InvalidParameterValue(f"{name} must be an Array of String.")
     if not all(is_text(item) for item in value):

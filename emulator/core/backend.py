@@ -26,8 +26,12 @@ from .journal import Journal, JournalEntry, newer_than
 from .media import (
     DELETE_NOTICE_SECONDS,
     MediaLibrary,
+    MediaQuery,
+    check_changes,
     check_delete_parts,
     check_file_ids,
+    check_query,
+    created_at,
     file_deleted_event,
     parts_of,
 )
@@ -417,6 +421,38 @@ class VodBackend:
             self._route(sub_app_id, content)
 
         self.scheduler.at(self.clock.now() + DELETE_NOTICE_SECONDS, sub_app_id, notify)
+
+    def modify_media_info(self, sub_app_id: SubAppId, file_id: str,
+                          params: Mapping[str, Any]) -> str:
+        """ModifyMediaInfo: change the file's BasicInfo (UpdateTime on the emulator clock);
+        the CoverUrl made for a CoverData, else ""."""
+        changes = check_changes(params)
+        self.scheduler.run_due()
+        return self.media.modify(sub_app_id, file_id, changes, self.factory, self.now())
+
+    async def search_media(self, sub_app_id: SubAppId,
+                           params: Mapping[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+        """SearchMedia: how many files match, and the page of them asked for, ordered by
+        CreateTime. Every file is matched in slices: the loop is never held long."""
+        query: MediaQuery = check_query(params)
+        factory = await self.load_factory()
+        self.scheduler.run_due()
+        media = self.media
+
+        def verdict(file_id: str) -> tuple[float, str] | None:
+            basic = media.basic_info(sub_app_id, file_id, factory)
+            if basic is None or not query.matches(file_id, basic):
+                return None
+            return created_at(basic) or 0.0, file_id
+
+        verdicts = await self.in_slices(
+            (verdict(file_id) for file_id, _ in media.entries(sub_app_id)), "search")
+        matched = [found for found in verdicts if found is not None]
+        matched.sort(key=lambda found: found[0], reverse=query.descending)  # stable
+        page = matched[query.offset:query.offset + query.limit]
+        infos = [media.media_info(sub_app_id, file_id, factory, query.parts)
+                 for _, file_id in page]
+        return len(matched), [info for info in infos if info is not None]
 
     def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
         return self.event_configs.modify(sub_app_id, changes)

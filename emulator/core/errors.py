@@ -37,6 +37,27 @@ class InvalidParameterValueFileIdsTooMany(ServiceError):
     code = "InvalidParameterValue.FileIdsTooMany"
 
 
+class InvalidParameterValueOf(ServiceError):
+    """InvalidParameterValue.<suffix>: the sub-codes the media actions answer (each in
+    the SDK's errorcodes.py), one class for the family."""
+
+    def __init__(self, suffix: str, message: str) -> None:
+        if suffix not in MEDIA_PARAMETER_CODES:
+            raise ValueError(f"not a code of the SDK's list: {suffix}")
+        super().__init__(message)
+        self.code = f"InvalidParameterValue.{suffix}"
+
+
+MEDIA_PARAMETER_CODES = (
+    "Name", "Description", "ClassId", "ExpireTime", "CoverType", "TagTooLong", "Tags",
+    "AddTagsAndDeleteTagsConflict", "AddTagsAndClearTagsConflict", "FileIds", "Names",
+    "NamePrefixes", "ClassIds", "Categories", "SourceTypes", "StreamIds", "MediaType",
+    "Status", "StorageRegions", "Sort", "Offset", "Limit", "LimitTooLarge", "OffsetTooLarge",
+)
+"""The suffixes ``InvalidParameterValueOf`` takes (errorcodes.py's
+INVALIDPARAMETERVALUE_* names them)."""
+
+
 class InternalError(ServiceError):
     code = "InternalError"
 

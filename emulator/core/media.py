@@ -17,17 +17,24 @@ Parts the emulator has nothing for (transcodes, sprites, reviews, ...) are null.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
+import hashlib
 import random
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ..base.echo import shown
+from ..base.times import iso8601
 from .errors import (
     InvalidParameterValue,
+    InvalidParameterValueFileId,
     InvalidParameterValueFileIdsEmpty,
     InvalidParameterValueFileIdsTooMany,
+    InvalidParameterValueOf,
 )
 from .event import EmittedEvent
 from .ids import SubAppId
@@ -154,13 +161,9 @@ class MediaLibrary:
                    parts: frozenset[str] = ALL_PARTS) -> dict[str, Any] | None:
         """The file's MediaInfo with only ``parts`` filled (the others null); None if the
         library does not know it."""
-        files = self._apps.get(sub_app_id, {})
-        entry = files.get(file_id)
+        entry = self._looked_at(sub_app_id, file_id, factory)
         if entry is None:
             return None
-        if isinstance(entry, EmittedEvent) or entry.basic_info is None or (
-                entry.meta_data is None):
-            entry = files[file_id] = self._read(sub_app_id, file_id, entry, factory)
         info: dict[str, Any] = dict.fromkeys(MEDIA_INFO_FIELDS)
         info["FileId"] = file_id
         if "BasicInfo" in parts:
@@ -207,6 +210,52 @@ class MediaLibrary:
             media.basic_info = basic_info
         return media
 
+    def basic_info(self, sub_app_id: SubAppId, file_id: str,
+                   factory: EventFactory) -> dict[str, Any] | None:
+        """The file's BasicInfo itself (not a copy: for matching and changing); None if
+        the library does not know it."""
+        media = self._looked_at(sub_app_id, file_id, factory)
+        return None if media is None else media.basic_info
+
+    def _looked_at(self, sub_app_id: SubAppId, file_id: str,
+                   factory: EventFactory) -> MediaFile | None:
+        files = self._apps.get(sub_app_id, {})
+        entry = files.get(file_id)
+        if entry is None:
+            return None
+        if isinstance(entry, EmittedEvent) or entry.basic_info is None or (
+                entry.meta_data is None):
+            entry = files[file_id] = self._read(sub_app_id, file_id, entry, factory)
+        return entry
+
+    def entries(self, sub_app_id: SubAppId) -> list[tuple[str, Entry]]:
+        """The application's files as held now (a copy of the references: a search walks
+        it in slices while events go on changing the library)."""
+        return list(self._apps.get(sub_app_id, {}).items())
+
+    def modify(self, sub_app_id: SubAppId, file_id: str, changes: MediaChanges,
+               factory: EventFactory, now: float) -> str:
+        """ModifyMediaInfo: apply ``changes`` to the file's BasicInfo (its UpdateTime
+        becomes ``now``); the CoverUrl made for a CoverData, else "". The cover's bytes
+        are not kept. InvalidParameterValueFileId if the library does not know the file."""
+        basic = self.basic_info(sub_app_id, file_id, factory)
+        if basic is None:
+            raise InvalidParameterValueFileId(f"FileId {shown(file_id)} does not exist.")
+        tags = [] if changes.clear_tags else [
+            tag for tag in _list(basic.get("TagSet")) if tag not in changes.delete_tags]
+        tags += [tag for tag in changes.add_tags if tag not in tags]
+        if len(tags) > MAX_TAGS:
+            raise InvalidParameterValueOf(
+                "Tags", f"A file holds at most {MAX_TAGS} tags; this would make {len(tags)}.")
+        cover_url = ""
+        if changes.cover is not None:
+            cover_url = _cover_url(basic, file_id, factory.app_id, *changes.cover)
+            basic["CoverUrl"] = cover_url
+        basic.update(changes.fields)
+        basic["TagSet"] = tags
+        basic["UpdateTime"] = iso8601(now)
+        return cover_url
+
     # ----- starting over
 
     def clear(self) -> None:
@@ -214,6 +263,103 @@ class MediaLibrary:
 
     def forget(self, sub_app_id: SubAppId) -> None:
         self._apps.pop(sub_app_id, None)
+
+
+# ModifyMediaInfoRequest.AddTags: "单个媒体文件最多 16 个标签，单个标签最多 32 个字符"
+MAX_TAGS = 16
+MAX_TAG_LENGTH = 32
+_COVER_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF87a", "gif"),
+                (b"GIF89a", "gif"))
+"""The only cover formats ModifyMediaInfo takes (gif, jpeg, png), by their magic bytes."""
+
+
+@dataclass(frozen=True)
+class MediaChanges:
+    """ModifyMediaInfo's changes, checked: BasicInfo fields to set, tags, a cover."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    add_tags: tuple[str, ...] = ()
+    delete_tags: frozenset[str] = frozenset()
+    clear_tags: bool = False
+    cover: tuple[str, str] | None = None
+    """The cover's digest and file extension."""
+
+
+def check_changes(params: Mapping[str, Any]) -> MediaChanges:
+    """ModifyMediaInfo's parameters as changes, each checked as the SDK documents it."""
+    fields: dict[str, Any] = {}
+    if "Name" in params:
+        fields["Name"] = _bounded("Name", params["Name"], 64)
+    if "Description" in params:
+        fields["Description"] = _bounded("Description", params["Description"], 128)
+    if "ClassId" in params:
+        if params["ClassId"] < 0:
+            raise InvalidParameterValueOf("ClassId", "ClassId must not be negative.")
+        fields["ClassId"] = params["ClassId"]
+    if "ExpireTime" in params:
+        parse_time("ExpireTime", params["ExpireTime"], "ExpireTime")
+        fields["ExpireTime"] = params["ExpireTime"]
+    add_tags = tuple(dict.fromkeys(params.get("AddTags") or ()))
+    delete_tags = frozenset(params.get("DeleteTags") or ())
+    clear_tags = params.get("ClearTags") == 1  # "其他值无意义"
+    for tag in add_tags:
+        if len(tag) > MAX_TAG_LENGTH:
+            raise InvalidParameterValueOf(
+                "TagTooLong", f"Tag {shown(tag)} is longer than {MAX_TAG_LENGTH} characters.")
+    if delete_tags.intersection(add_tags):
+        raise InvalidParameterValueOf(
+            "AddTagsAndDeleteTagsConflict", "AddTags and DeleteTags name the same tag.")
+    if clear_tags and add_tags:
+        raise InvalidParameterValueOf(
+            "AddTagsAndClearTagsConflict", "AddTags and ClearTags are given together.")
+    cover = None
+    if "CoverData" in params:
+        cover = _check_cover(params["CoverData"])
+    return MediaChanges(fields, add_tags, delete_tags, clear_tags, cover)
+
+
+def _bounded(name: str, text: str, most: int) -> str:
+    if len(text) > most:
+        raise InvalidParameterValueOf(name, f"{name} is longer than {most} characters.")
+    return text
+
+
+def _check_cover(data: str) -> tuple[str, str]:
+    try:
+        image = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidParameterValue("CoverData is not Base64.") from None
+    extension = next((ext for magic, ext in _COVER_TYPES if image.startswith(magic)), None)
+    if extension is None:
+        raise InvalidParameterValueOf("CoverType", "CoverData is not a gif, jpeg or png image.")
+    return hashlib.md5(image).hexdigest(), extension  # noqa: S324 (a name, not security)
+
+
+def _cover_url(basic: Mapping[str, Any], file_id: str, app_id: int, digest: str,
+               extension: str) -> str:
+    """Beside the file's MediaUrl when it has one, as the service's covers are."""
+    media_url = basic.get("MediaUrl")
+    if isinstance(media_url, str) and media_url.startswith(("http://", "https://")) and (
+            media_url.count("/") > 2):
+        folder = media_url.rsplit("/", 1)[0]
+    else:
+        folder = f"http://{app_id}.vod2.myqcloud.com/{file_id}"
+    return f"{folder}/cover-{digest[:16]}.{extension}"
+
+
+def parse_time(name: str, text: str, code: str | None = None) -> float:
+    """An ISO 8601 time with its zone (``2018-10-01T10:00:00Z``, ``…+08:00``), as Unix
+    seconds; else InvalidParameterValue (``.code`` when given)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        message = f"{name}: {shown(text)} is not an ISO 8601 time with its zone."
+        if code is None:
+            raise InvalidParameterValue(message)
+        raise InvalidParameterValueOf(code, message)
+    return moment.timestamp()
 
 
 def file_deleted_event(file_id: str, delete_parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -281,3 +427,130 @@ def _object(value: object) -> dict[str, Any] | None:
 
 def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+# ----- SearchMedia
+
+MAX_RESULTS = 5000  # SearchMediaRequest.Offset/Limit: "Offset + Limit 不超过5000"
+DEFAULT_LIMIT = 10
+CATEGORIES = ("Video", "Audio", "Image")
+STATUSES = ("Normal", "SystemForbidden", "Forbidden")
+SORT_ORDERS = ("Asc", "Desc")
+# Each list filter: its parameter, the most items it takes, its error code's suffix.
+_LIST_BOUNDS = {
+    "FileIds": (10, "FileIds"), "Names": (10, "Names"), "NamePrefixes": (10, "NamePrefixes"),
+    "ClassIds": (10, "ClassIds"), "Tags": (16, "Tags"), "Categories": (3, "Categories"),
+    "SourceTypes": (10, "SourceTypes"), "StreamIds": (10, "StreamIds"),
+    "StorageRegions": (20, "StorageRegions"), "MediaTypes": (10, "MediaType"),
+    "Status": (3, "Status"),
+}
+
+
+@dataclass(frozen=True)
+class MediaQuery:
+    """SearchMedia's filters (each: any of its values; all filters together), its order
+    and its page."""
+
+    sets: dict[str, frozenset[Any]]
+    """By BasicInfo field (``FileId`` for the id): the values one of which it must have."""
+    names: tuple[str, ...] = ()
+    name_prefixes: tuple[str, ...] = ()
+    tags: frozenset[str] = frozenset()
+    created_after: float | None = None
+    created_before: float | None = None
+    descending: bool = True
+    offset: int = 0
+    limit: int = DEFAULT_LIMIT
+    parts: frozenset[str] = ALL_PARTS
+
+    def matches(self, file_id: str, basic: Mapping[str, Any]) -> bool:
+        name = basic.get("Name")
+        if self.name_prefixes and not (isinstance(name, str)
+                                       and name.startswith(self.name_prefixes)):
+            return False
+        if self.names and not (isinstance(name, str)
+                               and any(part in name for part in self.names)):
+            return False
+        for key, wanted in self.sets.items():
+            if _field(file_id, basic, key) not in wanted:
+                return False
+        if self.tags and self.tags.isdisjoint(_list(basic.get("TagSet"))):
+            return False
+        if self.created_after is not None or self.created_before is not None:
+            created = created_at(basic)
+            if created is None or (self.created_after is not None
+                                   and created < self.created_after) or (
+                    self.created_before is not None and created >= self.created_before):
+                return False
+        return True
+
+
+def _field(file_id: str, basic: Mapping[str, Any], key: str) -> Any:
+    if key == "FileId":
+        return file_id
+    if key in ("SourceType", "StreamId"):
+        source = _object(basic.get("SourceInfo")) or {}
+        if key == "SourceType":
+            return source.get("SourceType")
+        return (_object(source.get("LiveRecordInfo")) or {}).get("StreamId")
+    value = basic.get(key)
+    return value if isinstance(value, (str, int)) else None
+
+
+def created_at(basic: Mapping[str, Any]) -> float | None:
+    """A BasicInfo's CreateTime as Unix seconds; None if it has none readable."""
+    text = basic.get("CreateTime")
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
+
+
+def check_query(params: Mapping[str, Any]) -> MediaQuery:
+    """SearchMedia's parameters, checked as the SDK documents them."""
+    for name, (most, code) in _LIST_BOUNDS.items():
+        if len(params.get(name) or ()) > most:
+            raise InvalidParameterValueOf(code, f"{name} holds more than {most} items.")
+    _check_values(params, "Categories", CATEGORIES)
+    _check_values(params, "Status", STATUSES)
+    sets: dict[str, frozenset[Any]] = {}
+    for name, key in (("FileIds", "FileId"), ("ClassIds", "ClassId"),
+                      ("Categories", "Category"), ("SourceTypes", "SourceType"),
+                      ("StreamIds", "StreamId"), ("StorageRegions", "StorageRegion"),
+                      ("MediaTypes", "Type"), ("Status", "Status")):
+        if params.get(name):
+            sets[key] = frozenset(params[name])
+    window = params.get("CreateTime") or {}
+    after = parse_time("CreateTime.After", window["After"]) if "After" in window else None
+    before = parse_time("CreateTime.Before", window["Before"]) if "Before" in window else None
+    sort = params.get("Sort")
+    descending = True
+    if sort is not None:
+        if sort.get("Field") != "CreateTime" or sort.get("Order") not in SORT_ORDERS:
+            raise InvalidParameterValueOf(
+                "Sort", "Sort takes Field CreateTime and Order Asc or Desc.")
+        descending = sort["Order"] == "Desc"
+    offset, limit = params.get("Offset", 0), params.get("Limit", DEFAULT_LIMIT)
+    if offset < 0:
+        raise InvalidParameterValueOf("Offset", "Offset must not be negative.")
+    if limit < 1:
+        raise InvalidParameterValueOf("Limit", "Limit must be at least 1.")
+    if limit > MAX_RESULTS:
+        raise InvalidParameterValueOf("LimitTooLarge", f"Limit is over {MAX_RESULTS}.")
+    if offset + limit > MAX_RESULTS:
+        raise InvalidParameterValueOf("OffsetTooLarge",
+                                      f"Offset + Limit is over {MAX_RESULTS}.")
+    return MediaQuery(sets, tuple(params.get("Names") or ()),
+                      tuple(params.get("NamePrefixes") or ()),
+                      frozenset(params.get("Tags") or ()), after, before, descending,
+                      offset, limit, parts_of(params.get("Filters")))
+
+
+def _check_values(params: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> None:
+    for value in params.get(name) or ():
+        if value not in allowed:
+            raise InvalidParameterValueOf(
+                name, f"{name}: {shown(value)} is not one of {', '.join(allowed)}.")

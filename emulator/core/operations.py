@@ -10,7 +10,10 @@ MODIFY_EVENT_CONFIG = "ModifyEventConfig"
 DESCRIBE_EVENT_CONFIG = "DescribeEventConfig"
 DESCRIBE_MEDIA_INFOS = "DescribeMediaInfos"
 DELETE_MEDIA = "DeleteMedia"
+MODIFY_MEDIA_INFO = "ModifyMediaInfo"
+SEARCH_MEDIA = "SearchMedia"
 
 CLOUD_API_ACTIONS = (PULL_EVENTS, CONFIRM_EVENTS, DESCRIBE_EVENTS_STATE, MODIFY_EVENT_CONFIG,
-                     DESCRIBE_EVENT_CONFIG, DESCRIBE_MEDIA_INFOS, DELETE_MEDIA)
+                     DESCRIBE_EVENT_CONFIG, DESCRIBE_MEDIA_INFOS, DELETE_MEDIA,
+                     MODIFY_MEDIA_INFO, SEARCH_MEDIA)
 """Every action, in the order the docs and the fault rules list them."""
