@@ -848,3 +848,45 @@ def test_wait_ready_gives_up_at_the_timeout(capsys: pytest.CaptureFixture[str]) 
     assert err.startswith(f"vod-emulator wait-ready: no emulator was ready at {url} within "
                           "0 s (")
     assert err.endswith("; --url or VOD_EMULATOR_URL says where it listens\n")
+
+
+def test_media_lists_the_library_and_shows_one_file(running: EmulatorThread,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    admin = AdminClient(running.url)
+    admin.reset()
+    older = admin.seed_media("5285890800000000011", 1500000001,
+                             basic_info={"Name": "older.mp4", "Type": "mp4"})
+    newer = admin.seed_media("5285890800000000012", 1500000001,
+                             basic_info={"Name": "newer.mov", "Type": "mov"})
+    status, out, err = _cli(capsys, "media", "--url", running.url,
+                            "--sub-app-id", "1500000001")
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == ["FILE_ID", "NAME", "TYPE", "CREATE_TIME"]
+    assert [line.split() for line in lines[1:3]] == [
+        ["5285890800000000012", "newer.mov", "mov", newer["BasicInfo"]["CreateTime"]],
+        ["5285890800000000011", "older.mp4", "mp4", older["BasicInfo"]["CreateTime"]]]
+    assert lines[-1] == "application 1500000001: 2 files"
+
+    status, out, _ = _cli(capsys, "media", "--url", running.url, "--sub-app-id", "1500000001",
+                          "--json")
+    assert status == 0
+    assert [item["file_id"] for item in _json_lines(out)] == [newer["FileId"], older["FileId"]]
+
+    status, out, _ = _cli(capsys, "media", "5285890800000000011", "--url", running.url,
+                          "--sub-app-id", "1500000001")
+    assert (status, json.loads(out)) == (0, older)
+    status, out, _ = _cli(capsys, "media", "5285890800000000011", "--url", running.url,
+                          "--sub-app-id", "1500000001", "--json")
+    assert (status, _json_lines(out)) == (0, [older])
+
+    status, out, _ = _cli(capsys, "media", "--url", running.url)
+    assert (status, out) == (0, "application default: 0 files\n")
+
+
+def test_media_of_an_unknown_file_is_exit_status_1(running: EmulatorThread,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    AdminClient(running.url).reset()
+    status, out, err = _cli(capsys, "media", "123", "--url", running.url)
+    assert (status, out) == (1, "")
+    assert err.startswith("vod-emulator media: ") and "'123'" in err and err.count("\n") == 1

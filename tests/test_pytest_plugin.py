@@ -588,3 +588,37 @@ def test_nothing_leaks_into_the_next_test(pytester: pytest.Pytester) -> None:
             vod_emulator.emit("FileDeleted")
             assert vod_emulator.sdk_client().PullEvents(models.PullEventsRequest()).EventSet
     """, passed=3)
+
+
+def test_the_media_library_is_seeded_and_looked_at(pytester: pytest.Pytester) -> None:
+    run(pytester, """
+        import pytest
+        from tencentcloud.vod.v20180717 import models
+        from emulator.client import AdminError
+
+        def test_seed_and_describe(vod_emulator):
+            seeded = vod_emulator.seed_media("5285890800000000021", sub_app_id=1500000001,
+                                             basic_info={"Name": "intro.mp4"},
+                                             meta_data={"Duration": 9.5})
+            assert vod_emulator.media(sub_app_id=1500000001) == [
+                {"file_id": "5285890800000000021", "name": "intro.mp4",
+                 "type": seeded["BasicInfo"]["Type"],
+                 "create_time": seeded["BasicInfo"]["CreateTime"]}]
+            assert vod_emulator.media("5285890800000000021", sub_app_id=1500000001) == seeded
+
+            request = models.DescribeMediaInfosRequest()
+            request.FileIds = ["5285890800000000021"]
+            (info,) = vod_emulator.sdk_client(1500000001).DescribeMediaInfos(
+                request).MediaInfoSet
+            assert (info.BasicInfo.Name, info.MetaData.Duration) == ("intro.mp4", 9.5)
+
+            generated = vod_emulator.seed_media()
+            assert [f["file_id"] for f in vod_emulator.media()] == [generated["FileId"]]
+            with pytest.raises(AdminError) as missing:
+                vod_emulator.media("5285890800000000021")  # the default application's
+            assert missing.value.status == 404
+
+        def test_the_next_test_starts_with_an_empty_library(vod_emulator):
+            assert vod_emulator.media(sub_app_id=1500000001) == []
+            assert vod_emulator.media() == []
+    """, passed=2)

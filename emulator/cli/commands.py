@@ -173,6 +173,27 @@ def callbacks(command: Command) -> int:
     return 0
 
 
+def media(command: Command) -> int:
+    sub_app_id = getattr(command.args, "sub_app_id", None)
+    if command.args.file_id is not None:
+        info = command.admin.media_file(command.args.file_id, sub_app_id)
+        if command.json:
+            command.print_json(info)
+        else:
+            command.print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    library = command.admin.media(sub_app_id)
+    if command.json:
+        for item in library["files"]:
+            command.print_json(item)
+        return 0
+    rows = [[f["file_id"], f["name"], f["type"], f["create_time"]] for f in library["files"]]
+    if rows:
+        command.print_lines(table(("file_id", "name", "type", "create_time"), rows))
+    command.print(f"application {app_text(library['sub_app_id'])}: {library['total']} files")
+    return 0
+
+
 def stats(command: Command) -> int:
     answer = command.admin.stats()
     if command.json:

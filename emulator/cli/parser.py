@@ -150,6 +150,14 @@ def _looking_parsers(client: _ClientCommands) -> None:
                          "there is none.")
     history.add_argument("event_id", metavar="EVENT_ID", help="e.g. evt-00000001")
 
+    media = client.add("media", commands.media, "show an application's media library",
+                       "Show the files one application's media library knows (those its "
+                       "events made known, and those seeded), newest first; or, given a "
+                       "FILE_ID, that file's whole MediaInfo as DescribeMediaInfos answers "
+                       "it, as JSON. Exit status 1 if the library does not know it.")
+    media.add_argument("file_id", metavar="FILE_ID", nargs="?", help="one file's MediaInfo")
+    _sub_app_option(media, "the application (default: the default application)")
+
     attempts = client.add("callbacks", commands.callbacks, "show callback attempts",
                           "Show callback attempts (PUSH), oldest first.")
     attempts.add_argument("--event-id", help="only this event's")
