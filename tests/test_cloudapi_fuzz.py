@@ -27,6 +27,7 @@ from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
+from emulator.core.errors import MEDIA_PARAMETER_CODES
 from emulator.server import EmulatorThread
 
 from .conftest import SECRET_ID, SECRET_KEY, make_settings
@@ -48,13 +49,18 @@ KNOWN_CODES = frozenset({
     "InvalidParameter", "UnsupportedProtocol", "RequestSizeLimitExceeded",
     "InvalidParameterValue.FileIdsEmpty", "InvalidParameterValue.FileIdsTooMany",
     "InvalidParameterValue.FileId",
+    *(f"InvalidParameterValue.{suffix}" for suffix in MEDIA_PARAMETER_CODES),
 })
 ACTIONS = ["PullEvents", "ConfirmEvents", "DescribeEventsState", "ModifyEventConfig",
-           "DescribeEventConfig", "DescribeMediaInfos", "DeleteMedia"]
+           "DescribeEventConfig", "DescribeMediaInfos", "DeleteMedia", "ModifyMediaInfo",
+           "SearchMedia"]
 PARAMETERS = ["SubAppId", "EventHandles", "ExtInfo", "Mode", "NotificationUrl",
               "UploadMediaCompleteEventSwitch", "DeleteMediaCompleteEventSwitch",
               "PersistenceCompleteEventSwitch", "SignKey", "FileIds", "Filters", "FileId",
-              "DeleteParts"]
+              "DeleteParts", "Name", "Description", "ClassId", "ExpireTime", "CoverData",
+              "AddTags", "DeleteTags", "ClearTags", "Names", "NamePrefixes", "ClassIds",
+              "Tags", "Categories", "SourceTypes", "StreamIds", "CreateTime",
+              "StorageRegions", "MediaTypes", "Status", "Sort", "Offset", "Limit"]
 V1_FIELDS = ["Action", "Version", "Region", "Language", "Token", "RequestClient", "Nonce",
              "Timestamp", "SecretId", "Signature", "SignatureMethod"]
 HEADERS = ["X-TC-Action", "X-TC-Version", "Content-Type", "Authorization", "X-TC-Timestamp",
@@ -121,6 +127,30 @@ def plausible_params(draw: st.DrawFn) -> dict[str, Any]:
             st.sampled_from(["TranscodeFiles", "OriginalFiles"]) | texts | st.integers()
             | st.none(), max_size=3), max_size=3),
     }
+    integers = st.sampled_from([0, 1, -1, 10, 4990, 5000, 5001, 2**63]) | st.integers()
+    tag_lists = st.lists(texts | st.sampled_from(["a", "b", "t" * 33]), max_size=17)
+    times = st.sampled_from(["2024-01-01T00:00:00Z", "2024-01-01T08:00:00+08:00",
+                             "2024-01-01T00:00:00", "9999-12-31T23:59:59Z"]) | texts
+    values.update({
+        "Name": texts | st.text(max_size=70), "Description": texts | st.text(max_size=130),
+        "ClassId": integers, "ExpireTime": times,
+        "CoverData": st.sampled_from(["iVBORw0KGgo=", "R0lGODlh", "/9j/", "dGV4dA==", "=="])
+        | texts,
+        "AddTags": tag_lists, "DeleteTags": tag_lists, "ClearTags": integers,
+        "Names": tag_lists, "NamePrefixes": tag_lists, "Tags": tag_lists,
+        "ClassIds": st.lists(integers, max_size=11),
+        "Categories": st.lists(st.sampled_from(["Video", "Audio", "Image"]) | texts,
+                               max_size=4),
+        "SourceTypes": tag_lists, "StreamIds": tag_lists, "StorageRegions": tag_lists,
+        "MediaTypes": tag_lists,
+        "Status": st.lists(st.sampled_from(["Normal", "Forbidden"]) | texts, max_size=4),
+        "CreateTime": st.dictionaries(st.sampled_from(["After", "Before"]) | texts, times,
+                                      max_size=3),
+        "Sort": st.dictionaries(st.sampled_from(["Field", "Order"]) | texts,
+                                st.sampled_from(["CreateTime", "Asc", "Desc"]) | texts
+                                | integers, max_size=3),
+        "Offset": integers, "Limit": integers,
+    })
     for switch in PARAMETERS[5:8]:
         values[switch] = st.sampled_from(["ON", "OFF", "on"]) | texts
     names = draw(st.lists(st.sampled_from(sorted(values)), max_size=4, unique=True))
@@ -149,10 +179,14 @@ def flattened_queries(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     """A query string or form body of flattened fields (percent-encoded, or not quite),
     and the fields when they are plain text (to be signed)."""
     handle_keys = indexes.map(lambda index: f"EventHandles.{index}")
-    media_keys = st.sampled_from(["FileIds", "Filters", "DeleteParts"]).flatmap(
+    media_keys = st.sampled_from(["FileIds", "Filters", "DeleteParts", "AddTags", "ClassIds",
+                                  "NamePrefixes"]).flatmap(
         lambda name: indexes.map(lambda index: f"{name}.{index}")) | indexes.flatmap(
         lambda index: (st.sampled_from(["Type", "Definition"]) | texts).map(
-            lambda member: f"DeleteParts.{index}.{member}"))
+            lambda member: f"DeleteParts.{index}.{member}")) | st.tuples(
+        st.sampled_from(["Sort", "CreateTime"]),
+        st.sampled_from(["Field", "Order", "After", "Before", "0"]) | texts).map(
+        lambda pair: f"{pair[0]}.{pair[1]}")
     key = st.one_of(st.sampled_from(PARAMETERS), handle_keys, handle_keys, media_keys,
                     st.sampled_from(V1_FIELDS), texts)
     value = texts | st.sampled_from(["1500000001", "007", "\u0661", "-1", "PULL", "ON"])
