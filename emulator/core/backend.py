@@ -25,15 +25,11 @@ from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal, JournalEntry, newer_than
 from .media import (
     DELETE_NOTICE_SECONDS,
-    Entry,
-    MediaFile,
     MediaLibrary,
-    MediaQuery,
     check_changes,
     check_delete_parts,
     check_file_ids,
     check_query,
-    created_at,
     file_deleted_event,
     parts_of,
 )
@@ -52,10 +48,6 @@ SLICE_SECONDS = 0.001
 """Bulk work (generating, checking, queueing events) hands the event loop back this often,
 so a 100,000-event emit never holds up other requests, and held pulls wake as events
 arrive."""
-
-SEARCH_CHUNK = 250
-"""Files a search matches between two looks at the clock (about 0.1 ms of work when they
-have been looked at before, about 15 ms the first time a file is read from its event)."""
 
 T = TypeVar("T")
 
@@ -440,31 +432,12 @@ class VodBackend:
                            params: Mapping[str, Any]) -> tuple[int, list[dict[str, Any]]]:
         """SearchMedia: how many files match, and the page of them asked for, ordered by
         CreateTime. Every file is matched in slices: the loop is never held long."""
-        query: MediaQuery = check_query(params)
+        query = check_query(params)
         factory = await self.load_factory()
         self.scheduler.run_due()
-        media = self.media
-
-        def matches(chunk: list[tuple[str, Entry]]) -> list[tuple[float, str]]:
-            found = []
-            for file_id, entry in chunk:
-                basic = entry.basic_info if isinstance(entry, MediaFile) else None
-                if basic is None:  # not looked at yet: read once, kept
-                    basic = media.basic_info(sub_app_id, file_id, factory)
-                if basic is not None and query.matches(file_id, basic):
-                    found.append((created_at(basic) or 0.0, file_id))
-            return found
-
-        entries = media.entries(sub_app_id)
-        chunks = (entries[start:start + SEARCH_CHUNK]
-                  for start in range(0, len(entries), SEARCH_CHUNK))
-        matched = [found for chunk in await self.in_slices(map(matches, chunks), "search")
-                   for found in chunk]
-        matched.sort(key=lambda found: found[0], reverse=query.descending)  # stable
-        page = matched[query.offset:query.offset + query.limit]
-        infos = [media.media_info(sub_app_id, file_id, factory, query.parts)
-                 for _, file_id in page]
-        return len(matched), [info for info in infos if info is not None]
+        batches = await self.in_slices(
+            self.media.search_batches(sub_app_id, query, factory), "search")
+        return self.media.search_page(sub_app_id, query, factory, batches)
 
     def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
         return self.event_configs.modify(sub_app_id, changes)

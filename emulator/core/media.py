@@ -233,6 +233,31 @@ class MediaLibrary:
         it in slices while events go on changing the library)."""
         return list(self._apps.get(sub_app_id, {}).items())
 
+    def search_batches(self, sub_app_id: SubAppId, query: MediaQuery,
+                       factory: EventFactory) -> Iterator[list[tuple[float, str]]]:
+        """The files that match, ``SEARCH_BATCH`` files looked at a batch, each as
+        (CreateTime, FileId): whoever walks them hands the loop back between batches."""
+        entries = self.entries(sub_app_id)
+        for start in range(0, len(entries), SEARCH_BATCH):
+            found = []
+            for file_id, entry in entries[start:start + SEARCH_BATCH]:
+                basic = entry.basic_info if isinstance(entry, MediaFile) else None
+                if basic is None:  # not looked at yet: read once, kept
+                    basic = self.basic_info(sub_app_id, file_id, factory)
+                if basic is not None and query.matches(file_id, basic):
+                    found.append((created_at(basic) or 0.0, file_id))
+            yield found
+
+    def search_page(self, sub_app_id: SubAppId, query: MediaQuery, factory: EventFactory,
+                    batches: Iterable[list[tuple[float, str]]]) -> tuple[int, list[dict[str, Any]]]:
+        """How many files matched, and the page asked for of them, by CreateTime."""
+        matched = [found for batch in batches for found in batch]
+        matched.sort(key=lambda found: found[0], reverse=query.descending)  # stable
+        page = matched[query.offset:query.offset + query.limit]
+        infos = [self.media_info(sub_app_id, file_id, factory, query.parts)
+                 for _, file_id in page]
+        return len(matched), [info for info in infos if info is not None]
+
     def modify(self, sub_app_id: SubAppId, file_id: str, changes: MediaChanges,
                factory: EventFactory, now: float) -> str:
         """ModifyMediaInfo: apply ``changes`` to the file's BasicInfo (its UpdateTime
@@ -431,6 +456,9 @@ def _list(value: object) -> list[Any]:
 
 # ----- SearchMedia
 
+SEARCH_BATCH = 250
+"""Files SearchMedia looks at between hand-backs of the loop (about 0.1 ms of work when they
+have been looked at before, about 15 ms the first time each is read from its event)."""
 MAX_RESULTS = 5000  # SearchMediaRequest.Offset/Limit: "Offset + Limit 不超过5000"
 DEFAULT_LIMIT = 10
 CATEGORIES = ("Video", "Audio", "Image")
