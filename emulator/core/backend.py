@@ -392,15 +392,7 @@ class VodBackend:
         names), and the ids the library does not know."""
         wanted, parts = check_file_ids(file_ids), parts_of(filters)
         self.scheduler.run_due()
-        found: list[dict[str, Any]] = []
-        missing: list[str] = []
-        for file_id in wanted:
-            info = self.media.media_info(sub_app_id, file_id, self.factory, parts)
-            if info is None:
-                missing.append(file_id)
-            else:
-                found.append(info)
-        return found, missing
+        return self.media.describe(sub_app_id, wanted, parts, self.factory)
 
     def delete_media(self, sub_app_id: SubAppId, file_id: str,
                      delete_parts: list[dict[str, Any]] | None = None) -> None:
@@ -478,11 +470,7 @@ class VodBackend:
         """The application's files, newest known first (at most ``limit``), each's whole
         MediaInfo; and how many the library knows."""
         self.scheduler.run_due()  # a deletion due by now has happened
-        file_ids = self.media.file_ids(sub_app_id)
-        newest = file_ids[::-1][:limit]
-        infos = [self.media.media_info(sub_app_id, file_id, self.factory)
-                 for file_id in newest]
-        return [info for info in infos if info is not None], len(file_ids)
+        return self.media.newest(sub_app_id, limit, self.factory)
 
     def seed_media(self, sub_app_id: SubAppId, file_id: str | None = None,
                    basic_info: Mapping[str, Any] | None = None,
@@ -491,24 +479,8 @@ class VodBackend:
         FileId): its parts made as for a file an event named, the fields given replacing
         theirs; a new FileId if none is given. EventInputError, and nothing added, if a
         part does not fit the SDK's MediaBasicInfo or MediaMetaData. Its MediaInfo."""
-        from ..events.vocabulary import new_file_id
-
-        factory = self.factory
-        given = {"MediaBasicInfo": basic_info or {}, "MediaMetaData": meta_data or {}}
-        factory.schema.check_model(given["MediaBasicInfo"], "MediaBasicInfo", "basic_info")
-        factory.schema.check_model(given["MediaMetaData"], "MediaMetaData", "meta_data")
-        if file_id is None:
-            file_id = new_file_id(factory.rng)
-        made = MediaLibrary(self.settings.seed)  # the parts, made apart from the library
-        made.add(sub_app_id, file_id, None, None, self.clock.now())
-        info = made.media_info(sub_app_id, file_id, factory)
-        assert info is not None
-        self.media.add(sub_app_id, file_id,
-                       {**info["BasicInfo"], **given["MediaBasicInfo"]},
-                       {**info["MetaData"], **given["MediaMetaData"]}, self.clock.now())
-        seeded = self.media.media_info(sub_app_id, file_id, factory)
-        assert seeded is not None
-        return seeded
+        return self.media.seed(sub_app_id, file_id, basic_info or {}, meta_data or {},
+                               self.factory, self.clock.now())
 
     # ----- the journal, the callbacks' records and the fault rules
 

@@ -233,6 +233,51 @@ class MediaLibrary:
         it in slices while events go on changing the library)."""
         return list(self._apps.get(sub_app_id, {}).items())
 
+    def describe(self, sub_app_id: SubAppId, file_ids: list[str], parts: frozenset[str],
+                 factory: EventFactory) -> tuple[list[dict[str, Any]], list[str]]:
+        """DescribeMediaInfos: the MediaInfo of each known file (only ``parts``), and the
+        ids the library does not know."""
+        found: list[dict[str, Any]] = []
+        missing: list[str] = []
+        for file_id in file_ids:
+            info = self.media_info(sub_app_id, file_id, factory, parts)
+            if info is None:
+                missing.append(file_id)
+            else:
+                found.append(info)
+        return found, missing
+
+    def newest(self, sub_app_id: SubAppId, limit: int | None,
+               factory: EventFactory) -> tuple[list[dict[str, Any]], int]:
+        """The newest known files (at most ``limit``), each's whole MediaInfo; and how many
+        the library knows."""
+        file_ids = self.file_ids(sub_app_id)
+        infos = [self.media_info(sub_app_id, file_id, factory)
+                 for file_id in file_ids[::-1][:limit]]
+        return [info for info in infos if info is not None], len(file_ids)
+
+    def seed(self, sub_app_id: SubAppId, file_id: str | None, basic_info: Mapping[str, Any],
+             meta_data: Mapping[str, Any], factory: EventFactory, now: float) -> dict[str, Any]:
+        """Add a file without an event (replacing one of the same FileId): its parts made
+        as for a file an event named, the fields given replacing theirs; a new FileId if
+        none is given. EventInputError, and nothing added, if a part does not fit the
+        SDK's MediaBasicInfo or MediaMetaData. Its MediaInfo."""
+        from ..events.vocabulary import new_file_id
+
+        factory.schema.check_model(basic_info, "MediaBasicInfo", "basic_info")
+        factory.schema.check_model(meta_data, "MediaMetaData", "meta_data")
+        if file_id is None:
+            file_id = new_file_id(factory.rng)
+        made = MediaLibrary(self._seed)  # the parts, made apart from the library
+        made.add(sub_app_id, file_id, None, None, now)
+        info = made.media_info(sub_app_id, file_id, factory)
+        assert info is not None
+        self.add(sub_app_id, file_id, {**info["BasicInfo"], **basic_info},
+                 {**info["MetaData"], **meta_data}, now)
+        seeded = self.media_info(sub_app_id, file_id, factory)
+        assert seeded is not None
+        return seeded
+
     def search_batches(self, sub_app_id: SubAppId, query: MediaQuery,
                        factory: EventFactory) -> Iterator[list[tuple[float, str]]]:
         """The files that match, ``SEARCH_BATCH`` files looked at a batch, each as
