@@ -427,9 +427,10 @@ class VodBackend:
         query = check_query(params)
         factory = await self.load_factory()
         self.scheduler.run_due()
-        batches = await self.in_slices(
-            self.media.search_batches(sub_app_id, query, factory), "search")
-        return self.media.search_page(sub_app_id, query, factory, batches)
+        search = self.media.search(sub_app_id, query, factory)
+        await self.in_slices(search.batches(), "search")
+        infos = await self.in_slices(search.page(), "search")
+        return search.matched, [info for info in infos if info is not None]
 
     def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
         return self.event_configs.modify(sub_app_id, changes)

@@ -21,6 +21,8 @@ import base64
 import binascii
 import copy
 import hashlib
+import heapq
+import itertools
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -228,10 +230,11 @@ class MediaLibrary:
             entry = files[file_id] = self._read(sub_app_id, file_id, entry, factory)
         return entry
 
-    def entries(self, sub_app_id: SubAppId) -> list[tuple[str, Entry]]:
-        """The application's files as held now (a copy of the references: a search walks
-        it in slices while events go on changing the library)."""
-        return list(self._apps.get(sub_app_id, {}).items())
+    def entries(self, sub_app_id: SubAppId) -> dict[str, Entry]:
+        """The application's files as held now: a copy (a search walks it in slices while
+        events go on changing the library), made as one dict, not a list of 100,000 pairs
+        whose allocation would set off a full pass of the garbage collector."""
+        return self._apps.get(sub_app_id, {}).copy()
 
     def describe(self, sub_app_id: SubAppId, file_ids: list[str], parts: frozenset[str],
                  factory: EventFactory) -> tuple[list[dict[str, Any]], list[str]]:
@@ -278,30 +281,10 @@ class MediaLibrary:
         assert seeded is not None
         return seeded
 
-    def search_batches(self, sub_app_id: SubAppId, query: MediaQuery,
-                       factory: EventFactory) -> Iterator[list[tuple[float, str]]]:
-        """The files that match, ``SEARCH_BATCH`` files looked at a batch, each as
-        (CreateTime, FileId): whoever walks them hands the loop back between batches."""
-        entries = self.entries(sub_app_id)
-        for start in range(0, len(entries), SEARCH_BATCH):
-            found = []
-            for file_id, entry in entries[start:start + SEARCH_BATCH]:
-                basic = entry.basic_info if isinstance(entry, MediaFile) else None
-                if basic is None:  # not looked at yet: read once, kept
-                    basic = self.basic_info(sub_app_id, file_id, factory)
-                if basic is not None and query.matches(file_id, basic):
-                    found.append((created_at(basic) or 0.0, file_id))
-            yield found
-
-    def search_page(self, sub_app_id: SubAppId, query: MediaQuery, factory: EventFactory,
-                    batches: Iterable[list[tuple[float, str]]]) -> tuple[int, list[dict[str, Any]]]:
-        """How many files matched, and the page asked for of them, by CreateTime."""
-        matched = [found for batch in batches for found in batch]
-        matched.sort(key=lambda found: found[0], reverse=query.descending)  # stable
-        page = matched[query.offset:query.offset + query.limit]
-        infos = [self.media_info(sub_app_id, file_id, factory, query.parts)
-                 for _, file_id in page]
-        return len(matched), [info for info in infos if info is not None]
+    def search(self, sub_app_id: SubAppId, query: MediaQuery,
+               factory: EventFactory) -> MediaSearch:
+        """A SearchMedia over the application's files, to walk batch by batch."""
+        return MediaSearch(self, sub_app_id, query, factory)
 
     def modify(self, sub_app_id: SubAppId, file_id: str, changes: MediaChanges,
                factory: EventFactory, now: float) -> str:
@@ -500,6 +483,52 @@ def _list(value: object) -> list[Any]:
 
 
 # ----- SearchMedia
+
+class MediaSearch:
+    """One SearchMedia: ``batches()`` looks at ``SEARCH_BATCH`` files a step (whoever walks
+    it hands the loop back between steps), keeping only the page's worth of leaders, so
+    no step sorts every match; then ``matched`` and ``page()``."""
+
+    def __init__(self, library: MediaLibrary, sub_app_id: SubAppId, query: MediaQuery,
+                 factory: EventFactory) -> None:
+        self._library, self._sub_app_id = library, sub_app_id
+        self._query, self._factory = query, factory
+        self.matched = 0
+        # The first offset + limit matches in the query's order (CreateTime, then the order
+        # the library knows the files), as a heap with the last of them on top.
+        self._leaders: list[tuple[float, int, str]] = []
+
+    def batches(self) -> Iterator[None]:
+        library, query = self._library, self._query
+        entries = iter(library.entries(self._sub_app_id).items())
+        while batch := list(itertools.islice(entries, SEARCH_BATCH)):
+            for file_id, entry in batch:
+                basic = entry.basic_info if isinstance(entry, MediaFile) else None
+                if basic is None:  # not looked at yet: read once, kept
+                    basic = library.basic_info(self._sub_app_id, file_id, self._factory)
+                if basic is not None and query.matches(file_id, basic):
+                    self._keep(created_at(basic) or 0.0, file_id)
+            yield None
+
+    def _keep(self, created: float, file_id: str) -> None:
+        self.matched += 1
+        rank = -created if self._query.descending else created
+        item = (-rank, -self.matched, file_id)  # the heap's top: the last leader
+        size = self._query.offset + self._query.limit
+        if len(self._leaders) < size:
+            heapq.heappush(self._leaders, item)
+        elif size and item > self._leaders[0]:  # it goes before the last leader
+            heapq.heapreplace(self._leaders, item)
+
+    def page(self) -> Iterator[dict[str, Any] | None]:
+        """The MediaInfo of each file of the page asked for, one at a time (a page may
+        hold 5,000: whoever walks it hands the loop back between them)."""
+        query = self._query
+        ordered = [file_id for _, _, file_id in sorted(self._leaders, reverse=True)]
+        for file_id in ordered[query.offset:query.offset + query.limit]:
+            yield self._library.media_info(self._sub_app_id, file_id, self._factory,
+                                           query.parts)
+
 
 SEARCH_BATCH = 250
 """Files SearchMedia looks at between hand-backs of the loop (about 0.1 ms of work when they
