@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..base.jsontext import RawJson, plain
 from ..core.backend import VodBackend
 from ..core.eventconfig import PARAMETERS
 from ..core.ids import SubAppId
@@ -84,7 +85,9 @@ async def describe_event_config(backend: VodBackend, params: dict[str, Any]) -> 
 async def describe_media_infos(backend: VodBackend, params: dict[str, Any]) -> Answer:
     found, missing = backend.media_infos(_sub_app_id(params), params["FileIds"],
                                          params.get("Filters"))
-    return Answer({"MediaInfoSet": found, "NotExistFileIdSet": missing})
+    # Encoded whole, in one pass: MediaInfos are plain JSON, and walking them value by
+    # value (as an answer that may hold RawJson is written) costs ten times as much.
+    return Answer({"MediaInfoSet": RawJson(plain(found)), "NotExistFileIdSet": missing})
 
 
 async def delete_media(backend: VodBackend, params: dict[str, Any]) -> Answer:
@@ -99,7 +102,10 @@ async def modify_media_info(backend: VodBackend, params: dict[str, Any]) -> Answ
 
 async def search_media(backend: VodBackend, params: dict[str, Any]) -> Answer:
     total, infos = await backend.search_media(_sub_app_id(params), params)
-    return Answer({"TotalCount": total, "MediaInfoSet": infos})
+    # One at a time, handing the loop back between them: a page may hold 5,000.
+    encoded = await backend.in_slices((plain(info) for info in infos), "search")
+    return Answer({"TotalCount": total,
+                   "MediaInfoSet": RawJson(b"[" + b",".join(encoded) + b"]")})
 
 
 _STRINGS = Parameter(Kind.STRING_LIST)
