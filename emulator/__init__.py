@@ -18,9 +18,10 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .clients.client import AdminClient, AdminError
     from .clients.receiver import CallbackReceiver
-    from .core.backend import QueueState, VodBackend
+    from .core.backend import VodBackend
     from .core.clock import Clock
     from .core.queue import EVENTS_PER_PULL, QueueTimings
+    from .core.records import QueueState
     from .core.settings import Settings
     from .events import EVENT_TYPES, EventFactory, EventInputError
     from .events.scenarios import SCENARIOS
@@ -37,7 +38,7 @@ _HOME = {
     "EmulatorThread": ".server",
     "EventFactory": ".events",
     "EventInputError": ".events",
-    "QueueState": ".core.backend",
+    "QueueState": ".core.records",
     "QueueTimings": ".core.queue",
     "Settings": ".core.settings",
     "VodBackend": ".core.backend",

@@ -16,7 +16,7 @@ import pytest
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient, AdminError
-from emulator.core.backend import EventFilter, SearchResult
+from emulator.core.records import EventFilter, SearchResult
 from emulator.server import EmulatorThread
 
 from .conftest import pull, wait_for_health

@@ -24,9 +24,9 @@ from aiohttp import web
 from ..base.echo import is_text, safe_text, shown
 from ..base.jsontext import JsonInputError, RawJson, compact, strict_object
 from ..base.numeric import is_integer, is_number
-from ..core.backend import EmitInterrupted, NotFound, VodBackend
+from ..core.backend import VodBackend
 from ..core.clock import ClockLimitError
-from ..core.errors import ServiceError
+from ..core.errors import EmitInterrupted, NotFound, ServiceError
 from ..core.faults import FaultInputError
 from ..core.ids import InvalidSubAppId, SubAppId, app_from_json
 from ..core.limits import BODY_READ_SECONDS

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..core import callbacks, clock, journal
-from ..core.backend import LIVE_COUNTS, MAX_EVENTS_PER_EMIT
+from ..core.backend import MAX_EVENTS_PER_EMIT
 from ..core.event import EVENT_STATES, OUTCOMES
+from ..core.records import LIVE_COUNTS
 from .openapi_schemas import (
     COUNT,
     ERRORS,

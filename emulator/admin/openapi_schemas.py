@@ -10,9 +10,9 @@ from typing import Any
 
 from ..core import callbacks, clock, eventconfig, faults, journal
 from ..core import settings as config
-from ..core.backend import LIVE_COUNTS, QUEUE_COUNTS, STATS_COUNTS
 from ..core.event import EVENT_STATES, OUTCOMES, ROUTES
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
+from ..core.records import LIVE_COUNTS, QUEUE_COUNTS, STATS_COUNTS
 
 Schema = dict[str, Any]
 

@@ -14,11 +14,13 @@ from ..base.jsontext import compact
 from ..base.numeric import is_integer
 from ..core import callbacks
 from ..core import journal as j
-from ..core.backend import LIVE_COUNTS, EventFilter, NotFound, VodBackend
+from ..core.backend import VodBackend
 from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
+from ..core.errors import NotFound
 from ..core.event import EVENT_STATES, OUTCOMES
 from ..core.eventconfig import PARAMETERS
 from ..core.ids import ANY_APP, AppFilter, SubAppId
+from ..core.records import LIVE_COUNTS, EventFilter
 from ..core.settings import runtime_view
 from . import dashboard
 from .http import (

@@ -11,13 +11,12 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..base.echo import shown
-from .callbacks import CALLBACK_COUNTS, Attempt, Dispatcher, Sender
+from .callbacks import Attempt, Dispatcher, Sender
 from .clock import Clock, check_scale
-from .errors import InjectedError, InvalidParameterValueFileId
+from .errors import EmitInterrupted, InjectedError, InvalidParameterValueFileId, NotFound
 from .event import CONFIRMED, ROUTE_PUSHED, ROUTE_SUPPRESSED, EmittedEvent
 from .eventconfig import EventConfig, suppression
 from .faults import Faults, Rule
@@ -35,6 +34,7 @@ from .media import (
 )
 from .operations import CONFIRM_EVENTS, PULL_EVENTS
 from .queue import EventQueues, Lease
+from .records import STATS_COUNTS, EventFilter, QueueContents, QueueState, SearchResult
 from .scheduler import Scheduler
 from .settings import Settings, with_changes
 from .wakeup import Wakeup
@@ -50,64 +50,6 @@ so a 100,000-event emit never holds up other requests, and held pulls wake as ev
 arrive."""
 
 T = TypeVar("T")
-
-
-class EmitInterrupted(RuntimeError):
-    """The emulator was reset or stopped while an emit (or a long search) was under way."""
-
-
-class NotFound(LookupError):
-    """No such thing: the id asked for (a fault rule's, an event's) names nothing kept."""
-
-
-@dataclass(frozen=True)
-class EventFilter:
-    """Which emitted events a search keeps; None matches anything."""
-
-    event_type: str | None = None
-    sub_app_id: AppFilter = ANY_APP
-    state: str | None = None
-    text: bytes | None = None  # found in the event id or anywhere in its payload
-
-    def matches(self, event: EmittedEvent) -> bool:
-        return ((self.event_type is None or event.event_type == self.event_type)
-                and (self.sub_app_id == ANY_APP or event.sub_app_id == self.sub_app_id)
-                and (self.state is None or event.state == self.state)
-                and (self.text is None or event.payload.find(self.text) >= 0
-                     or event.event_id.encode().find(self.text) >= 0))
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    events: list[EmittedEvent]  # the page asked for
-    matched: int  # how many match in all
-
-
-@dataclass(frozen=True)
-class QueueState:
-    sub_app_id: SubAppId
-    pullable: int
-    leased: int
-    held_pulls: int
-    confirmed: int
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-QUEUE_COUNTS = tuple(field.name for field in fields(QueueState) if field.name != "sub_app_id")
-"""One application's queue counts: pullable, leased, held_pulls, confirmed."""
-LIVE_COUNTS = (*QUEUE_COUNTS, *CALLBACK_COUNTS)
-"""One application's counts now, its queue's and its callbacks' (what a wait waits on)."""
-
-
-@dataclass(frozen=True)
-class QueueContents:
-    """What one application's queue holds, for looking at (never a copy to change)."""
-
-    state: QueueState
-    pullable: list[EmittedEvent]  # oldest first
-    leases: list[Lease]
 
 
 class VodBackend:
@@ -725,11 +667,6 @@ class VodBackend:
         self.emitted = deque((event for event in self.emitted if event.sub_app_id != sub_app_id),
                              maxlen=self.emitted.maxlen)
         self._emitted_counts.pop(sub_app_id, None)
-
-
-STATS_COUNTS = ("emitted", "pullable", "leased", "confirmed", "expired", "dropped",
-                "suppressed", *CALLBACK_COUNTS, "callback_attempts")
-"""The counts ``stats()`` gives per application and in total."""
 
 
 def _new_factory(seed: int, clock: Clock) -> EventFactory:

@@ -2,7 +2,9 @@
 base class and the errors the domain raises (the protocol's own are in cloudapi/errors.py).
 
 The domain raises these; the protocol layer turns any of them into the real error
-envelope (HTTP 200, ``{"Response": {"Error": {...}, "RequestId": ...}}``).
+envelope (HTTP 200, ``{"Response": {"Error": {...}, "RequestId": ...}}``). Last, the two
+refusals that are the emulator's own, not the service's (an emit cut short, an id that
+names nothing kept): the admin API answers them 409 and 404.
 """
 
 from __future__ import annotations
@@ -68,3 +70,11 @@ class InjectedError(ServiceError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class EmitInterrupted(RuntimeError):
+    """The emulator was reset or stopped while an emit (or a long search) was under way."""
+
+
+class NotFound(LookupError):
+    """No such thing: the id asked for (a fault rule's, an event's) names nothing kept."""
