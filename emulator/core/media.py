@@ -12,7 +12,10 @@ carry is made then, agreeing with the event's own facts (name, URL, MetaData), b
 generator seeded by the seed, the application and the FileId: the same seed gives the
 same file whenever it is looked at.
 
-Parts the emulator has nothing for (transcodes, sprites, reviews, ...) are null.
+A finished procedure (a ProcedureStateChanged at FINISH, however it was emitted) adds its
+successful outputs: each transcode, snapshot, sprite, animated graphic and stream joins its
+part's list, a cover by snapshot becomes the cover. Parts nothing made (reviews, key
+frames, subtitles...) are null.
 """
 
 from __future__ import annotations
@@ -70,6 +73,17 @@ real service's delay is not documented: short, and never in the answer itself)."
 
 MAX_FILE_IDS = 20  # DescribeMediaInfosRequest.FileIds: "N 从 0 开始取值，最大 19"
 
+PROCEDURE_OUTPUTS = {
+    "Transcode": ("TranscodeInfo", "TranscodeSet"),
+    "AnimatedGraphics": ("AnimatedGraphicsInfo", "AnimatedGraphicsSet"),
+    "SnapshotByTimeOffset": ("SnapshotByTimeOffsetInfo", "SnapshotByTimeOffsetSet"),
+    "SampleSnapshot": ("SampleSnapshotInfo", "SampleSnapshotSet"),
+    "ImageSprites": ("ImageSpriteInfo", "ImageSpriteSet"),
+    "AdaptiveDynamicStreaming": ("AdaptiveDynamicStreamingInfo", "AdaptiveDynamicStreamingSet"),
+}
+"""A procedure's result type (MediaProcessTaskResult.Type), and the MediaInfo part and list
+its output joins."""
+
 ALL_PARTS = frozenset(FILTERS.values()) | {"ImageUnderstandingInfo", "FaceRecognitionInfo"}
 # Where an event names a file: its member, and a task's Input and Output (an edit's result).
 _FILE_PLACES = (None, "Output", "Input")
@@ -97,6 +111,9 @@ class MediaLibrary:
     def __init__(self, seed: int) -> None:
         self._seed = seed
         self._apps: dict[SubAppId, dict[str, Entry]] = {}
+        # What finished procedures made of a file (TranscodeInfo...), apart from the entry
+        # itself, which may still be its unread event.
+        self._outputs: dict[SubAppId, dict[str, dict[str, Any]]] = {}
 
     # ----- following the events (on the routing path: kept cheap)
 
@@ -116,6 +133,10 @@ class MediaLibrary:
             if isinstance(task, dict):
                 self._delete(event.sub_app_id, task)
             return
+        if event_type == "ProcedureStateChanged":
+            task = content.get("ProcedureStateChangeEvent")
+            if type(task) is dict and task.get("Status") == "FINISH":
+                self.add_outputs(event.sub_app_id, task)
         # _described_files(), written out: a generator per event costs more than the rest.
         for value in content.values():
             if type(value) is dict:
@@ -133,9 +154,11 @@ class MediaLibrary:
         partial = {item["FileId"] for item in _list(task.get("FileDeleteResultInfo"))
                    if isinstance(item, dict) and isinstance(item.get("FileId"), str)
                    and item.get("DeleteParts")}
+        outputs = self._outputs.get(sub_app_id, {})
         for file_id in _list(task.get("FileIdSet")):
             if isinstance(file_id, str) and file_id not in partial:
                 files.pop(file_id, None)
+                outputs.pop(file_id, None)
 
     def _files(self, sub_app_id: SubAppId) -> dict[str, Entry]:
         files = self._apps.get(sub_app_id)
@@ -148,6 +171,33 @@ class MediaLibrary:
         """Add (or replace) a file without an event; a part not given is made when first
         looked at."""
         self._files(sub_app_id)[file_id] = MediaFile(basic_info, meta_data, now)
+
+    def add_outputs(self, sub_app_id: SubAppId, procedure: Mapping[str, Any]) -> None:
+        """A finished procedure's successful outputs become parts of its file: each
+        transcode, snapshot, sprite, animated graphic and stream added to its list (one
+        per Definition: a newer one replaces), a cover by snapshot becomes the cover."""
+        file_id = procedure.get("FileId")
+        if not (_is_file_id(file_id) and file_id in self._apps.get(sub_app_id, {})):
+            return
+        parts = self._outputs.setdefault(sub_app_id, {}).setdefault(file_id, {})
+        for result in _list(procedure.get("MediaProcessResultSet")):
+            if not isinstance(result, dict):
+                continue
+            for sub in result.values():
+                if not (isinstance(sub, dict) and sub.get("Status") == "SUCCESS"
+                        and isinstance(sub.get("Output"), dict)):
+                    continue
+                output = sub["Output"]
+                place = PROCEDURE_OUTPUTS.get(result.get("Type"))  # type: ignore[arg-type]
+                if place is None:  # CoverBySnapshot
+                    if isinstance(output.get("CoverUrl"), str):
+                        parts["CoverUrl"] = output["CoverUrl"]
+                    continue
+                part, items = place
+                held = parts.setdefault(part, {items: []})[items]
+                held[:] = [item for item in held
+                           if item.get("Definition") != output.get("Definition")]
+                held.append(_copied(output))
 
     # ----- looking
 
@@ -171,6 +221,14 @@ class MediaLibrary:
             info["BasicInfo"] = _copied(entry.basic_info)
         if "MetaData" in parts:
             info["MetaData"] = _copied(entry.meta_data)
+        made = self._outputs.get(sub_app_id, {}).get(file_id)
+        if made:
+            for part, value in made.items():
+                if part == "CoverUrl":
+                    if info["BasicInfo"] is not None:
+                        info["BasicInfo"]["CoverUrl"] = value
+                elif part in parts:
+                    info[part] = _copied(value)
         return info
 
     def _read(self, sub_app_id: SubAppId, file_id: str, entry: Entry,
@@ -312,9 +370,11 @@ class MediaLibrary:
 
     def clear(self) -> None:
         self._apps.clear()
+        self._outputs.clear()
 
     def forget(self, sub_app_id: SubAppId) -> None:
         self._apps.pop(sub_app_id, None)
+        self._outputs.pop(sub_app_id, None)
 
 
 # ModifyMediaInfoRequest.AddTags: "单个媒体文件最多 16 个标签，单个标签最多 32 个字符"
