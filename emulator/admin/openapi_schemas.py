@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import callbacks, clock, eventconfig, faults, journal
+from ..core import callbacks, clock, eventconfig, faults, journal, tasks
 from ..core import settings as config
 from ..core.event import EVENT_STATES, OUTCOMES, ROUTES
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
@@ -391,6 +391,11 @@ class _Components:
             return seconds
         if reader is config.positive_float:
             return {"type": "number", "exclusiveMinimum": 0}
+        if name == "task_seconds":
+            return {"type": "object", "additionalProperties": False,
+                    "properties": {kind: seconds for kind in tasks.TASK_SECONDS},
+                    "description": "Emulator seconds each kind of task (TaskType) processes; "
+                                   "a change names some kinds, the others take their default."}
         raise LookupError(f"no schema for the runtime setting {name}: add one here")
 
     def _fault_rule_properties(self) -> dict[str, Schema]:

@@ -25,9 +25,10 @@ from ..core.operations import (
     PULL_EVENTS,
     SEARCH_MEDIA,
 )
-from .parameters import Kind, Parameter, Signature
+from .parameters import Kind, Parameter, RequestModel, Signature
 
 Fields = dict[str, Any]
+Params = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class Answer:
     """Called when the answer could not be written to the caller (it hung up)."""
 
 
-Handler = Callable[[VodBackend, dict[str, Any]], Awaitable[Answer]]
+Handler = Callable[[VodBackend, dict[str, Any], str], Awaitable[Answer]]
+"""(backend, parameters, RequestId) -> the answer."""
 
 _SUB_APP_ID = Parameter(Kind.INTEGER)
 _STRING = Parameter(Kind.STRING)
@@ -45,7 +47,7 @@ _STRING = Parameter(Kind.STRING)
 
 @dataclass(frozen=True)
 class Action:
-    signature: Signature
+    signature: Signature | RequestModel
     handler: Handler
 
 
@@ -55,34 +57,34 @@ def _sub_app_id(params: dict[str, Any]) -> SubAppId:
     return sub_app_id
 
 
-async def pull_events(backend: VodBackend, params: dict[str, Any]) -> Answer:
+async def pull_events(backend: VodBackend, params: Params, request_id: str) -> Answer:
     sub_app_id = _sub_app_id(params)
     leases = await backend.pull_events(sub_app_id)
     return Answer({"EventSet": [lease.event_content_json() for lease in leases]},
                   unsent=lambda: backend.release_events(sub_app_id, leases) if leases else None)
 
 
-async def confirm_events(backend: VodBackend, params: dict[str, Any]) -> Answer:
+async def confirm_events(backend: VodBackend, params: Params, request_id: str) -> Answer:
     backend.confirm_events(_sub_app_id(params), params["EventHandles"])
     return Answer({})
 
 
-async def describe_events_state(backend: VodBackend, params: dict[str, Any]) -> Answer:
+async def describe_events_state(backend: VodBackend, params: Params, request_id: str) -> Answer:
     return Answer({"CountOfEventsToPull": backend.count_events_to_pull(_sub_app_id(params))})
 
 
-async def modify_event_config(backend: VodBackend, params: dict[str, Any]) -> Answer:
+async def modify_event_config(backend: VodBackend, params: Params, request_id: str) -> Answer:
     sub_app_id = _sub_app_id(params)
     changes = {name: value for name, value in params.items() if name != "SubAppId"}
     backend.modify_event_config(sub_app_id, changes)
     return Answer({})
 
 
-async def describe_event_config(backend: VodBackend, params: dict[str, Any]) -> Answer:
+async def describe_event_config(backend: VodBackend, params: Params, request_id: str) -> Answer:
     return Answer(backend.describe_event_config(_sub_app_id(params)).describe())
 
 
-async def describe_media_infos(backend: VodBackend, params: dict[str, Any]) -> Answer:
+async def describe_media_infos(backend: VodBackend, params: Params, request_id: str) -> Answer:
     found, missing = backend.media_infos(_sub_app_id(params), params["FileIds"],
                                          params.get("Filters"))
     # Encoded whole, in one pass: MediaInfos are plain JSON, and walking them value by
@@ -90,17 +92,18 @@ async def describe_media_infos(backend: VodBackend, params: dict[str, Any]) -> A
     return Answer({"MediaInfoSet": RawJson(plain(found)), "NotExistFileIdSet": missing})
 
 
-async def delete_media(backend: VodBackend, params: dict[str, Any]) -> Answer:
-    backend.delete_media(_sub_app_id(params), params["FileId"], params.get("DeleteParts"))
+async def delete_media(backend: VodBackend, params: Params, request_id: str) -> Answer:
+    backend.delete_media(_sub_app_id(params), params["FileId"], params.get("DeleteParts"),
+                         f"{DELETE_MEDIA} {request_id}")
     return Answer({})
 
 
-async def modify_media_info(backend: VodBackend, params: dict[str, Any]) -> Answer:
+async def modify_media_info(backend: VodBackend, params: Params, request_id: str) -> Answer:
     cover_url = backend.modify_media_info(_sub_app_id(params), params["FileId"], params)
     return Answer({"CoverUrl": cover_url, "AddedSubtitleSet": []})
 
 
-async def search_media(backend: VodBackend, params: dict[str, Any]) -> Answer:
+async def search_media(backend: VodBackend, params: Params, request_id: str) -> Answer:
     total, infos = await backend.search_media(_sub_app_id(params), params)
     # One at a time, handing the loop back between them: a page may hold 5,000.
     encoded = await backend.in_slices((plain(info) for info in infos), "search")

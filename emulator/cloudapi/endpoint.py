@@ -33,6 +33,7 @@ from .protocol import (
     success_body,
     unknown_action,
 )
+from .tasks import task_actions
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -44,6 +45,8 @@ _INTERNAL_ERROR = (
     b'"RequestId":"%s"}}'
 )
 _log = logging.getLogger("vod_emulator")
+_ACTIONS = {**ACTIONS, **task_actions()}
+"""Every action answered: the event notifications', the media library's, the tasks'."""
 
 
 def credentials_of(settings: Settings) -> Credentials | None:
@@ -95,7 +98,7 @@ async def _answer(
         else:
             name, action, params = _read_call(http_request, credentials)
         await backend.request_faults(name, params.get("SubAppId"))
-        answer = await action.handler(backend, params)
+        answer = await action.handler(backend, params, request_id)
         return success_body(answer.fields, request_id), answer.unsent
     except ServiceError as error:
         return error_body(error, request_id), None
@@ -107,7 +110,7 @@ def _read_call(
     """Signature, version, action and typed parameters: everything but the action itself."""
     call = parse_call(http_request, credentials)
     check_version(call)
-    action = ACTIONS.get(call.action)
+    action = _ACTIONS.get(call.action)
     if action is None:
         raise unknown_action(call)
     return call.action, action, call.typed_params(action.signature)

@@ -153,9 +153,8 @@ def _declared(name: str, signature: Signature) -> Parameter:
 
 
 def _check_required(values: Mapping[str, Any], signature: Signature) -> None:
-    for name, parameter in signature.items():
-        if parameter.required and name not in values:
-            raise MissingParameter(f"The request is missing a required parameter `{name}`.")
+    _check_required_names(values, tuple(
+        name for name, parameter in signature.items() if parameter.required))
 
 
 def _check_json_value(name: str, value: Any, kind: Kind) -> Any:
@@ -207,3 +206,138 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     return "an object"
+
+
+# ----- parameters declared by the SDK's request model (the asynchronous actions')
+
+
+@dataclass(frozen=True)
+class RequestModel:
+    """An action whose parameters are its SDK request model's fields (``schema.json``):
+    nested objects and lists, types and value lists checked as the model declares them."""
+
+    model: str  # e.g. "ProcessMediaRequest"
+    required: tuple[str, ...] = ()
+
+
+def from_model_json(body: Mapping[str, Any], request: RequestModel) -> dict[str, Any]:
+    from ..events.schema import EventInputError, load_schema
+
+    schema = load_schema()
+    fields = schema.models[request.model]
+    values: dict[str, Any] = {}
+    for name, value in body.items():
+        field = fields.get(name)
+        if field is None:
+            raise UnknownParameter(f"The parameter {shown(name)} is not recognized.")
+        if value is None:
+            continue
+        if name == _SUB_APP_ID:
+            values[name] = _sub_app_id(value, check_sub_app_id)
+            continue
+        _check_text(name, value)
+        try:
+            schema.check_field(value, field, name)
+        except EventInputError as error:
+            raise InvalidParameterValue(f"{error}.") from None
+        values[name] = value
+    _check_required_names(values, request.required)
+    return values
+
+
+def from_model_flat(flat: Mapping[str, str], request: RequestModel) -> dict[str, Any]:
+    """Rebuild a request model's parameters from flattened fields
+    (``MediaProcessTask.TranscodeTaskSet.0.Definition=10``), each leaf read as its type."""
+    from ..events.schema import load_schema
+
+    schema = load_schema()
+    tree: dict[str, Any] = {}
+    for key, text in flat.items():
+        if not is_text(text):
+            raise InvalidParameterValue(f"{shown(key)} is not valid Unicode text.")
+        path = key.split(".")
+        fields = schema.models[request.model]
+        node: Any = tree
+        index = 0
+        while True:
+            if index >= len(path):
+                raise InvalidParameterValue(f"{shown(key)} names an object: send its members.")
+            field = fields.get(path[index])
+            if field is None:
+                raise UnknownParameter(f"The parameter {shown(key)} is not recognized.")
+            name = path[index]
+            index += 1
+            if field.is_list:
+                if index >= len(path) or not _INDEX_TEXT.fullmatch(path[index]):
+                    raise InvalidParameterValue(f"{name} is a list: send it as {name}.0, ...")
+                items = node.setdefault(name, {})
+                position = int(path[index])
+                index += 1
+                if field.model is None:
+                    if index != len(path):
+                        raise UnknownParameter(f"The parameter {shown(key)} is not recognized.")
+                    items[position] = _flat_leaf(key, text, field.type)
+                    break
+                node = items.setdefault(position, {})
+            elif field.model is not None:
+                if index >= len(path):
+                    raise InvalidParameterValue(
+                        f"{name} is an object: send it as {name}.<member>.")
+                node = node.setdefault(name, {})
+            else:
+                if index != len(path):
+                    raise UnknownParameter(f"The parameter {shown(key)} is not recognized.")
+                node[name] = (_sub_app_id(text, parse_sub_app_id) if key == _SUB_APP_ID
+                              else _flat_leaf(key, text, field.type))
+                break
+            fields = schema.models[field.model]
+    return from_model_json(_lists(tree), request)
+
+
+def _lists(node: Any) -> Any:
+    """The flattened tree with each indexed dict made a list (indexes 0, 1, ... no gaps)."""
+    if not isinstance(node, dict):
+        return node
+    if node and all(isinstance(key, int) for key in node):
+        if sorted(node) != list(range(len(node))):
+            raise InvalidParameterValue("list indexes must run 0, 1, 2, ... without gaps.")
+        return [_lists(node[position]) for position in range(len(node))]
+    return {key: _lists(value) for key, value in node.items()}
+
+
+def _flat_leaf(name: str, text: str, type_name: str | None) -> Any:
+    if type_name == "integer":
+        return _flat_scalar(name, text, Kind.INTEGER)
+    if type_name == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            raise InvalidParameterValue(f"{name} must be a number, got {shown(text)}.") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise InvalidParameterValue(f"{name} must be a finite number, got {shown(text)}.")
+        return number
+    if type_name == "boolean":
+        if text not in ("true", "false"):
+            raise InvalidParameterValue(f"{name} must be true or false, got {shown(text)}.")
+        return text == "true"
+    return text
+
+
+def _check_text(name: str, value: Any, depth: int = 0) -> None:
+    """Every string inside ``value`` is valid Unicode text (no lone surrogate)."""
+    if isinstance(value, str):
+        if not is_text(value):
+            raise InvalidParameterValue(f"{name} holds a string that is not valid Unicode text.")
+    elif isinstance(value, list) and depth < 64:
+        for item in value:
+            _check_text(name, item, depth + 1)
+    elif isinstance(value, dict) and depth < 64:
+        for key, item in value.items():
+            _check_text(name, key, depth + 1)
+            _check_text(name, item, depth + 1)
+
+
+def _check_required_names(values: Mapping[str, Any], required: tuple[str, ...]) -> None:
+    for name in required:
+        if name not in values:
+            raise MissingParameter(f"The request is missing a required parameter `{name}`.")

@@ -76,7 +76,13 @@ class ApiCall:
     params: Mapping[str, Any]  # JSON-typed (TC3 JSON) or flattened strings
     flattened: bool
 
-    def typed_params(self, signature: parameters.Signature) -> dict[str, Any]:
+    def typed_params(
+        self, signature: parameters.Signature | parameters.RequestModel
+    ) -> dict[str, Any]:
+        if isinstance(signature, parameters.RequestModel):
+            if self.flattened:
+                return parameters.from_model_flat(self.params, signature)
+            return parameters.from_model_json(self.params, signature)
         if self.flattened:
             return parameters.from_flat(self.params, signature)
         return parameters.from_json(self.params, signature)

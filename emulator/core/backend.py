@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..base.echo import shown
 from .callbacks import Attempt, Dispatcher, Sender
 from .clock import Clock, check_scale
-from .errors import EmitInterrupted, InjectedError, InvalidParameterValueFileId, NotFound
+from .errors import (
+    EmitInterrupted,
+    InjectedError,
+    InvalidParameterValueFileId,
+    InvalidParameterValueOf,
+    NotFound,
+)
 from .event import CONFIRMED, ROUTE_PUSHED, ROUTE_SUPPRESSED, EmittedEvent
 from .eventconfig import EventConfig, suppression
 from .faults import Faults, Rule
@@ -37,6 +43,8 @@ from .queue import EventQueues, Lease
 from .records import STATS_COUNTS, EventFilter, QueueContents, QueueState, SearchResult
 from .scheduler import Scheduler
 from .settings import Settings, with_changes
+from .taskflow import TaskFlow
+from .tasks import DESCRIBE_TASKS_LIMIT, Task
 from .wakeup import Wakeup
 
 if TYPE_CHECKING:  # the event machinery is loaded on the first emit, not at start-up
@@ -64,6 +72,9 @@ class VodBackend:
         self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks, self.faults)
         self.media = MediaLibrary(settings.seed)  # every file the events have made known
         self.scheduler = Scheduler(self.clock)  # what actions set off to happen later
+        self.tasks = TaskFlow(self.clock, self.scheduler, self.media, self.faults,
+                              self._route_caused, settings.seed)
+        self.tasks.task_seconds = settings.task_durations
         # Every emitted event, newest kept (as many as journal entries), for followers
         # and recordings; the queues hold only what is still to be delivered.
         self.emitted: deque[EmittedEvent] = deque(maxlen=settings.journal_max_entries)
@@ -158,13 +169,21 @@ class VodBackend:
 
     # ----- putting events in
 
-    def _route(self, sub_app_id: SubAppId, content: dict[str, Any]) -> EmittedEvent:
+    def _route_caused(self, sub_app_id: SubAppId, content: dict[str, Any],
+                      caused_by: str) -> str:
+        """Route an event a request caused (a task's, a deletion's); its id."""
+        return self._route(sub_app_id, content, caused_by).event_id
+
+    def _route(self, sub_app_id: SubAppId, content: dict[str, Any],
+               caused_by: str | None = None) -> EmittedEvent:
         """The one place that decides where an emitted event goes, by its application's
         configuration at this moment: not notified at all (a switch OFF, or PUSH without
         a URL), POSTed to the NotificationUrl (PUSH), or queued for PullEvents (PULL).
         Every emit, from the admin API, the Python API or a scenario, comes through here."""
         config = self.event_configs.get(sub_app_id)
         event = self.queues.new_event(sub_app_id, content)
+        if caused_by is not None:
+            event.caused_by = caused_by
         self.media.observe(event, content)
         self.emitted.append(event)
         self.last_emitted_seq = event.seq
@@ -337,7 +356,8 @@ class VodBackend:
         return self.media.describe(sub_app_id, wanted, parts, self.factory)
 
     def delete_media(self, sub_app_id: SubAppId, file_id: str,
-                     delete_parts: list[dict[str, Any]] | None = None) -> None:
+                     delete_parts: list[dict[str, Any]] | None = None,
+                     caused_by: str | None = None) -> None:
         """DeleteMedia: answered at once; the FileDeleted event follows
         ``DELETE_NOTICE_SECONDS`` of emulator time later, routed like any event (the
         library drops the file then). InvalidParameterValueFileId if the library does not
@@ -350,7 +370,7 @@ class VodBackend:
         content = file_deleted_event(file_id, parts)
 
         def notify() -> None:
-            self._route(sub_app_id, content)
+            self._route(sub_app_id, content, caused_by)
 
         self.scheduler.at(self.clock.now() + DELETE_NOTICE_SECONDS, sub_app_id, notify)
 
@@ -373,6 +393,62 @@ class VodBackend:
         await self.in_slices(search.batches(), "search")
         infos = await self.in_slices(search.page(), "search")
         return search.matched, [info for info in infos if info is not None]
+
+    # ----- the asynchronous actions and their tasks
+
+    async def start_task(self, sub_app_id: SubAppId, action: str, params: Mapping[str, Any],
+                         caused_by: str) -> list[Task]:
+        """An asynchronous action accepted: its task (RestoreMedia: one per file), whose
+        events follow on the emulator clock. ``caused_by`` names the request."""
+        factory = await self.load_factory()
+        self.scheduler.run_due()
+        return self.tasks.start(factory, sub_app_id, action, params, caused_by)
+
+    def task(self, sub_app_id: SubAppId, task_id: str) -> Task | None:
+        self.scheduler.run_due()
+        return self.tasks.book.find(sub_app_id, task_id)
+
+    def describe_task_detail(self, sub_app_id: SubAppId, task_id: str) -> dict[str, Any]:
+        """DescribeTaskDetail's fields; InvalidParameterValue.TaskId for an unknown task."""
+        task = self.task(sub_app_id, task_id)
+        if task is None:
+            raise InvalidParameterValueOf("TaskId", f"TaskId {shown(task_id)} does not exist.")
+        return self.tasks.describe(self.factory, task)
+
+    def describe_tasks(self, sub_app_id: SubAppId,
+                       params: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
+        """DescribeTasks: a page of TaskSimpleInfo, newest first by default, and the
+        ScrollToken of the next page ("" when there is none)."""
+        self.scheduler.run_due()
+        return self.tasks.search(sub_app_id, params, DESCRIBE_TASKS_LIMIT)
+
+    def task_list(self, sub_app_id: AppFilter = ANY_APP,
+                  status: str | None = None) -> list[Task]:
+        """The tasks (of one application or all), oldest first, optionally in one state."""
+        self.scheduler.run_due()
+        now = self.clock.now()
+        tasks = self.tasks.book.tasks(None if sub_app_id == ANY_APP else sub_app_id)
+        return [task for task in tasks if status is None or task.status(now) == status]
+
+    def finish_tasks(self) -> float:
+        """Advance the clock until no task is running (their events sent); the emulator
+        seconds it took."""
+        now = self.clock.now()
+        last = max((task.finishes for task in self.tasks.book.running(now)), default=now)
+        seconds = max(0.0, last - now)
+        if seconds:
+            self.change_clock(advance=seconds)
+        self.scheduler.run_due()
+        return seconds
+
+    async def apply_upload(self, sub_app_id: SubAppId, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self.tasks.apply_upload(await self.load_factory(), sub_app_id, params)
+
+    async def commit_upload(self, sub_app_id: SubAppId, session_key: str,
+                            caused_by: str) -> dict[str, Any]:
+        factory = await self.load_factory()
+        self.scheduler.run_due()
+        return self.tasks.commit_upload(factory, sub_app_id, session_key, caused_by)
 
     def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
         return self.event_configs.modify(sub_app_id, changes)
@@ -503,6 +579,7 @@ class VodBackend:
         self.queues.set_timings(settings.timings)
         self.callbacks.settings = settings.callbacks
         self.event_configs.set_defaults(*settings.app_defaults)
+        self.tasks.task_seconds = settings.task_durations
 
     # ----- looking at the whole
 
@@ -632,6 +709,7 @@ class VodBackend:
 
     def clear_media(self) -> None:
         self.media.clear()
+        self.tasks.clear()
         self.scheduler.clear()
 
     def reseed(self) -> None:
@@ -662,6 +740,7 @@ class VodBackend:
         self.event_configs.forget(sub_app_id)
         self.journal.forget(sub_app_id)
         self.media.forget(sub_app_id)
+        self.tasks.forget(sub_app_id)
         self.scheduler.forget(sub_app_id)
         self.faults.forget(sub_app_id)
         self.emitted = deque((event for event in self.emitted if event.sub_app_id != sub_app_id),

@@ -55,6 +55,8 @@ MEDIA_PARAMETER_CODES = (
     "AddTagsAndDeleteTagsConflict", "AddTagsAndClearTagsConflict", "FileIds", "Names",
     "NamePrefixes", "ClassIds", "Categories", "SourceTypes", "StreamIds", "MediaType",
     "Status", "StorageRegions", "Sort", "Offset", "Limit", "LimitTooLarge", "OffsetTooLarge",
+    "SessionId", "SessionIdTooLong", "SessionContextTooLong", "TaskId", "VodSessionKey",
+    "MediaUrl", "Url",
 )
 """The suffixes ``InvalidParameterValueOf`` takes (errorcodes.py's
 INVALIDPARAMETERVALUE_* names them)."""

@@ -64,6 +64,8 @@ class EmittedEvent:
     duplicate: bool = False  # a second delivery a fault queued (never duplicated again)
     state: str = NEW
     """Where it is now: one of EVENT_STATES."""
+    caused_by: str | None = None
+    """The request that caused it (an action's name, RequestId and task), if one did."""
 
     @property
     def content(self) -> dict[str, Any]:
@@ -81,6 +83,7 @@ class EmittedEvent:
             "deliveries": self.deliveries,
             "route": self.route,
             "state": self.state,
+            "caused_by": self.caused_by,
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..base.echo import shown
 from ..base.numeric import is_finite_number, is_integer
+from ..events.catalog import TASK_ACTIONS
 from . import journal as j
 from .clock import Clock
 from .ids import ANY_APP, AppFilter, InvalidSubAppId, SubAppId, app_from_json
@@ -30,6 +31,8 @@ CALLBACK = "callback"
 
 MAX_FAULT_SECONDS = 60.0
 """Latency and delay rules wait at most this many real seconds."""
+MAX_SLOW_TASK_SECONDS = 7 * 86400.0
+"""A slow_task rule adds at most this many emulator seconds to a task."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ EFFECTS: dict[str, Effect] = {
                                 "sent with a T (signature expiry) already past"),
     "delay": Effect((CALLBACK,), True, ("seconds",), (),
                     "sent this many real seconds late"),
+    # On the tasks the asynchronous actions start.
+    "fail_task": Effect(tuple(TASK_ACTIONS), False, (), ("code", "message"),
+                        "the task the request starts fails: its event and DescribeTaskDetail "
+                        "carry this error (ErrCodeExt) and message"),
+    "slow_task": Effect(tuple(TASK_ACTIONS), False, ("seconds",), (),
+                        "the task the request starts takes this many more emulator seconds"),
 }
 MATCH_FIELDS = ("sub_app_id", "event_type", "event_id", "attempt")
 RULE_FIELDS = frozenset({"action", "effect", "code", "message", "status", "seconds",
@@ -244,9 +253,9 @@ def _check_values(body: Mapping[str, Any], rule: Rule) -> None:
     if "status" in body and not (is_integer(status) and 100 <= status <= 599):
         raise FaultInputError(f"status must be an HTTP status 100-599, got {shown(status)}")
     seconds: Any = body.get("seconds")
-    if "seconds" in body and not (is_finite_number(seconds)
-                                  and 0 <= seconds <= MAX_FAULT_SECONDS):
-        raise FaultInputError(f"seconds must be between 0 and {MAX_FAULT_SECONDS:g}, "
+    most = MAX_SLOW_TASK_SECONDS if rule.effect == "slow_task" else MAX_FAULT_SECONDS
+    if "seconds" in body and not (is_finite_number(seconds) and 0 <= seconds <= most):
+        raise FaultInputError(f"seconds must be between 0 and {most:g}, "
                               f"got {shown(seconds)}")
     if "sub_app_id" in body:
         value = body["sub_app_id"]

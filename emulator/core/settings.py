@@ -20,6 +20,7 @@ from .errors import InvalidParameterValue
 from .eventconfig import NEW_APP_DEFAULTS, EventConfig, EventConfigs, validate_change
 from .journal import DEFAULT_MAX_ENTRIES
 from .queue import QueueTimings
+from .tasks import TASK_SECONDS
 
 DEFAULT_PORT = 4600
 ENV_PREFIX = "VOD_EMULATOR_"
@@ -52,6 +53,14 @@ class Settings:
     signature_ttl_seconds: float = _CALLBACKS.signature_ttl_seconds
     callback_concurrency: int = _CALLBACKS.concurrency
     callback_max_records: int = _CALLBACKS.max_records
+    task_seconds: tuple[tuple[str, float], ...] = ()
+    """How long tasks of some kinds process (TaskType, emulator seconds); the others take
+    their default (core/tasks.py, TASK_SECONDS)."""
+
+    @property
+    def task_durations(self) -> dict[str, float]:
+        """Every kind of task's processing time, in emulator seconds."""
+        return {**TASK_SECONDS, **dict(self.task_seconds)}
 
     def __post_init__(self) -> None:
         if bool(self.secret_id) != bool(self.secret_key):
@@ -177,6 +186,18 @@ def _text(text: str) -> str:
     return text
 
 
+def _task_seconds(text: str) -> tuple[tuple[str, float], ...]:
+    """``Procedure=30,PullUpload=5``: kinds of task (TaskType) and their seconds."""
+    durations: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        kind, equals, seconds = item.partition("=")
+        if not equals or kind.strip() not in TASK_SECONDS:
+            raise ValueError(f"each item is TaskType=seconds, the TaskType one of "
+                             f"{', '.join(TASK_SECONDS)}: {item!r:.100}")
+        durations[kind.strip()] = non_negative_float(seconds.strip())
+    return tuple(durations.items())
+
+
 def _one_of(*choices: str) -> Callable[[str], str]:
     def read(text: str) -> str:
         if text not in choices:
@@ -228,6 +249,9 @@ class Option:
             return "random, shown at start"
         if default is None:
             return "unset"
+        if isinstance(default, tuple) and self.name == "task_seconds":
+            return "per TaskType: " + ",".join(
+                f"{kind}={_number_text(seconds)}" for kind, seconds in TASK_SECONDS.items())
         if isinstance(default, tuple):
             return ",".join(_number_text(value) for value in default)
         if isinstance(default, float):
@@ -276,6 +300,9 @@ OPTIONS: tuple[Option, ...] = (
            "callbacks in flight per application"),
     Option("callback_max_records", _positive_int,
            "callback attempt records kept before the oldest are evicted"),
+    Option("task_seconds", _task_seconds,
+           "how long tasks process, as TaskType=seconds,... (emulator seconds); kinds not "
+           "named keep their default"),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -334,14 +361,16 @@ def _secret_pair(
 RUNTIME_SETTINGS = (
     "long_poll_seconds", "confirm_window_seconds", "retention_seconds",
     "callback_timeout_seconds", "callback_retry_seconds", "callback_success",
-    "signature_ttl_seconds", "new_app_defaults",
+    "signature_ttl_seconds", "new_app_defaults", "task_seconds",
 )
 """The settings a running emulator can change (per test); the others need a restart."""
 
 
 def runtime_view(settings: Settings) -> dict[str, Any]:
-    return {name: (list(value) if isinstance(value := getattr(settings, name), tuple)
+    view = {name: (list(value) if isinstance(value := getattr(settings, name), tuple)
                    else value) for name in RUNTIME_SETTINGS}
+    view["task_seconds"] = settings.task_durations
+    return view
 
 
 def with_changes(settings: Settings, changes: Mapping[str, Any]) -> Settings:
@@ -362,6 +391,11 @@ def with_changes(settings: Settings, changes: Mapping[str, Any]) -> Settings:
 def _json_as_text(name: str, value: Any) -> str:
     """A JSON value as its flag's text, if it has the flag's type."""
     kind = type(_FIELDS[name].default)
+    if name == "task_seconds":
+        if isinstance(value, dict) and all(is_finite_number(item) for item in value.values()):
+            return ",".join(f"{kind}={seconds!r}" for kind, seconds in value.items())
+        raise SettingsError(f"{name} must be an object of TaskType: seconds, "
+                            f"got {value!r:.100}")
     if kind is tuple:
         if isinstance(value, list) and all(is_finite_number(item) for item in value):
             return ",".join(repr(item) for item in value)

@@ -72,6 +72,7 @@ class Schema:
     models: dict[str, dict[str, Field]]
     event_content_fields: tuple[str, ...]
     unions: dict[str, dict[str, dict[str, str]]]  # model -> tag field -> {value: member}
+    actions: dict[str, dict[str, Any]]  # asynchronous action -> request, response, session_days
 
     def member_of(self, event_type: str) -> tuple[str, str]:
         try:
@@ -162,7 +163,8 @@ def load_schema(path: Path = SCHEMA_PATH) -> Schema:
     }
     members = {t: (m["member"], m["model"]) for t, m in document["members"].items()}
     return Schema(document["sdk"]["version"], members, models,
-                  tuple(document["event_content_fields"]), document["unions"])
+                  tuple(document["event_content_fields"]), document["unions"],
+                  document["actions"])
 
 
 def check_event_content(schema: Schema, content: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .catalog import MEMBER_OF_EVENT_TYPE
+from .catalog import MEMBER_OF_EVENT_TYPE, TASK_ACTIONS, TASK_LOOKUPS, UPLOAD_ACTIONS
 
 DATA = Path(__file__).with_name("data")
 SCHEMA_PATH = DATA / "schema.json"
@@ -241,7 +241,10 @@ def build_schema() -> dict[str, Any]:
         raise RuntimeError(f"EventContent in this SDK has no member {missing}")
     schema_models: dict[str, Any] = {}
     unions: dict[str, Any] = {}
-    pending = sorted(set(member_models.values()))
+    actions = _actions(models)
+    pending = sorted(set(member_models.values()) | {
+        model for action in actions.values() for model in action.values()
+        if isinstance(model, str)})
     while pending:
         name = pending.pop()
         if name in schema_models:
@@ -258,9 +261,28 @@ def build_schema() -> dict[str, Any]:
             event_type: {"member": member, "model": member_models[member]}
             for event_type, member in MEMBER_OF_EVENT_TYPE.items()
         },
+        "actions": actions,
         "models": dict(sorted(schema_models.items())),
         "unions": dict(sorted(unions.items())),
     }
+
+
+_SESSION_DAYS = re.compile(r"([三七])天内")
+
+
+def _actions(models: Any) -> dict[str, dict[str, Any]]:
+    """The asynchronous actions and their lookups: each one's request and response model,
+    and, where its SessionId de-duplicates, over how many days (its description says)."""
+    actions: dict[str, dict[str, Any]] = {}
+    for action in (*TASK_ACTIONS, *UPLOAD_ACTIONS, *TASK_LOOKUPS):
+        request = f"{action}Request"
+        entry: dict[str, Any] = {"request": request, "response": f"{action}Response"}
+        for match in _FIELD.finditer(inspect.getsource(getattr(models, request).__init__)):
+            days = _SESSION_DAYS.search(match["doc"])
+            if match["name"] == "SessionId" and days:
+                entry["session_days"] = {"三": 3, "七": 7}[days[1]]
+        actions[action] = entry
+    return actions
 
 
 def build_texts() -> dict[str, list[str]]:

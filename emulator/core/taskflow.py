@@ -1,0 +1,356 @@
+"""Starting the tasks the asynchronous actions ask for, and sending what they send.
+
+An accepted request becomes a ``Task`` whose whole detail is made at once; its events are
+scheduled on the emulator clock (the procedure's start and each sub-task's end with
+``TasksNotifyMode: Change``, the end always, nothing with ``None``) and routed like any
+other event when they fall due. The upload actions make files: ``PullUpload`` as a task
+(NewFileUpload, then PullComplete), ``ApplyUpload`` + ``CommitUpload`` at once (the bytes
+never travel: the commit makes the file from what the application asked for).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..base.echo import shown
+from ..events import vocabulary as v
+from ..events.catalog import PROCEDURE, TASK_ACTIONS
+from ..events.tasks import (
+    FINISH,
+    PROCESSING,
+    TaskFacts,
+    event_model,
+    in_progress,
+    new_upload,
+    sub_task_count,
+    task_detail,
+)
+from .clock import Clock
+from .errors import InvalidParameterValue, InvalidParameterValueFileId, InvalidParameterValueOf
+from .faults import Faults
+from .ids import SubAppId
+from .media import MediaLibrary, parse_time
+from .scheduler import Scheduler
+from .tasks import TASK_SECONDS, TASK_STATES, WAIT_SECONDS, Task, TaskBook, check_session
+
+if TYPE_CHECKING:
+    from ..events import EventFactory
+
+Route = Callable[[SubAppId, dict[str, Any], str], str]
+"""Routes one event payload (with what caused it); answers the event's id."""
+
+UPLOAD_NOTICE_SECONDS = 1.0
+"""How long after a CommitUpload its NewFileUpload follows, in emulator seconds."""
+UPLOAD_SESSION_SECONDS = 3 * 86400
+"""How long an ApplyUpload's VodSessionKey can be committed (the docs: three days)."""
+_DEFAULT_FAILURE = v.FAILURES[0]
+# RestoreMedia's tiers, and how long each takes (its description: 5 minutes, 5 hours...).
+_RESTORE_SECONDS = {"Expedited": 300.0, "Standard": 5 * 3600.0, "Bulk": 12 * 3600.0}
+
+
+@dataclass
+class UploadSession:
+    media_type: str
+    media_name: str
+    cover_type: str
+    storage_path: str
+    expires: float
+
+
+class TaskFlow:
+    def __init__(self, clock: Clock, scheduler: Scheduler, media: MediaLibrary, faults: Faults,
+                 route: Route, seed: int) -> None:
+        self.clock, self.scheduler, self.media, self.faults = clock, scheduler, media, faults
+        self.route = route
+        self.book = TaskBook()
+        self._seed = seed
+        self._uploads: dict[tuple[SubAppId, str], UploadSession] = {}
+        self.reseed()
+        self.task_seconds = dict(TASK_SECONDS)  # the settings' task_durations
+
+    def reseed(self) -> None:
+        self._rng = random.Random(f"tasks/{self._seed}")
+
+    def clear(self) -> None:
+        self.book.clear()
+        self._uploads.clear()
+        self.reseed()
+
+    def forget(self, sub_app_id: SubAppId) -> None:
+        self.book.forget(sub_app_id)
+        self._uploads = {key: session for key, session in self._uploads.items()
+                         if key[0] != sub_app_id}
+
+    # ----- starting
+
+    def start(self, factory: EventFactory, sub_app_id: SubAppId, action: str,
+              params: Mapping[str, Any], caused_by: str) -> list[Task]:
+        """Accept one asynchronous action: its task (RestoreMedia: one per file), each
+        with its events scheduled. A refused request starts nothing."""
+        session_id, context, mode = check_session(params)
+        now = self.clock.now()
+        if session_id:
+            first = self.book.by_session(sub_app_id, session_id, now)
+            if first is not None:
+                raise InvalidParameterValueOf(
+                    "SessionId", f"SessionId {shown(session_id)} was used by task "
+                    f"{first.task_id}: this request was de-duplicated.")
+        file_ids = self._files_worked_on(factory, sub_app_id, action, params)
+        failure, extra = self._faults(action, sub_app_id)
+        tasks = []
+        for file_id in file_ids:
+            task_type = TASK_ACTIONS[action].task_type
+            task_id = v.new_task_id(self._rng, factory.app_id, task_type)
+            begins = now + WAIT_SECONDS
+            finishes = begins + self._seconds(task_type, params) + extra
+            basic = meta = None
+            upload = None
+            if action == "PullUpload":
+                file_id = v.new_file_id(self._rng)
+                upload = new_upload(factory, random.Random(f"upload/{task_id}"), file_id,
+                                    params.get("MediaName"), params.get("MediaType"), finishes)
+                basic, meta = upload.get("MediaBasicInfo"), upload.get("MetaData")
+            elif file_id is not None:
+                info = self.media.media_info(sub_app_id, file_id, factory)
+                assert info is not None
+                basic, meta = info["BasicInfo"], info["MetaData"]
+            facts = TaskFacts(action, task_id, params, now, begins, finishes, file_id,
+                              basic, meta, failure)
+            detail = task_detail(factory, facts)
+            if upload is not None:
+                for name in ("MediaBasicInfo", "MetaData"):
+                    detail[name] = upload.get(name)
+                detail["FileUrl"] = (upload.get("MediaBasicInfo") or {}).get("MediaUrl", "")
+            task = Task(sub_app_id, task_id, action, now, begins, finishes, detail,
+                        dict(params), file_id, session_id, context, mode, failure is not None,
+                        caused_by)
+            self.book.add(task)
+            self._schedule(factory, task, upload)
+            tasks.append(task)
+        return tasks
+
+    def _files_worked_on(self, factory: EventFactory, sub_app_id: SubAppId, action: str,
+                         params: Mapping[str, Any]) -> list[str | None]:
+        """The file each task works on (RestoreMedia: one task per file); every one must be
+        known to the library."""
+        file_ids: list[str | None]
+        if action == "RestoreMedia":
+            file_ids = list(dict.fromkeys(params.get("FileIds") or []))
+            if not file_ids:
+                raise InvalidParameterValueOf("FileIds", "FileIds must name a file.")
+        else:
+            file_id = params.get("FileId")
+            file_ids = [file_id if isinstance(file_id, str) and file_id else None]
+        for file_id in file_ids:
+            if file_id is not None and not self.media.knows(sub_app_id, file_id):
+                raise InvalidParameterValueFileId(f"FileId {shown(file_id)} does not exist.")
+        return file_ids
+
+    def _faults(self, action: str, sub_app_id: SubAppId) -> tuple[v.Failure | None, float]:
+        if not self.faults.active:
+            return None, 0.0
+        failure = None
+        rule = self.faults.take(action, ("fail_task",), sub_app_id)
+        if rule is not None:
+            code = rule.given.get("code", _DEFAULT_FAILURE.code_ext)
+            known = next((f for f in v.FAILURES if f.code_ext == code), None)
+            failure = v.Failure(known.code if known else _DEFAULT_FAILURE.code, code,
+                                rule.given.get("message", known.message if known
+                                               else f"{code} (injected by fault {rule.id})"))
+        slow = self.faults.take(action, ("slow_task",), sub_app_id)
+        return failure, float(slow.given["seconds"]) if slow is not None else 0.0
+
+    def _seconds(self, task_type: str, params: Mapping[str, Any]) -> float:
+        if task_type == "RestoreMedia" and params.get("RestoreTier") in _RESTORE_SECONDS:
+            return _RESTORE_SECONDS[params["RestoreTier"]]
+        return self.task_seconds[task_type]
+
+    # ----- what a task sends, and when
+
+    def _schedule(self, factory: EventFactory, task: Task,
+                  upload: dict[str, Any] | None) -> None:
+        event_type, _ = event_model(factory.schema, task.action)
+        member = factory.schema.member_of(event_type)[0]
+        caused_by = f"{task.caused_by} task {task.task_id}"
+        sub_app_id = task.sub_app_id
+
+        def send(at: float, content: dict[str, Any]) -> None:
+            def notify() -> None:
+                task.events.append(self.route(sub_app_id, content, caused_by))
+
+            self.scheduler.at(at, sub_app_id, notify)
+
+        if upload is not None and task.failed is False:
+            send(task.finishes, {"EventType": "NewFileUpload", "FileUploadEvent": upload})
+        if task.notify_mode == "None":
+            if task.task_type == PROCEDURE:  # no event, but the outputs are made all the same
+                self.scheduler.at(task.finishes, sub_app_id, lambda: self.media.add_outputs(
+                    sub_app_id, task.detail))
+            return
+        if task.notify_mode == "Change" and task.task_type == PROCEDURE:
+            steps = sub_task_count(task.detail)
+            span = task.finishes - task.begins
+            send(task.begins, {"EventType": event_type,
+                               member: in_progress(task.detail, PROCESSING, 0)})
+            for settled in range(1, steps):
+                send(task.begins + span * settled / steps,
+                     {"EventType": event_type, member: in_progress(
+                         task.detail, PROCESSING, 100 * settled // steps, settled)})
+        send(task.finishes, {"EventType": event_type, member: task.detail})
+
+    # ----- looking
+
+    def describe(self, factory: EventFactory, task: Task) -> dict[str, Any]:
+        """DescribeTaskDetail's fields for ``task`` as it stands now."""
+        now = self.clock.now()
+        action = TASK_ACTIONS[task.action]
+        answer: dict[str, Any] = {"TaskType": task.task_type, "Status": task.status(now),
+                                  **task.times(now)}
+        field = factory.schema.models["DescribeTaskDetailResponse"].get(action.detail_field)
+        if field is None or field.model is None:
+            return answer  # a kind DescribeTaskDetail has no detail for (RestoreMedia)
+        detail = task.detail_at(now)
+        if field.model != event_model(factory.schema, task.action)[1]:
+            # The lookup's model differs from the event's (ProcessImageAsync): made alike.
+            facts = TaskFacts(task.action, task.task_id, task.request, task.created,
+                              task.begins, task.finishes, task.file_id)
+            detail = task_detail(factory, facts, field.model)
+        answer[action.detail_field] = detail
+        return answer
+
+    def search(self, sub_app_id: SubAppId, params: Mapping[str, Any],
+               most: int) -> tuple[list[dict[str, Any]], str]:
+        """DescribeTasks: the tasks matching the filters, in the order asked (CreateTime
+        or FinishTime, newest first by default), a page at a time."""
+        now = self.clock.now()
+        query = _task_query(params, most)
+        tasks = [task for task in self.book.tasks(sub_app_id) if query.matches(task, now)]
+        tasks.sort(key=query.sort_key, reverse=query.descending)
+        page = tasks[query.start:query.start + query.limit]
+        more = query.start + query.limit < len(tasks)
+        return ([task.simple_info(now) for task in page],
+                _scroll_token(query.start + query.limit) if more else "")
+
+    # ----- the two-step upload
+
+    def apply_upload(self, factory: EventFactory, sub_app_id: SubAppId,
+                     params: Mapping[str, Any]) -> dict[str, Any]:
+        """ApplyUpload: where the bytes would go, and the session to commit."""
+        media_type = params["MediaType"]
+        path = v.new_path(self._rng)
+        key = secrets.token_hex(16)  # unguessable, like the real one; never in a payload
+        self._uploads[sub_app_id, key] = UploadSession(
+            media_type, params.get("MediaName") or "", params.get("CoverType") or "",
+            path, self.clock.now() + UPLOAD_SESSION_SECONDS)
+        region = "ap-guangzhou"
+        bucket = f"{_hex(self._rng, 8)}-{factory.app_id}"
+        cover = params.get("CoverType")
+        return {
+            "StorageBucket": bucket, "StorageRegion": region, "VodSessionKey": key,
+            "MediaStoragePath": f"/{path}/f0.{media_type}",
+            "CoverStoragePath": f"/{path}/cover.{cover}" if cover else "",
+            "TempCertificate": {"SecretId": f"AKID{_hex(self._rng, 32)}",
+                                "SecretKey": _hex(self._rng, 32), "Token": _hex(self._rng, 64),
+                                "ExpiredTime": int(self.clock.now()) + 3600},
+        }
+
+    def commit_upload(self, factory: EventFactory, sub_app_id: SubAppId,
+                      session_key: str, caused_by: str) -> dict[str, Any]:
+        """CommitUpload: the file exists at once (DescribeMediaInfos knows it); its
+        NewFileUpload follows ``UPLOAD_NOTICE_SECONDS`` later."""
+        session = self._uploads.pop((sub_app_id, session_key), None)
+        now = self.clock.now()
+        if session is None or session.expires <= now:
+            raise InvalidParameterValueOf(
+                "VodSessionKey", f"VodSessionKey {shown(session_key)} is unknown, expired "
+                "or committed already.")
+        file_id = v.new_file_id(self._rng)
+        upload = new_upload(factory, random.Random(f"upload/{sub_app_id}/{file_id}"), file_id,
+                            session.media_name, session.media_type, now)
+        basic = upload["MediaBasicInfo"]
+        self.media.add(sub_app_id, file_id, basic, upload.get("MetaData"), now)
+        content = {"EventType": "NewFileUpload", "FileUploadEvent": upload}
+
+        def notify() -> None:
+            self.route(sub_app_id, content, caused_by)
+
+        self.scheduler.at(now + UPLOAD_NOTICE_SECONDS, sub_app_id, notify)
+        return {"FileId": file_id, "MediaUrl": basic.get("MediaUrl", ""),
+                "CoverUrl": basic.get("CoverUrl", "")}
+
+
+def _hex(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(length))
+
+
+@dataclass(frozen=True)
+class _TaskQuery:
+    status: str | None
+    file_id: str | None
+    ranges: tuple[tuple[str, float | None, float | None], ...]  # field, after, before
+    sort_field: str
+    descending: bool
+    start: int
+    limit: int
+
+    def matches(self, task: Task, now: float) -> bool:
+        if self.status is not None and task.status(now) != self.status:
+            return False
+        if self.file_id is not None and task.file_id != self.file_id:
+            return False
+        for name, after, before in self.ranges:
+            moment = task.created if name == "CreateTime" else task.finishes
+            if name == "FinishTime" and task.status(now) != FINISH:
+                return False
+            if (after is not None and moment < after) or (
+                    before is not None and moment >= before):
+                return False
+        return True
+
+    def sort_key(self, task: Task) -> float:
+        return task.created if self.sort_field == "CreateTime" else task.finishes
+
+
+_SCROLL_PREFIX = "scroll-"
+_SORT_FIELDS = ("CreateTime", "FinishTime")
+
+
+def _scroll_token(start: int) -> str:
+    return f"{_SCROLL_PREFIX}{start}"
+
+
+def _task_query(params: Mapping[str, Any], most: int) -> _TaskQuery:
+    status = params.get("Status") or None
+    if status is not None and status not in TASK_STATES:
+        raise InvalidParameterValueOf(
+            "Status", f"Status must be one of {', '.join(TASK_STATES)}, got {shown(status)}.")
+    ranges = []
+    for name in _SORT_FIELDS:
+        bounds = params.get(name) or {}
+        after, before = (parse_time(f"{name}.{end}", bounds[end]) if bounds.get(end) else None
+                         for end in ("After", "Before"))
+        if after is not None or before is not None:
+            ranges.append((name, after, before))
+    sort = params.get("Sort") or {}
+    field = sort.get("Field") or "CreateTime"
+    order = sort.get("Order") or "Desc"
+    if field not in _SORT_FIELDS or order not in ("Asc", "Desc"):
+        raise InvalidParameterValueOf(
+            "Sort", "Sort.Field is CreateTime or FinishTime, Sort.Order Asc or Desc.")
+    limit = params.get("Limit", 10)
+    if not 1 <= limit <= most:
+        raise InvalidParameterValueOf("Limit", f"Limit must be between 1 and {most}.")
+    token = params.get("ScrollToken") or ""
+    start = 0
+    if token:
+        digits = token.removeprefix(_SCROLL_PREFIX)
+        if not (token.startswith(_SCROLL_PREFIX) and digits.isdigit() and len(digits) < 10):
+            raise InvalidParameterValue(f"ScrollToken {shown(token)} is not one DescribeTasks "
+                                        "answered.")
+        start = int(digits)
+    return _TaskQuery(status, params.get("FileId") or None, tuple(ranges), field,
+                      order == "Desc", start, limit)

@@ -1,0 +1,179 @@
+"""The tasks the asynchronous actions start: each one's timeline on the emulator clock, the
+SessionId de-duplication, and what DescribeTaskDetail and DescribeTasks answer.
+
+A task is WAITING from its request until ``begins``, PROCESSING until ``finishes``, then
+FINISH: its state is read from the clock, never stored, so a frozen clock holds every
+task where it is and an ``advance`` moves them all. What a task sends (its events) is
+scheduled by the backend at those times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..base.times import iso8601
+from ..events.catalog import PROCEDURE, TASK_ACTIONS
+from ..events.tasks import FINISH, PROCESSING, WAITING, in_progress
+from .errors import InvalidParameterValue, InvalidParameterValueOf
+from .ids import SubAppId
+
+TASK_STATES = (WAITING, PROCESSING, FINISH)
+
+WAIT_SECONDS = 1.0
+"""How long a task waits before it starts processing, in emulator seconds."""
+
+TASK_SECONDS: dict[str, float] = {
+    PROCEDURE: 60.0, "PullUpload": 20.0, "EditMedia": 60.0, "SplitMedia": 60.0,
+    "ComposeMedia": 90.0, "RemoveWatermark": 120.0, "RestoreMedia": 300.0,
+    "RebuildMedia": 120.0, "ReviewAudioVideo": 60.0, "DescribeFileAttributes": 5.0,
+    "QualityInspect": 60.0, "QualityEnhance": 120.0, "ExtractTraceWatermark": 30.0,
+    "ExtractCopyRightWatermark": 30.0, "ExtractBlindWatermark": 30.0,
+    "WechatMiniProgramPublish": 30.0, "ComplexAdaptiveDynamicStreaming": 120.0,
+    "ProcessMediaByMPS": 60.0, "AigcImageTask": 30.0, "AigcVideoTask": 180.0,
+    "SceneAigcImageTask": 30.0, "ProcessImageAsync": 10.0, "CreateAigcCustomVoice": 60.0,
+    "CreateAigcAdvancedCustomElement": 60.0, "DescribeAigcFaceInfoAsync": 10.0,
+    "AigcHunyuan3DTask": 120.0,
+}
+"""How long each kind of task processes, in emulator seconds, by TaskType: realistic
+defaults (the docs give none but RestoreMedia's Expedited tier, five minutes); the
+``task_seconds`` setting changes any of them."""
+assert set(TASK_SECONDS) == {action.task_type for action in TASK_ACTIONS.values()}
+
+NOTIFY_MODES = ("Finish", "Change", "None")
+"""TasksNotifyMode: one event at the end (the default), one at each state change of the
+procedure and its sub-tasks, or none."""
+MAX_SESSION_CONTEXT = 1000  # "最长 1000 个字符"
+MAX_SESSION_ID = 50  # "最长 50 个字符"
+DESCRIBE_TASKS_LIMIT = 100  # DescribeTasksRequest.Limit: "默认值：10，最大值：100"
+
+
+@dataclass
+class Task:
+    sub_app_id: SubAppId
+    task_id: str
+    action: str
+    created: float
+    begins: float
+    finishes: float
+    detail: dict[str, Any]  # as it ends, in its completion event's model
+    request: dict[str, Any]  # the parameters it was started with
+    file_id: str | None = None
+    session_id: str = ""
+    session_context: str = ""
+    notify_mode: str = "Finish"
+    failed: bool = False  # a fault made it fail
+    caused_by: str = ""  # the request: its action and RequestId
+    events: list[str] = field(default_factory=list)  # the ids of the events it sent
+
+    @property
+    def task_type(self) -> str:
+        return TASK_ACTIONS[self.action].task_type
+
+    def status(self, now: float) -> str:
+        if now < self.begins:
+            return WAITING
+        return PROCESSING if now < self.finishes else FINISH
+
+    def progress(self, now: float) -> int:
+        if now <= self.begins:
+            return 0
+        if now >= self.finishes:
+            return 100
+        return int(100 * (now - self.begins) / (self.finishes - self.begins))
+
+    def detail_at(self, now: float) -> dict[str, Any]:
+        """The detail as it stands at ``now``."""
+        status = self.status(now)
+        if status == FINISH:
+            return self.detail
+        return in_progress(self.detail, status, self.progress(now))
+
+    def times(self, now: float) -> dict[str, str]:
+        """CreateTime, BeginProcessTime, FinishTime as DescribeTaskDetail gives them: a time
+        not reached yet is empty."""
+        return {"CreateTime": iso8601(self.created),
+                "BeginProcessTime": iso8601(self.begins) if now >= self.begins else "",
+                "FinishTime": iso8601(self.finishes) if now >= self.finishes else ""}
+
+    def simple_info(self, now: float) -> dict[str, Any]:
+        """DescribeTasks' TaskSimpleInfo."""
+        return {"TaskId": self.task_id, "Status": self.status(now),
+                "FileId": self.file_id or "", "TaskType": self.task_type,
+                **self.times(now), "SessionId": self.session_id,
+                "SessionContext": self.session_context}
+
+    def to_json(self, now: float) -> dict[str, Any]:
+        """For the admin API: the task's facts, state and detail as it stands."""
+        return {"task_id": self.task_id, "sub_app_id": self.sub_app_id,
+                "action": self.action, "task_type": self.task_type,
+                "status": self.status(now), "progress": self.progress(now),
+                "file_id": self.file_id, "created_at": self.created,
+                "begins_at": self.begins, "finishes_at": self.finishes,
+                "session_id": self.session_id, "session_context": self.session_context,
+                "notify_mode": self.notify_mode, "failed": self.failed,
+                "caused_by": self.caused_by, "events": list(self.events),
+                "detail": self.detail_at(now)}
+
+
+class TaskBook:
+    """Every task, per application, in the order they were started."""
+
+    def __init__(self) -> None:
+        self._apps: dict[SubAppId, dict[str, Task]] = {}
+        self._sessions: dict[tuple[SubAppId, str], Task] = {}
+
+    def add(self, task: Task) -> None:
+        self._apps.setdefault(task.sub_app_id, {})[task.task_id] = task
+        if task.session_id:
+            self._sessions[task.sub_app_id, task.session_id] = task
+
+    def find(self, sub_app_id: SubAppId, task_id: str) -> Task | None:
+        return self._apps.get(sub_app_id, {}).get(task_id)
+
+    def by_session(self, sub_app_id: SubAppId, session_id: str, now: float) -> Task | None:
+        """The task a SessionId started within its action's de-duplication window."""
+        task = self._sessions.get((sub_app_id, session_id))
+        if task is None:
+            return None
+        from ..events.schema import load_schema
+
+        days = load_schema().actions.get(task.action, {}).get("session_days", 3)
+        return task if now - task.created < days * 86400 else None
+
+    def tasks(self, sub_app_id: SubAppId | None = None) -> Iterator[Task]:
+        """Oldest first; every application's when ``sub_app_id`` is None."""
+        apps = self._apps.values() if sub_app_id is None else [self._apps.get(sub_app_id, {})]
+        for tasks in apps:
+            yield from tasks.values()
+
+    def running(self, now: float) -> list[Task]:
+        return [task for task in self.tasks() if task.status(now) != FINISH]
+
+    def clear(self) -> None:
+        self._apps.clear()
+        self._sessions.clear()
+
+    def forget(self, sub_app_id: SubAppId) -> None:
+        self._apps.pop(sub_app_id, None)
+        self._sessions = {key: task for key, task in self._sessions.items()
+                          if key[0] != sub_app_id}
+
+
+def check_session(params: Mapping[str, Any]) -> tuple[str, str, str]:
+    """SessionId, SessionContext and TasksNotifyMode of a request, checked."""
+    session_id = params.get("SessionId") or ""
+    context = params.get("SessionContext") or ""
+    mode = params.get("TasksNotifyMode") or "Finish"
+    if len(session_id) > MAX_SESSION_ID:
+        raise InvalidParameterValueOf(
+            "SessionIdTooLong", f"SessionId is at most {MAX_SESSION_ID} characters.")
+    if len(context) > MAX_SESSION_CONTEXT:
+        raise InvalidParameterValueOf(
+            "SessionContextTooLong",
+            f"SessionContext is at most {MAX_SESSION_CONTEXT} characters.")
+    if mode not in NOTIFY_MODES:
+        raise InvalidParameterValue(
+            f"TasksNotifyMode must be one of {', '.join(NOTIFY_MODES)}.")
+    return session_id, context, mode

@@ -1,0 +1,275 @@
+"""The payloads of the tasks the asynchronous actions start: a task's detail as its
+completion event carries it (and DescribeTaskDetail answers it), made from the request.
+
+A detail is made once, when the action is accepted: the fields the request gave are echoed
+where the task's model has them (at its top, or in its ``Input``), the ids are the task's
+own, and what was asked for is what comes out (one transcode per requested Definition,
+one snapshot per requested template...); the rest is generated like any event's, by a
+generator seeded by the task's id, so the same seed gives the same details.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..base.times import iso8601
+from . import vocabulary as v
+from .catalog import PROCEDURE, TASK_ACTIONS
+from .factory import Context, EventFactory, new_context
+from .schema import EventInputError, Field, Schema
+
+WAITING, PROCESSING, FINISH = "WAITING", "PROCESSING", "FINISH"
+# Fields never echoed from a request: they are the call's, not the task's.
+_NOT_ECHOED = frozenset({"SubAppId", "ExtInfo"})
+_RESULT_SETS = ("MediaProcessResultSet", "AiContentReviewResultSet", "AiAnalysisResultSet",
+                "AiRecognitionResultSet")
+# A procedure's AI tasks: the request's parameter, and the result set that answers it.
+_AI_TASKS = {"AiContentReviewTask": "AiContentReviewResultSet",
+             "AiAnalysisTask": "AiAnalysisResultSet",
+             "AiRecognitionTask": "AiRecognitionResultSet"}
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What a task's detail is made from."""
+
+    action: str
+    task_id: str
+    request: Mapping[str, Any]
+    created: float
+    begins: float
+    finishes: float
+    file_id: str | None = None  # the file the task works on (or makes: PullUpload)
+    basic_info: Mapping[str, Any] | None = None  # that file's, as the library holds it
+    meta_data: Mapping[str, Any] | None = None
+    failure: v.Failure | None = None  # None: it succeeds
+
+
+def event_model(schema: Schema, action: str) -> tuple[str, str]:
+    """The completion event's type and the model of its member."""
+    event_type = TASK_ACTIONS[action].event_type
+    return event_type, schema.member_of(event_type)[1]
+
+
+def task_detail(factory: EventFactory, facts: TaskFacts,
+                model: str | None = None) -> dict[str, Any]:
+    """The task's detail as it ends (FINISH, or its failure), in ``model`` (by default
+    its completion event's member)."""
+    schema = factory.schema
+    model = model or event_model(schema, facts.action)[1]
+    context = _context(factory, facts, model)
+    detail = factory.model(model, context)
+    fields = schema.models[model]
+    _set_outcome(detail, fields, facts.failure, whole_task=True)
+    for name, value in facts.request.items():
+        if name in fields and name not in _NOT_ECHOED and _fits(schema, value, fields[name]):
+            detail[name] = copy.deepcopy(value)
+    if "TaskId" in fields:
+        detail["TaskId"] = facts.task_id
+    if facts.file_id is not None and "FileId" in fields:
+        detail["FileId"] = facts.file_id
+    input_field = fields.get("Input")
+    if input_field is not None and input_field.model is not None and not input_field.is_list:
+        detail["Input"] = _echo(schema, facts.request, input_field.model, facts.file_id)
+    if TASK_ACTIONS[facts.action].task_type == PROCEDURE and "MediaProcessResultSet" in fields:
+        _procedure(factory, context, detail, facts)
+    return detail
+
+
+def _context(factory: EventFactory, facts: TaskFacts, model: str) -> Context:
+    rng = random.Random(f"task/{facts.task_id}/{model}")
+    context = new_context(rng, factory.app_id, facts.finishes)
+    if facts.file_id is not None:
+        context.file_id = facts.file_id
+    name = (facts.basic_info or {}).get("Name")
+    if isinstance(name, str) and name:
+        context.name = name
+    context.done, context.success = True, facts.failure is None
+    if facts.failure is not None:
+        context.failure = facts.failure
+    context.created, context.updated, context.finished = (
+        facts.created, facts.begins, facts.finishes)
+    context.task_ids[v.task_kind("TaskId", model)] = facts.task_id
+    return context
+
+
+def _set_outcome(detail: dict[str, Any], fields: Mapping[str, Field],
+                 failure: v.Failure | None, whole_task: bool) -> None:
+    """Status, error code and message, progress: as a finished task (or sub-task) has them."""
+    status = fields.get("Status")
+    if status is not None and status.type == "string":
+        if whole_task and FINISH in status.enum:
+            detail["Status"] = FINISH
+        elif "FAIL" in status.enum or "SUCCESS" in status.enum:
+            detail["Status"] = "SUCCESS" if failure is None else "FAIL"
+    if "ErrCode" in fields:
+        detail["ErrCode"] = 0 if failure is None else failure.code
+    if "ErrCodeExt" in fields:
+        detail["ErrCodeExt"] = "" if failure is None else failure.code_ext
+    if "Message" in fields:
+        detail["Message"] = v.SUCCESS_MESSAGE if failure is None else failure.message
+    if "Progress" in fields:
+        detail["Progress"] = 100
+
+
+def _fits(schema: Schema, value: Any, field: Field) -> bool:
+    try:
+        schema.check_field(value, field, field.name)
+    except EventInputError:
+        return False
+    return True
+
+
+def _echo(schema: Schema, request: Mapping[str, Any], model: str,
+          file_id: str | None) -> dict[str, Any]:
+    """A task's Input: the request's fields its model has."""
+    fields = schema.models[model]
+    echoed = {name: copy.deepcopy(value) for name, value in request.items()
+              if name in fields and name not in _NOT_ECHOED
+              and _fits(schema, value, fields[name])}
+    if file_id is not None and "FileId" in fields:
+        echoed.setdefault("FileId", file_id)
+    return echoed
+
+
+def _procedure(factory: EventFactory, context: Context, detail: dict[str, Any],
+               facts: TaskFacts) -> None:
+    """A procedure's results: one per sub-task the request asked for, each echoing its
+    input, its output made for it (a transcode of the requested Definition...)."""
+    schema = factory.schema
+    basic = facts.basic_info or {}
+    if isinstance(basic.get("Name"), str):
+        detail["FileName"] = basic["Name"]
+    if isinstance(basic.get("MediaUrl"), str):
+        detail["FileUrl"] = basic["MediaUrl"]
+    if facts.meta_data is not None:
+        detail["MetaData"] = copy.deepcopy(dict(facts.meta_data))
+    request = facts.request
+    if facts.action == "ProcessMediaByProcedure":
+        return  # its template's sub-tasks are not known here: the generated ones stand
+    wanted = request.get("MediaProcessTask")
+    detail["MediaProcessResultSet"] = list(
+        _media_process_results(factory, context, wanted if isinstance(wanted, dict) else {},
+                               facts.failure))
+    for parameter, result_set in _AI_TASKS.items():
+        if parameter not in request:
+            detail[result_set] = []
+            continue
+        for result in detail.get(result_set) or []:
+            for member, sub in result.items():
+                if member != "Type" and isinstance(sub, dict):
+                    _set_outcome(sub, schema.models[_result_member_model(
+                        schema, result_set, member)], facts.failure, whole_task=False)
+                    if isinstance(sub.get("Input"), dict) and isinstance(
+                            request[parameter], dict):
+                        sub["Input"].update(copy.deepcopy(request[parameter]))
+
+
+def _result_member_model(schema: Schema, result_set: str, member: str) -> str:
+    item_model = schema.models["ProcedureTask"][result_set].model
+    assert item_model is not None
+    member_model = schema.models[item_model][member].model
+    assert member_model is not None
+    return member_model
+
+
+def _media_process_results(factory: EventFactory, context: Context, wanted: Mapping[str, Any],
+                           failure: v.Failure | None) -> Iterator[dict[str, Any]]:
+    schema = factory.schema
+    result_fields = schema.models["MediaProcessTaskResult"]
+    by_input: dict[str, tuple[str, str, str]] = {}  # input model -> (Type, member, model)
+    for type_value, member in schema.unions["MediaProcessTaskResult"]["Type"].items():
+        member_model = result_fields[member].model
+        assert member_model is not None
+        input_model = schema.models[member_model]["Input"].model
+        assert input_model is not None
+        by_input[input_model] = (type_value, member, member_model)
+    input_fields = schema.models["MediaProcessTaskInput"]
+    for set_name, items in wanted.items():
+        field = input_fields.get(set_name)
+        if field is None or field.model not in by_input or not isinstance(items, list):
+            continue
+        type_value, member, member_model = by_input[field.model]
+        for item in items:
+            sub = factory.model(member_model, context)
+            _set_outcome(sub, schema.models[member_model], failure, whole_task=False)
+            sub["Input"] = copy.deepcopy(item)
+            output = sub.get("Output")
+            if failure is not None:
+                sub.pop("Output", None)
+            elif isinstance(output, dict) and isinstance(item, dict) and "Definition" in item:
+                output_model = schema.models[member_model]["Output"].model
+                if output_model and "Definition" in schema.models[output_model]:
+                    output["Definition"] = item["Definition"]
+            yield {"Type": type_value, member: sub}
+
+
+# ----- the task before it ends
+
+
+def in_progress(detail: Mapping[str, Any], status: str, progress: int,
+                settled: int = 0) -> dict[str, Any]:
+    """The detail as the task is ``status`` (WAITING or PROCESSING) with ``progress``
+    percent done: no outcome yet, no outputs; a procedure's first ``settled`` sub-tasks
+    (in result order) already as they end, the others PROCESSING."""
+    snapshot = copy.deepcopy(dict(detail))
+    if "Status" in snapshot and isinstance(snapshot["Status"], str):
+        snapshot["Status"] = status if status != WAITING or "TaskId" in snapshot else PROCESSING
+    for name, empty in (("ErrCode", 0), ("ErrCodeExt", ""), ("Message", "")):
+        if name in snapshot:
+            snapshot[name] = empty
+    if "Progress" in snapshot:
+        snapshot["Progress"] = progress
+    snapshot.pop("Output", None)
+    for index, sub in enumerate(_sub_tasks(snapshot)):
+        if index >= settled:
+            sub["Status"] = PROCESSING
+            for name, empty in (("ErrCode", 0), ("ErrCodeExt", ""), ("Message", "")):
+                if name in sub:
+                    sub[name] = empty
+            if "Progress" in sub:
+                sub["Progress"] = 0
+            sub.pop("Output", None)
+    return snapshot
+
+
+def sub_task_count(detail: Mapping[str, Any]) -> int:
+    """How many sub-tasks a procedure's detail holds (0 for any other task)."""
+    return sum(1 for _ in _sub_tasks(detail))
+
+
+def _sub_tasks(detail: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    for result_set in _RESULT_SETS:
+        for result in detail.get(result_set) or []:
+            if isinstance(result, dict):
+                for member, sub in result.items():
+                    if member != "Type" and isinstance(sub, dict) and "Status" in sub:
+                        yield sub
+
+
+def new_upload(factory: EventFactory, rng: random.Random, file_id: str,
+               media_name: str | None, media_type: str | None, now: float) -> dict[str, Any]:
+    """A FileUploadEvent for a file an action makes (PullUpload, CommitUpload): its
+    MediaBasicInfo named and typed as the request asked."""
+    context = new_context(rng, factory.app_id, now)
+    context.file_id = file_id
+    context.created = context.updated = now
+    if media_name:
+        context.name = media_name
+    upload = factory.model("FileUploadTask", context)
+    upload["FileId"] = file_id
+    basic = upload.setdefault("MediaBasicInfo", {})
+    if media_name:
+        basic["Name"] = media_name
+    if media_type:
+        basic["Type"] = media_type
+        if isinstance(basic.get("MediaUrl"), str):
+            stem, dot, _ = basic["MediaUrl"].rpartition(".")
+            basic["MediaUrl"] = f"{stem}.{media_type}" if dot else basic["MediaUrl"]
+    basic["CreateTime"] = basic["UpdateTime"] = iso8601(now)
+    upload["ProcedureTaskId"] = upload["ReviewAudioVideoTaskId"] = ""
+    return upload
