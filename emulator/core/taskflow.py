@@ -18,17 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base.echo import shown
 from ..events import vocabulary as v
-from ..events.catalog import PROCEDURE, TASK_ACTIONS
-from ..events.tasks import (
-    FINISH,
-    PROCESSING,
-    TaskFacts,
-    event_model,
-    in_progress,
-    new_upload,
-    sub_task_count,
-    task_detail,
-)
+from ..events.catalog import FINISH, PROCEDURE, PROCESSING, TASK_ACTIONS
 from .clock import Clock
 from .errors import InvalidParameterValue, InvalidParameterValueFileId, InvalidParameterValueOf
 from .faults import Faults
@@ -91,6 +81,8 @@ class TaskFlow:
               params: Mapping[str, Any], caused_by: str) -> list[Task]:
         """Accept one asynchronous action: its task (RestoreMedia: one per file), each
         with its events scheduled. A refused request starts nothing."""
+        from ..events import tasks as payloads  # the event machinery, loaded on first use
+
         session_id, context, mode = check_session(params)
         now = self.clock.now()
         if session_id:
@@ -111,16 +103,16 @@ class TaskFlow:
             upload = None
             if action == "PullUpload":
                 file_id = v.new_file_id(self._rng)
-                upload = new_upload(factory, random.Random(f"upload/{task_id}"), file_id,
+                upload = payloads.new_upload(factory, random.Random(f"upload/{task_id}"), file_id,
                                     params.get("MediaName"), params.get("MediaType"), finishes)
                 basic, meta = upload.get("MediaBasicInfo"), upload.get("MetaData")
             elif file_id is not None:
                 info = self.media.media_info(sub_app_id, file_id, factory)
                 assert info is not None
                 basic, meta = info["BasicInfo"], info["MetaData"]
-            facts = TaskFacts(action, task_id, params, now, begins, finishes, file_id,
+            facts = payloads.TaskFacts(action, task_id, params, now, begins, finishes, file_id,
                               basic, meta, failure)
-            detail = task_detail(factory, facts)
+            detail = payloads.task_detail(factory, facts)
             if upload is not None:
                 for name in ("MediaBasicInfo", "MetaData"):
                     detail[name] = upload.get(name)
@@ -173,7 +165,9 @@ class TaskFlow:
 
     def _schedule(self, factory: EventFactory, task: Task,
                   upload: dict[str, Any] | None) -> None:
-        event_type, _ = event_model(factory.schema, task.action)
+        from ..events import tasks as payloads  # the event machinery, loaded on first use
+
+        event_type, _ = payloads.event_model(factory.schema, task.action)
         member = factory.schema.member_of(event_type)[0]
         caused_by = f"{task.caused_by} task {task.task_id}"
         sub_app_id = task.sub_app_id
@@ -192,13 +186,13 @@ class TaskFlow:
                     sub_app_id, task.detail))
             return
         if task.notify_mode == "Change" and task.task_type == PROCEDURE:
-            steps = sub_task_count(task.detail)
+            steps = payloads.sub_task_count(task.detail)
             span = task.finishes - task.begins
             send(task.begins, {"EventType": event_type,
-                               member: in_progress(task.detail, PROCESSING, 0)})
+                               member: payloads.in_progress(task.detail, PROCESSING, 0)})
             for settled in range(1, steps):
                 send(task.begins + span * settled / steps,
-                     {"EventType": event_type, member: in_progress(
+                     {"EventType": event_type, member: payloads.in_progress(
                          task.detail, PROCESSING, 100 * settled // steps, settled)})
         send(task.finishes, {"EventType": event_type, member: task.detail})
 
@@ -206,6 +200,8 @@ class TaskFlow:
 
     def describe(self, factory: EventFactory, task: Task) -> dict[str, Any]:
         """DescribeTaskDetail's fields for ``task`` as it stands now."""
+        from ..events import tasks as payloads  # the event machinery, loaded on first use
+
         now = self.clock.now()
         action = TASK_ACTIONS[task.action]
         answer: dict[str, Any] = {"TaskType": task.task_type, "Status": task.status(now),
@@ -214,11 +210,11 @@ class TaskFlow:
         if field is None or field.model is None:
             return answer  # a kind DescribeTaskDetail has no detail for (RestoreMedia)
         detail = task.detail_at(now)
-        if field.model != event_model(factory.schema, task.action)[1]:
+        if field.model != payloads.event_model(factory.schema, task.action)[1]:
             # The lookup's model differs from the event's (ProcessImageAsync): made alike.
-            facts = TaskFacts(task.action, task.task_id, task.request, task.created,
+            facts = payloads.TaskFacts(task.action, task.task_id, task.request, task.created,
                               task.begins, task.finishes, task.file_id)
-            detail = task_detail(factory, facts, field.model)
+            detail = payloads.task_detail(factory, facts, field.model)
         answer[action.detail_field] = detail
         return answer
 
@@ -262,6 +258,8 @@ class TaskFlow:
                       session_key: str, caused_by: str) -> dict[str, Any]:
         """CommitUpload: the file exists at once (DescribeMediaInfos knows it); its
         NewFileUpload follows ``UPLOAD_NOTICE_SECONDS`` later."""
+        from ..events import tasks as payloads  # the event machinery, loaded on first use
+
         session = self._uploads.pop((sub_app_id, session_key), None)
         now = self.clock.now()
         if session is None or session.expires <= now:
@@ -269,8 +267,9 @@ class TaskFlow:
                 "VodSessionKey", f"VodSessionKey {shown(session_key)} is unknown, expired "
                 "or committed already.")
         file_id = v.new_file_id(self._rng)
-        upload = new_upload(factory, random.Random(f"upload/{sub_app_id}/{file_id}"), file_id,
-                            session.media_name, session.media_type, now)
+        upload = payloads.new_upload(
+            factory, random.Random(f"upload/{sub_app_id}/{file_id}"), file_id,
+            session.media_name, session.media_type, now)
         basic = upload["MediaBasicInfo"]
         self.media.add(sub_app_id, file_id, basic, upload.get("MetaData"), now)
         content = {"EventType": "NewFileUpload", "FileUploadEvent": upload}

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base.times import iso8601
+from ..events.catalog import FINISH as FINISH
 from ..events.catalog import PROCEDURE, TASK_ACTIONS
-from ..events.tasks import FINISH, PROCESSING, WAITING, in_progress
+from ..events.catalog import PROCESSING as PROCESSING
+from ..events.catalog import TASK_STATES as TASK_STATES
+from ..events.catalog import WAITING as WAITING
 from .errors import InvalidParameterValue, InvalidParameterValueOf
 from .ids import SubAppId
-
-TASK_STATES = (WAITING, PROCESSING, FINISH)
 
 WAIT_SECONDS = 1.0
 """How long a task waits before it starts processing, in emulator seconds."""
@@ -88,6 +89,8 @@ class Task:
         status = self.status(now)
         if status == FINISH:
             return self.detail
+        from ..events.tasks import in_progress  # with the event machinery, on first use
+
         return in_progress(self.detail, status, self.progress(now))
 
     def times(self, now: float) -> dict[str, str]:

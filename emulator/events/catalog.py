@@ -49,6 +49,9 @@ EVENT_TYPES: tuple[str, ...] = tuple(MEMBER_OF_EVENT_TYPE)
 # ----- the asynchronous actions, and the event each ends in
 
 PROCEDURE = "Procedure"
+WAITING, PROCESSING, FINISH = "WAITING", "PROCESSING", "FINISH"
+TASK_STATES = (WAITING, PROCESSING, FINISH)
+"""A task's Status as DescribeTaskDetail and DescribeTasks answer it."""
 
 
 class TaskAction:

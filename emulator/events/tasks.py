@@ -18,11 +18,10 @@ from typing import Any
 
 from ..base.times import iso8601
 from . import vocabulary as v
-from .catalog import PROCEDURE, TASK_ACTIONS
+from .catalog import FINISH, PROCEDURE, PROCESSING, TASK_ACTIONS, WAITING
 from .factory import Context, EventFactory, new_context
 from .schema import EventInputError, Field, Schema
 
-WAITING, PROCESSING, FINISH = "WAITING", "PROCESSING", "FINISH"
 # Fields never echoed from a request: they are the call's, not the task's.
 _NOT_ECHOED = frozenset({"SubAppId", "ExtInfo"})
 _RESULT_SETS = ("MediaProcessResultSet", "AiContentReviewResultSet", "AiAnalysisResultSet",
