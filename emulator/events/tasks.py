@@ -24,6 +24,10 @@ from .schema import EventInputError, Field, Schema
 
 # Fields never echoed from a request: they are the call's, not the task's.
 _NOT_ECHOED = frozenset({"SubAppId", "ExtInfo"})
+# What a task says of a field its request could give but did not: the API's default,
+# never a made-up value (a SessionContext the application never sent...).
+_UNGIVEN = {"SessionContext": "", "SessionId": "", "TasksPriority": 0,
+            "TasksNotifyMode": "Finish"}
 _RESULT_SETS = ("MediaProcessResultSet", "AiContentReviewResultSet", "AiAnalysisResultSet",
                 "AiRecognitionResultSet")
 # A procedure's AI tasks: the request's parameter, and the result set that answers it.
@@ -67,6 +71,10 @@ def task_detail(factory: EventFactory, facts: TaskFacts,
     for name, value in facts.request.items():
         if name in fields and name not in _NOT_ECHOED and _fits(schema, value, fields[name]):
             detail[name] = copy.deepcopy(value)
+    asked = schema.models.get(f"{facts.action}Request", {})
+    for name, default in _UNGIVEN.items():
+        if name in fields and name in asked and name not in facts.request:
+            detail[name] = default
     if "TaskId" in fields:
         detail["TaskId"] = facts.task_id
     if facts.file_id is not None and "FileId" in fields:
