@@ -167,7 +167,7 @@ def test_emit_can_leave_contents_out_of_the_answer(admin: AdminClient) -> None:
     answer = admin.request("POST", "/_emulator/events",
                            {"type": "FileDeleted", "count": 3, "with_content": False})
     assert [sorted(e) for e in answer["events"]] == [
-        ["deliveries", "enqueued_at", "event_id", "event_type", "route", "state",
+        ["caused_by", "deliveries", "enqueued_at", "event_id", "event_type", "route", "state",
          "sub_app_id"]] * 3
     assert len(admin.queue()["pullable"]) == 3
     with pytest.raises(AdminError) as raised:

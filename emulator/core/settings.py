@@ -250,8 +250,7 @@ class Option:
         if default is None:
             return "unset"
         if isinstance(default, tuple) and self.name == "task_seconds":
-            return "per TaskType: " + ",".join(
-                f"{kind}={_number_text(seconds)}" for kind, seconds in TASK_SECONDS.items())
+            return "each TaskType's own (docs/tasks.md)"
         if isinstance(default, tuple):
             return ",".join(_number_text(value) for value in default)
         if isinstance(default, float):
