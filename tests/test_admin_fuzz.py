@@ -473,6 +473,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/_emulator/callbacks/redeliver": ("POST",),
     "/_emulator/media": ("GET", "POST"),
     "/_emulator/media/{file_id}": ("GET",),
+    "/_emulator/tasks": ("GET",),
+    "/_emulator/tasks/finish": ("POST",),
+    "/_emulator/tasks/{task_id}": ("GET",),
 }
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 ODD_PATHS = ["/_emulator", "/_emulator/", "/_emulator/nope", "/_emulator/health/",
@@ -518,7 +521,8 @@ def queries(draw: st.DrawFn) -> str:
 @st.composite
 def paths(draw: st.DrawFn) -> str:
     route = draw(st.sampled_from([*ROUTES] * 3 + ODD_PATHS))
-    # Every path parameter ({sub_app_id}, {event_id}, {fault_id}, {file_id}) any segment.
+    # Every path parameter ({sub_app_id}, {event_id}, {fault_id}, {file_id}, {task_id}):
+    # any segment.
     while "{" in route:
         start, end = route.index("{"), route.index("}")
         route = route[:start] + draw(segments) + route[end + 1:]
@@ -651,6 +655,7 @@ EMPTY_REQUEST_STATUS = {
     ("DELETE", "/_emulator/faults/{fault_id}"): 404,
     ("GET", "/_emulator/events/{event_id}"): 404,
     ("GET", "/_emulator/media/{file_id}"): 404,
+    ("GET", "/_emulator/tasks/{task_id}"): 404,
 }
 """What an allowed method answers with an empty body (a wait given its counts) after a
 reset, where it is not a 200: a 400 where the body must name what to do, a 404 where the
@@ -662,7 +667,8 @@ def test_every_method_on_every_route(emulator: Emulator) -> None:
     emulator.reset()
     for route, allowed in ROUTES.items():
         path = (route.replace("{sub_app_id}", "default").replace("{fault_id}", "f1")
-                .replace("{event_id}", "evt-00000001").replace("{file_id}", "1"))
+                .replace("{event_id}", "evt-00000001").replace("{file_id}", "1")
+                .replace("{task_id}", "1-Procedure-0t0"))
         for method in [*METHODS, "TRACE", "PROPFIND"]:
             body = b'{"pullable":0,"timeout_seconds":0}' if path == "/_emulator/wait" else b""
             request = Request(method, path.encode(), (), body)

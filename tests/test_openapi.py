@@ -248,6 +248,8 @@ class Answer:
 @dataclass
 class Harness:
     emulator: EmulatorThread
+    task_id: str = ""
+    """The task a setup started last: a case's ``{task_id}`` (target or body) names it."""
 
     @property
     def origin(self) -> str:
@@ -346,6 +348,28 @@ def seeded(h: Harness) -> None:
     """A file seeded into APP's media library (and none in the default application's)."""
     h.admin("POST", "/media", {"sub_app_id": APP, "file_id": SEEDED_FILE})
     h.admin("POST", "/media", {"sub_app_id": APP})
+
+
+def tasks_started(h: Harness) -> None:
+    """A ProcessMedia task in APP (one event per state change) and a PullUpload in the
+    default application, started through the official SDK; the clock frozen."""
+    seeded(h)
+    h.admin("POST", "/clock", {"freeze": True})
+    process = models.ProcessMediaRequest()
+    process.from_json_string(json.dumps({
+        "SubAppId": APP, "FileId": SEEDED_FILE, "TasksNotifyMode": "Change",
+        "SessionContext": "ctx", "MediaProcessTask": {"TranscodeTaskSet": [
+            {"Definition": 100030}]}}))
+    h.task_id = h.sdk().ProcessMedia(process).TaskId
+    pull_upload = models.PullUploadRequest()
+    pull_upload.MediaUrl = "http://example.com/a.mp4"
+    h.sdk().PullUpload(pull_upload)
+    h.admin("POST", "/clock", {"advance_seconds": 2})  # ProcessMedia is PROCESSING
+
+
+def tasks_finished(h: Harness) -> None:
+    tasks_started(h)
+    h.admin("POST", "/tasks/finish", {})
 
 
 def everything(h: Harness) -> None:
@@ -476,6 +500,18 @@ CASES = [
     Case("wait", "/wait", {"pullable": 1, "sub_app_id": 0}, status=400),
     Case("wait", "/wait", {"pullable": 0, "timeout_seconds": 301}, status=400),
     Case("wait", "/wait", {"pullable": 0, "leased_soon": 1}, status=400),
+    Case("wait", "/wait", {"tasks_running": 0, "timeout_seconds": 0}),
+    Case("wait", "/wait", {"tasks_running": 0, "sub_app_id": APP, "timeout_seconds": 0},
+         setup=tasks_started),
+    Case("wait", "/wait", {"task_id": "{task_id}", "pullable": 1}, setup=tasks_finished),
+    Case("wait", "/wait", {"task_id": "{task_id}", "timeout_seconds": 0},
+         setup=tasks_started),
+    Case("wait", "/wait", {"tasks_running": -1}, status=400),
+    Case("wait", "/wait", {"task_id": ""}, status=400),
+    Case("wait", "/wait", {"task_id": 7}, status=400),
+    Case("wait", "/wait", {"task_id": "1-Procedure-0t0"}, status=404, document_refuses=False),
+    Case("wait", "/wait", {"task_id": "{task_id}", "sub_app_id": None}, setup=tasks_started,
+         status=404, document_refuses=False),
     Case("getJournal", "/journal", setup=everything),
     Case("getJournal", "/journal?kind=fault", setup=faults_applied),
     Case("getJournal", "/journal?kind=enqueued&event_id=evt-00000001", setup=pulled()),
@@ -652,6 +688,29 @@ CASES = [
     Case("seedMedia", "/media", {"meta_data": {"Duration": "long"}}, status=400,
          document_refuses=False),
     Case("seedMedia", "/media", {}, status=403, headers=FOREIGN),
+    Case("listTasks", "/tasks"),
+    Case("listTasks", "/tasks", setup=tasks_started),
+    Case("listTasks", f"/tasks?sub_app_id={APP}&status=PROCESSING&limit=1",
+         setup=tasks_started),
+    Case("listTasks", "/tasks?status=FINISH&sub_app_id=default", setup=tasks_finished),
+    Case("listTasks", "/tasks?status=FAIL", status=400),
+    Case("listTasks", "/tasks?status=", status=400),
+    Case("listTasks", "/tasks?limit=0", status=400),
+    Case("listTasks", "/tasks?sub_app_id=0", status=400),
+    Case("listTasks", "/tasks?file_id=1", status=400),
+    Case("getTask", "/tasks/{task_id}", setup=tasks_started),
+    Case("getTask", f"/tasks/{{task_id}}?sub_app_id={APP}", setup=tasks_finished),
+    Case("getTask", "/tasks/{task_id}?sub_app_id=default", setup=tasks_started, status=404,
+         document_refuses=False),
+    Case("getTask", "/tasks/1250000000-Procedure-00t0", status=404, document_refuses=False),
+    Case("getTask", "/tasks/{task_id}?sub_app_id=abc", setup=tasks_started, status=400),
+    Case("getTask", "/tasks/{task_id}?status=FINISH", setup=tasks_started, status=400),
+    Case("finishTasks", "/tasks/finish", {}, setup=tasks_started),
+    Case("finishTasks", "/tasks/finish", b""),
+    Case("finishTasks", "/tasks/finish", {"sub_app_id": APP}, status=400),
+    Case("finishTasks", "/tasks/finish?all=true", {}, status=400),
+    Case("finishTasks", "/tasks/finish", b"[1]", status=400),
+    Case("finishTasks", "/tasks/finish", {}, status=403, headers=FOREIGN),
     Case("getOpenApi", "/openapi.json"),
     Case("getOpenApi", "/openapi.json?format=yaml", status=400),
 ]
@@ -685,6 +744,7 @@ def running() -> Iterator[Harness]:
 
 @pytest.fixture
 def harness(running: Harness) -> Harness:
+    running.task_id = ""
     running.admin("POST", "/reset", {})
     running.admin("POST", "/clock", {"freeze": False, "scale": 1})
     return running
@@ -812,12 +872,15 @@ def test_answers_match_the_document(case: Case, harness: Harness) -> None:
     operation = OPERATIONS[case.operation]
     if case.setup is not None:
         case.setup(harness)
-    target = PREFIX + case.target
+    target = PREFIX + case.target.replace("{task_id}", harness.task_id)
+    body = case.body
+    if body is not None and not isinstance(body, bytes):
+        body = json.loads(json.dumps(body).replace("{task_id}", harness.task_id))
     headers = {name: value.format(origin=harness.origin) for name, value in case.headers}
-    answer = harness.send(operation.method, target, case.body, headers)
+    answer = harness.send(operation.method, target, body, headers)
     assert answer.status == case.status, answer.raw[:1000]
     check_answer(operation, answer)
-    problems = request_problems(operation, target, case.body, headers)
+    problems = request_problems(operation, target, body, headers)
     if case.refused_by_document:
         assert problems, "the document accepts a request the server refuses"
     else:

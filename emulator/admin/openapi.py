@@ -24,6 +24,7 @@ from ..core import callbacks, clock, journal
 from ..core.backend import MAX_EVENTS_PER_EMIT
 from ..core.event import EVENT_STATES, OUTCOMES
 from ..core.records import LIVE_COUNTS
+from ..core.tasks import TASK_STATES
 from .openapi_schemas import (
     COUNT,
     ERRORS,
@@ -81,6 +82,7 @@ class _Builder:
         self.max_wait_count: int = http.MAX_WAIT_COUNT
         self.max_body_depth: int = http.MAX_BODY_DEPTH
         self.max_follow_limit: int = http.MAX_FOLLOW_LIMIT
+        self.tasks_running: str = http.TASKS_RUNNING
         self.max_body_bytes: int = MAX_BODY_BYTES
         self.error_codes: dict[int, str] = http.ADMIN_ERROR_CODES
         self.descriptions: dict[str, _Description] = {}
@@ -189,6 +191,7 @@ class _Builder:
         self._settings_reset_faults()
         self._event_configs()
         self._media()
+        self._tasks()
         self._dashboard()
         self._describe(
             "getStats", "Counts per application and in total",
@@ -375,13 +378,31 @@ class _Builder:
             **{name: {"type": "integer", "minimum": 0, "maximum": self.max_wait_count,
                       "description": f"Wait until {name} is at least this."}
                for name in counts},
+            self.tasks_running: {"type": "integer", "minimum": 0, "maximum": self.max_wait_count,
+                            "description": "Wait until the application has at most this "
+                                           "many unfinished tasks (WAITING or PROCESSING): "
+                                           "0, until every one is FINISH."},
+            "task_id": {"type": "string", "minLength": 1,
+                        "description": "Wait until this task is FINISH (it may have "
+                                       "failed: see its `failed`); looked for in the "
+                                       "application `sub_app_id` names, else in any. 404 "
+                                       "if it is not known."},
         }, ())
-        wait["anyOf"] = [{"required": [name]} for name in counts]
+        wait["anyOf"] = [{"required": [name]} for name in (*counts, self.tasks_running,
+                                                          "task_id")]
         self._describe(
-            "wait", "Wait until counts are reached",
-            object_schema({"met": {"type": "boolean"}, "state": ref("Counts")}), body=wait,
-            description="Answers once every named count is at least the value, at the "
-                        "timeout (`met` false), or at once when the emulator shuts down.")
+            "wait", "Wait until counts are reached, or tasks finished",
+            object_schema({"met": {"type": "boolean"}, "state": ref("Counts"),
+                           "task": described(ref("Task"), "With `task_id`: the task as it "
+                                                          "stands at the answer.")},
+                          ("met", "state")),
+            body=wait, errors=(404,),
+            description="Answers once every named condition holds (each count at least its "
+                        "value, `tasks_running` at most its value, the `task_id` task "
+                        "FINISH), at the timeout (`met` false), or at once when the emulator "
+                        "shuts down. Waiting never moves the clock: tasks finish as "
+                        "emulator time passes (`POST /tasks/finish` or `POST /clock` move "
+                        "it).")
 
     def _journal_and_callbacks(self) -> None:
         self._describe(
@@ -532,6 +553,52 @@ class _Builder:
                         "given replacing theirs (a field of the SDK's model that is absent "
                         "or of the wrong type is a 400). No event is emitted. Answers the "
                         "file's MediaInfo; a reset clears the library with the rest.")
+
+    def _tasks(self) -> None:
+        app_query = in_query("sub_app_id", ref("SubAppIdText"),
+                             "Only this application's (absent: every application's).")
+        self._describe(
+            "listTasks", "The tasks the asynchronous actions started",
+            object_schema({
+                "tasks": array(ref("Task"), "Newest first (by creation time; of tasks "
+                                            "created at the same moment, the one started "
+                                            "last first)."),
+                "count": described(COUNT, "How many tasks match (the list holds at most "
+                                          "`limit` of them: the newest)."),
+            }),
+            query=[app_query,
+                   in_query("status", {"type": "string", "enum": list(TASK_STATES)},
+                            "Only tasks in this state now."),
+                   in_query("limit",
+                            {"type": "integer", "minimum": 1,
+                             "maximum": self.max_follow_limit},
+                            "At most this many tasks: the newest.")],
+            description="Every task an accepted request started (ProcessMedia, PullUpload, "
+                        "EditMedia…; RestoreMedia one per file) and still known, each with "
+                        "its state, progress and detail as they stand on the emulator "
+                        "clock. A reset forgets them. Looking never makes state (but what "
+                        "was due by now is sent first).")
+        self._describe(
+            "getTask", "One task", ref("Task"),
+            query=[in_query("sub_app_id", ref("SubAppIdText"),
+                            "Look in this application only (absent: in every one).")],
+            errors=(404,),
+            description="The task's facts, state and detail as they stand now; 404 if no "
+                        "task of that id is known (in that application).")
+        self._describe(
+            "finishTasks", "Advance the clock until no task is running",
+            object_schema({
+                "advanced_seconds": {"type": "number", "minimum": 0,
+                                     "description": "How far the clock was moved (0: no "
+                                                    "task was running)."},
+                "now": described(TIME, "The emulator's time now."),
+            }),
+            body=object_schema({}, ()),
+            description="Moves the emulator clock forward to the moment the last "
+                        "unfinished task (of any application) finishes, so every task is "
+                        "FINISH and every event they send has been sent (routed as any "
+                        "event: queued, pushed or suppressed) before the answer. Everything "
+                        "else due in that span happens too, as with `POST /clock`.")
 
     def _dashboard(self) -> None:
         from .dashboard import CONTENT_TYPES, STREAM_KEEPALIVE_SECONDS, UI_PREFIX

@@ -13,6 +13,7 @@ from ..core import settings as config
 from ..core.event import EVENT_STATES, OUTCOMES, ROUTES
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.records import LIVE_COUNTS, QUEUE_COUNTS, STATS_COUNTS
+from ..events.catalog import TASK_ACTIONS
 
 Schema = dict[str, Any]
 
@@ -97,6 +98,8 @@ PATH_PARAMETERS = {
     "sub_app_id": _in_path("sub_app_id", ref("SubAppIdText")),
     "fault_id": _in_path("fault_id", TEXT, "A fault rule's id (f1, f2…)."),
     "file_id": _in_path("file_id", TEXT, "A file's FileId."),
+    "task_id": _in_path("task_id", TEXT, "A task's TaskId, as the action that started it "
+                                         "answered it."),
 }
 """The parameters a route's path can hold, by name."""
 
@@ -126,6 +129,8 @@ class _Components:
         self.schemas: dict[str, Schema] = {}
 
     def build(self) -> dict[str, Schema]:
+        from .http import TASKS_RUNNING  # aiohttp: loaded only when building
+
         s = self.schemas
         s["Error"] = object_schema(
             {"error": object_schema({"code": described(TEXT, "What kind of refusal, one word."),
@@ -165,8 +170,11 @@ class _Components:
             description="One application's queue, counted.")
         s["Counts"] = object_schema(
             {"sub_app_id": ref("SubAppId"),
-             **{name: COUNT for name in LIVE_COUNTS}},
+             **{name: COUNT for name in LIVE_COUNTS},
+             TASKS_RUNNING: described(COUNT, "Its unfinished tasks (WAITING or "
+                                             "PROCESSING).")},
             description="What `POST /_emulator/wait` can wait on, for one application.")
+        s["Task"] = self._task()
         s["JournalEntry"] = self._journal_entry()
         s["Attempt"] = self._attempt()
         s["Clock"] = object_schema({
@@ -301,6 +309,10 @@ class _Components:
                                      "the last attempt's outcome (`pending_retry`, "
                                      "`delivered`, `undelivered`, `abandoned`: a reset or "
                                      "shutdown ended it). Not notified: `suppressed`."},
+            "caused_by": nullable(described(
+                TEXT, "The request that caused it: its action, RequestId and task (e.g. "
+                      "`ProcessMedia <RequestId> task <TaskId>`); null for an event emitted "
+                      "through this API, a scenario or a fixture.")),
             "content": {"type": "object",
                         "description": "The EventContent, without EventHandle (left out "
                                        "with `with_content: false` or `?content=false`)."},
@@ -321,6 +333,43 @@ class _Components:
         # Every field the entry has, in its order; a new field fails here, not silently.
         return object_schema({name: types[name] for name in journal.JournalEntry._fields},
                              description="One state change of an event, in order.")
+
+    @staticmethod
+    def _task() -> Schema:
+        return object_schema({
+            "task_id": described(TEXT, "Its TaskId, as the action answered it."),
+            "sub_app_id": ref("SubAppId"),
+            "action": {"type": "string", "enum": list(TASK_ACTIONS),
+                       "description": "The Cloud API action that started it."},
+            "task_type": {"type": "string", "enum": list(tasks.TASK_SECONDS),
+                          "description": "Its TaskType, as DescribeTaskDetail says it."},
+            "status": {"type": "string", "enum": list(tasks.TASK_STATES),
+                       "description": "Read from the emulator clock: WAITING until "
+                                      "`begins_at`, PROCESSING until `finishes_at`, then "
+                                      "FINISH (a failed task too: see `failed`)."},
+            "progress": {"type": "integer", "minimum": 0, "maximum": 100,
+                         "description": "Percent of its processing time passed."},
+            "file_id": nullable(described(TEXT, "The file it works on or made (null: "
+                                                "none, e.g. an AIGC task).")),
+            "created_at": described(TIME, "When the request was accepted."),
+            "begins_at": described(TIME, "When it starts processing."),
+            "finishes_at": described(TIME, "When it finishes (and its completion event "
+                                           "is sent)."),
+            "session_id": described(TEXT, "The request's SessionId (empty: none)."),
+            "session_context": described(TEXT, "The request's SessionContext (empty: "
+                                               "none)."),
+            "notify_mode": {"type": "string", "enum": list(tasks.NOTIFY_MODES),
+                            "description": "The request's TasksNotifyMode (Finish when it "
+                                           "gave none)."},
+            "failed": {"type": "boolean",
+                       "description": "A fault rule (`fail_task`) made it fail."},
+            "caused_by": described(TEXT, "The request: its action and RequestId."),
+            "events": array(TEXT, "The ids of the events it has sent so far, in order."),
+            "detail": {"type": "object",
+                       "description": "Its detail as it stands, in its completion event's "
+                                      "model (e.g. ProcedureTask): as in progress until it "
+                                      "finishes, then as its completion event carries it."},
+        }, description="A task an asynchronous action started.")
 
     def _attempt(self) -> Schema:
         return object_schema({
@@ -358,6 +407,7 @@ class _Components:
             "signature_ttl_seconds": {"type": "number", "minimum": 0},
             "callback_concurrency": positive_count,
             "callback_max_records": positive_count,
+            "task_seconds": _Components._setting_schema("task_seconds", None),
             "held_pulls": COUNT,
             "held_waits": COUNT,
             "streams": described(COUNT, f"Live streams open (`{self.prefix}/stream`)."),

@@ -4,6 +4,8 @@ document alike."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,9 +21,10 @@ from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
 from ..core.errors import NotFound
 from ..core.event import EVENT_STATES, OUTCOMES
 from ..core.eventconfig import PARAMETERS
-from ..core.ids import ANY_APP, AppFilter, SubAppId
+from ..core.ids import ANY_APP, AppFilter, SubAppId, app_text
 from ..core.records import LIVE_COUNTS, EventFilter
 from ..core.settings import runtime_view
+from ..core.tasks import FINISH, TASK_STATES, Task
 from . import dashboard
 from .http import (
     HELD_REQUESTS,
@@ -29,6 +32,7 @@ from .http import (
     MAX_WAIT_COUNT,
     MAX_WAIT_SECONDS,
     PREFIX,
+    TASKS_RUNNING,
     AdminHandler,
     AdminInputError,
     AdminNotFound,
@@ -153,24 +157,88 @@ def _counts(backend: VodBackend, sub_app_id: SubAppId) -> dict[str, Any]:
     return {**backend.queue_state(sub_app_id).to_json(), **backend.callback_counts(sub_app_id)}
 
 
+_WAIT_CONDITIONS = (*LIVE_COUNTS, TASKS_RUNNING, "task_id")
+
+
 async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    """Answer once the queue reaches every given count ("at least"), at the timeout, or
-    at once when the emulator shuts down (``met`` false then)."""
+    """Answer once the queue reaches every given count ("at least"), the application has
+    at most ``tasks_running`` unfinished tasks, and the ``task_id`` task is FINISH; at the
+    timeout, or at once when the emulator shuts down (``met`` false then)."""
     body = await read_body(request)
-    reject_unknown(body, {"sub_app_id", "timeout_seconds", *LIVE_COUNTS})
+    reject_unknown(body, {"sub_app_id", "timeout_seconds", *_WAIT_CONDITIONS})
     sub_app_id = read_sub_app_id(body.get("sub_app_id"))
     wanted = {name: body_integer(body, name, 0, MAX_WAIT_COUNT)
               for name in LIVE_COUNTS if name in body}
-    if not wanted:
-        raise AdminInputError(f"name at least one of {', '.join(LIVE_COUNTS)}")
+    at_most = (body_integer(body, TASKS_RUNNING, 0, MAX_WAIT_COUNT)
+               if TASKS_RUNNING in body else None)
+    task_id = body.get("task_id")
+    if not (wanted or at_most is not None or task_id is not None):
+        raise AdminInputError(f"name at least one of {', '.join(_WAIT_CONDITIONS)}")
+    if task_id is not None and not (isinstance(task_id, str) and task_id):
+        raise AdminInputError(f"task_id must be a task's id, got {shown(task_id)}")
     timeout = body_number(body, "timeout_seconds", 10.0, MAX_WAIT_SECONDS)
+    # The task is looked for in the application named, else in any.
+    task_app: AppFilter = sub_app_id if "sub_app_id" in body else ANY_APP
+    if task_id is not None:
+        _known_task(backend, task_app, task_id)
 
     def reached() -> bool:
+        if task_id is not None and _known_task(backend, task_app, task_id).status(
+                backend.now()) != FINISH:
+            return False
+        if at_most is not None and _running(backend, sub_app_id) > at_most:
+            return False
+        if not wanted:
+            return True
         state = _counts(backend, sub_app_id)
         return all(state[name] >= at_least for name, at_least in wanted.items())
 
-    await _hold(backend, request, reached, timeout)
-    return {"met": reached(), "state": _counts(backend, sub_app_id)}
+    if task_id is None and at_most is None:
+        await _hold(backend, request, reached, timeout)
+    else:  # a task finishes on the clock, with or without an event that says so
+        await _hold_for_tasks(backend, request, reached, timeout, task_app)
+    answer = {"met": reached(), "state": {**_counts(backend, sub_app_id),
+                                          TASKS_RUNNING: _running(backend, sub_app_id)}}
+    if task_id is not None:
+        answer["task"] = _known_task(backend, task_app, task_id).to_json(backend.now())
+    return answer
+
+
+def _running(backend: VodBackend, sub_app_id: AppFilter) -> int:
+    """How many of the application's tasks are unfinished (WAITING or PROCESSING)."""
+    now = backend.now()
+    return sum(task.status(now) != FINISH for task in backend.task_list(sub_app_id))
+
+
+async def _hold_for_tasks(backend: VodBackend, request: web.Request,
+                          until: Callable[[], bool], timeout: float,
+                          sub_app_id: AppFilter) -> None:
+    """``_hold``, woken also when the soonest unfinished task (of ``sub_app_id``) is due to
+    finish: a task with ``TasksNotifyMode: None`` sends nothing when it does."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (until() or backend.stopping):
+        left = deadline - loop.time()
+        if left <= 0:
+            return
+        await _hold(backend, request, until, min(left, _real_seconds_to_finish(
+            backend, sub_app_id)))
+
+
+_TIMER_SLACK_SECONDS = 0.001
+"""Added to a wake-up on a task's end, so that the clock has reached it when it comes."""
+
+
+def _real_seconds_to_finish(backend: VodBackend, sub_app_id: AppFilter) -> float:
+    """Real seconds until the soonest unfinished task finishes (inf: never by itself)."""
+    clock = backend.clock_state()
+    now: float = clock["now"]
+    soonest = min((task.finishes for task in backend.task_list(sub_app_id)
+                   if task.status(now) != FINISH), default=math.inf)
+    if clock["frozen"] or math.isinf(soonest):
+        return math.inf
+    scale: float = clock["scale"]
+    return max(0.0, soonest - now) / scale + _TIMER_SLACK_SECONDS
 
 
 async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -452,6 +520,63 @@ async def _seed_media(backend: VodBackend, request: web.Request) -> dict[str, An
     return {"sub_app_id": sub_app_id, "media_info": info}
 
 
+async def _tasks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """The tasks the asynchronous actions started, newest first, of every application or
+    one, optionally in one state."""
+    query = request.query
+    status = query.get("status")
+    if status is not None and status not in TASK_STATES:
+        raise AdminInputError(f"status must be one of {', '.join(TASK_STATES)}, "
+                              f"got {shown(status)}")
+    sub_app_id: AppFilter = ANY_APP
+    if "sub_app_id" in query:
+        sub_app_id = read_sub_app_id(query["sub_app_id"])
+    limit = query_integer(query.get("limit"), "limit", 1, MAX_FOLLOW_LIMIT)
+    tasks = _newest_first(backend.task_list(sub_app_id, status))
+    now = backend.now()
+    return {"tasks": Streamed(tasks[:limit], lambda task: compact(task.to_json(now))),
+            "count": len(tasks)}
+
+
+def _newest_first(tasks: list[Task]) -> list[Task]:
+    """By creation time, the newest first; of tasks created at the same moment, the one
+    started last first."""
+    return sorted(tasks, key=lambda task: task.created)[::-1]
+
+
+async def _task(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """One task: its facts, its state and its detail as they stand now."""
+    query = request.query
+    sub_app_id: AppFilter = ANY_APP
+    if "sub_app_id" in query:
+        sub_app_id = read_sub_app_id(query["sub_app_id"])
+    task = _known_task(backend, sub_app_id, request.match_info["task_id"])
+    return task.to_json(backend.now())
+
+
+def _known_task(backend: VodBackend, sub_app_id: AppFilter, task_id: str) -> Task:
+    """The task ``task_id`` of the application (or of any, with ANY_APP); 404 if none."""
+    if sub_app_id != ANY_APP:
+        task = backend.task(sub_app_id, task_id)
+    else:
+        task = next((task for task in backend.task_list() if task.task_id == task_id), None)
+    if task is None:
+        where = "" if sub_app_id == ANY_APP else f" of application {app_text(sub_app_id)}"
+        raise AdminNotFound(f"no task {shown(task_id)}{where} is known (see GET "
+                            f"{PREFIX}/tasks; a reset forgets them)")
+    return task
+
+
+async def _finish_tasks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """Advance the clock until no task is running, their events sent."""
+    body = await read_body(request)
+    if body:
+        raise AdminInputError(f"this route takes no fields (send {{}} or nothing), got "
+                              f"{', '.join(shown(name) for name in sorted(body)[:5])}")
+    seconds = backend.finish_tasks()
+    return {"advanced_seconds": seconds, "now": backend.now()}
+
+
 def _query_sub_app_id(request: web.Request) -> SubAppId:
     text = request.query.get("sub_app_id")
     return None if text is None else read_sub_app_id(text)
@@ -492,5 +617,9 @@ ROUTES: tuple[Route[AdminHandler], ...] = (
     Route("GET", "/media", "listMedia", _media, ("sub_app_id", "limit")),
     Route("POST", "/media", "seedMedia", _seed_media),
     Route("GET", "/media/{file_id}", "getMediaFile", _media_file, ("sub_app_id",)),
+    Route("GET", "/tasks", "listTasks", _tasks, ("sub_app_id", "status", "limit")),
+    Route("POST", "/tasks/finish", "finishTasks", _finish_tasks),
+    # Not "finish": GET /tasks/finish is the wrong method on POST /tasks/finish (405).
+    Route("GET", "/tasks/{task_id:(?!finish$)[^/]+}", "getTask", _task, ("sub_app_id",)),
 )
 """Every admin route, in the order they are registered."""
