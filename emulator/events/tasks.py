@@ -205,13 +205,20 @@ def _media_process_results(factory: EventFactory, context: Context, wanted: Mapp
             sub = factory.model(member_model, context)
             _set_outcome(sub, schema.models[member_model], failure, whole_task=False)
             sub["Input"] = copy.deepcopy(item)
-            output = sub.get("Output")
+            output_model = schema.models[member_model]["Output"].model
+            assert output_model is not None
             if failure is not None:
                 sub.pop("Output", None)
-            elif isinstance(output, dict) and isinstance(item, dict) and "Definition" in item:
-                output_model = schema.models[member_model]["Output"].model
-                if output_model and "Definition" in schema.models[output_model]:
-                    output["Definition"] = item["Definition"]
+                yield {"Type": type_value, member: sub}
+                continue
+            # A successful sub-task always has its output (the generator leaves a nullable
+            # field out now and then).
+            output = sub.get("Output")
+            if not isinstance(output, dict):
+                output = sub["Output"] = factory.model(output_model, context)
+            if isinstance(item, dict) and "Definition" in item and (
+                    "Definition" in schema.models[output_model]):
+                output["Definition"] = item["Definition"]
             yield {"Type": type_value, member: sub}
 
 
