@@ -261,3 +261,17 @@ def test_recipe(name: str, tmp_path: Path) -> None:
         cwd=tmp_path, env=clean_environment(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{RECIPES[name]} passed" in result.stdout, result.stdout
+
+
+def test_tasks_example() -> None:
+    """The procedure example prints its states, the Change-mode events and the transcodes
+    it asked for, as docs/tasks.md says."""
+    with serve("--seed", "3") as (url, _):
+        result = _run([sys.executable, str(HERE / "tasks_process_media.py")], _environment(url))
+        assert result.stdout.splitlines() == [
+            "WAITING", "FINISH",
+            "ProcedureStateChanged PROCESSING order-42",
+            "ProcedureStateChanged PROCESSING order-42",
+            "ProcedureStateChanged FINISH order-42",
+            "[100030, 100040]",
+        ]
