@@ -198,6 +198,37 @@ class VodEmulator:
         and MediaMetaData replace those made for it. Answer its MediaInfo."""
         return self.admin.seed_media(file_id, sub_app_id, basic_info, meta_data)
 
+    # ----- the tasks the asynchronous actions start
+
+    def tasks(self, status: str | None = None,
+              sub_app_id: AppFilter = ANY_APP) -> list[dict[str, Any]]:
+        """The tasks the asynchronous actions started (ProcessMedia, PullUpload...),
+        newest first, each as it stands now (``task_id``, ``action``, ``status``,
+        ``progress``, ``events``, ``detail``...); only those in ``status`` (WAITING,
+        PROCESSING or FINISH) if given; ``sub_app_id=None`` is the default application,
+        ``"any"`` (the default) every one."""
+        tasks: list[dict[str, Any]] = self.admin.tasks(sub_app_id, status)["tasks"]
+        return tasks
+
+    def task(self, task_id: str, sub_app_id: AppFilter = ANY_APP) -> dict[str, Any]:
+        """One task as it stands now; AdminError (404) if no task of that id is known."""
+        return self.admin.task(task_id, sub_app_id)
+
+    def finish_tasks(self) -> float:
+        """Advance the emulator clock until no task is running: every task FINISH, every
+        event they send sent (routed as any event) before this returns. Answer how many
+        emulator seconds it moved the clock (0 when none was running). Everything else
+        due in that span happens too (leases expire, retries go out)."""
+        return self.admin.finish_tasks()["advanced_seconds"]
+
+    def wait_for_task(self, task_id: str, timeout: float = 10.0,
+                      sub_app_id: AppFilter = ANY_APP) -> dict[str, Any]:
+        """Wait until the task is FINISH (failed or not: see its ``failed``) and answer it.
+        Never moves the clock: the task finishes as emulator time passes (real time, a
+        ``scale``, or ``advance``); ``finish_tasks()`` gets there at once. TimeoutError
+        if it is not FINISH within ``timeout`` real seconds."""
+        return self.admin.wait_for_task(task_id, sub_app_id, timeout)
+
     # ----- runtime settings, faults, counts
 
     def configure(self, **settings: Any) -> dict[str, Any]:

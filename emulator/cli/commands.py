@@ -1,8 +1,8 @@
 """The client commands: each talks to a running emulator through its admin API
 (``clients.client.AdminClient``). Here: how one runs and fails, and the commands that look
-(peek, history, callbacks, stats), move time (clock, advance) and change things (reset,
-fault, settings), and wait-ready. Emitting and replaying are in ``emit``, following the
-journal and the emitted events in ``follow``.
+(peek, history, media, tasks, callbacks, stats), move time (clock, advance, tasks
+--finish) and change things (reset, fault, settings), and wait-ready. Emitting and
+replaying are in ``emit``, following the journal and the emitted events in ``follow``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import http.client
 import json
 import urllib.error
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from ..core.faults import RULE_FIELDS
 from ..core.ids import ANY_APP, app_text
 from ..core.settings import DEFAULT_PORT, ENV_PREFIX, Settings
+from ..core.tasks import TASK_STATES
 from .output import (
     ENTRY_COLUMNS,
     EXIT_DONE,
@@ -192,6 +194,75 @@ def media(command: Command) -> int:
         command.print_lines(table(("file_id", "name", "type", "create_time"), rows))
     command.print(f"application {app_text(library['sub_app_id'])}: {library['total']} files")
     return 0
+
+
+_TASK_COLUMNS = ("task_id", "sub_app_id", "action", "status", "progress", "file_id",
+                 "created_at", "finishes_at")
+
+
+def tasks(command: Command) -> int:
+    args = command.args
+    sub_app_id = getattr(args, "sub_app_id", None) if command.given("sub_app_id") else ANY_APP
+    if args.finish:
+        if args.task_id is not None or args.status is not None or command.given("sub_app_id"):
+            command.parser.error("tasks --finish takes no TASK_ID, --status or --sub-app-id: "
+                                 "it finishes every task")
+        finished = command.admin.finish_tasks()
+        if command.json:
+            command.print_json(finished)
+        else:
+            command.print(f"advanced {finished['advanced_seconds']:g} s: no task is running; "
+                          f"now {when(finished['now'])}")
+        return 0
+    if args.task_id is not None:
+        if args.status is not None:
+            command.parser.error("tasks TASK_ID shows one task: --status goes with the list")
+        task = command.admin.task(args.task_id, sub_app_id)
+        if command.json:
+            command.print_json(task)
+            return 0
+        command.print_lines(pairs(task_pairs(task)))
+        command.print("detail:")
+        command.print(json.dumps(task["detail"], ensure_ascii=False, indent=2))
+        return 0
+    listed = command.admin.tasks(sub_app_id, args.status)
+    if command.json:
+        for task in listed["tasks"]:
+            command.print_json(task)
+        return 0
+    rows = [[task_cell(name, task) for name in _TASK_COLUMNS] for task in listed["tasks"]]
+    if rows:
+        command.print_lines(table(_TASK_COLUMNS, rows))
+    states = Counter(task["status"] for task in listed["tasks"])
+    failed = sum(task["failed"] for task in listed["tasks"])
+    said = [f"{states[state]} {state}" for state in TASK_STATES if states[state]]
+    said += [f"{failed} failed"] if failed else []
+    command.print(f"{listed['count']} task(s)" + (f": {', '.join(said)}" if said else ""))
+    return 0
+
+
+def task_cell(name: str, task: Mapping[str, Any]) -> Any:
+    """A task's value in the table: times as UTC, the application by name, a failed
+    FINISH said so."""
+    value = task[name]
+    if name.endswith("_at"):
+        return when(value)
+    if name == "sub_app_id":
+        return app_text(value)
+    if name == "status" and task["failed"]:
+        return f"{value} (failed)"
+    if name == "progress":
+        return f"{value}%"
+    return value
+
+
+def task_pairs(task: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """A task's facts, ``name: value`` (its detail follows as JSON)."""
+    shown = [(name, task_cell(name, task)) for name in (
+        "task_id", "sub_app_id", "action", "task_type", "status", "progress", "file_id",
+        "created_at", "begins_at", "finishes_at", "session_id", "session_context",
+        "notify_mode", "failed", "caused_by")]
+    return [*shown, ("events", " ".join(task["events"]) or None)]
 
 
 def stats(command: Command) -> int:

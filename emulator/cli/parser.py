@@ -18,6 +18,7 @@ from ..core.faults import ACTIONS, EFFECTS
 from ..core.ids import DEFAULT_APP_NAME, MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.journal import CONFIRMED
 from ..core.settings import OPTIONS, OPTIONS_BY_NAME
+from ..core.tasks import TASK_STATES
 from . import commands, emit, follow
 from .commands import DEFAULT_URL, URL_VARIABLE
 from .emit import EMIT_CHUNK
@@ -157,6 +158,19 @@ def _looking_parsers(client: _ClientCommands) -> None:
                        "it, as JSON. Exit status 1 if the library does not know it.")
     media.add_argument("file_id", metavar="FILE_ID", nargs="?", help="one file's MediaInfo")
     _sub_app_option(media, "the application (default: the default application)")
+
+    tasks = client.add("tasks", commands.tasks, "show the tasks, or finish them",
+                       "Show the tasks the asynchronous actions started (ProcessMedia, "
+                       "PullUpload...), newest first, each with its state and progress on "
+                       "the emulator clock; or, given a TASK_ID, that task with its detail. "
+                       "Exit status 1 if no such task is known. --finish advances the clock "
+                       "until no task is running (their events sent).")
+    tasks.add_argument("task_id", metavar="TASK_ID", nargs="?", help="one task")
+    tasks.add_argument("--status", choices=TASK_STATES, metavar="STATUS",
+                       help=f"only tasks in this state: {', '.join(TASK_STATES)}")
+    _sub_app_option(tasks, "only this application's (default: every application)")
+    tasks.add_argument("--finish", action="store_true",
+                       help="advance the emulator clock until no task is running")
 
     attempts = client.add("callbacks", commands.callbacks, "show callback attempts",
                           "Show callback attempts (PUSH), oldest first.")

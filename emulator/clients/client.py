@@ -167,8 +167,9 @@ class AdminClient:
     def wait(
         self, sub_app_id: int | None = None, timeout: float = 10.0, **at_least: int
     ) -> dict[str, Any]:
-        """Block until the queue has at least the given ``pullable``, ``leased`` or
-        ``held_pulls``; raise TimeoutError if it does not within ``timeout`` seconds."""
+        """Block until the queue has at least the given ``pullable``, ``leased``,
+        ``held_pulls`` or ``callbacks_...`` counts (``tasks_running``: at most that many
+        unfinished tasks); raise TimeoutError if it does not within ``timeout`` seconds."""
         body: dict[str, Any] = {"sub_app_id": sub_app_id, "timeout_seconds": timeout, **at_least}
         # Held by the server up to ``timeout``: the HTTP wait is that plus the client's own.
         result: dict[str, Any] = self.request("POST", "/_emulator/wait", body,
@@ -252,6 +253,54 @@ class AdminClient:
             "POST", "/_emulator/media",
             {name: value for name, value in body.items() if value is not None})["media_info"]
         return info
+
+    # ----- tasks
+
+    def tasks(self, sub_app_id: AppFilter = ANY_APP, status: str | None = None,
+              limit: int | None = None) -> dict[str, Any]:
+        """The tasks the asynchronous actions started (ProcessMedia, PullUpload...),
+        newest first: ``{"tasks": [...], "count": N}`` (``count``: how many match, the
+        list holding at most ``limit``). ``sub_app_id=None`` is the default application,
+        ``"any"`` (the default) every one; ``status`` WAITING, PROCESSING or FINISH."""
+        query = _query(sub_app_id=None if sub_app_id == ANY_APP else app_text(sub_app_id),
+                       status=status, limit=limit)
+        result: dict[str, Any] = self.request("GET", "/_emulator/tasks" + query)
+        return result
+
+    def task(self, task_id: str, sub_app_id: AppFilter = ANY_APP) -> dict[str, Any]:
+        """One task as it stands now (its ``status``, ``progress``, ``events``,
+        ``detail``...); AdminError (404 ``NotFound``) if no task of that id is known, in
+        the application named (``"any"``, the default: in every one)."""
+        query = _query(sub_app_id=None if sub_app_id == ANY_APP else app_text(sub_app_id))
+        task: dict[str, Any] = self.request(
+            "GET", "/_emulator/tasks/" + urllib.parse.quote(task_id, safe="") + query)
+        return task
+
+    def finish_tasks(self) -> dict[str, float]:
+        """Advance the emulator clock until no task (of any application) is running, so
+        every task is FINISH and its events are sent; ``{"advanced_seconds", "now"}``.
+        This moves the clock for everything else too (leases, retention, retries)."""
+        result: dict[str, float] = self.request("POST", "/_emulator/tasks/finish", {})
+        return result
+
+    def wait_for_task(self, task_id: str, sub_app_id: AppFilter = ANY_APP,
+                      timeout: float = 10.0) -> dict[str, Any]:
+        """Block until the task is FINISH (failed or not: see its ``failed``); answer it
+        as it stands then. Held by the server, never polled, and never moving the clock:
+        the task finishes as emulator time passes (at its scale, or ``advance_clock``;
+        ``finish_tasks`` gets there at once). TimeoutError if it is not FINISH within
+        ``timeout`` real seconds; AdminError (404) if no such task is known."""
+        body: dict[str, Any] = {"task_id": task_id, "timeout_seconds": timeout}
+        if sub_app_id != ANY_APP:
+            body["sub_app_id"] = sub_app_id
+        result: dict[str, Any] = self.request("POST", "/_emulator/wait", body,
+                                              timeout=self.timeout + timeout)
+        task: dict[str, Any] = result["task"]
+        if not result["met"]:
+            raise TimeoutError(f"task {task_id} is not finished after {timeout:g}s: it is "
+                               f"{task['status']} ({task['progress']}%, finishing at "
+                               f"emulator time {task['finishes_at']:.3f})")
+        return task
 
     def settings(self) -> dict[str, Any]:
         """The runtime settings (long poll, confirm window, retention, callbacks...)."""
