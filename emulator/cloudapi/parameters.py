@@ -10,13 +10,16 @@ import enum
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..base.echo import is_text, shown
 from ..base.numeric import is_integer
 from ..core.errors import InvalidParameterValue
 from ..core.ids import InvalidSubAppId, check_sub_app_id, parse_sub_app_id
 from .errors import MissingParameter, UnknownParameter
+
+if TYPE_CHECKING:  # the schema is loaded on first use
+    from ..events.schema import Field, Schema
 
 _INT64_MAX = 2**63 - 1
 _INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}")  # [0-9]: ASCII digits only
@@ -236,6 +239,7 @@ def from_model_json(body: Mapping[str, Any], request: RequestModel) -> dict[str,
             values[name] = _sub_app_id(value, check_sub_app_id)
             continue
         _check_text(name, value)
+        _check_members(schema, value, field, name)
         try:
             schema.check_field(value, field, name)
         except EventInputError as error:
@@ -243,6 +247,30 @@ def from_model_json(body: Mapping[str, Any], request: RequestModel) -> dict[str,
         values[name] = value
     _check_required_names(values, request.required)
     return values
+
+
+def _check_members(schema: Schema, value: Any, field: Field, path: str,
+                   depth: int = 0) -> None:
+    """UnknownParameter for a member no model declares, however deep (``A.B.0.C`` as the
+    flattened form names it); the types are checked after."""
+    if field.model is None or depth >= 64:
+        return
+    if field.is_list:
+        items = ([(f"{path}.{index}", item) for index, item in enumerate(value)]
+                 if isinstance(value, list) else [])
+    else:
+        items = [(path, value)]
+    fields = schema.models[field.model]
+    for where, item in items:
+        if not isinstance(item, dict):
+            continue  # not an object: the type check says so
+        for name, member in item.items():
+            inner = fields.get(name)
+            if inner is None:
+                raise UnknownParameter(
+                    f"The parameter {shown(f'{where}.{name}')} is not recognized.")
+            if member is not None:
+                _check_members(schema, member, inner, f"{where}.{name}", depth + 1)
 
 
 def from_model_flat(flat: Mapping[str, str], request: RequestModel) -> dict[str, Any]:

@@ -137,7 +137,7 @@ class TaskFlow:
         else:
             file_id = params.get("FileId")
             file_ids = [file_id if isinstance(file_id, str) and file_id else None]
-        for file_id in file_ids:
+        for file_id in (*file_ids, *_named_files(params)):
             if file_id is not None and not self.media.knows(sub_app_id, file_id):
                 raise InvalidParameterValueFileId(f"FileId {shown(file_id)} does not exist.")
         return file_ids
@@ -280,6 +280,22 @@ class TaskFlow:
         self.scheduler.at(now + UPLOAD_NOTICE_SECONDS, sub_app_id, notify)
         return {"FileId": file_id, "MediaUrl": basic.get("MediaUrl", ""),
                 "CoverUrl": basic.get("CoverUrl", "")}
+
+
+def _named_files(params: Mapping[str, Any], depth: int = 0) -> list[str]:
+    """Every file a request names inside its objects and lists (EditMedia's
+    ``FileInfos.N.FileId``, an AIGC task's reference files, ``LastFrameFileId``...)."""
+    named: list[str] = []
+    for name, value in params.items():
+        if isinstance(value, str) and value and name.endswith("FileId") and depth:
+            named.append(value)
+        elif name == "LastFrameFileId" and isinstance(value, str) and value:
+            named.append(value)
+        elif depth < 16:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict):
+                    named.extend(_named_files(item, depth + 1))
+    return named
 
 
 def _hex(rng: random.Random, length: int) -> str:

@@ -28,6 +28,8 @@ _NOT_ECHOED = frozenset({"SubAppId", "ExtInfo"})
 # never a made-up value (a SessionContext the application never sent...).
 _UNGIVEN = {"SessionContext": "", "SessionId": "", "TasksPriority": 0,
             "TasksNotifyMode": "Finish"}
+# A request's field and the name its task's Input gives it.
+_INPUT_NAMES = {"FileInfos": "FileInfoSet", "StreamInfos": "StreamInfoSet"}
 _RESULT_SETS = ("MediaProcessResultSet", "AiContentReviewResultSet", "AiAnalysisResultSet",
                 "AiRecognitionResultSet")
 # A procedure's AI tasks: the request's parameter, and the result set that answers it.
@@ -84,7 +86,109 @@ def task_detail(factory: EventFactory, facts: TaskFacts,
         detail["Input"] = _echo(schema, facts.request, input_field.model, facts.file_id)
     if TASK_ACTIONS[facts.action].task_type == PROCEDURE and "MediaProcessResultSet" in fields:
         _procedure(factory, context, detail, facts)
+    _outputs(factory, context, detail, facts, model)
     return detail
+
+
+def _outputs(factory: EventFactory, context: Context, detail: dict[str, Any],
+             facts: TaskFacts, model: str) -> None:
+    """What the task made, as the request asked: an output when it succeeded (none when
+    it failed), named and typed as asked; one result per item asked for."""
+    schema = factory.schema
+    fields = schema.models[model]
+    request, failure = facts.request, facts.failure
+    output_field = fields.get("Output")
+    if output_field is not None and output_field.model is not None and not (
+            output_field.is_list):
+        if failure is not None:
+            detail.pop("Output", None)
+        elif not isinstance(detail.get("Output"), dict) or not detail["Output"]:
+            # A successful task always has its output (the generator leaves a nullable
+            # field out now and then).
+            detail["Output"] = factory.model(output_field.model, context)
+    output = detail.get("Output")
+    wanted = request.get("Output") if facts.action == "ComposeMedia" else request.get(
+        "OutputConfig")
+    if isinstance(output, dict) and isinstance(wanted, dict) and "MediaName" in (
+            schema.models[output_field.model] if output_field and output_field.model else {}):
+        _name_output(output, wanted)
+    if model == "ProcedureTask" and facts.action == "ProcessMediaByUrl":
+        # A URL, not a file of the library: named as the request named it.
+        source = request.get("InputInfo") or {}
+        detail["FileId"] = ""
+        detail["FileUrl"] = source.get("Url") or ""
+        detail["FileName"] = source.get("Name") or ""
+    elif model == "SplitMediaTask":
+        detail["FileInfoSet"] = [
+            _split_segment(factory, context, segment, facts)
+            for segment in request.get("Segments") or [] if isinstance(segment, dict)]
+    elif model == "ComplexAdaptiveDynamicStreamingTask":
+        detail["ComplexAdaptiveDynamicStreamingTaskResultSet"] = [
+            _streaming_result(factory, context, para, failure)
+            for para in request.get("StreamParaSet") or [] if isinstance(para, dict)]
+    elif model == "RestoreMediaTask":
+        original = (facts.basic_info or {}).get("StorageClass")
+        if isinstance(original, str) and original:
+            detail["OriginalStorageClass"] = original
+            # A temporary restore keeps the class; a permanent one (RestoreDay 0) leaves it.
+            detail["TargetStorageClass"] = (original if request.get("RestoreDay")
+                                            else "STANDARD")
+
+
+def _name_output(output: dict[str, Any], wanted: Mapping[str, Any]) -> None:
+    """An output file as its OutputConfig (ComposeMedia: Output) asked: name, type,
+    category and expiry."""
+    for asked, told in (("MediaName", "MediaName"), ("FileName", "MediaName"),
+                        ("Type", "FileType"), ("Container", "FileType"),
+                        ("ClassId", "ClassId"), ("ExpireTime", "ExpireTime")):
+        value = wanted.get(asked)
+        if value is not None and told in output:
+            output[told] = value
+    if "FileType" in output and not any(wanted.get(name) for name in ("Type", "Container")):
+        output["FileType"] = "mp4"  # the documented default container
+
+
+def _split_segment(factory: EventFactory, context: Context, segment: Mapping[str, Any],
+                   facts: TaskFacts) -> dict[str, Any]:
+    """SplitMedia's result for one requested segment: its input, and the file it made."""
+    info = factory.model("SplitMediaTaskSegmentInfo", context)
+    info["Input"] = {**({"FileId": facts.file_id} if facts.file_id else {}),
+                     **copy.deepcopy(dict(segment))}
+    info["ReviewAudioVideoTaskId"] = ""
+    if not segment.get("ProcedureName"):
+        info["ProcedureTaskId"] = ""
+    if facts.failure is not None:
+        info.pop("Output", None)
+        return info
+    output = factory.model("TaskOutputMediaInfo", context)
+    output["FileId"] = v.new_file_id(context.rng)
+    basic = output.get("MediaBasicInfo")
+    wanted = segment.get("OutputConfig")
+    if isinstance(basic, dict) and isinstance(wanted, dict):
+        for name in ("MediaName", "Type", "ClassId", "ExpireTime"):
+            if wanted.get(name) is not None:
+                basic["Name" if name == "MediaName" else name] = wanted[name]
+    info["Output"] = output
+    return info
+
+
+def _streaming_result(factory: EventFactory, context: Context, para: Mapping[str, Any],
+                      failure: v.Failure | None) -> dict[str, Any]:
+    """CreateComplexAdaptiveDynamicStreamingTask's result for one requested stream."""
+    model = "ComplexAdaptiveDynamicStreamingTaskResult"
+    result = factory.model(model, context)
+    _set_outcome(result, factory.schema.models[model], failure, whole_task=False)
+    result["Input"] = {"StreamPara": copy.deepcopy(dict(para))}
+    if failure is not None:
+        result.pop("Output", None)
+        return result
+    output = result.get("Output")
+    if not isinstance(output, dict):
+        output = result["Output"] = factory.model(
+            "ComplexAdaptiveDynamicStreamingTaskOutput", context)
+    if "Definition" in para:
+        output["Definition"] = para["Definition"]
+    return result
 
 
 def _context(factory: EventFactory, facts: TaskFacts, model: str) -> Context:
@@ -133,11 +237,14 @@ def _fits(schema: Schema, value: Any, field: Field) -> bool:
 
 def _echo(schema: Schema, request: Mapping[str, Any], model: str,
           file_id: str | None) -> dict[str, Any]:
-    """A task's Input: the request's fields its model has."""
+    """A task's Input: the request's fields its model has (under its name there:
+    EditMedia's FileInfos are its Input's FileInfoSet)."""
     fields = schema.models[model]
-    echoed = {name: copy.deepcopy(value) for name, value in request.items()
-              if name in fields and name not in _NOT_ECHOED
-              and _fits(schema, value, fields[name])}
+    echoed = {}
+    for name, value in request.items():
+        told = name if name in fields else _INPUT_NAMES.get(name, name)
+        if told in fields and name not in _NOT_ECHOED and _fits(schema, value, fields[told]):
+            echoed[told] = copy.deepcopy(value)
     if file_id is not None and "FileId" in fields:
         echoed.setdefault("FileId", file_id)
     return echoed
