@@ -159,11 +159,12 @@ class VodEmulator:
         return self.admin.callbacks(event_id, sub_app_id, outcome)
 
     def reset(self, sub_app_id: int | None | Literal["all"] = "all") -> None:
-        """Forget every event, configuration, journal entry, callback and fault rule, and
-        give the server this test's settings again (its start-up ones, then the options
-        and marker's); or, given a ``sub_app_id`` (``None``: the default application),
-        forget only that application's queue, callbacks, event configuration, journal
-        entries and the fault rules aimed at it alone."""
+        """Forget every event, configuration, journal entry, callback, fault rule, file of
+        the media library and task, and give the server this test's settings again (its
+        start-up ones, then the options and marker's); or, given a ``sub_app_id``
+        (``None``: the default application), forget only that application's queue,
+        callbacks, event configuration, journal entries, media library, tasks and the
+        fault rules aimed at it alone."""
         if sub_app_id != "all":
             self.admin.reset_application(sub_app_id)
             return

@@ -203,6 +203,10 @@ def test_resets_forget_tasks(frozen: AdminClient, sdk: vod_client.VodClient) -> 
     assert frozen.tasks() == {"tasks": [], "count": 0}
     with pytest.raises(AdminError):
         frozen.task(default)
+    # What they were still to send is not sent.
+    assert frozen.finish_tasks()["advanced_seconds"] == 0
+    frozen.advance_clock(3600)
+    assert frozen.events()["events"] == []
 
 
 @pytest.mark.parametrize(("method", "path", "body", "said"), [

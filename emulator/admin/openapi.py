@@ -462,12 +462,14 @@ class _Builder:
             object_schema({"reset": {"const": True}, "sub_app_id": ref("SubAppId")}, ("reset",)),
             body=object_schema({"sub_app_id": ref("SubAppIdInput")}, ()),
             description="Without `sub_app_id`: forgets events, configuration, journal, "
-                        "faults and settings changes; replays the seed from its start; held "
-                        "pulls answer empty; an emit under way stops (409); callbacks in "
-                        "flight or scheduled are cancelled. The clock keeps its time, scale "
-                        "and freeze. With `sub_app_id`: one application only: its queue (its "
-                        "held pulls answer empty), callbacks, event configuration, journal "
-                        "entries, emitted events and the fault rules aimed at it alone. Event "
+                        "faults, settings changes, the media library and the tasks (what "
+                        "they were still to send is not sent); replays the seed from its "
+                        "start; held pulls answer empty; an emit under way stops (409); "
+                        "callbacks in flight or scheduled are cancelled. The clock keeps its "
+                        "time, scale and freeze. With `sub_app_id`: one application only: "
+                        "its queue (its held pulls answer empty), callbacks, event "
+                        "configuration, journal entries, emitted events, media library, "
+                        "tasks and the fault rules aimed at it alone. Event "
                         "ids, the seed, the settings and the other applications go on.")
         self._describe(
             "listFaults", "The fault rules in force, oldest first",
