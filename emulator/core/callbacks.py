@@ -35,6 +35,7 @@ from .event import (
     SUPPRESSED,
     UNDELIVERED,
     EmittedEvent,
+    caused_by,
 )
 from .faults import CALLBACK, EFFECTS, Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
@@ -180,7 +181,7 @@ class Dispatcher:
         event.state = delivery.state
         self._deliveries[event.event_id] = delivery
         self._count(delivery, +1)
-        self._record_journal(j.ROUTED, event, f"PUSH to {url}")
+        self._record_journal(j.ROUTED, event, caused_by(event, f"PUSH to {url}") or "")
         if self._stopping:
             self._abandon(delivery, "the emulator is stopping")
             return
@@ -190,7 +191,7 @@ class Dispatcher:
     def suppress(self, event: EmittedEvent, reason: str) -> None:
         """Record an event that is not notified at all, and why."""
         event.state = SUPPRESSED
-        self._record_journal(j.SUPPRESSED, event, reason)
+        self._record_journal(j.SUPPRESSED, event, caused_by(event, reason) or "")
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id, 0,
                              self.clock.now(), "", None, None, reason, None, SUPPRESSED))
 

@@ -89,3 +89,12 @@ class EmittedEvent:
     def to_json(self) -> dict[str, Any]:
         """The event as plain JSON-ready data: its summary and its decoded ``content``."""
         return {**self.summary(), "content": self.content}
+
+
+def caused_by(event: EmittedEvent, before: str = "") -> str | None:
+    """What an event's first journal entry adds about its cause (after ``before``, the
+    entry's own detail): ``caused by ProcessMedia <RequestId> task <TaskId>``."""
+    if event.caused_by is None:
+        return before or None
+    return f"{before}; caused by {event.caused_by}" if before else (
+        f"caused by {event.caused_by}")

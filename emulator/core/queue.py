@@ -30,7 +30,7 @@ from ..base.jsontext import RawJson, plain
 from . import journal as j
 from .clock import Clock
 from .errors import InvalidParameterValue
-from .event import CONFIRMED, DROPPED, LEASED, PULLABLE, EmittedEvent
+from .event import CONFIRMED, DROPPED, LEASED, PULLABLE, EmittedEvent, caused_by
 from .ids import SubAppId
 from .journal import Journal
 from .wakeup import Wakeup
@@ -329,7 +329,10 @@ class AppQueue:
 
     def _record(self, kind: str, event: EmittedEvent, handle: str | None = None) -> None:
         event.state = _STATE_AFTER[kind]
-        self.journal.record(self.clock.now(), kind, self.sub_app_id, event.event_id, handle)
+        # An event's first entry says what caused it, if a request did.
+        detail = caused_by(event) if kind == j.ENQUEUED else None
+        self.journal.record(self.clock.now(), kind, self.sub_app_id, event.event_id, handle,
+                            detail)
 
 
 _STATE_AFTER = {j.ENQUEUED: PULLABLE, j.LEASED: LEASED, j.RELEASED: PULLABLE,
