@@ -280,11 +280,11 @@ def test_the_cli_lists_shows_and_finishes_tasks(
     facts, detail = out.split("detail:\n")
     shown = dict(line.split(":", 1) for line in facts.splitlines())
     assert {name: value.strip() for name, value in shown.items() if name in (
-        "task_id", "sub_app_id", "action", "status", "progress", "session_context",
-        "notify_mode", "failed")} == {
+        "task_id", "sub_app_id", "action", "status", "progress", "session_id",
+        "session_context", "notify_mode", "failed")} == {
         "task_id": processed, "sub_app_id": str(APP), "action": "ProcessMedia",
-        "status": "PROCESSING", "progress": "50%", "session_context": "ctx",
-        "notify_mode": "Finish", "failed": "no"}
+        "status": "PROCESSING", "progress": "50%", "session_id": "-",
+        "session_context": "ctx", "notify_mode": "Finish", "failed": "no"}
     assert json.loads(detail) == frozen.task(processed)["detail"]
     status, out, _ = _cli(capsys, "tasks", processed, "--json", *url)
     assert (status, json.loads(out)) == (0, frozen.task(processed))

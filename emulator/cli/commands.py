@@ -243,7 +243,7 @@ def tasks(command: Command) -> int:
 
 def task_cell(name: str, task: Mapping[str, Any]) -> Any:
     """A task's value in the table: times as UTC, the application by name, a failed
-    FINISH said so."""
+    FINISH said so, an empty text as none."""
     value = task[name]
     if name.endswith("_at"):
         return when(value)
@@ -253,7 +253,7 @@ def task_cell(name: str, task: Mapping[str, Any]) -> Any:
         return f"{value} (failed)"
     if name == "progress":
         return f"{value}%"
-    return value
+    return value if value != "" else None  # "-": no SessionId, no SessionContext
 
 
 def task_pairs(task: Mapping[str, Any]) -> list[tuple[str, Any]]:
