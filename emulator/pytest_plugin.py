@@ -201,14 +201,15 @@ class VodEmulator:
 
     # ----- the tasks the asynchronous actions start
 
-    def tasks(self, status: str | None = None,
-              sub_app_id: AppFilter = ANY_APP) -> list[dict[str, Any]]:
+    def tasks(self, status: str | None = None, sub_app_id: AppFilter = ANY_APP,
+              file_id: str | None = None) -> list[dict[str, Any]]:
         """The tasks the asynchronous actions started (ProcessMedia, PullUpload...),
         newest first, each as it stands now (``task_id``, ``action``, ``status``,
         ``progress``, ``events``, ``detail``...); only those in ``status`` (WAITING,
-        PROCESSING or FINISH) if given; ``sub_app_id=None`` is the default application,
-        ``"any"`` (the default) every one."""
-        tasks: list[dict[str, Any]] = self.admin.tasks(sub_app_id, status)["tasks"]
+        PROCESSING or FINISH), or on ``file_id``, if given; ``sub_app_id=None`` is the
+        default application, ``"any"`` (the default) every one."""
+        tasks: list[dict[str, Any]] = self.admin.tasks(sub_app_id, status,
+                                                       file_id=file_id)["tasks"]
         return tasks
 
     def task(self, task_id: str, sub_app_id: AppFilter = ANY_APP) -> dict[str, Any]:

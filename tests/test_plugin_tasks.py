@@ -57,6 +57,8 @@ def test_tasks_are_listed_finished_and_leave_their_outputs(pytester: pytest.Pyte
             task_id, "WAITING", "job-1")
         assert vod_emulator.tasks(status="FINISH") == []
         assert vod_emulator.tasks(sub_app_id=APP) == []
+        assert vod_emulator.tasks(file_id=file_id) == [task]
+        assert vod_emulator.tasks(file_id="5285890800000000999") == []
 
         advanced = vod_emulator.finish_tasks()
         assert 50 < advanced <= 61  # 1 s waiting, 60 processing, minus what has passed

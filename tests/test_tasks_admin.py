@@ -89,6 +89,9 @@ def test_the_list_shows_each_task_as_started_newest_first(
     assert [t["task_id"] for t in frozen.tasks(None)["tasks"]] == [pulled]
     assert frozen.tasks(1500000002) == {"tasks": [], "count": 0}
     assert frozen.tasks(status="PROCESSING") == {"tasks": [], "count": 0}
+    assert [t["task_id"] for t in frozen.tasks(file_id=FILE)["tasks"]] == [processed]
+    assert frozen.tasks(file_id=pull_task["file_id"])["tasks"] == [pull_task]
+    assert frozen.tasks(None, file_id=FILE)["count"] == 0
     limited = frozen.tasks(limit=1)
     assert limited["count"] == 2 and [t["task_id"] for t in limited["tasks"]] == [pulled]
     assert frozen.task(processed, APP) == task
@@ -215,7 +218,8 @@ def test_resets_forget_tasks(frozen: AdminClient, sdk: vod_client.VodClient) -> 
     ("GET", "/tasks?limit=0", None, "limit must be an integer from 1"),
     ("GET", "/tasks?sub_app_id=0", None, "sub_app_id '0' is not valid"),
     ("GET", "/tasks?sub_app_id=any", None, "sub_app_id 'any' is not valid"),
-    ("GET", "/tasks?file_id=1", None, "unknown query parameter(s) 'file_id'"),
+    ("GET", "/tasks?session_id=1", None, "unknown query parameter(s) 'session_id'"),
+    ("GET", "/tasks?file_id=1&file_id=2", None, "file_id is given more than once"),
     ("GET", "/tasks?status=WAITING&status=FINISH", None, "status is given more than once"),
     ("GET", "/tasks/x?status=FINISH", None, "unknown query parameter(s) 'status'"),
     ("GET", "/tasks/x?sub_app_id=-1", None, "sub_app_id '-1' is not valid"),

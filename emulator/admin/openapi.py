@@ -571,6 +571,8 @@ class _Builder:
             query=[app_query,
                    in_query("status", {"type": "string", "enum": list(TASK_STATES)},
                             "Only tasks in this state now."),
+                   in_query("file_id", TEXT,
+                            "Only tasks on this file (or, for PullUpload, making it)."),
                    in_query("limit",
                             {"type": "integer", "minimum": 1,
                              "maximum": self.max_follow_limit},

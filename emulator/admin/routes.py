@@ -522,7 +522,7 @@ async def _seed_media(backend: VodBackend, request: web.Request) -> dict[str, An
 
 async def _tasks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     """The tasks the asynchronous actions started, newest first, of every application or
-    one, optionally in one state."""
+    one, optionally in one state or on one file."""
     query = request.query
     status = query.get("status")
     if status is not None and status not in TASK_STATES:
@@ -532,7 +532,10 @@ async def _tasks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     if "sub_app_id" in query:
         sub_app_id = read_sub_app_id(query["sub_app_id"])
     limit = query_integer(query.get("limit"), "limit", 1, MAX_FOLLOW_LIMIT)
+    file_id = query.get("file_id")
     tasks = _newest_first(_task_list(backend, sub_app_id, status))
+    if file_id is not None:
+        tasks = [task for task in tasks if task.file_id == file_id]
     now = backend.now()
     return {"tasks": Streamed(tasks[:limit], lambda task: compact(task.to_json(now))),
             "count": len(tasks)}
@@ -626,7 +629,7 @@ ROUTES: tuple[Route[AdminHandler], ...] = (
     Route("GET", "/media", "listMedia", _media, ("sub_app_id", "limit")),
     Route("POST", "/media", "seedMedia", _seed_media),
     Route("GET", "/media/{file_id}", "getMediaFile", _media_file, ("sub_app_id",)),
-    Route("GET", "/tasks", "listTasks", _tasks, ("sub_app_id", "status", "limit")),
+    Route("GET", "/tasks", "listTasks", _tasks, ("sub_app_id", "status", "file_id", "limit")),
     Route("POST", "/tasks/finish", "finishTasks", _finish_tasks),
     # Not "finish": GET /tasks/finish is the wrong method on POST /tasks/finish (405).
     Route("GET", "/tasks/{task_id:(?!finish$)[^/]+}", "getTask", _task, ("sub_app_id",)),

@@ -257,13 +257,14 @@ class AdminClient:
     # ----- tasks
 
     def tasks(self, sub_app_id: AppFilter = ANY_APP, status: str | None = None,
-              limit: int | None = None) -> dict[str, Any]:
+              limit: int | None = None, file_id: str | None = None) -> dict[str, Any]:
         """The tasks the asynchronous actions started (ProcessMedia, PullUpload...),
         newest first: ``{"tasks": [...], "count": N}`` (``count``: how many match, the
         list holding at most ``limit``). ``sub_app_id=None`` is the default application,
-        ``"any"`` (the default) every one; ``status`` WAITING, PROCESSING or FINISH."""
+        ``"any"`` (the default) every one; ``status`` WAITING, PROCESSING or FINISH;
+        ``file_id``: only the tasks on that file (or making it)."""
         query = _query(sub_app_id=None if sub_app_id == ANY_APP else app_text(sub_app_id),
-                       status=status, limit=limit)
+                       status=status, file_id=file_id, limit=limit)
         result: dict[str, Any] = self.request("GET", "/_emulator/tasks" + query)
         return result
 
