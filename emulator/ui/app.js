@@ -5,6 +5,7 @@ import { ApiError, appPath, del, get, post, query, subAppId } from "./api.js";
 import { Activity, drawLatency, drawOutcomes } from "./charts.js";
 import { appName, byId, duration, fill, h, time } from "./dom.js";
 import { follow } from "./stream.js";
+import { TASK_STATES, fileDetail, mediaRow, taskDetail, taskTable } from "./library.js";
 import { SWITCHES, appRow, eventDetail, eventRow, faultItem, feedItem, totalsText } from "./views.js";
 
 const PAGE_SIZE = 50;
@@ -12,6 +13,16 @@ const FEED_MAX = 200; // activity items kept on the page
 const BACKFILL = 1000; // journal entries fetched on load for the feed and the chart
 const REFRESH_MS = 300; // live updates are gathered this long, then fetched once
 const NEWEST = null; // the events list's first page: no `before`
+const TASKS_LIMIT = 50; // tasks listed: the newest
+const FILE_TASKS_LIMIT = 50; // an application's newest tasks searched for a file's
+// A list of tasks carries each one's whole detail (about half a millisecond of the
+// emulator's time each): while events flow, those lists are reloaded at most this often.
+const TASKS_REFRESH_MS = 1000;
+const MEDIA_PAGE = 50; // files listed at first, and added by "Show more"
+// Starting a task or seeding a file writes nothing to the journal, so the stream cannot
+// announce it: this often (while the page is seen) the newest task is asked for, the lists
+// reloaded only if it changed, and the library's newest files are asked for.
+const POLL_MS = 2000;
 const FAULT_PRESETS = {
   "": "",
   "PullEvents answers RequestLimitExceeded twice":
@@ -31,12 +42,24 @@ const state = {
   before: NEWEST,
   filters: {},
   selected: null, // the event id shown in the detail panel
+  tasksFilters: {}, // sub_app_id (as typed) and status
+  tasksSeen: null, // how many tasks are listed and the newest (see newest()): a poll compares
+  fileTasksSeen: null, // the same of the application whose file is shown
+  task: null, // the task shown in its panel: {id, app}
+  file: null, // the file shown in its page: {id, app}
+  mediaApp: "", // the application whose library is listed (as typed)
+  mediaLimit: MEDIA_PAGE,
+  opened: [], // the panels opened ("event", "task", "file"), the last one last: Escape closes it
+  live: false, // the stream is connected
   feed: [], // entries, newest first
   feedPaused: false,
   feedHeld: 0,
   activity: new Activity(),
-  dirty: new Set(), // what the next refresh reloads: "stats", "events", "detail", "faults"
+  dirty: new Set(), // what the next refresh reloads: "stats", "events", "detail", "faults"...
   timer: null,
+  later: new Set(), // the same, for the lists of tasks
+  laterTimer: null,
+  failing: new Set(), // parts whose last load was refused (a bad filter): not polled
 };
 
 // ----- loading
@@ -48,7 +71,8 @@ async function reloadAll(lastSeq) {
   state.feed = [];
   state.feedHeld = 0;
   state.activity.clear();
-  await Promise.all([loadCatalog(), backfill(lastSeq), refresh(["stats", "events", "detail", "faults", "settings"])]);
+  await Promise.all([loadCatalog(), backfill(lastSeq), refresh(["stats", "events", "detail", "faults",
+    "settings", "tasks", "task", "media", "file"])]);
 }
 
 async function loadCatalog() {
@@ -65,6 +89,8 @@ async function loadCatalog() {
   fill(byId("filter-state"), h("option", { value: "" }, "any"), options(catalog.event_states));
   byId("filter-state").value = state.filters.state || "";
   fill(byId("feed-kind"), h("option", { value: "" }, "any"), options(catalog.journal_kinds));
+  fill(byId("tasks-status"), h("option", { value: "" }, "any"), options(TASK_STATES));
+  byId("tasks-status").value = state.tasksFilters.status || "";
   describeScenario();
   overridesHint();
 }
@@ -87,8 +113,11 @@ async function refresh(parts) {
   const todo = [...state.dirty];
   state.dirty.clear();
   const loads = { stats: loadStats, events: loadEvents, detail: loadDetail, faults: loadFaults,
-    settings: loadSettings };
-  await Promise.all(todo.map((part) => loads[part]().catch(report)));
+    settings: loadSettings, tasks: loadTasks, task: loadTask, media: loadMedia, file: loadFile };
+  await Promise.all(todo.map((part) => loads[part]().then(() => state.failing.delete(part), (error) => {
+    state.failing.add(part);
+    report(error);
+  })));
 }
 
 /** Mark parts for reloading soon: a burst of live updates costs one fetch per part. */
@@ -99,6 +128,18 @@ function soon(...parts) {
     state.timer = null;
     await refresh([]);
   }, REFRESH_MS);
+}
+
+/** Mark parts for reloading, at most once in TASKS_REFRESH_MS. */
+function later(...parts) {
+  for (const part of parts) state.later.add(part);
+  if (state.laterTimer) return;
+  state.laterTimer = setTimeout(() => {
+    state.laterTimer = null;
+    const todo = [...state.later];
+    state.later.clear();
+    soon(...todo);
+  }, TASKS_REFRESH_MS);
 }
 
 async function loadStats() {
@@ -167,6 +208,134 @@ async function loadSettings() {
   byId("settings").value = JSON.stringify(settings, null, 1);
 }
 
+// ----- tasks and the media library
+
+/** What a link in the tasks and media views opens. */
+const opens = {
+  task: (task) => openTask(task.task_id, task.sub_app_id),
+  file: (app, id) => openFile(id, app),
+  event: (id) => openEvent(id),
+};
+
+async function loadTasks() {
+  const answer = await get("/tasks" + query({ ...state.tasksFilters, limit: TASKS_LIMIT }));
+  const tasks = answer.tasks; // newest first
+  state.tasksSeen = newest(answer);
+  redraw(byId("tasks"), [answer, state.task && state.task.id], () => taskTable(tasks, opens,
+    clockNow(), "tasks", "No task matches: the asynchronous actions (ProcessMedia, PullUpload…) "
+      + "start them.", state.task && state.task.id));
+  byId("tasks-matched").textContent = tasks.length < answer.count
+    ? `(${answer.count} matching, the newest ${tasks.length} shown)` : `(${answer.count} matching)`;
+}
+
+async function loadTask() {
+  const shown = state.task;
+  if (!shown) return;
+  let task;
+  try {
+    task = await get("/tasks/" + encodeURIComponent(shown.id) + query({ sub_app_id: appName(shown.app) }));
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    if (state.task === shown) gone(byId("task"), `${shown.id} is no longer kept (reset).`);
+    return;
+  }
+  if (state.task !== shown) return; // another task was opened meanwhile
+  redraw(byId("task"), task, () => taskDetail(task, opens, clockNow()));
+}
+
+async function loadMedia() {
+  const answer = await get("/media" + query({ sub_app_id: state.mediaApp, limit: state.mediaLimit }));
+  const app = answer.sub_app_id;
+  const selected = state.file && state.file.app === app ? state.file.id : null;
+  redraw(byId("media").tBodies[0], [answer, selected], () => answer.files.length
+    ? answer.files.map((file) => mediaRow(file, opens, app, file.file_id === selected))
+    : h("tr", {}, h("td", { colspan: 4, class: "muted" },
+      `The media library of application ${appName(app)} is empty.`)));
+  byId("media-total").textContent = `(application ${appName(app)}, ${answer.total} file${answer.total === 1 ? "" : "s"})`;
+  byId("media-shown").textContent = answer.files.length < answer.total
+    ? `the newest ${answer.files.length} shown` : "";
+  byId("media-more").disabled = answer.files.length >= answer.total;
+}
+
+async function loadFile() {
+  const shown = state.file;
+  if (!shown) return;
+  const path = "/media/" + encodeURIComponent(shown.id) + query({ sub_app_id: appName(shown.app) });
+  const [answer, tasks] = await Promise.all([
+    get(path).catch((error) => { if (error.status === 404) return null; throw error; }),
+    get("/tasks" + query({ sub_app_id: appName(shown.app), limit: FILE_TASKS_LIMIT }))]);
+  if (state.file !== shown) return; // another file was opened meanwhile
+  if (answer === null) {
+    gone(byId("file"), `The media library of application ${appName(shown.app)} does not hold `
+      + `${shown.id} (deleted, or reset).`);
+    return;
+  }
+  const worked = tasks.tasks.filter((task) => task.file_id === shown.id);
+  state.fileTasksSeen = newest(tasks);
+  redraw(byId("file"), [answer, worked, tasks.count], () => fileDetail(shown.app, answer.media_info,
+    worked, tasks.count > FILE_TASKS_LIMIT ? FILE_TASKS_LIMIT : null, opens, clockNow()));
+}
+
+/** What a poll compares to tell whether tasks were started: how many, and the newest. */
+const newest = (answer) => JSON.stringify([answer.count, answer.tasks.length ? answer.tasks[0].task_id : null]);
+
+/** Ask for the newest task (of the list's filters, and of the file's application): reload
+ * what shows tasks only when one was started. */
+async function pollTasks() {
+  const [listed, ofFile] = await Promise.all([
+    state.failing.has("tasks") ? null : get("/tasks" + query({ ...state.tasksFilters, limit: 1 })),
+    state.file ? get("/tasks" + query({ sub_app_id: appName(state.file.app), limit: 1 })) : null]);
+  if (listed && newest(listed) !== state.tasksSeen) soon("tasks");
+  if (ofFile && newest(ofFile) !== state.fileTasksSeen) soon("file");
+}
+
+/** Between reloads, the clock moves the tasks shown: their progress and the time left
+ * follow it here; when one should change state, what shows tasks is reloaded. */
+function tickTasks() {
+  const now = clockNow();
+  let due = false;
+  for (const shown of document.querySelectorAll(".progress[data-status]")) {
+    const { begins, finishes, status } = shown.dataset;
+    const should = now < Number(begins) ? "WAITING" : now < Number(finishes) ? "PROCESSING" : "FINISH";
+    if (should !== status) due = true;
+    if (status !== "PROCESSING" || should !== "PROCESSING") continue;
+    const percent = Math.floor((100 * (now - Number(begins))) / (Number(finishes) - Number(begins)));
+    shown.querySelector("progress").value = percent;
+    shown.querySelector(".num").textContent = `${percent}%`;
+  }
+  for (const left of document.querySelectorAll(".left[data-finishes]")) {
+    left.textContent = `(${duration(Number(left.dataset.finishes) - now)})`;
+  }
+  if (due) soon("tasks", "task", "file");
+}
+
+/** Redraw `element` from `build()` when what it shows (`data`) changed: the reader's open
+ * tree nodes and focused button stay as they were. */
+function redraw(element, data, build) {
+  const key = JSON.stringify(data);
+  if (element.dataset.shown === key) return;
+  element.dataset.shown = key;
+  const open = [...element.querySelectorAll("details")].map((node) => node.open);
+  const focused = element.contains(document.activeElement) ? document.activeElement : null;
+  const where = focused && [focused.dataset.testid, focused.closest("tr")?.dataset.taskId
+    ?? focused.closest("tr")?.dataset.fileId, focused.textContent];
+  fill(element, build());
+  const nodes = element.querySelectorAll("details");
+  if (nodes.length === open.length) nodes.forEach((node, i) => { node.open = open[i]; });
+  if (where) {
+    const again = [...element.querySelectorAll(`[data-testid="${where[0]}"]`)].find((node) => {
+      const row = node.closest("tr");
+      return (row?.dataset.taskId ?? row?.dataset.fileId) === where[1] && node.textContent === where[2];
+    });
+    if (again) again.focus();
+  }
+}
+
+function gone(element, text) {
+  delete element.dataset.shown;
+  fill(element, h("p", { class: "muted" }, text));
+}
+
 // ----- the live stream
 
 function onJournal(entries) {
@@ -180,7 +349,9 @@ function onJournal(entries) {
   }
   state.feed = fresh.slice().reverse().concat(state.feed).slice(0, FEED_MAX + state.feedHeld);
   if (!state.feedPaused) drawFeed();
-  const parts = ["stats", "events"];
+  // A task's events are entries too: each may change tasks, files and what they show.
+  later("tasks", "file");
+  const parts = ["stats", "events", "task", "media"];
   if (state.selected && fresh.some((entry) => entry.event_id === state.selected)) parts.push("detail");
   if (fresh.some((entry) => entry.kind === "fault")) parts.push("faults");
   soon(...parts);
@@ -189,11 +360,12 @@ function onJournal(entries) {
 function onClock(clock) {
   state.clock = { ...clock, at: performance.now() };
   drawClock();
-  soon("stats", "detail"); // lease countdowns and expiries follow the clock
+  soon("stats", "detail", "tasks", "task"); // lease countdowns, expiries and tasks follow the clock
 }
 
 function onStatus(status) {
   const badge = byId("connection");
+  state.live = status === "live";
   badge.textContent = status === "live" ? "live" : "disconnected: reconnecting…";
   badge.className = "badge " + (status === "live" ? "live" : "down");
   document.body.classList.toggle("stale", status !== "live");
@@ -361,7 +533,15 @@ async function applyConfig(event) {
 }
 
 function appAction(name, app) {
-  if (name === "configure") {
+  if (name === "tasks") {
+    byId("tasks-app").value = appName(app.sub_app_id);
+    applyTaskFilters();
+    byId("tasks-title").scrollIntoView();
+  } else if (name === "media") {
+    byId("media-app").value = appName(app.sub_app_id);
+    showMedia();
+    byId("media-title").scrollIntoView();
+  } else if (name === "configure") {
     byId("config-app").value = app.sub_app_id ?? "";
     loadConfig();
     byId("config-mode").focus();
@@ -447,7 +627,7 @@ function openEvent(id) {
   state.selected = id;
   byId("detail-panel").hidden = false;
   byId("detail-id").textContent = id;
-  history.replaceState(null, "", "#event=" + encodeURIComponent(id));
+  opened("event");
   fill(byId("detail"), h("p", { class: "muted" }, "loading…"));
   for (const row of byId("events").tBodies[0].rows) {
     row.classList.toggle("selected", row.dataset.eventId === id);
@@ -458,7 +638,82 @@ function openEvent(id) {
 function closeEvent() {
   state.selected = null;
   byId("detail-panel").hidden = true;
-  history.replaceState(null, "", location.pathname);
+  closed("event");
+}
+
+// ----- a task's panel and a file's page
+
+function applyTaskFilters(event) {
+  if (event) event.preventDefault();
+  state.tasksFilters = { sub_app_id: byId("tasks-app").value.trim(), status: byId("tasks-status").value };
+  refresh(["tasks"]);
+}
+
+function openTask(id, app) {
+  state.task = { id, app };
+  byId("task-panel").hidden = false;
+  byId("task-id").textContent = id;
+  opened("task");
+  gone(byId("task"), "loading…");
+  for (const row of byId("tasks").querySelectorAll("tr[data-task-id]")) {
+    row.classList.toggle("selected", row.dataset.taskId === id);
+  }
+  refresh(["task"]).then(() => byId("task-title").focus());
+}
+
+function closeTask() {
+  state.task = null;
+  byId("task-panel").hidden = true;
+  closed("task");
+}
+
+function showMedia(event) {
+  if (event) event.preventDefault();
+  state.mediaApp = byId("media-app").value.trim();
+  state.mediaLimit = MEDIA_PAGE;
+  refresh(["media"]);
+}
+
+function openFile(id, app) {
+  state.file = { id, app };
+  byId("file-panel").hidden = false;
+  byId("file-id").textContent = id;
+  opened("file");
+  gone(byId("file"), "loading…");
+  refresh(["file", "media"]).then(() => byId("file-title").focus());
+}
+
+function closeFile() {
+  state.file = null;
+  byId("file-panel").hidden = true;
+  closed("file");
+}
+
+function opened(panel) {
+  state.opened = state.opened.filter((name) => name !== panel).concat(panel);
+  linkHere();
+}
+
+function closed(panel) {
+  state.opened = state.opened.filter((name) => name !== panel);
+  linkHere();
+}
+
+/** The page's address names what is open (#event=…&task=…&task_app=…&file=…&file_app=…),
+ * so it can be bookmarked or shared. */
+function linkHere() {
+  const link = new URLSearchParams();
+  if (state.selected) link.set("event", state.selected);
+  if (state.task) {
+    link.set("task", state.task.id);
+    link.set("task_app", appName(state.task.app));
+  }
+  if (state.file) {
+    link.set("file", state.file.id);
+    link.set("file_app", appName(state.file.app));
+  }
+  const text = link.toString();
+  history.replaceState(null, "", text ? "#" + text : location.pathname);
 }
 
 // ----- wiring
@@ -498,6 +753,22 @@ function wire() {
     refresh(["events"]);
   });
   byId("detail-close").addEventListener("click", closeEvent);
+  byId("tasks-filter").addEventListener("submit", applyTaskFilters);
+  byId("tasks-status").addEventListener("change", applyTaskFilters);
+  byId("tasks-finish").addEventListener("click", () => act(async () => {
+    const answer = await post("/tasks/finish", {});
+    done(answer.advanced_seconds
+      ? `Tasks finished: the clock advanced by ${duration(answer.advanced_seconds).slice(1)}.`
+      : "No task was running.");
+    soon("tasks", "task", "media", "file", "stats", "events");
+  }));
+  byId("task-close").addEventListener("click", closeTask);
+  byId("media-form").addEventListener("submit", showMedia);
+  byId("media-more").addEventListener("click", () => {
+    state.mediaLimit += MEDIA_PAGE;
+    refresh(["media"]);
+  });
+  byId("file-close").addEventListener("click", closeFile);
   byId("feed-pause").addEventListener("click", () => {
     state.feedPaused = !state.feedPaused;
     byId("feed-pause").textContent = state.feedPaused ? "Resume" : "Pause";
@@ -538,8 +809,8 @@ function wire() {
 
 function shortcut(event) {
   const typing = event.target.closest("input, textarea, select, [contenteditable]");
-  if (event.key === "Escape" && state.selected) {
-    closeEvent();
+  if (event.key === "Escape" && state.opened.length) {
+    ({ event: closeEvent, task: closeTask, file: closeFile })[state.opened[state.opened.length - 1]]();
   } else if (!typing && event.key === "/") {
     event.preventDefault();
     byId("filter-q").focus();
@@ -552,13 +823,22 @@ function shortcut(event) {
 wire();
 setInterval(drawClock, 1000);
 setInterval(drawActivity, 2000); // the chart's time axis moves with the clock
-const linked = new URLSearchParams(location.hash.slice(1)).get("event");
+setInterval(tickTasks, 1000);
+setInterval(() => {
+  if (!state.live || document.hidden) return;
+  pollTasks().catch(report);
+  if (!state.failing.has("media")) soon("media");
+}, POLL_MS);
+let linked = new URLSearchParams(location.hash.slice(1)); // what the address opens, once
 follow({
   hello: (hello) => {
     state.clock = { ...hello.clock, at: performance.now() };
     drawClock();
     reloadAll(hello.last_seq).then(() => {
-      if (linked && !state.selected) openEvent(linked);
+      if (linked.get("file") && !state.file) openFile(linked.get("file"), subAppId(linked.get("file_app")));
+      if (linked.get("task") && !state.task) openTask(linked.get("task"), subAppId(linked.get("task_app")));
+      if (linked.get("event") && !state.selected) openEvent(linked.get("event"));
+      linked = new URLSearchParams();
     }).catch(report);
   },
   journal: onJournal,

@@ -32,6 +32,8 @@ export function appRow(app, act) {
     h("td", { class: "actions" },
       h("button", { type: "button", onclick: () => act("configure", app) }, "Configure"),
       h("button", { type: "button", onclick: () => act("show", app) }, "Events"),
+      h("button", { type: "button", onclick: () => act("tasks", app) }, "Tasks"),
+      h("button", { type: "button", onclick: () => act("media", app) }, "Media"),
       h("button", { type: "button", class: "danger", onclick: () => act("reset", app),
         "aria-label": `Reset application ${name}` }, "Reset")));
 }
