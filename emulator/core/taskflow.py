@@ -113,13 +113,16 @@ class TaskFlow:
             facts = payloads.TaskFacts(action, task_id, params, now, begins, finishes, file_id,
                               basic, meta, failure)
             detail = payloads.task_detail(factory, facts)
-            if upload is not None:
+            if upload is not None and failure is None:
                 for name in ("MediaBasicInfo", "MetaData"):
                     detail[name] = upload.get(name)
                 detail["FileUrl"] = (upload.get("MediaBasicInfo") or {}).get("MediaUrl", "")
+            elif upload is not None:  # a failed pull makes no file
+                file_id = None
+                detail.update(FileId="", FileUrl="", MediaBasicInfo=None, MetaData=None)
             task = Task(sub_app_id, task_id, action, now, begins, finishes, detail,
                         dict(params), file_id, session_id, context, mode, failure is not None,
-                        caused_by)
+                        caused_by, facts=facts)
             self.book.add(task)
             self._schedule(factory, task, upload)
             tasks.append(task)
@@ -148,8 +151,12 @@ class TaskFlow:
         failure = None
         rule = self.faults.take(action, ("fail_task",), sub_app_id)
         if rule is not None:
-            code = rule.given.get("code", _DEFAULT_FAILURE.code_ext)
-            known = next((f for f in v.FAILURES if f.code_ext == code), None)
+            # No code given: an empty ErrCodeExt, for the payload to say the failure its
+            # model lists (events/tasks.py).
+            code = rule.given.get("code", "")
+            known = next((f for f in v.FAILURES if f.code_ext == (code or
+                                                                 _DEFAULT_FAILURE.code_ext)),
+                         None)
             failure = v.Failure(known.code if known else _DEFAULT_FAILURE.code, code,
                                 rule.given.get("message", known.message if known
                                                else f"{code} (injected by fault {rule.id})"))
@@ -180,6 +187,8 @@ class TaskFlow:
 
         if upload is not None and task.failed is False:
             send(task.finishes, {"EventType": "NewFileUpload", "FileUploadEvent": upload})
+        if task.action == "SplitMedia" and not task.failed:
+            self.scheduler.at(task.finishes, sub_app_id, lambda: self._add_made_files(task))
         if task.notify_mode == "None":
             if task.task_type == PROCEDURE:  # no event, but the outputs are made all the same
                 self.scheduler.at(task.finishes, sub_app_id, lambda: self.media.add_outputs(
@@ -196,6 +205,17 @@ class TaskFlow:
                          task.detail, PROCESSING, 100 * settled // steps, settled)})
         send(task.finishes, {"EventType": event_type, member: task.detail})
 
+    def _add_made_files(self, task: Task) -> None:
+        """The files a task made that its event names where the library does not look
+        (SplitMedia's FileInfoSet): known, as the event describes them, when it ends."""
+        for info in task.detail.get("FileInfoSet") or []:
+            output = info.get("Output") if isinstance(info, dict) else None
+            if isinstance(output, dict) and output.get("FileId"):
+                basic = output.get("MediaBasicInfo")
+                self.media.add(task.sub_app_id, output["FileId"],
+                               dict(basic) if isinstance(basic, dict) else None, None,
+                               task.finishes)
+
     # ----- looking
 
     def describe(self, factory: EventFactory, task: Task) -> dict[str, Any]:
@@ -211,10 +231,15 @@ class TaskFlow:
             return answer  # a kind DescribeTaskDetail has no detail for (RestoreMedia)
         detail = task.detail_at(now)
         if field.model != payloads.event_model(factory.schema, task.action)[1]:
-            # The lookup's model differs from the event's (ProcessImageAsync): made alike.
-            facts = payloads.TaskFacts(task.action, task.task_id, task.request, task.created,
-                              task.begins, task.finishes, task.file_id)
+            # The lookup's model differs from the event's (ProcessImageAsync): made alike,
+            # from the same facts (its failure too), as it stands now.
+            facts = task.facts or payloads.TaskFacts(
+                task.action, task.task_id, task.request, task.created, task.begins,
+                task.finishes, task.file_id)
             detail = payloads.task_detail(factory, facts, field.model)
+            status = task.status(now)
+            if status != FINISH:
+                detail = payloads.in_progress(detail, status, task.progress(now))
         answer[action.detail_field] = detail
         return answer
 
@@ -224,8 +249,11 @@ class TaskFlow:
         or FinishTime, newest first by default), a page at a time."""
         now = self.clock.now()
         query = _task_query(params, most)
-        tasks = [task for task in self.book.tasks(sub_app_id) if query.matches(task, now)]
-        tasks.sort(key=query.sort_key, reverse=query.descending)
+        tasks = [task for task in self.book.app_tasks(sub_app_id) if query.matches(task, now)]
+        # Started at the same moment: in the order they were started (or its reverse).
+        order = {id(task): index for index, task in enumerate(tasks)}
+        tasks.sort(key=lambda task: (query.sort_key(task), order[id(task)]),
+                   reverse=query.descending)
         page = tasks[query.start:query.start + query.limit]
         more = query.start + query.limit < len(tasks)
         return ([task.simple_info(now) for task in page],

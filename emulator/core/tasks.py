@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..base.times import iso8601
 from ..events.catalog import FINISH as FINISH
@@ -21,6 +21,9 @@ from ..events.catalog import TASK_STATES as TASK_STATES
 from ..events.catalog import WAITING as WAITING
 from .errors import InvalidParameterValue, InvalidParameterValueOf
 from .ids import SubAppId
+
+if TYPE_CHECKING:  # the event machinery is loaded when a task starts
+    from ..events.tasks import TaskFacts
 
 WAIT_SECONDS = 1.0
 """How long a task waits before it starts processing, in emulator seconds."""
@@ -67,6 +70,7 @@ class Task:
     failed: bool = False  # a fault made it fail
     caused_by: str = ""  # the request: its action and RequestId
     events: list[str] = field(default_factory=list)  # the ids of the events it sent
+    facts: TaskFacts | None = None  # what its detail was made from (its failure...)
 
     @property
     def task_type(self) -> str:
@@ -150,6 +154,10 @@ class TaskBook:
         apps = self._apps.values() if sub_app_id is None else [self._apps.get(sub_app_id, {})]
         for tasks in apps:
             yield from tasks.values()
+
+    def app_tasks(self, sub_app_id: SubAppId) -> list[Task]:
+        """One application's tasks (None: the default application's), oldest first."""
+        return list(self._apps.get(sub_app_id, {}).values())
 
     def running(self, now: float) -> list[Task]:
         return [task for task in self.tasks() if task.status(now) != FINISH]

@@ -218,13 +218,42 @@ def _set_outcome(detail: dict[str, Any], fields: Mapping[str, Field],
         elif "FAIL" in status.enum or "SUCCESS" in status.enum:
             detail["Status"] = "SUCCESS" if failure is None else "FAIL"
     if "ErrCode" in fields:
-        detail["ErrCode"] = 0 if failure is None else failure.code
+        detail["ErrCode"] = 0 if failure is None else _err_code(failure, fields["ErrCode"])
     if "ErrCodeExt" in fields:
-        detail["ErrCodeExt"] = "" if failure is None else failure.code_ext
+        detail["ErrCodeExt"] = ("" if failure is None
+                                else _err_code_ext(failure, fields["ErrCodeExt"]))
     if "Message" in fields:
         detail["Message"] = v.SUCCESS_MESSAGE if failure is None else failure.message
     if "Progress" in fields:
         detail["Progress"] = 100
+
+
+# The ErrCode a failure is given where its model lists a few (0, 40000, 60000, 70000):
+# by the kind of its ErrCodeExt.
+_CODE_BY_KIND = (("InvalidParameter", 40000), ("InternalError", 70000), ("", 60000))
+# The ErrCodeExt of a failure no code was given for, in the order taken from a model's list.
+_DEFAULT_CODES_EXT = ("FailedOperation.SourceFileError", "ModelGenerateFailed",
+                      "InternalError", "FailedOperation")
+
+
+def _err_code(failure: v.Failure, field: Field) -> int:
+    """The failure's ErrCode, one of those its model lists when it lists some."""
+    codes = [code for code in field.enum if code]
+    if not codes or failure.code in codes:
+        return failure.code
+    kind = failure.code_ext or v.FAILURES[0].code_ext
+    wanted = next(code for prefix, code in _CODE_BY_KIND if kind.startswith(prefix))
+    return wanted if wanted in codes else int(codes[0])
+
+
+def _err_code_ext(failure: v.Failure, field: Field) -> str:
+    """The ErrCodeExt the fault gave (as given, listed or not); without one, the usual
+    failure, or the first of those its model lists that fits."""
+    if failure.code_ext:
+        return failure.code_ext
+    listed = [code for code in field.enum if code]
+    return next((code for code in _DEFAULT_CODES_EXT if not listed or code in listed),
+                str(listed[0]) if listed else _DEFAULT_CODES_EXT[0])
 
 
 def _fits(schema: Schema, value: Any, field: Field) -> bool:

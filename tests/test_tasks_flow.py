@@ -1,0 +1,527 @@
+"""How tasks run: a procedure's outputs reach the event and the media library, the
+TasksNotifyMode choices, the states DescribeTaskDetail and DescribeTasks answer on the
+emulator clock (a frozen one holds them), faults, the task_seconds setting, determinism,
+resets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tencentcloud.common import credential
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.vod.v20180717 import models, vod_client
+
+from emulator.clients.client import AdminClient
+from emulator.core.tasks import TASK_SECONDS, WAIT_SECONDS
+from emulator.events.schema import EventInputError
+from emulator.server import EmulatorThread
+
+from . import test_tasks as shared
+from .conftest import SECRET_ID, SECRET_KEY, SdkFactory, make_settings
+from .test_tasks import (
+    REQUESTS,
+    SCHEMA,
+    Params,
+    call,
+    call_raw,
+    check_event,
+    epoch,
+    full_request,
+    member,
+    pull_all,
+    refused,
+    seconds_of,
+    start,
+)
+
+emulator, admin, sdk, file_id = shared.emulator, shared.admin, shared.sdk, shared.file_id
+
+PROCEDURE_SECONDS = WAIT_SECONDS + TASK_SECONDS["Procedure"]
+TWO_TRANSCODES = {"TranscodeTaskSet": [{"Definition": 100020}, {"Definition": 100040}]}
+
+
+def _transcodes(sdk: vod_client.VodClient, fid: str) -> list[int]:
+    [info] = call(sdk, "DescribeMediaInfos", {"FileIds": [fid],
+                                              "Filters": ["transcodeInfo"]}).MediaInfoSet
+    assert info.BasicInfo is None  # only the part asked for
+    if info.TranscodeInfo is None:
+        return []
+    return sorted(item.Definition for item in info.TranscodeInfo.TranscodeSet or [])
+
+
+def _procedure_events(sdk: vod_client.VodClient) -> list[Params]:
+    events = pull_all(sdk)
+    assert {event["EventType"] for event in events} <= {"ProcedureStateChanged"}
+    return [member(event) for event in events]
+
+
+# ----- a procedure's outputs
+
+
+def test_two_definitions_make_exactly_two_transcodes(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    before = _transcodes(sdk, file_id)
+    assert not {100020, 100040} & set(before)
+    task_id = start(sdk, "ProcessMedia", {"FileId": file_id,
+                                          "MediaProcessTask": TWO_TRANSCODES})
+    admin.advance_clock(PROCEDURE_SECONDS)
+    [procedure] = _procedure_events(sdk)
+    assert procedure["TaskId"] == task_id and procedure["Status"] == "FINISH"
+    results = procedure["MediaProcessResultSet"]
+    assert [result["Type"] for result in results] == ["Transcode", "Transcode"]
+    assert [result["TranscodeTask"]["Input"] for result in results] == (
+        TWO_TRANSCODES["TranscodeTaskSet"])
+    outputs = [result["TranscodeTask"]["Output"] for result in results]
+    assert [output["Definition"] for output in outputs] == [100020, 100040]
+    assert [result["TranscodeTask"]["Status"] for result in results] == ["SUCCESS"] * 2
+    assert procedure["AiContentReviewResultSet"] == []
+    assert procedure["AiAnalysisResultSet"] == []
+    assert procedure["AiRecognitionResultSet"] == []
+    # The library has those two, as the event said them.
+    assert _transcodes(sdk, file_id) == sorted([*before, 100020, 100040])
+    [info] = call_raw(sdk, "DescribeMediaInfos", {"FileIds": [file_id],
+                                                  "Filters": ["transcodeInfo"]})["MediaInfoSet"]
+    by_definition = {item["Definition"]: item for item in info["TranscodeInfo"]["TranscodeSet"]}
+    for output in outputs:
+        assert by_definition[output["Definition"]]["Url"] == output["Url"]
+
+
+def test_a_snapshot_and_a_sprite_reach_the_library(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    task = {"SnapshotByTimeOffsetTaskSet": [{"Definition": 10, "ExtTimeOffsetSet": ["1s"]}],
+            "ImageSpriteTaskSet": [{"Definition": 10}]}
+    start(sdk, "ProcessMedia", {"FileId": file_id, "MediaProcessTask": task})
+    admin.advance_clock(PROCEDURE_SECONDS)
+    [procedure] = _procedure_events(sdk)
+    assert [result["Type"] for result in procedure["MediaProcessResultSet"]] == [
+        "SnapshotByTimeOffset", "ImageSprites"]
+    [info] = call(sdk, "DescribeMediaInfos", {"FileIds": [file_id]}).MediaInfoSet
+    assert 10 in [item.Definition for item in info.SnapshotByTimeOffsetInfo.SnapshotByTimeOffsetSet]
+    assert 10 in [item.Definition for item in info.ImageSpriteInfo.ImageSpriteSet]
+
+
+def test_finish_mode_sends_one_event_at_the_end(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    start(sdk, "ProcessMedia", {"FileId": file_id, "MediaProcessTask": TWO_TRANSCODES,
+                                "TasksNotifyMode": "Finish"})
+    admin.advance_clock(PROCEDURE_SECONDS - 1)
+    assert pull_all(sdk) == []
+    admin.advance_clock(1)
+    [procedure] = _procedure_events(sdk)
+    assert procedure["Status"] == "FINISH" and procedure["TasksNotifyMode"] == "Finish"
+
+
+def test_change_mode_sends_an_event_at_each_change(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    task = {"TranscodeTaskSet": [{"Definition": 100010}, {"Definition": 100020}],
+            "SnapshotByTimeOffsetTaskSet": [{"Definition": 10, "TimeOffsetSet": [1000]}]}
+    task_id = start(sdk, "ProcessMedia", {"FileId": file_id, "MediaProcessTask": task,
+                                          "TasksNotifyMode": "Change",
+                                          "SessionContext": "ctx"})
+    assert pull_all(sdk) == []  # still WAITING
+    admin.advance_clock(WAIT_SECONDS)
+    [started] = _procedure_events(sdk)
+    assert started["Status"] == "PROCESSING"
+    assert [sub["Status"] for sub in _subs(started)] == ["PROCESSING"] * 3
+    assert all("Output" not in sub or sub["Output"] is None for sub in _subs(started))
+    step = TASK_SECONDS["Procedure"] / 3
+    seen = [started]
+    for settled in (1, 2):
+        admin.advance_clock(step)
+        [changed] = _procedure_events(sdk)
+        assert changed["Status"] == "PROCESSING"
+        assert [sub["Status"] for sub in _subs(changed)] == (
+            ["SUCCESS"] * settled + ["PROCESSING"] * (3 - settled))
+        seen.append(changed)
+    admin.advance_clock(step)
+    [finished] = _procedure_events(sdk)
+    assert finished["Status"] == "FINISH"
+    assert [sub["Status"] for sub in _subs(finished)] == ["SUCCESS"] * 3
+    seen.append(finished)
+    for procedure in seen:
+        assert procedure["TaskId"] == task_id and procedure["SessionContext"] == "ctx"
+        assert procedure["TasksNotifyMode"] == "Change"
+    admin.advance_clock(3600)
+    assert pull_all(sdk) == []
+    # Each of the four names the request and its task.
+    causes = {summary["caused_by"] for summary in admin.events()["events"]}
+    assert len(causes) == 1 and causes.pop().endswith(f"task {task_id}")
+
+
+def _subs(procedure: Params) -> list[Params]:
+    return [result[next(key for key in result if key != "Type")]
+            for result in procedure["MediaProcessResultSet"]]
+
+
+def test_none_mode_sends_nothing_but_still_makes_the_outputs(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    task_id = start(sdk, "ProcessMedia", {"FileId": file_id,
+                                          "MediaProcessTask": TWO_TRANSCODES,
+                                          "TasksNotifyMode": "None"})
+    admin.advance_clock(PROCEDURE_SECONDS)
+    assert pull_all(sdk) == []
+    assert admin.events()["events"] == []
+    assert {100020, 100040} <= set(_transcodes(sdk, file_id))
+    detail = call(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    assert detail.Status == "FINISH" and detail.ProcedureTask.TasksNotifyMode == "None"
+
+
+def test_the_files_split_media_makes_are_in_the_library(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    start(sdk, "SplitMedia", {"FileId": file_id, "Segments": [
+        {"StartTimeOffset": 0, "EndTimeOffset": 5, "OutputConfig": {"MediaName": "part-1"}},
+        {"StartTimeOffset": 5, "EndTimeOffset": 9}]})
+    admin.advance_clock(seconds_of("SplitMedia"))
+    [event] = pull_all(sdk)
+    made = [info["Output"]["FileId"] for info in member(event)["FileInfoSet"]]
+    assert len(set(made)) == 2 and file_id not in made
+    answer = call(sdk, "DescribeMediaInfos", {"FileIds": made})
+    assert answer.NotExistFileIdSet == []
+    assert [info.FileId for info in answer.MediaInfoSet] == made
+    assert answer.MediaInfoSet[0].BasicInfo.Name == "part-1"
+
+
+# ----- DescribeTaskDetail and DescribeTasks on the clock
+
+
+def test_describe_task_detail_follows_the_clock_to_the_event(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    created = admin.clock()["now"]
+    task_id = start(sdk, "ProcessMedia", {**full_request("ProcessMedia", file_id),
+                                          "MediaProcessTask": TWO_TRANSCODES})
+    waiting = call(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    assert (waiting.TaskType, waiting.Status) == ("Procedure", "WAITING")
+    assert epoch(waiting.CreateTime) == int(created)
+    assert waiting.BeginProcessTime == waiting.FinishTime == ""
+    assert waiting.ProcedureTask.TaskId == task_id
+    assert [result.TranscodeTask.Output for result in
+            waiting.ProcedureTask.MediaProcessResultSet] == [None, None]
+
+    admin.advance_clock(WAIT_SECONDS)
+    processing = call(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    assert processing.Status == "PROCESSING"
+    assert processing.ProcedureTask.Status == "PROCESSING"
+    assert processing.BeginProcessTime and processing.FinishTime == ""
+    assert epoch(processing.BeginProcessTime) == int(created + WAIT_SECONDS)
+    admin.advance_clock(TASK_SECONDS["Procedure"] - 1)
+    assert call(sdk, "DescribeTaskDetail", {"TaskId": task_id}).Status == "PROCESSING"
+
+    admin.advance_clock(1)
+    raw = call_raw(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    finished = call(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    assert finished.Status == "FINISH" and finished.ProcedureTask.Status == "FINISH"
+    assert epoch(finished.FinishTime) == int(created + PROCEDURE_SECONDS)
+    SCHEMA.check_model(raw["ProcedureTask"], "ProcedureTask", "ProcedureTask")
+    [event] = pull_all(sdk)
+    assert raw["ProcedureTask"] == member(event)  # the detail is the event's, whole
+    [summary] = admin.events()["events"]
+    assert int(summary["enqueued_at"]) == int(epoch(finished.FinishTime))
+
+
+def test_describe_task_detail_answers_each_kind_in_its_field(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    kinds = {"EditMedia": "EditMediaTask", "PullUpload": "PullUploadTask",
+             "CreateAigcVideoTask": "AigcVideoTask", "ProcessImageAsync": "ProcessImageAsyncTask",
+             "DescribeFileAttributes": "DescribeFileAttributesTask"}
+    task_ids = {action: start(sdk, action, REQUESTS[action](file_id)) for action in kinds}
+    admin.advance_clock(max(seconds_of(action) for action in kinds))
+    events = {member(event).get("TaskId"): member(event) for event in pull_all(sdk)}
+    for action, field in kinds.items():
+        raw = call_raw(sdk, "DescribeTaskDetail", {"TaskId": task_ids[action]})
+        call(sdk, "DescribeTaskDetail", {"TaskId": task_ids[action]})  # the SDK takes it
+        assert raw["Status"] == "FINISH"
+        assert [name for name, value in raw.items() if isinstance(value, dict)] == [field]
+        if task_ids[action] in events:
+            assert raw[field] == events[task_ids[action]], action
+
+
+def test_a_frozen_clock_holds_every_task_where_it_is(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    # At this scale a real millisecond is a hundred emulator seconds: any time the clock
+    # let pass would finish the tasks.
+    admin.set_clock(freeze=True, scale=100000)
+    try:
+        now = admin.clock()["now"]
+        waiting = start(sdk, "ProcessMedia", REQUESTS["ProcessMedia"](file_id))
+        admin.advance_clock(WAIT_SECONDS)
+        processing = start(sdk, "ProcessMedia", REQUESTS["ProcessMedia"](file_id))
+        for _ in range(20):
+            assert call(sdk, "DescribeTaskDetail", {"TaskId": waiting}).Status == "PROCESSING"
+            assert call(sdk, "DescribeTaskDetail", {"TaskId": processing}).Status == "WAITING"
+            assert pull_all(sdk) == []
+        assert admin.clock()["now"] == now + WAIT_SECONDS
+        statuses = {task.TaskId: task.Status for task in call(sdk, "DescribeTasks", {}).TaskSet}
+        assert statuses == {waiting: "PROCESSING", processing: "WAITING"}
+    finally:
+        admin.set_clock(scale=1.0)
+
+
+def _task_set(sdk: vod_client.VodClient, **params: Any) -> list[Any]:
+    return list(call(sdk, "DescribeTasks", params).TaskSet)
+
+
+def test_describe_tasks_filters_sorts_and_pages(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    other = admin.seed_media()["FileId"]
+    started = []
+    for index in range(7):
+        if index:
+            admin.advance_clock(10)
+        action = ("ProcessMedia", "EditMedia", "RemoveWatermark")[index % 3]
+        fid = other if index == 3 else file_id
+        started.append(start(sdk, action, {**REQUESTS[action](fid),
+                                           "SessionContext": f"c{index}"}))
+    # 7 tasks, 10 s apart: the last one still waits, the others process.
+    newest_first = _task_set(sdk, Limit=100)
+    assert [task.TaskId for task in newest_first] == started[::-1]
+    assert [task.SessionContext for task in newest_first] == [
+        f"c{index}" for index in range(6, -1, -1)]
+    oldest_first = _task_set(sdk, Sort={"Field": "CreateTime", "Order": "Asc"})
+    assert [task.TaskId for task in oldest_first] == started
+    assert [task.TaskId for task in _task_set(sdk, FileId=other)] == [started[3]]
+    assert {task.TaskType for task in newest_first} == {
+        "Procedure", "EditMedia", "RemoveWatermark"}
+    for status in ("WAITING", "PROCESSING", "FINISH"):
+        matching = _task_set(sdk, Status=status)
+        assert {task.Status for task in matching} <= {status}
+        assert [task.TaskId for task in matching] == [
+            task.TaskId for task in newest_first if task.Status == status]
+    assert {task.Status for task in newest_first} == {"PROCESSING", "WAITING"}
+    # Pages of 3 with the ScrollToken: every task once, in order.
+    paged, token = [], None
+    while True:
+        answer = call(sdk, "DescribeTasks", {"Limit": 3, **(
+            {"ScrollToken": token} if token else {})})
+        assert len(answer.TaskSet) <= 3
+        paged.extend(task.TaskId for task in answer.TaskSet)
+        token = answer.ScrollToken
+        if not token:
+            break
+    assert paged == started[::-1]
+    assert len(_task_set(sdk)) == 7  # at most 10 by default
+    # After the longest has finished: FinishTime sorts and filters.
+    admin.advance_clock(3600)
+    finished = _task_set(sdk, Status="FINISH", Sort={"Field": "FinishTime", "Order": "Asc"})
+    assert len(finished) == 7
+    finish_times = [epoch(task.FinishTime) for task in finished]
+    assert finish_times == sorted(finish_times)
+
+
+def test_describe_tasks_answers_the_sdk_model(sdk: vod_client.VodClient, admin: AdminClient,
+                                              file_id: str) -> None:
+    for action in ("ProcessMedia", "PullUpload", "CreateAigcImageTask"):
+        start(sdk, action, full_request(action, file_id))
+    for task in call_raw(sdk, "DescribeTasks", {})["TaskSet"]:
+        SCHEMA.check_model({k: v for k, v in task.items() if k != "TaskType"},
+                           "TaskSimpleInfo", "TaskSimpleInfo")
+        models.TaskSimpleInfo()._deserialize(task)
+        assert task["Status"] == "WAITING" and task["CreateTime"]
+
+
+def test_tasks_belong_to_their_application(sdk: vod_client.VodClient, admin: AdminClient,
+                                           file_id: str) -> None:
+    app = 1500000001
+    assert refused(sdk, "ProcessMedia", {**REQUESTS["ProcessMedia"](file_id),
+                                         "SubAppId": app}) == "InvalidParameterValue.FileId"
+    theirs = admin.seed_media(sub_app_id=app)["FileId"]
+    task_id = start(sdk, "ProcessMedia", {**REQUESTS["ProcessMedia"](theirs), "SubAppId": app})
+    assert refused(sdk, "DescribeTaskDetail", {"TaskId": task_id}) == (
+        "InvalidParameterValue.TaskId")
+    assert call(sdk, "DescribeTaskDetail", {"TaskId": task_id, "SubAppId": app}).Status == (
+        "WAITING")
+    assert _task_set(sdk) == []
+    admin.advance_clock(PROCEDURE_SECONDS)
+    assert pull_all(sdk) == []
+    [event] = pull_all(sdk, app)
+    assert member(event)["TaskId"] == task_id
+
+
+# ----- faults and settings
+
+
+def test_a_failed_task_reports_its_error_and_makes_nothing(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    admin.add_fault("ProcessMedia", "fail_task", code="FailedOperation.SourceFileError",
+                    message="the source cannot be decoded", times=1)
+    before = _transcodes(sdk, file_id)
+    task_id = start(sdk, "ProcessMedia", {"FileId": file_id, "MediaProcessTask": TWO_TRANSCODES,
+                                          "TasksNotifyMode": "Change"})
+    admin.advance_clock(PROCEDURE_SECONDS)
+    *progress, last = _procedure_events(sdk)
+    assert len(progress) == 2  # PROCESSING at the start, one sub-task settled
+    assert last["TaskId"] == task_id and last["Status"] == "FINISH"
+    assert last["ErrCode"] != 0
+    assert last["Message"] == "the source cannot be decoded"
+    for sub in _subs(last):
+        assert sub["Status"] == "FAIL"
+        assert sub["ErrCodeExt"] == "FailedOperation.SourceFileError"
+        assert sub["ErrCode"] != 0 and sub["Message"] == "the source cannot be decoded"
+        assert sub.get("Output") is None
+    assert _transcodes(sdk, file_id) == before  # nothing reached the library
+    detail = call_raw(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    assert detail["Status"] == "FINISH" and detail["ProcedureTask"] == last
+    # The rule was used up: the next task succeeds.
+    start(sdk, "ProcessMedia", {"FileId": file_id, "MediaProcessTask": TWO_TRANSCODES})
+    admin.advance_clock(PROCEDURE_SECONDS)
+    [ok] = _procedure_events(sdk)
+    assert ok["ErrCode"] == 0 and {sub["Status"] for sub in _subs(ok)} == {"SUCCESS"}
+
+
+@pytest.mark.parametrize(("action", "code"), [
+    ("EditMedia", "FailedOperation.Custom"), ("CreateAigcVideoTask", "ContentModerationFailed"),
+    ("PullUpload", "ResourceNotFound"), ("ProcessImageAsync", "InternalError"),
+    ("DescribeFileAttributes", "InvalidParameter.MediaFormat"),
+    ("ExtractTraceWatermark", None), ("CreateAigcImageTask", None)])
+def test_a_failed_task_of_any_kind(action: str, code: str | None, sdk: vod_client.VodClient,
+                                   admin: AdminClient, file_id: str) -> None:
+    """The event says the error (valid against its model: a fault without a code takes
+    one the model lists), DescribeTaskDetail the same; nothing is made."""
+    admin.add_fault(action, "fail_task", message="no luck",
+                    **({"code": code} if code else {}))
+    task_id = start(sdk, action, REQUESTS[action](file_id))
+    admin.advance_clock(seconds_of(action))
+    events = pull_all(sdk)
+    # Only the completion event: a failed PullUpload makes no file (no NewFileUpload).
+    assert [event["EventType"] for event in events] == [
+        shared.TASK_ACTIONS[action].event_type]
+    [payload] = [member(event) for event in events]
+    fields = SCHEMA.models[SCHEMA.member_of(events[0]["EventType"])[1]]
+    if "ErrCode" in fields:
+        assert payload["ErrCode"] != 0
+    if "ErrCodeExt" in fields:
+        assert payload["ErrCodeExt"] == code if code else payload["ErrCodeExt"]
+    if "Message" in fields:
+        assert payload["Message"] == "no luck"
+    if "Status" in fields and "FAIL" in fields["Status"].enum:
+        assert payload["Status"] == "FAIL"
+    assert payload.get("Output") is None
+    detail = call_raw(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    [looked] = [value for value in detail.values() if isinstance(value, dict)]
+    for name in ("ErrCode", "ErrCodeExt", "Message"):
+        if name in looked:
+            assert looked[name] == payload.get(name, looked[name]) and looked[name] not in (
+                0, "", "SUCCESS"), name
+    if action == "PullUpload":
+        assert payload["FileId"] == ""
+        assert admin.media()["total"] == 1  # only the seeded file
+
+
+def test_a_slow_task_finishes_later(sdk: vod_client.VodClient, admin: AdminClient,
+                                    file_id: str) -> None:
+    admin.add_fault("ProcessMedia", "slow_task", seconds=600)
+    task_id = start(sdk, "ProcessMedia", REQUESTS["ProcessMedia"](file_id))
+    admin.advance_clock(PROCEDURE_SECONDS)
+    assert pull_all(sdk) == []
+    assert call(sdk, "DescribeTaskDetail", {"TaskId": task_id}).Status == "PROCESSING"
+    admin.advance_clock(599)
+    assert pull_all(sdk) == []
+    admin.advance_clock(1)
+    [procedure] = _procedure_events(sdk)
+    assert procedure["TaskId"] == task_id and procedure["ErrCode"] == 0
+
+
+def test_task_seconds_changes_how_long_tasks_take(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    admin.update_settings(task_seconds={"Procedure": 5, "EditMedia": 600})
+    procedure = start(sdk, "ProcessMedia", REQUESTS["ProcessMedia"](file_id))
+    edit = start(sdk, "EditMedia", REQUESTS["EditMedia"](file_id))
+    admin.advance_clock(WAIT_SECONDS + 4)
+    assert pull_all(sdk) == []
+    admin.advance_clock(1)
+    assert [member(event)["TaskId"] for event in pull_all(sdk)] == [procedure]
+    admin.advance_clock(594)
+    assert pull_all(sdk) == []
+    admin.advance_clock(1)
+    assert [member(event)["TaskId"] for event in pull_all(sdk)] == [edit]
+    # A task keeps the duration it started with; a reset restores the defaults.
+    admin.reset()
+    admin.set_clock(freeze=True)
+    fid = admin.seed_media()["FileId"]
+    start(sdk, "ProcessMedia", REQUESTS["ProcessMedia"](fid))
+    admin.advance_clock(WAIT_SECONDS + 5)
+    assert pull_all(sdk) == []
+    admin.advance_clock(TASK_SECONDS["Procedure"] - 5)
+    assert len(pull_all(sdk)) == 1
+
+
+# ----- determinism and resets
+
+
+def _run(sdk: vod_client.VodClient, admin: AdminClient) -> tuple[list[str], list[Params]]:
+    """The same requests, on a fresh start: the TaskIds, and the events without times."""
+    admin.set_clock(freeze=True)
+    fid = admin.seed_media(file_id="5285890799999999999", basic_info={"Name": "same"})["FileId"]
+    task_ids = [start(sdk, action, full_request(action, fid))
+                for action in ("ProcessMedia", "PullUpload", "EditMedia", "CreateAigcVideoTask",
+                               "SplitMedia")]
+    admin.advance_clock(3600)
+    return task_ids, [_timeless(event) for event in pull_all(sdk)]
+
+
+def _timeless(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _timeless(item) for key, item in value.items() if "Time" not in key}
+    if isinstance(value, list):
+        return [_timeless(item) for item in value]
+    return value
+
+
+def test_the_same_seed_gives_the_same_tasks_and_events(
+        sdk: vod_client.VodClient, admin: AdminClient) -> None:
+    first_ids, first_events = _run(sdk, admin)
+    assert len(first_events) == 6
+    with EmulatorThread(make_settings(long_poll_seconds=0)) as other:
+        other_admin = AdminClient(other.url)
+        http = HttpProfile(protocol="http", endpoint=other.endpoint, reqTimeout=30)
+        other_sdk = vod_client.VodClient(credential.Credential(SECRET_ID, SECRET_KEY), "",
+                                         ClientProfile(httpProfile=http))
+        second_ids, second_events = _run(other_sdk, other_admin)
+    assert second_ids == first_ids
+    assert second_events == first_events
+    # A reset replays the seed: the same again.
+    admin.reset()
+    assert _run(sdk, admin) == (first_ids, first_events)
+
+
+def test_a_reset_forgets_tasks_and_cancels_their_events(
+        sdk: vod_client.VodClient, admin: AdminClient, make_sdk: SdkFactory,
+        file_id: str) -> None:
+    task_ids = [start(sdk, action, REQUESTS[action](file_id))
+                for action in ("ProcessMedia", "PullUpload", "CreateAigcImageTask")]
+    applied = call(sdk, "ApplyUpload", {"MediaType": "mp4"})
+    admin.reset()
+    admin.set_clock(freeze=True)
+    for task_id in task_ids:
+        assert refused(sdk, "DescribeTaskDetail", {"TaskId": task_id}) == (
+            "InvalidParameterValue.TaskId")
+    assert _task_set(sdk) == []
+    assert refused(sdk, "CommitUpload", {"VodSessionKey": applied.VodSessionKey}) == (
+        "InvalidParameterValue.VodSessionKey")
+    admin.advance_clock(86400)
+    assert pull_all(sdk) == []
+    assert admin.events()["events"] == []
+    assert admin.media()["total"] == 0
+
+
+def test_an_application_reset_forgets_only_its_tasks(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    app = 1500000002
+    theirs = admin.seed_media(sub_app_id=app)["FileId"]
+    mine = start(sdk, "ProcessMedia", REQUESTS["ProcessMedia"](file_id))
+    gone = start(sdk, "ProcessMedia", {**REQUESTS["ProcessMedia"](theirs), "SubAppId": app})
+    admin.reset_application(app)
+    assert refused(sdk, "DescribeTaskDetail", {"TaskId": gone, "SubAppId": app}) == (
+        "InvalidParameterValue.TaskId")
+    admin.advance_clock(PROCEDURE_SECONDS)
+    assert [member(event)["TaskId"] for event in pull_all(sdk)] == [mine]
+    assert pull_all(sdk, app) == []
+
+
+def test_pulled_events_are_checked_by_the_sdk(sdk: vod_client.VodClient, admin: AdminClient,
+                                              file_id: str) -> None:
+    """The helper's own check fails on what the SDK's model would not take."""
+    with pytest.raises(EventInputError):
+        check_event({"EventType": "ProcedureStateChanged",
+                     "ProcedureStateChangeEvent": {"TaskId": "x", "Unknown": 1}})
