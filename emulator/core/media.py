@@ -606,15 +606,17 @@ class MediaSearch:
                 candidates += index.names.between(low, high)
         else:
             candidates = list(index.records.values())
-        records, files = index.records, self._files()
+        records, files, parts = index.records, self._files(), query.names
         for count, record in enumerate(candidates, 1):
             if count % READ_FILES_A_STEP == 0:
                 yield None
                 if not self._current():
                     return
-            file_id = record[2]
+            name, place, file_id = record
+            if parts and not (isinstance(name, str) and any(part in name for part in parts)):
+                continue  # Names: by the indexed name, before looking at the file
             if records.get(file_id) is record:  # else dropped or renamed since
-                self._consider(file_id, record[1], files.get(file_id))
+                self._consider(file_id, place, files.get(file_id))
 
     def _by_file_ids(self, wanted: frozenset[str]) -> Iterator[None]:
         """Only the files asked for. A recorded file's place is its record's; the files not
