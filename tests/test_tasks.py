@@ -224,6 +224,18 @@ def full_request(action: str, fid: str, tag: str = "1") -> Params:
     return params
 
 
+def looked_up(sdk: vod_client.VodClient, task_id: str) -> Params:
+    """DescribeTaskDetail's raw answer, checked against the SDK's response model (its
+    TaskType against the model's list too, but for ProcessImageAsync: not listed there)."""
+    raw = call_raw(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    call(sdk, "DescribeTaskDetail", {"TaskId": task_id})
+    answer = {name: value for name, value in raw.items() if name != "RequestId"}
+    if answer["TaskType"] == "ProcessImageAsync":
+        answer.pop("TaskType")
+    SCHEMA.check_model(answer, "DescribeTaskDetailResponse", "DescribeTaskDetail")
+    return raw
+
+
 def start(sdk: vod_client.VodClient, action: str, params: Params) -> str:
     """Call ``action``; its TaskId ("" for RestoreMedia, whose answer has none)."""
     response = call(sdk, action, params)
@@ -315,13 +327,26 @@ def test_each_action_answers_a_task_whose_event_follows_on_the_clock(
         assert action == "RestoreMedia" and task_id is None
     assert response.RequestId
 
-    # Nothing is sent until the clock reaches the task's end.
+    # Nothing is sent until the clock reaches the task's end; DescribeTaskDetail follows.
     duration = seconds_of(action, params)
     assert pull_all(sdk) == []
-    admin.advance_clock(duration - 0.5)
+    if task_id:
+        assert looked_up(sdk, task_id)["Status"] == "WAITING"
+    admin.advance_clock(WAIT_SECONDS)
+    if task_id:
+        assert looked_up(sdk, task_id)["Status"] == "PROCESSING"
+    admin.advance_clock(duration - WAIT_SECONDS - 0.5)
     assert pull_all(sdk) == []
     admin.advance_clock(0.5)
     events = pull_all(sdk)
+    if task_id:
+        detail = looked_up(sdk, task_id)
+        assert detail["Status"] == "FINISH"
+        [(field, looked)] = [(name, value) for name, value in detail.items()
+                             if isinstance(value, dict)]
+        if SCHEMA.models["DescribeTaskDetailResponse"][field].model == SCHEMA.member_of(
+                kind.event_type)[1]:
+            assert looked == member(events[-1])  # the detail is the event's
 
     expected_types = (["NewFileUpload", kind.event_type] if action == "PullUpload"
                       else [kind.event_type])

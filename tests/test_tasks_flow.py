@@ -282,7 +282,7 @@ def test_describe_tasks_filters_sorts_and_pages(
     assert [task.TaskId for task in oldest_first] == started
     assert [task.TaskId for task in _task_set(sdk, FileId=other)] == [started[3]]
     assert {task.TaskType for task in newest_first} == {
-        "Procedure", "EditMedia", "RemoveWatermark"}
+        "Procedure", "EditMedia", "RemoveWatermarkTask"}  # as DescribeTaskDetail lists it
     for status in ("WAITING", "PROCESSING", "FINISH"):
         matching = _task_set(sdk, Status=status)
         assert {task.Status for task in matching} <= {status}

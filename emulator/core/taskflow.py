@@ -224,7 +224,7 @@ class TaskFlow:
 
         now = self.clock.now()
         action = TASK_ACTIONS[task.action]
-        answer: dict[str, Any] = {"TaskType": task.task_type, "Status": task.status(now),
+        answer: dict[str, Any] = {"TaskType": task.reported_type, "Status": task.status(now),
                                   **task.times(now)}
         field = factory.schema.models["DescribeTaskDetailResponse"].get(action.detail_field)
         if field is None or field.model is None:
@@ -239,7 +239,8 @@ class TaskFlow:
             detail = payloads.task_detail(factory, facts, field.model)
             status = task.status(now)
             if status != FINISH:
-                detail = payloads.in_progress(detail, status, task.progress(now))
+                detail = payloads.in_progress(detail, status, task.progress(now),
+                                              model=field.model)
         answer[action.detail_field] = detail
         return answer
 

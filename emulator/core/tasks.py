@@ -45,6 +45,10 @@ defaults (the docs give none but RestoreMedia's Expedited tier, five minutes); t
 ``task_seconds`` setting changes any of them."""
 assert set(TASK_SECONDS) == {action.task_type for action in TASK_ACTIONS.values()}
 
+REPORTED_TASK_TYPES = {"RemoveWatermark": "RemoveWatermarkTask",
+                       "DescribeFileAttributes": "DescribeFileAttributesTask"}
+"""DescribeTaskDetailResponse.TaskType's list names these two kinds with a Task suffix."""
+
 NOTIFY_MODES = ("Finish", "Change", "None")
 """TasksNotifyMode: one event at the end (the default), one at each state change of the
 procedure and its sub-tasks, or none."""
@@ -76,6 +80,12 @@ class Task:
     def task_type(self) -> str:
         return TASK_ACTIONS[self.action].task_type
 
+    @property
+    def reported_type(self) -> str:
+        """The TaskType DescribeTaskDetail and DescribeTasks answer (the kind in its TaskId
+        but for the two its documentation names otherwise)."""
+        return REPORTED_TASK_TYPES.get(self.task_type, self.task_type)
+
     def status(self, now: float) -> str:
         if now < self.begins:
             return WAITING
@@ -93,9 +103,11 @@ class Task:
         status = self.status(now)
         if status == FINISH:
             return self.detail
-        from ..events.tasks import in_progress  # with the event machinery, on first use
+        from ..events.schema import load_schema  # with the event machinery, on first use
+        from ..events.tasks import event_model, in_progress
 
-        return in_progress(self.detail, status, self.progress(now))
+        return in_progress(self.detail, status, self.progress(now),
+                           model=event_model(load_schema(), self.action)[1])
 
     def times(self, now: float) -> dict[str, str]:
         """CreateTime, BeginProcessTime, FinishTime as DescribeTaskDetail gives them: a time
@@ -107,7 +119,7 @@ class Task:
     def simple_info(self, now: float) -> dict[str, Any]:
         """DescribeTasks' TaskSimpleInfo."""
         return {"TaskId": self.task_id, "Status": self.status(now),
-                "FileId": self.file_id or "", "TaskType": self.task_type,
+                "FileId": self.file_id or "", "TaskType": self.reported_type,
                 **self.times(now), "SessionId": self.session_id,
                 "SessionContext": self.session_context}
 

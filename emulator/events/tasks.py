@@ -362,13 +362,15 @@ def _media_process_results(factory: EventFactory, context: Context, wanted: Mapp
 
 
 def in_progress(detail: Mapping[str, Any], status: str, progress: int,
-                settled: int = 0) -> dict[str, Any]:
-    """The detail as the task is ``status`` (WAITING or PROCESSING) with ``progress``
-    percent done: no outcome yet, no outputs; a procedure's first ``settled`` sub-tasks
-    (in result order) already as they end, the others PROCESSING."""
+                settled: int = 0, model: str | None = None) -> dict[str, Any]:
+    """The detail (in ``model``) as the task is ``status`` (WAITING or PROCESSING) with
+    ``progress`` percent done: no outcome yet, no outputs; a procedure's first ``settled``
+    sub-tasks (in result order) already as they end, the others PROCESSING. A model whose
+    Status knows no WAITING says PROCESSING (DescribeTaskDetail's own Status says
+    WAITING)."""
     snapshot = copy.deepcopy(dict(detail))
     if "Status" in snapshot and isinstance(snapshot["Status"], str):
-        snapshot["Status"] = status if status != WAITING or "TaskId" in snapshot else PROCESSING
+        snapshot["Status"] = status if status != WAITING or _lists_waiting(model) else PROCESSING
     for name, empty in (("ErrCode", 0), ("ErrCodeExt", ""), ("Message", "")):
         if name in snapshot:
             snapshot[name] = empty
@@ -385,6 +387,15 @@ def in_progress(detail: Mapping[str, Any], status: str, progress: int,
                 sub["Progress"] = 0
             sub.pop("Output", None)
     return snapshot
+
+
+def _lists_waiting(model: str | None) -> bool:
+    if model is None:
+        return False
+    from .schema import load_schema
+
+    status = load_schema().models[model].get("Status")
+    return status is not None and WAITING in status.enum
 
 
 def sub_task_count(detail: Mapping[str, Any]) -> int:
