@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..base.echo import shown
@@ -179,21 +179,27 @@ class TaskFlow:
         caused_by = f"{task.caused_by} task {task.task_id}"
         sub_app_id = task.sub_app_id
 
+        def notify(content: dict[str, Any]) -> None:
+            task.events.append(self.route(sub_app_id, content, caused_by))
+
         def send(at: float, content: dict[str, Any]) -> None:
-            def notify() -> None:
-                task.events.append(self.route(sub_app_id, content, caused_by))
+            self.scheduler.at(at, sub_app_id, lambda: notify(content))
 
-            self.scheduler.at(at, sub_app_id, notify)
+        def finish() -> None:
+            if task.file_id and not task.failed and task.action != "PullUpload" and not (
+                    self.media.knows(sub_app_id, task.file_id)):
+                self._fail(factory, task, v.FAILURES[-1])  # its file was deleted meanwhile
+            if not task.failed:
+                if upload is not None:
+                    notify({"EventType": "NewFileUpload", "FileUploadEvent": upload})
+                if task.action == "SplitMedia":
+                    self._add_made_files(task)
+                if task.notify_mode == "None" and task.task_type == PROCEDURE:
+                    # No event, but the outputs are made all the same.
+                    self.media.add_outputs(sub_app_id, task.detail)
+            if task.notify_mode != "None":
+                notify({"EventType": event_type, member: task.detail})
 
-        if upload is not None and task.failed is False:
-            send(task.finishes, {"EventType": "NewFileUpload", "FileUploadEvent": upload})
-        if task.action == "SplitMedia" and not task.failed:
-            self.scheduler.at(task.finishes, sub_app_id, lambda: self._add_made_files(task))
-        if task.notify_mode == "None":
-            if task.task_type == PROCEDURE:  # no event, but the outputs are made all the same
-                self.scheduler.at(task.finishes, sub_app_id, lambda: self.media.add_outputs(
-                    sub_app_id, task.detail))
-            return
         if task.notify_mode == "Change" and task.task_type == PROCEDURE:
             steps = payloads.sub_task_count(task.detail)
             span = task.finishes - task.begins
@@ -203,7 +209,17 @@ class TaskFlow:
                 send(task.begins + span * settled / steps,
                      {"EventType": event_type, member: payloads.in_progress(
                          task.detail, PROCESSING, 100 * settled // steps, settled)})
-        send(task.finishes, {"EventType": event_type, member: task.detail})
+        self.scheduler.at(task.finishes, sub_app_id, finish)
+
+    def _fail(self, factory: EventFactory, task: Task, failure: v.Failure) -> None:
+        """The task ends in ``failure`` after all (what it would have made, it does not)."""
+        from ..events import tasks as payloads  # the event machinery, loaded on first use
+
+        if task.facts is None:
+            return
+        task.facts = replace(task.facts, failure=failure)
+        task.detail = payloads.task_detail(factory, task.facts)
+        task.failed = True
 
     def _add_made_files(self, task: Task) -> None:
         """The files a task made that its event names where the library does not look
