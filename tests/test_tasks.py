@@ -403,6 +403,29 @@ def test_a_request_without_session_fields_sends_empty_ones(
     assert procedure["TasksPriority"] == 0
 
 
+def test_uploads_keep_what_the_request_said_of_the_file(
+        sdk: vod_client.VodClient, admin: AdminClient) -> None:
+    asked = {"ClassId": 0, "ExpireTime": "2030-01-01T00:00:00Z", "StorageRegion": "ap-chengdu",
+             "SourceContext": "user=7"}
+    start(sdk, "PullUpload", {"MediaUrl": URL, "MediaName": "pulled", **asked})
+    applied = call(sdk, "ApplyUpload", {"MediaType": "mov", "MediaName": "applied", **asked})
+    assert applied.StorageRegion == "ap-chengdu"
+    committed = call(sdk, "CommitUpload", {"VodSessionKey": applied.VodSessionKey})
+    admin.advance_clock(seconds_of("PullUpload"))
+    uploads = [event["FileUploadEvent"] for event in pull_all(sdk)
+               if event["EventType"] == "NewFileUpload"]
+    assert [upload["MediaBasicInfo"]["Name"] for upload in uploads] == ["applied", "pulled"]
+    for upload in uploads:
+        basic = upload["MediaBasicInfo"]
+        assert (basic["ClassId"], basic["ExpireTime"], basic["StorageRegion"]) == (
+            0, "2030-01-01T00:00:00Z", "ap-chengdu")
+        assert basic["SourceInfo"] == {"SourceType": "Upload", "SourceContext": "user=7"}
+        [info] = call_raw(sdk, "DescribeMediaInfos", {"FileIds": [upload["FileId"]]})[
+            "MediaInfoSet"]
+        assert info["BasicInfo"] == basic
+    assert uploads[0]["FileId"] == committed.FileId
+
+
 def test_apply_and_commit_upload_make_a_file_and_its_new_file_upload(
         sdk: vod_client.VodClient, admin: AdminClient) -> None:
     applied = call(sdk, "ApplyUpload", {"MediaType": "mp4", "MediaName": "lecture",

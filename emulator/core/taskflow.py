@@ -49,6 +49,7 @@ class UploadSession:
     cover_type: str
     storage_path: str
     expires: float
+    asked: Mapping[str, Any]  # the ApplyUpload's parameters
 
 
 class TaskFlow:
@@ -103,8 +104,9 @@ class TaskFlow:
             upload = None
             if action == "PullUpload":
                 file_id = v.new_file_id(self._rng)
-                upload = payloads.new_upload(factory, random.Random(f"upload/{task_id}"), file_id,
-                                    params.get("MediaName"), params.get("MediaType"), finishes)
+                upload = payloads.new_upload(
+                    factory, random.Random(f"upload/{task_id}"), file_id,
+                    params.get("MediaName"), params.get("MediaType"), finishes, params)
                 basic, meta = upload.get("MediaBasicInfo"), upload.get("MetaData")
             elif file_id is not None:
                 info = self.media.media_info(sub_app_id, file_id, factory)
@@ -284,10 +286,11 @@ class TaskFlow:
         media_type = params["MediaType"]
         path = v.new_path(self._rng)
         key = secrets.token_hex(16)  # unguessable, like the real one; never in a payload
+        region = params.get("StorageRegion") or "ap-guangzhou"
         self._uploads[sub_app_id, key] = UploadSession(
             media_type, params.get("MediaName") or "", params.get("CoverType") or "",
-            path, self.clock.now() + UPLOAD_SESSION_SECONDS)
-        region = "ap-guangzhou"
+            path, self.clock.now() + UPLOAD_SESSION_SECONDS,
+            {**params, "StorageRegion": region})
         bucket = f"{_hex(self._rng, 8)}-{factory.app_id}"
         cover = params.get("CoverType")
         return {
@@ -314,7 +317,7 @@ class TaskFlow:
         file_id = v.new_file_id(self._rng)
         upload = payloads.new_upload(
             factory, random.Random(f"upload/{sub_app_id}/{file_id}"), file_id,
-            session.media_name, session.media_type, now)
+            session.media_name, session.media_type, now, session.asked)
         basic = upload["MediaBasicInfo"]
         self.media.add(sub_app_id, file_id, basic, upload.get("MetaData"), now)
         content = {"EventType": "NewFileUpload", "FileUploadEvent": upload}

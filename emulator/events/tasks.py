@@ -413,9 +413,11 @@ def _sub_tasks(detail: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def new_upload(factory: EventFactory, rng: random.Random, file_id: str,
-               media_name: str | None, media_type: str | None, now: float) -> dict[str, Any]:
+               media_name: str | None, media_type: str | None, now: float,
+               asked: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A FileUploadEvent for a file an action makes (PullUpload, CommitUpload): its
-    MediaBasicInfo named and typed as the request asked."""
+    MediaBasicInfo named and typed as the request asked, with the category, expiry,
+    region and source context ``asked`` gives; an upload, not a recording."""
     context = new_context(rng, factory.app_id, now)
     context.file_id = file_id
     context.created = context.updated = now
@@ -432,5 +434,13 @@ def new_upload(factory: EventFactory, rng: random.Random, file_id: str,
             stem, dot, _ = basic["MediaUrl"].rpartition(".")
             basic["MediaUrl"] = f"{stem}.{media_type}" if dot else basic["MediaUrl"]
     basic["CreateTime"] = basic["UpdateTime"] = iso8601(now)
+    asked = asked or {}
+    for name in ("ClassId", "ExpireTime", "StorageRegion"):
+        if asked.get(name) is not None:
+            basic[name] = asked[name]
+    if asked.get("ClassId") is not None and asked["ClassId"] == 0:
+        basic["ClassName"], basic["ClassPath"] = "其他", ""
+    basic["SourceInfo"] = {"SourceType": "Upload",
+                           "SourceContext": asked.get("SourceContext") or ""}
     upload["ProcedureTaskId"] = upload["ReviewAudioVideoTaskId"] = ""
     return upload
