@@ -577,11 +577,13 @@ class _Builder:
                             {"type": "integer", "minimum": 1,
                              "maximum": self.max_follow_limit},
                             "At most this many tasks: the newest.")],
+            errors=(409,),
             description="Every task an accepted request started (ProcessMedia, PullUpload, "
                         "EditMedia…; RestoreMedia one per file) and still known, each with "
                         "its state, progress and detail as they stand on the emulator "
-                        "clock. A reset forgets them. Looking never makes state (but what "
-                        "was due by now is sent first).")
+                        "clock. A reset forgets them (one that comes while a long list is "
+                        "being made answers 409). Looking never makes state (but what was "
+                        "due by now is sent first).")
         self._describe(
             "getTask", "One task", ref("Task"),
             query=[in_query("sub_app_id", ref("SubAppIdText"),

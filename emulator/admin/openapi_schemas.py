@@ -32,8 +32,8 @@ ERRORS = {
     404: ("NotFound", "No such route (or no such item, where the route says so)."),
     405: ("MethodNotAllowed", "The route exists, but not with this method."),
     409: ("Interrupted",
-          "An emit cut short by a reset or shutdown; the message says how many events were "
-          "emitted before it."),
+          "An emit cut short by a reset or shutdown (the message says how many events were "
+          "emitted before it), or a long task list by the same."),
     413: ("TooLarge", "The body is larger than the server takes."),
     500: ("InternalError", "An internal error (logged by the emulator)."),
 }
