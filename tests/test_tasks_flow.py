@@ -184,6 +184,34 @@ def test_the_files_split_media_makes_are_in_the_library(
     assert answer.MediaInfoSet[0].BasicInfo.Name == "part-1"
 
 
+def test_aigc_outputs_are_stored_as_asked(sdk: vod_client.VodClient,
+                                          admin: AdminClient) -> None:
+    kept = {"StorageMode": "Permanent", "MediaName": "poster", "ClassId": 0,
+            "OutputImageCount": 2, "OutputFormat": "png"}
+    start(sdk, "CreateAigcImageTask", {"ModelName": "Hunyuan", "Prompt": "a poster",
+                                       "OutputConfig": kept})
+    start(sdk, "CreateAigcVideoTask", {"ModelName": "Kling", "Prompt": "a clip"})
+    start(sdk, "CreateAigcHunyuan3DTask", {"Prompt": "a chair", "ResultFormat": "FBX"})
+    admin.advance_clock(seconds_of("CreateAigcVideoTask"))
+    outputs = {event["EventType"]: member(event)["Output"]["FileInfos"]
+               for event in pull_all(sdk)}
+    images = outputs["AigcImageTaskComplete"]
+    assert [(info["StorageMode"], info["MediaName"], info["FileType"]) for info in images] == [
+        ("Permanent", "poster", "png")] * 2
+    made = [info["FileId"] for info in images]
+    assert len(set(made)) == 2 and all(made)
+    answer = call(sdk, "DescribeMediaInfos", {"FileIds": made})
+    assert answer.NotExistFileIdSet == []
+    assert [info.BasicInfo.Name for info in answer.MediaInfoSet] == ["poster", "poster"]
+    # By default a temporary URL, kept seven days, and no file of the library.
+    [video] = outputs["AigcVideoTaskComplete"]
+    assert video["StorageMode"] == "Temporary" and video["FileId"] == "" and video["FileUrl"]
+    now = admin.clock()["now"]
+    assert epoch(video["ExpireTime"]) == int(now + 7 * 86400)
+    assert [info["FileType"] for info in outputs["AigcHunyuan3DTaskComplete"]] == [
+        "obj", "glb", "fbx"]
+
+
 # ----- DescribeTaskDetail and DescribeTasks on the clock
 
 

@@ -194,8 +194,7 @@ class TaskFlow:
             if not task.failed:
                 if upload is not None:
                     notify({"EventType": "NewFileUpload", "FileUploadEvent": upload})
-                if task.action == "SplitMedia":
-                    self._add_made_files(task)
+                self._add_made_files(task)
                 if task.notify_mode == "None" and task.task_type == PROCEDURE:
                     # No event, but the outputs are made all the same.
                     self.media.add_outputs(sub_app_id, task.detail)
@@ -225,7 +224,8 @@ class TaskFlow:
 
     def _add_made_files(self, task: Task) -> None:
         """The files a task made that its event names where the library does not look
-        (SplitMedia's FileInfoSet): known, as the event describes them, when it ends."""
+        (SplitMedia's FileInfoSet, an AIGC task's Permanent Output.FileInfos): known, as
+        the event describes them, when it ends."""
         for info in task.detail.get("FileInfoSet") or []:
             output = info.get("Output") if isinstance(info, dict) else None
             if isinstance(output, dict) and output.get("FileId"):
@@ -233,6 +233,17 @@ class TaskFlow:
                 self.media.add(task.sub_app_id, output["FileId"],
                                dict(basic) if isinstance(basic, dict) else None, None,
                                task.finishes)
+        output = task.detail.get("Output")
+        for made in (output.get("FileInfos") or []) if isinstance(output, dict) else []:
+            if isinstance(made, dict) and isinstance(made.get("FileId"), str) and made[
+                    "FileId"]:
+                basic = {name: made[told] for name, told in (
+                    ("Name", "MediaName"), ("Type", "FileType"), ("MediaUrl", "FileUrl"),
+                    ("ClassId", "ClassId"), ("ExpireTime", "ExpireTime"))
+                    if made.get(told) is not None}
+                meta = made.get("MetaData")
+                self.media.add(task.sub_app_id, made["FileId"], basic,
+                               dict(meta) if isinstance(meta, dict) else None, task.finishes)
 
     # ----- looking
 

@@ -28,6 +28,7 @@ _NOT_ECHOED = frozenset({"SubAppId", "ExtInfo"})
 # never a made-up value (a SessionContext the application never sent...).
 _UNGIVEN = {"SessionContext": "", "SessionId": "", "TasksPriority": 0,
             "TasksNotifyMode": "Finish"}
+_TEMPORARY_SECONDS = 7 * 86400.0  # an AIGC task's Temporary output: "有效期 7 天"
 # A request's field and the name its task's Input gives it.
 _INPUT_NAMES = {"FileInfos": "FileInfoSet", "StreamInfos": "StreamInfoSet"}
 _RESULT_SETS = ("MediaProcessResultSet", "AiContentReviewResultSet", "AiAnalysisResultSet",
@@ -112,6 +113,10 @@ def _outputs(factory: EventFactory, context: Context, detail: dict[str, Any],
     if isinstance(output, dict) and isinstance(wanted, dict) and "MediaName" in (
             schema.models[output_field.model] if output_field and output_field.model else {}):
         _name_output(output, wanted)
+    if isinstance(output, dict) and output_field is not None and output_field.model:
+        files = schema.models[output_field.model].get("FileInfos")
+        if files is not None and files.model and "StorageMode" in schema.models[files.model]:
+            output["FileInfos"] = _generated_files(factory, context, files.model, facts)
     if model == "ProcedureTask" and facts.action == "ProcessMediaByUrl":
         # A URL, not a file of the library: named as the request named it.
         source = request.get("InputInfo") or {}
@@ -133,6 +138,45 @@ def _outputs(factory: EventFactory, context: Context, detail: dict[str, Any],
             # A temporary restore keeps the class; a permanent one (RestoreDay 0) leaves it.
             detail["TargetStorageClass"] = (original if request.get("RestoreDay")
                                             else "STANDARD")
+
+
+def _generated_files(factory: EventFactory, context: Context, model: str,
+                     facts: TaskFacts) -> list[dict[str, Any]]:
+    """An AIGC task's files, as its OutputConfig asked: as many as asked (one by default;
+    a 3D model's obj and glb, and the extra format asked for), stored as asked (Temporary
+    by default: a URL for 7 days, no FileId; Permanent: a file of the library, named as
+    asked)."""
+    request = facts.request
+    config = request.get("OutputConfig")
+    config = config if isinstance(config, dict) else {}
+    mode = config.get("StorageMode") or "Temporary"
+    fields = factory.schema.models[model]
+    types: list[str | None]
+    if facts.action == "CreateAigcHunyuan3DTask":
+        extra = request.get("ResultFormat")
+        types = ["obj", "glb", *([extra.lower()] if isinstance(extra, str) else [])]
+    else:
+        count = config.get("OutputImageCount")
+        types = [None] * (count if isinstance(count, int) and 1 <= count <= 10 else 1)
+    made = []
+    for file_type in types:
+        info = factory.model(model, context)
+        info["StorageMode"] = mode
+        if file_type is not None:
+            info["FileType"] = file_type
+        elif isinstance(config.get("OutputFormat"), str) and "FileType" in fields:
+            info["FileType"] = config["OutputFormat"]
+        if mode == "Temporary":
+            if "FileId" in fields:
+                info["FileId"] = ""
+            info["ExpireTime"] = iso8601(facts.finishes + _TEMPORARY_SECONDS)
+        else:
+            info["FileId"] = v.new_file_id(context.rng)
+            for name in ("MediaName", "ClassId", "ExpireTime"):
+                if config.get(name) is not None and name in fields:
+                    info[name] = config[name]
+        made.append(info)
+    return made
 
 
 def _name_output(output: dict[str, Any], wanted: Mapping[str, Any]) -> None:
