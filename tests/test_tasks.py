@@ -21,7 +21,7 @@ from tencentcloud.vod.v20180717 import models, vod_client
 from emulator.clients.client import AdminClient
 from emulator.core.tasks import TASK_SECONDS, WAIT_SECONDS
 from emulator.events.catalog import TASK_ACTIONS
-from emulator.events.schema import Field, load_schema
+from emulator.events.schema import EventInputError, Field, load_schema
 from emulator.server import EmulatorThread
 
 from .conftest import SdkFactory, make_settings
@@ -467,3 +467,12 @@ def test_a_json_parameter_is_not_held_to_its_samples_keys(
               "TagList": json.dumps([{"tag_id": "o_101"}])}
     assert task_id_pattern("CreateAigcAdvancedCustomElement").fullmatch(
         start(sdk, "CreateAigcAdvancedCustomElement", params))
+
+
+def test_the_event_check_itself_can_fail() -> None:
+    """check_event refuses what the SDK's model would not take."""
+    with pytest.raises(EventInputError):
+        check_event({"EventType": "ProcedureStateChanged",
+                     "ProcedureStateChangeEvent": {"TaskId": "x", "Unknown": 1}})
+    with pytest.raises(AssertionError):
+        check_event({"EventType": "ProcedureStateChanged", "FileUploadEvent": {}})
