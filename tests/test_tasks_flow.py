@@ -1,7 +1,6 @@
-"""How tasks run: a procedure's outputs reach the event and the media library, the
-TasksNotifyMode choices, the states DescribeTaskDetail and DescribeTasks answer on the
-emulator clock (a frozen one holds them), faults, the task_seconds setting, determinism,
-resets."""
+"""How tasks run: what they make reaches the event and the media library (a procedure's
+outputs, the files of SplitMedia, EditMedia, ComposeMedia, the AIGC tasks), the
+TasksNotifyMode choices, PUSH, faults and the task_seconds setting."""
 
 from __future__ import annotations
 
