@@ -285,7 +285,7 @@ def _made_for_the_request(action: str, params: Params, payload: Params,
         assert payload["Output"]["FileType"] == "mp4"
         assert payload["Input"]["Tracks"] == params["Tracks"]
     elif action == "RestoreMedia":
-        assert payload["OriginalStorageClass"] == library["BasicInfo"]["StorageClass"]
+        assert payload["OriginalStorageClass"] == payload["TargetStorageClass"] == "ARCHIVE"
     elif action == "PullUpload":
         assert payload["MediaBasicInfo"]["Type"] == "mp4"
         assert payload["MediaBasicInfo"]["Name"] == "pulled"
@@ -315,6 +315,8 @@ def _echoed(action: str, request: Params, payload: Params, model: str) -> None:
 @pytest.mark.parametrize("action", sorted(TASK_ACTIONS))
 def test_each_action_answers_a_task_whose_event_follows_on_the_clock(
         action: str, sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    if action == "RestoreMedia":  # a file to restore: an archived one
+        file_id = admin.seed_media(basic_info={"StorageClass": "ARCHIVE"})["FileId"]
     params = full_request(action, file_id)
     library = admin.media_file(file_id)
     response = call(sdk, action, params)

@@ -201,20 +201,24 @@ def test_aigc_outputs_are_stored_as_asked(sdk: vod_client.VodClient,
         "obj", "glb", "fbx"]
 
 
-def test_restore_media_starts_a_task_per_file(sdk: vod_client.VodClient, admin: AdminClient,
-                                              file_id: str) -> None:
-    other = admin.seed_media(basic_info={"StorageClass": "ARCHIVE"})["FileId"]
-    response = call(sdk, "RestoreMedia", {"FileIds": [file_id, other, file_id],
-                                          "RestoreDay": 0, "RestoreTier": "Standard"})
+def test_restore_media_starts_a_task_per_file_each_as_long_as_its_tier(
+        sdk: vod_client.VodClient, admin: AdminClient) -> None:
+    archived = admin.seed_media(basic_info={"StorageClass": "ARCHIVE"})["FileId"]
+    deep = admin.seed_media(basic_info={"StorageClass": "DEEP_ARCHIVE"})["FileId"]
+    response = call(sdk, "RestoreMedia", {"FileIds": [deep, archived, deep],
+                                          "RestoreDay": 2, "RestoreTier": "Standard"})
     assert not hasattr(response, "TaskId")
-    admin.advance_clock(WAIT_SECONDS + 5 * 3600 - 1)
+    admin.advance_clock(WAIT_SECONDS + 5 * 3600)  # Standard: 5 hours from ARCHIVE
+    [first] = [member(event) for event in pull_all(sdk)]
+    assert (first["FileId"], first["OriginalStorageClass"]) == (archived, "ARCHIVE")
+    admin.advance_clock(19 * 3600 - 1)
     assert pull_all(sdk) == []
-    admin.advance_clock(1)
-    restored = [member(event) for event in pull_all(sdk)]
-    assert [task["FileId"] for task in restored] == [file_id, other]
-    assert restored[1]["OriginalStorageClass"] == "ARCHIVE"
-    assert {task["TargetStorageClass"] for task in restored} == {"STANDARD"}  # for good
-    assert {(task["RestoreTier"], task["RestoreDay"]) for task in restored} == {("Standard", 0)}
+    admin.advance_clock(1)  # 24 hours from DEEP_ARCHIVE
+    [second] = [member(event) for event in pull_all(sdk)]
+    assert (second["FileId"], second["OriginalStorageClass"]) == (deep, "DEEP_ARCHIVE")
+    for task in (first, second):  # a temporary restore: the class stays
+        assert task["TargetStorageClass"] == task["OriginalStorageClass"]
+        assert (task["RestoreTier"], task["RestoreDay"]) == ("Standard", 2)
 
 
 def test_the_files_edit_and_compose_make_are_in_the_library(

@@ -32,6 +32,7 @@ emulator, admin, sdk, file_id = shared.emulator, shared.admin, shared.sdk, share
 
 DAY = 86400.0
 UNKNOWN_FILE = "5285890000000000000"
+STANDARD_FILE, DEEP_FILE = "5285890000000000001", "5285890000000000002"
 
 
 @pytest.mark.parametrize(("action", "name"), [
@@ -102,6 +103,37 @@ BAD: list[tuple[str, str, Callable[[str], Params], str]] = [
     ("an unknown file among known ones", "RestoreMedia",
      lambda fid: {"FileIds": [fid, UNKNOWN_FILE], "RestoreDay": 1},
      "InvalidParameterValue.FileId"),
+    ("no file", "RestoreMedia", lambda fid: {"FileIds": []},
+     "InvalidParameterValue.FileIdsEmpty"),
+    ("over 100 files", "RestoreMedia", lambda fid: {"FileIds": [fid] + [
+        f"52858900000000{index:05d}" for index in range(100)]},
+     "InvalidParameterValue.FileIdsTooMany"),
+    ("a RestoreDay of 0", "RestoreMedia", lambda fid: {"FileIds": [fid], "RestoreDay": 0},
+     "InvalidParameterValue.RestoreDay"),
+    ("an unknown tier", "RestoreMedia", lambda fid: {"FileIds": [fid], "RestoreTier": "Fast"},
+     "InvalidParameterValue.RestoreTier"),
+    ("a file that is not archived", "RestoreMedia", lambda fid: {"FileIds": [STANDARD_FILE]},
+     "InvalidParameterValue.NotRestorable"),
+    ("a tier its storage class has not", "RestoreMedia",
+     lambda fid: {"FileIds": [DEEP_FILE], "RestoreTier": "Expedited"},
+     "InvalidParameterValue.UnsupportedRestoreTier"),
+    ("an empty FileId", "ProcessMedia", _with("ProcessMedia", FileId=""),
+     "InvalidParameterValue.FileId"),
+    ("an empty list", "SplitMedia", _with("SplitMedia", Segments=[]), "InvalidParameterValue"),
+    ("no FileInfos to edit", "EditMedia", lambda fid: {"InputType": "File"},
+     "InvalidParameterValue"),
+    ("no StreamInfos to edit", "EditMedia", lambda fid: {"InputType": "Stream"},
+     "InvalidParameterValue"),
+    ("a MediaUrl that is no URL", "PullUpload", _with("PullUpload", MediaUrl="a.mp4"),
+     "InvalidParameterValue.MediaUrl"),
+    ("an empty MediaUrl", "PullUpload", _with("PullUpload", MediaUrl=""),
+     "InvalidParameterValue.MediaUrl"),
+    ("a Url that is no URL", "ExtractCopyRightWatermark",
+     _with("ExtractCopyRightWatermark", Url="ftp://x/a.mp4"), "InvalidParameterValue.Url"),
+    ("a TasksPriority over 10", "ProcessMedia", _with("ProcessMedia", TasksPriority=11),
+     "InvalidParameterValue"),
+    ("a TasksPriority under -10", "CreateAigcImageTask",
+     _with("CreateAigcImageTask", TasksPriority=-11), "InvalidParameterValue"),
     ("an unknown file", "ReviewAudioVideo", _with("ReviewAudioVideo", FileId=UNKNOWN_FILE),
      "InvalidParameterValue.FileId"),
     ("a SessionContext over 1000 characters", "ProcessMedia",
@@ -122,6 +154,8 @@ BAD: list[tuple[str, str, Callable[[str], Params], str]] = [
 def test_bad_parameters_get_the_real_error_codes(
         what: str, action: str, build: Callable[[str], Params], code: str,
         sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    admin.seed_media(STANDARD_FILE, basic_info={"StorageClass": "STANDARD"})
+    admin.seed_media(DEEP_FILE, basic_info={"StorageClass": "DEEP_ARCHIVE"})
     assert refused(sdk, action, build(file_id)) == code
     # A refused request starts nothing.
     assert call(sdk, "DescribeTasks", {}).TaskSet == []
@@ -179,6 +213,9 @@ def test_lookups_and_uploads_refuse_what_they_do_not_know(
         "TaskId": "1250000000-Procedure-00000000000000000000000000000000t0"}) == (
         "InvalidParameterValue.TaskId")
     assert refused(sdk, "DescribeTaskDetail", {}) == "MissingParameter"
+    assert refused(sdk, "DescribeTaskDetail", {"TaskId": ""}) == "InvalidParameterValue.TaskId"
+    assert refused(sdk, "CommitUpload", {"VodSessionKey": ""}) == (
+        "InvalidParameterValue.VodSessionKey")
     assert refused(sdk, "CommitUpload", {"VodSessionKey": "no-such-session"}) == (
         "InvalidParameterValue.VodSessionKey")
     assert refused(sdk, "CommitUpload", {}) == "MissingParameter"
@@ -248,6 +285,7 @@ def test_a_get_request_with_a_float_in_a_list_of_objects(
      "UnknownParameter"),
     ({"FileId": "<file>", "Extra": "1"}, "UnknownParameter"),
     ({"FileId": "<file>", "TasksPriority": "1.5"}, "InvalidParameterValue"),
+    ({"FileId": ""}, "InvalidParameterValue.FileId"),
     ({"FileId": "<file>", "OutputAsIndependentMedia": "MAYBE"}, "InvalidParameterValue"),
     ({"FileId": UNKNOWN_FILE}, "InvalidParameterValue.FileId"),
     ({"FileId": "<file>", "SessionContext": "x" * 1001},

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..base.echo import is_text, shown
 from ..base.numeric import is_integer
-from ..core.errors import InvalidParameterValue
+from ..core.errors import (
+    MEDIA_PARAMETER_CODES,
+    InvalidParameterValue,
+    InvalidParameterValueFileId,
+    InvalidParameterValueFileIdsEmpty,
+    InvalidParameterValueOf,
+)
 from ..core.ids import InvalidSubAppId, check_sub_app_id, parse_sub_app_id
 from .errors import MissingParameter, UnknownParameter
 
@@ -246,6 +252,16 @@ def from_model_json(body: Mapping[str, Any], request: RequestModel) -> dict[str,
             raise InvalidParameterValue(f"{error}.") from None
         values[name] = value
     _check_required_names(values, request.required)
+    for name in request.required:
+        if values[name] in ("", []):  # given, but naming nothing
+            message = f"{name} must not be empty."
+            if name == "FileId":
+                raise InvalidParameterValueFileId(message)
+            if name == "FileIds":
+                raise InvalidParameterValueFileIdsEmpty(message)
+            if name in MEDIA_PARAMETER_CODES:  # TaskId, MediaUrl, Url, VodSessionKey...
+                raise InvalidParameterValueOf(name, message)
+            raise InvalidParameterValue(message)
     return values
 
 

@@ -11,6 +11,7 @@ never travel: the commit makes the file from what the application asked for).
 from __future__ import annotations
 
 import random
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -20,7 +21,14 @@ from ..base.echo import shown
 from ..events import vocabulary as v
 from ..events.catalog import FINISH, PROCEDURE, PROCESSING, TASK_ACTIONS
 from .clock import Clock
-from .errors import InvalidParameterValue, InvalidParameterValueFileId, InvalidParameterValueOf
+from .errors import (
+    InvalidParameterValue,
+    InvalidParameterValueFileId,
+    InvalidParameterValueFileIdsEmpty,
+    InvalidParameterValueFileIdsTooMany,
+    InvalidParameterValueOf,
+    ServiceError,
+)
 from .faults import Faults
 from .ids import SubAppId
 from .media import MediaLibrary, parse_time
@@ -39,7 +47,29 @@ UPLOAD_SESSION_SECONDS = 3 * 86400
 """How long an ApplyUpload's VodSessionKey can be committed (the docs: three days)."""
 _DEFAULT_FAILURE = v.FAILURES[0]
 # RestoreMedia's tiers, and how long each takes (its description: 5 minutes, 5 hours...).
-_RESTORE_SECONDS = {"Expedited": 300.0, "Standard": 5 * 3600.0, "Bulk": 12 * 3600.0}
+# RestoreMedia's tiers by the file's storage class, and how long each takes (its
+# RestoreTier's description: Expedited 5 minutes, Standard 5 hours, Bulk 12 hours from
+# ARCHIVE; Standard 24 hours, Bulk 48 hours from DEEP_ARCHIVE).
+_RESTORE_SECONDS = {
+    "ARCHIVE": {"Expedited": 300.0, "Standard": 5 * 3600.0, "Bulk": 12 * 3600.0},
+    "DEEP_ARCHIVE": {"Standard": 24 * 3600.0, "Bulk": 48 * 3600.0},
+}
+_RESTORE_TIERS = ("Expedited", "Standard", "Bulk")
+MAX_RESTORE_FILES = 100  # RestoreMediaRequest.FileIds: "最大长度：100"
+_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
+_URL_PARAMETERS = {"PullUpload": "MediaUrl", "ExtractTraceWatermark": "Url",
+                   "ExtractCopyRightWatermark": "Url"}
+
+
+class InvalidParameterValueOfTask(ServiceError):
+    """InvalidParameterValue.<suffix> of the SDK's list that only tasks answer."""
+
+    def __init__(self, suffix: str, message: str) -> None:
+        if suffix not in ("RestoreDay", "RestoreTier", "UnsupportedRestoreTier",
+                          "NotRestorable"):
+            raise ValueError(f"not a code of the SDK's list: {suffix}")
+        super().__init__(message)
+        self.code = f"InvalidParameterValue.{suffix}"
 
 
 @dataclass
@@ -85,6 +115,15 @@ class TaskFlow:
         from ..events import tasks as payloads  # the event machinery, loaded on first use
 
         session_id, context, mode = check_session(params)
+        name = _URL_PARAMETERS.get(action)
+        if name is not None and not _URL.fullmatch(params.get(name) or ""):
+            raise InvalidParameterValueOf(
+                name, f"{name} must be an http or https URL, got {shown(params.get(name))}.")
+        if action == "EditMedia":
+            given = "FileInfos" if params.get("InputType") == "File" else "StreamInfos"
+            if not params.get(given):
+                raise InvalidParameterValue(
+                    f"InputType {params.get('InputType')} edits the {given} given: give one.")
         now = self.clock.now()
         if session_id:
             first = self.book.by_session(sub_app_id, session_id, now)
@@ -99,7 +138,9 @@ class TaskFlow:
             task_type = TASK_ACTIONS[action].task_type
             task_id = v.new_task_id(self._rng, factory.app_id, task_type)
             begins = now + WAIT_SECONDS
-            finishes = begins + self._seconds(task_type, params) + extra
+            storage_class = (self._storage_class(factory, sub_app_id, file_id)
+                             if action == "RestoreMedia" and file_id is not None else "")
+            finishes = begins + self._seconds(task_type, params, storage_class) + extra
             basic = meta = None
             upload = None
             if action == "PullUpload":
@@ -138,14 +179,51 @@ class TaskFlow:
         if action == "RestoreMedia":
             file_ids = list(dict.fromkeys(params.get("FileIds") or []))
             if not file_ids:
-                raise InvalidParameterValueOf("FileIds", "FileIds must name a file.")
+                raise InvalidParameterValueFileIdsEmpty("FileIds must name a file.")
+            if len(file_ids) > MAX_RESTORE_FILES:
+                raise InvalidParameterValueFileIdsTooMany(
+                    f"FileIds names at most {MAX_RESTORE_FILES} files.")
         else:
             file_id = params.get("FileId")
-            file_ids = [file_id if isinstance(file_id, str) and file_id else None]
+            if file_id == "":
+                raise InvalidParameterValueFileId("FileId must name a file, not be empty.")
+            file_ids = [file_id if isinstance(file_id, str) else None]
         for file_id in (*file_ids, *_named_files(params)):
             if file_id is not None and not self.media.knows(sub_app_id, file_id):
                 raise InvalidParameterValueFileId(f"FileId {shown(file_id)} does not exist.")
+        if action == "RestoreMedia":
+            self._check_restore(factory, sub_app_id, file_ids, params)
         return file_ids
+
+    def _check_restore(self, factory: EventFactory, sub_app_id: SubAppId,
+                       file_ids: list[str | None], params: Mapping[str, Any]) -> None:
+        """RestoreMedia: a positive RestoreDay, a known tier, each file archived in a class
+        that tier can restore from."""
+        day, tier = params.get("RestoreDay"), params.get("RestoreTier")
+        if day is not None and day <= 0:
+            raise InvalidParameterValueOfTask(
+                "RestoreDay", f"RestoreDay must be more than 0, got {day}.")
+        if tier is not None and tier not in _RESTORE_TIERS:
+            raise InvalidParameterValueOfTask(
+                "RestoreTier", f"RestoreTier is one of {', '.join(_RESTORE_TIERS)}, "
+                f"got {shown(tier)}.")
+        for file_id in file_ids:
+            assert file_id is not None
+            storage_class = self._storage_class(factory, sub_app_id, file_id)
+            if storage_class not in _RESTORE_SECONDS:
+                raise InvalidParameterValueOfTask(
+                    "NotRestorable", f"File {file_id} is in {shown(storage_class)} storage, "
+                    "not ARCHIVE or DEEP_ARCHIVE: there is nothing to restore.")
+            if tier is not None and tier not in _RESTORE_SECONDS[storage_class]:
+                raise InvalidParameterValueOfTask(
+                    "UnsupportedRestoreTier", f"File {file_id} is in {storage_class} "
+                    f"storage, which {tier} does not restore from.")
+
+    def _storage_class(self, factory: EventFactory, sub_app_id: SubAppId,
+                       file_id: str) -> str:
+        info = self.media.media_info(sub_app_id, file_id, factory)
+        basic = (info or {}).get("BasicInfo") or {}
+        return str(basic.get("StorageClass") or "STANDARD")
 
     def _faults(self, action: str, sub_app_id: SubAppId) -> tuple[v.Failure | None, float]:
         if not self.faults.active:
@@ -165,9 +243,13 @@ class TaskFlow:
         slow = self.faults.take(action, ("slow_task",), sub_app_id)
         return failure, float(slow.given["seconds"]) if slow is not None else 0.0
 
-    def _seconds(self, task_type: str, params: Mapping[str, Any]) -> float:
-        if task_type == "RestoreMedia" and params.get("RestoreTier") in _RESTORE_SECONDS:
-            return _RESTORE_SECONDS[params["RestoreTier"]]
+    def _seconds(self, task_type: str, params: Mapping[str, Any],
+                 storage_class: str = "") -> float:
+        """How long a task processes: its tier's time for a RestoreMedia that names one,
+        else its kind's (the task_seconds setting)."""
+        tiers = _RESTORE_SECONDS.get(storage_class, {})
+        if task_type == "RestoreMedia" and params.get("RestoreTier") in tiers:
+            return tiers[params["RestoreTier"]]
         return self.task_seconds[task_type]
 
     # ----- what a task sends, and when

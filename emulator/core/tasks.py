@@ -54,6 +54,7 @@ NOTIFY_MODES = ("Finish", "Change", "None")
 procedure and its sub-tasks, or none."""
 MAX_SESSION_CONTEXT = 1000  # "最长 1000 个字符"
 MAX_SESSION_ID = 50  # "最长 50 个字符"
+MAX_PRIORITY = 10  # TasksPriority: "取值范围是 -10 到 10"
 DESCRIBE_TASKS_LIMIT = 100  # DescribeTasksRequest.Limit: "默认值：10，最大值：100"
 
 
@@ -196,6 +197,10 @@ def check_session(params: Mapping[str, Any]) -> tuple[str, str, str]:
         raise InvalidParameterValueOf(
             "SessionContextTooLong",
             f"SessionContext is at most {MAX_SESSION_CONTEXT} characters.")
+    priority = params.get("TasksPriority")
+    if priority is not None and not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+        raise InvalidParameterValue(
+            f"TasksPriority is from -{MAX_PRIORITY} to {MAX_PRIORITY}, got {priority}.")
     if mode not in NOTIFY_MODES:
         raise InvalidParameterValue(
             f"TasksNotifyMode must be one of {', '.join(NOTIFY_MODES)}.")

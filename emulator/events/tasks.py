@@ -134,10 +134,9 @@ def _outputs(factory: EventFactory, context: Context, detail: dict[str, Any],
     elif model == "RestoreMediaTask":
         original = (facts.basic_info or {}).get("StorageClass")
         if isinstance(original, str) and original:
-            detail["OriginalStorageClass"] = original
-            # A temporary restore keeps the class; a permanent one (RestoreDay 0) leaves it.
-            detail["TargetStorageClass"] = (original if request.get("RestoreDay")
-                                            else "STANDARD")
+            # "对于临时取回，目标存储类型与原始存储类型相同" (and RestoreMedia restores for
+            # RestoreDay > 0 days: temporarily).
+            detail["OriginalStorageClass"] = detail["TargetStorageClass"] = original
 
 
 def _generated_files(factory: EventFactory, context: Context, model: str,
