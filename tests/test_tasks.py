@@ -388,6 +388,24 @@ def test_each_action_answers_a_task_whose_event_follows_on_the_clock(
         assert summary["caused_by"].startswith(cause), summary["caused_by"]
 
 
+@pytest.mark.parametrize("action", sorted(TASK_ACTIONS))
+def test_each_action_takes_its_parameters_flattened(
+        action: str, make_sdk: SdkFactory, admin: AdminClient, file_id: str) -> None:
+    """Through GET (``Name.0.Member=...``, each leaf a string): the same task, the same
+    echo as in JSON."""
+    if action == "RestoreMedia":
+        file_id = admin.seed_media(basic_info={"StorageClass": "ARCHIVE"})["FileId"]
+    get = make_sdk(method="GET", sign_method="HmacSHA256")
+    params = full_request(action, file_id, tag="get")
+    task_id = start(get, action, params)
+    admin.advance_clock(seconds_of(action, params))
+    payload = member(pull_all(get)[-1])
+    model = SCHEMA.member_of(TASK_ACTIONS[action].event_type)[1]
+    if "TaskId" in SCHEMA.models[model]:
+        assert payload["TaskId"] == task_id
+    _echoed(action, params, payload, model)
+
+
 def test_a_request_without_session_fields_sends_empty_ones(
         sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
     """The event carries what the request said, and nothing made up in its place."""
