@@ -207,7 +207,7 @@ async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 def _running(backend: VodBackend, sub_app_id: AppFilter) -> int:
     """How many of the application's tasks are unfinished (WAITING or PROCESSING)."""
     now = backend.now()
-    return sum(task.status(now) != FINISH for task in _task_list(backend, sub_app_id))
+    return sum(task.status(now) != FINISH for task in backend.task_list(sub_app_id))
 
 
 async def _hold_for_tasks(backend: VodBackend, request: web.Request,
@@ -233,7 +233,7 @@ def _real_seconds_to_finish(backend: VodBackend, sub_app_id: AppFilter) -> float
     """Real seconds until the soonest unfinished task finishes (inf: never by itself)."""
     clock = backend.clock_state()
     now: float = clock["now"]
-    soonest = min((task.finishes for task in _task_list(backend, sub_app_id)
+    soonest = min((task.finishes for task in backend.task_list(sub_app_id)
                    if task.status(now) != FINISH), default=math.inf)
     if clock["frozen"] or math.isinf(soonest):
         return math.inf
@@ -533,7 +533,7 @@ async def _tasks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         sub_app_id = read_sub_app_id(query["sub_app_id"])
     limit = query_integer(query.get("limit"), "limit", 1, MAX_FOLLOW_LIMIT)
     file_id = query.get("file_id")
-    tasks = _newest_first(_task_list(backend, sub_app_id, status))
+    tasks = _newest_first(backend.task_list(sub_app_id, status))
     if file_id is not None:
         tasks = [task for task in tasks if task.file_id == file_id]
     now = backend.now()
@@ -546,15 +546,6 @@ async def _tasks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 
 def _as_it_is(encoded: RawJson) -> RawJson:
     return encoded
-
-
-def _task_list(backend: VodBackend, sub_app_id: AppFilter,
-               status: str | None = None) -> list[Task]:
-    """The tasks of the application (or of every one, with ANY_APP), oldest first."""
-    tasks = backend.task_list(sub_app_id, status)
-    if sub_app_id is None:  # the backend's task_list reads None as every application
-        tasks = [task for task in tasks if task.sub_app_id is None]
-    return tasks
 
 
 def _newest_first(tasks: list[Task]) -> list[Task]:

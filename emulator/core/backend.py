@@ -427,7 +427,7 @@ class VodBackend:
         """The tasks (of one application or all), oldest first, optionally in one state."""
         self.scheduler.run_due()
         now = self.clock.now()
-        tasks = self.tasks.book.tasks(None if sub_app_id == ANY_APP else sub_app_id)
+        tasks = self.tasks.book.tasks(sub_app_id)
         return [task for task in tasks if status is None or task.status(now) == status]
 
     def finish_tasks(self) -> float:

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ..base.echo import shown
 from ..events import vocabulary as v
@@ -147,7 +148,8 @@ class TaskFlow:
                 file_id = v.new_file_id(self._rng)
                 upload = payloads.new_upload(
                     factory, random.Random(f"upload/{task_id}"), file_id,
-                    params.get("MediaName"), params.get("MediaType"), finishes, params)
+                    params.get("MediaName"),
+                    params.get("MediaType") or _extension(params["MediaUrl"]), finishes, params)
                 basic, meta = upload.get("MediaBasicInfo"), upload.get("MetaData")
             elif file_id is not None:
                 info = self.media.media_info(sub_app_id, file_id, factory)
@@ -156,6 +158,8 @@ class TaskFlow:
             facts = payloads.TaskFacts(action, task_id, params, now, begins, finishes, file_id,
                               basic, meta, failure)
             detail = payloads.task_detail(factory, facts)
+            if upload is not None:  # no procedure or review runs on the new file
+                detail.update(ProcedureTaskId="", ReviewAudioVideoTaskId="")
             if upload is not None and failure is None:
                 for name in ("MediaBasicInfo", "MetaData"):
                     detail[name] = upload.get(name)
@@ -361,7 +365,7 @@ class TaskFlow:
         or FinishTime, newest first by default), a page at a time."""
         now = self.clock.now()
         query = _task_query(params, most)
-        tasks = [task for task in self.book.app_tasks(sub_app_id) if query.matches(task, now)]
+        tasks = [task for task in self.book.tasks(sub_app_id) if query.matches(task, now)]
         # Started at the same moment: in the order they were started (or its reverse).
         order = {id(task): index for index, task in enumerate(tasks)}
         tasks.sort(key=lambda task: (query.sort_key(task), order[id(task)]),
@@ -410,7 +414,7 @@ class TaskFlow:
         file_id = v.new_file_id(self._rng)
         upload = payloads.new_upload(
             factory, random.Random(f"upload/{sub_app_id}/{file_id}"), file_id,
-            session.media_name, session.media_type, now, session.asked)
+            session.media_name, session.media_type, now, session.asked, session.storage_path)
         basic = upload["MediaBasicInfo"]
         self.media.add(sub_app_id, file_id, basic, upload.get("MetaData"), now)
         content = {"EventType": "NewFileUpload", "FileUploadEvent": upload}
@@ -437,6 +441,13 @@ def _named_files(params: Mapping[str, Any], depth: int = 0) -> list[str]:
                 if isinstance(item, dict):
                     named.extend(_named_files(item, depth + 1))
     return named
+
+
+def _extension(url: str) -> str | None:
+    """A URL's file extension (``clip.MOV`` -> ``mov``), if it has a plausible one."""
+    name = urlsplit(url).path.rpartition("/")[2]
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem and ext.isalnum() and len(ext) <= 5 else None
 
 
 def _hex(rng: random.Random, length: int) -> str:

@@ -20,7 +20,7 @@ from ..events.catalog import PROCESSING as PROCESSING
 from ..events.catalog import TASK_STATES as TASK_STATES
 from ..events.catalog import WAITING as WAITING
 from .errors import InvalidParameterValue, InvalidParameterValueOf
-from .ids import SubAppId
+from .ids import ANY_APP, AppFilter, SubAppId
 
 if TYPE_CHECKING:  # the event machinery is loaded when a task starts
     from ..events.tasks import TaskFacts
@@ -162,15 +162,12 @@ class TaskBook:
         days = load_schema().actions.get(task.action, {}).get("session_days", 3)
         return task if now - task.created < days * 86400 else None
 
-    def tasks(self, sub_app_id: SubAppId | None = None) -> Iterator[Task]:
-        """Oldest first; every application's when ``sub_app_id`` is None."""
-        apps = self._apps.values() if sub_app_id is None else [self._apps.get(sub_app_id, {})]
+    def tasks(self, sub_app_id: AppFilter = ANY_APP) -> Iterator[Task]:
+        """One application's tasks (None: the default application's), or every
+        application's (ANY_APP); oldest first."""
+        apps = self._apps.values() if sub_app_id == ANY_APP else [self._apps.get(sub_app_id, {})]
         for tasks in apps:
             yield from tasks.values()
-
-    def app_tasks(self, sub_app_id: SubAppId) -> list[Task]:
-        """One application's tasks (None: the default application's), oldest first."""
-        return list(self._apps.get(sub_app_id, {}).values())
 
     def running(self, now: float) -> list[Task]:
         return [task for task in self.tasks() if task.status(now) != FINISH]

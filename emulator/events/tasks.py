@@ -407,29 +407,58 @@ def _media_process_results(factory: EventFactory, context: Context, wanted: Mapp
 def in_progress(detail: Mapping[str, Any], status: str, progress: int,
                 settled: int = 0, model: str | None = None) -> dict[str, Any]:
     """The detail (in ``model``) as the task is ``status`` (WAITING or PROCESSING) with
-    ``progress`` percent done: no outcome yet, no outputs; a procedure's first ``settled``
-    sub-tasks (in result order) already as they end, the others PROCESSING. A model whose
-    Status knows no WAITING says PROCESSING (DescribeTaskDetail's own Status says
-    WAITING)."""
-    snapshot = copy.deepcopy(dict(detail))
+    ``progress`` percent done: no outcome yet, no outputs, nothing it makes at its end (a
+    PullUpload's file); a procedure's first ``settled`` sub-tasks (in result order) already
+    as they end, the others PROCESSING, not begun or ended. A model whose Status knows no
+    WAITING says PROCESSING (DescribeTaskDetail's own Status says WAITING).
+
+    Only what changes is copied (the rest is shared with ``detail``, never changed): a
+    running task is looked at often, and its detail can be large."""
+    snapshot = dict(detail)
     if "Status" in snapshot and isinstance(snapshot["Status"], str):
         snapshot["Status"] = status if status != WAITING or _lists_waiting(model) else PROCESSING
-    for name, empty in (("ErrCode", 0), ("ErrCodeExt", ""), ("Message", "")):
+    for name, empty in _NO_OUTCOME:
         if name in snapshot:
             snapshot[name] = empty
     if "Progress" in snapshot:
         snapshot["Progress"] = progress
     snapshot.pop("Output", None)
-    for index, sub in enumerate(_sub_tasks(snapshot)):
-        if index >= settled:
-            sub["Status"] = PROCESSING
-            for name, empty in (("ErrCode", 0), ("ErrCodeExt", ""), ("Message", "")):
-                if name in sub:
-                    sub[name] = empty
-            if "Progress" in sub:
-                sub["Progress"] = 0
-            sub.pop("Output", None)
+    if "MediaBasicInfo" in snapshot:  # a PullUpload's file exists once it ends
+        snapshot.update(FileId="", FileUrl="", MediaBasicInfo=None, MetaData=None)
+    index = 0
+    for result_set in _RESULT_SETS:
+        results = snapshot.get(result_set)
+        if not isinstance(results, list):
+            continue
+        copied = snapshot[result_set] = []
+        for result in results:
+            if isinstance(result, dict):
+                result = {member: _unsettled(sub, status) if (
+                    member != "Type" and isinstance(sub, dict) and "Status" in sub
+                    and (index := index + 1) > settled) else sub
+                    for member, sub in result.items()}
+            copied.append(result)
     return snapshot
+
+
+_NO_OUTCOME = (("ErrCode", 0), ("ErrCodeExt", ""), ("Message", ""))
+
+
+def _unsettled(sub: Mapping[str, Any], status: str) -> dict[str, Any]:
+    """A sub-task still running: no outcome, no output, not ended (nor begun while its
+    task is WAITING)."""
+    running = {**sub, "Status": PROCESSING}
+    if status == WAITING and "BeginProcessTime" in running:
+        running["BeginProcessTime"] = ""
+    for name, empty in _NO_OUTCOME:
+        if name in running:
+            running[name] = empty
+    if "Progress" in running:
+        running["Progress"] = 0
+    if "FinishTime" in running:
+        running["FinishTime"] = ""
+    running.pop("Output", None)
+    return running
 
 
 def _lists_waiting(model: str | None) -> bool:
@@ -457,10 +486,12 @@ def _sub_tasks(detail: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 def new_upload(factory: EventFactory, rng: random.Random, file_id: str,
                media_name: str | None, media_type: str | None, now: float,
-               asked: Mapping[str, Any] | None = None) -> dict[str, Any]:
+               asked: Mapping[str, Any] | None = None,
+               path: str | None = None) -> dict[str, Any]:
     """A FileUploadEvent for a file an action makes (PullUpload, CommitUpload): its
     MediaBasicInfo named and typed as the request asked, with the category, expiry,
-    region and source context ``asked`` gives; an upload, not a recording."""
+    region and source context ``asked`` gives; an upload, not a recording. With ``path``
+    (an ApplyUpload's), the file and its cover are where ApplyUpload said they go."""
     context = new_context(rng, factory.app_id, now)
     context.file_id = file_id
     context.created = context.updated = now
@@ -485,5 +516,11 @@ def new_upload(factory: EventFactory, rng: random.Random, file_id: str,
         basic["ClassName"], basic["ClassPath"] = "其他", ""
     basic["SourceInfo"] = {"SourceType": "Upload",
                            "SourceContext": asked.get("SourceContext") or ""}
+    if path is not None:
+        ext = media_type or "mp4"
+        basic["MediaUrl"] = v.vod_url(factory.app_id, path, "f0", ext)
+        basic["StoragePath"] = f"/{path}/f0.{ext}"
+        cover = asked.get("CoverType")
+        basic["CoverUrl"] = v.vod_url(factory.app_id, path, "cover", cover) if cover else ""
     upload["ProcedureTaskId"] = upload["ReviewAudioVideoTaskId"] = ""
     return upload
