@@ -1,3 +1,4 @@
+import json
 import os
 from urllib.parse import urlsplit
 
@@ -17,10 +18,10 @@ client = vod_client.VodClient(credential.Credential("AKIDany", "any"), "",
 # A file in the library (as if uploaded), then a procedure on it: two transcodes.
 file_id = admin.seed_media()["FileId"]
 request = models.ProcessMediaRequest()
-request.from_json_string(
-    '{"FileId": "%s", "TasksNotifyMode": "Change", "SessionContext": "order-42",'
-    ' "MediaProcessTask": {"TranscodeTaskSet": [{"Definition": 100030},'
-    ' {"Definition": 100040}]}}' % file_id)
+request.from_json_string(json.dumps({
+    "FileId": file_id, "TasksNotifyMode": "Change", "SessionContext": "order-42",
+    "MediaProcessTask": {"TranscodeTaskSet": [{"Definition": 100030},
+                                              {"Definition": 100040}]}}))
 task_id = client.ProcessMedia(request).TaskId
 
 detail = models.DescribeTaskDetailRequest()
