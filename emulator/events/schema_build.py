@@ -55,6 +55,10 @@ _COUNTED = re.compile(
 # "取值： WAITING：等待中； FINISH：已完成", "文件状态：Normal：正常，Forbidden：封禁".
 _INLINE_KEYED = re.compile(r"(?:^|[\s；;，,>：])([A-Za-z][A-Za-z0-9_.]*)\s*：")
 _QUOTED = re.compile(r"&quot;([A-Za-z][A-Za-z0-9_-]*)&quot;")
+# A sample of the value ("<pre><code>[{&quot;tag_id&quot;: …}]</code></pre>"): its keys are
+# no values of the field.
+_SAMPLE = re.compile(r"<pre>.*?</pre>", re.S)
+_JSON_SAMPLE = re.compile(r"<code>\s*[{\[]")  # "示例：<code>{&quot;AdditionalParameters…"
 # Lists that depend on another field ("各模型可选值", "当 ModelName 是 Kling，可选值为…") or
 # key values by a model ("<li>OG：1K、2K") are not the field's own.
 _PER_MODEL = ("各模型", "ModelName")
@@ -107,7 +111,9 @@ def _field_type(declared: str) -> dict[str, Any]:
 def _string_values(doc: str) -> list[str]:
     if any(word in doc for word in _PER_MODEL) or _KEYED_BY_MODEL.search(doc):
         return []
-    doc = _without_nested_bare_lists(doc)
+    if _JSON_SAMPLE.search(doc):
+        return []  # the value holds JSON: the sample's keys are no values of the field
+    doc = _SAMPLE.sub(" ", _without_nested_bare_lists(doc))
     inline = _INLINE_LIST.search(doc)
     if inline:
         return re.split(r"\s*[、，,]\s*", inline.group(1))
