@@ -88,7 +88,7 @@ async def _change_clock(backend: VodBackend, request: web.Request) -> dict[str, 
     if freeze is not None and not isinstance(freeze, bool):
         raise AdminInputError(f"freeze must be true or false, got {shown(freeze)}")
     scale = body_number(body, "scale", 1.0, MAX_SCALE) if "scale" in body else None
-    backend.change_clock(advance, freeze, scale)
+    await backend.change_clock_in_slices(advance, freeze, scale)
     return backend.clock_state()
 
 
@@ -583,7 +583,7 @@ async def _finish_tasks(backend: VodBackend, request: web.Request) -> dict[str, 
     if body:
         raise AdminInputError(f"this route takes no fields (send {{}} or nothing), got "
                               f"{', '.join(shown(name) for name in sorted(body)[:5])}")
-    seconds = backend.finish_tasks()
+    seconds = await backend.finish_tasks()
     return {"advanced_seconds": seconds, "now": backend.now()}
 
 

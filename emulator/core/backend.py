@@ -28,6 +28,7 @@ from .eventconfig import EventConfig, suppression
 from .faults import Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal, JournalEntry, newer_than
+from .limits import SLICE_SECONDS
 from .media import (
     DELETE_NOTICE_SECONDS,
     MediaLibrary,
@@ -52,10 +53,6 @@ if TYPE_CHECKING:  # the event machinery is loaded on the first emit, not at sta
 
 MAX_EVENTS_PER_EMIT = 100_000
 
-SLICE_SECONDS = 0.001
-"""Bulk work (generating, checking, queueing events) hands the event loop back this often,
-so a 100,000-event emit never holds up other requests, and held pulls wake as events
-arrive."""
 
 T = TypeVar("T")
 
@@ -131,7 +128,22 @@ class VodBackend:
                      scale: float | None = None) -> None:
         """Set the scale, freeze (True) or resume (False), advance: any of them, in that
         order. Everything is checked before anything changes: a ClockLimitError changes
-        nothing."""
+        nothing. What the change made due happens before this returns."""
+        self._set_clock(advance, freeze, scale)
+        self.scheduler.run_due()
+
+    async def change_clock_in_slices(self, advance: float | None = None,
+                                     freeze: bool | None = None,
+                                     scale: float | None = None) -> None:
+        """``change_clock`` for the event loop: what the change made due is done in slices
+        between which the loop is handed back (an advance of days can end thousands of
+        tasks at once), all of it before this returns. EmitInterrupted if a reset or
+        shutdown comes between."""
+        self._set_clock(advance, freeze, scale)
+        await self.in_slices(self.scheduler.due_work(), "clock change")
+
+    def _set_clock(self, advance: float | None, freeze: bool | None,
+                   scale: float | None) -> None:
         clock = self.clock
         if scale is not None:
             check_scale(scale)
@@ -145,7 +157,6 @@ class VodBackend:
             clock.resume()
         if advance is not None:
             clock.advance(advance)
-        self.scheduler.run_due()  # what the change made due happens before the answer
 
     # ----- the event factory, loaded when first needed
 
@@ -430,15 +441,13 @@ class VodBackend:
         tasks = self.tasks.book.tasks(sub_app_id)
         return [task for task in tasks if status is None or task.status(now) == status]
 
-    def finish_tasks(self) -> float:
-        """Advance the clock until no task is running (their events sent); the emulator
-        seconds it took."""
+    async def finish_tasks(self) -> float:
+        """Advance the clock until no task is running (their events sent, in slices); the
+        emulator seconds it took."""
         now = self.clock.now()
         last = max((task.finishes for task in self.tasks.book.running(now)), default=now)
         seconds = max(0.0, last - now)
-        if seconds:
-            self.change_clock(advance=seconds)
-        self.scheduler.run_due()
+        await self.change_clock_in_slices(advance=seconds if seconds else None)
         return seconds
 
     async def apply_upload(self, sub_app_id: SubAppId, params: Mapping[str, Any]) -> dict[str, Any]:

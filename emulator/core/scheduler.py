@@ -9,14 +9,17 @@ scheduled, of every application or of one.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .clock import Clock
 from .ids import SubAppId
+from .limits import SLICE_SECONDS
 from .wakeup import Wakeup
 
 
@@ -42,18 +45,31 @@ class Scheduler:
 
     def run_due(self) -> None:
         """Do everything due by now, the soonest first."""
+        for _ in self.due_work():
+            pass
+
+    def due_work(self) -> Iterator[None]:
+        """Do what is due by now, the soonest first, one piece per step (whoever walks it
+        may hand the event loop back between steps: a clock advanced by days can make
+        thousands of tasks' events due at once)."""
         now = self.clock.now()
         while self._due and self._due[0].at <= now:
             heapq.heappop(self._due).work()
+            yield None
 
     @property
     def pending(self) -> int:
         return len(self._due)
 
     async def run(self) -> None:
-        """Do each piece of work when it falls due. Runs until cancelled."""
+        """Do each piece of work when it falls due, handing the loop back every
+        ``SLICE_SECONDS``. Runs until cancelled."""
         while True:
-            self.run_due()
+            deadline = time.perf_counter() + SLICE_SECONDS
+            for _ in self.due_work():
+                if time.perf_counter() >= deadline:
+                    await asyncio.sleep(0)
+                    deadline = time.perf_counter() + SLICE_SECONDS
             soonest = self._due[0].at if self._due else math.inf
             await self.clock.sleep_until(soonest, self._sooner.future())
 
