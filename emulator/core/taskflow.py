@@ -38,6 +38,7 @@ from .tasks import TASK_SECONDS, TASK_STATES, WAIT_SECONDS, Task, TaskBook, chec
 
 if TYPE_CHECKING:
     from ..events import EventFactory
+    from ..events.tasks import TaskFacts
 
 Route = Callable[[SubAppId, dict[str, Any], str], str]
 """Routes one event payload (with what caused it); answers the event's id."""
@@ -156,18 +157,11 @@ class TaskFlow:
                 assert info is not None
                 basic, meta = info["BasicInfo"], info["MetaData"]
             facts = payloads.TaskFacts(action, task_id, params, now, begins, finishes, file_id,
-                              basic, meta, failure)
-            detail = payloads.task_detail(factory, facts)
-            if upload is not None:  # no procedure or review runs on the new file
-                detail.update(ProcedureTaskId="", ReviewAudioVideoTaskId="")
-            if upload is not None and failure is None:
-                for name in ("MediaBasicInfo", "MetaData"):
-                    detail[name] = upload.get(name)
-                detail["FileUrl"] = (upload.get("MediaBasicInfo") or {}).get("MediaUrl", "")
-            elif upload is not None:  # a failed pull makes no file
-                file_id = None
-                detail.update(FileId="", FileUrl="", MediaBasicInfo=None, MetaData=None)
-            task = Task(sub_app_id, task_id, action, now, begins, finishes, detail,
+                                       basic, meta, failure)
+            if upload is not None and failure is not None:
+                file_id = None  # a failed pull makes no file
+            task = Task(sub_app_id, task_id, action, now, begins, finishes,
+                        _detail_maker(factory, facts, upload),
                         dict(params), file_id, session_id, context, mode, failure is not None,
                         caused_by, facts=facts)
             self.book.add(task)
@@ -286,6 +280,7 @@ class TaskFlow:
                     self.media.add_outputs(sub_app_id, task.detail)
             if task.notify_mode != "None":
                 notify({"EventType": event_type, member: task.detail})
+            task.forget_detail()  # its event holds it encoded; a lookup makes it again
 
         if task.notify_mode == "Change" and task.task_type == PROCEDURE:
             steps = payloads.sub_task_count(task.detail)
@@ -300,12 +295,12 @@ class TaskFlow:
 
     def _fail(self, factory: EventFactory, task: Task, failure: v.Failure) -> None:
         """The task ends in ``failure`` after all (what it would have made, it does not)."""
-        from ..events import tasks as payloads  # the event machinery, loaded on first use
 
         if task.facts is None:
             return
         task.facts = replace(task.facts, failure=failure)
-        task.detail = payloads.task_detail(factory, task.facts)
+        task.make_detail = _detail_maker(factory, task.facts, None)
+        task.forget_detail()
         task.failed = True
 
     def _add_made_files(self, task: Task) -> None:
@@ -441,6 +436,29 @@ def _named_files(params: Mapping[str, Any], depth: int = 0) -> list[str]:
                 if isinstance(item, dict):
                     named.extend(_named_files(item, depth + 1))
     return named
+
+
+def _detail_maker(factory: EventFactory, facts: TaskFacts,
+                  upload: dict[str, Any] | None) -> Callable[[], dict[str, Any]]:
+    """What makes a task's detail when it is first needed; a pull's names the file it
+    made (none if it failed), and no procedure or review it did not start."""
+
+    def make() -> dict[str, Any]:
+        from ..events import tasks as payloads  # the event machinery, loaded on first use
+
+        detail = payloads.task_detail(factory, facts)
+        if upload is None:
+            return detail
+        detail.update(ProcedureTaskId="", ReviewAudioVideoTaskId="")
+        if facts.failure is None:
+            for name in ("MediaBasicInfo", "MetaData"):
+                detail[name] = upload.get(name)
+            detail["FileUrl"] = (upload.get("MediaBasicInfo") or {}).get("MediaUrl", "")
+        else:
+            detail.update(FileId="", FileUrl="", MediaBasicInfo=None, MetaData=None)
+        return detail
+
+    return make
 
 
 def _extension(url: str) -> str | None:

@@ -9,7 +9,7 @@ scheduled by the backend at those times.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +66,10 @@ class Task:
     created: float
     begins: float
     finishes: float
-    detail: dict[str, Any]  # as it ends, in its completion event's model
+    make_detail: Callable[[], dict[str, Any]]
+    """Makes its detail as it ends, in its completion event's model: on first use, not
+    when the request is accepted (a procedure's detail takes ~0.5 ms to make, and most
+    are first needed when they end)."""
     request: dict[str, Any]  # the parameters it was started with
     file_id: str | None = None
     session_id: str = ""
@@ -76,6 +79,23 @@ class Task:
     caused_by: str = ""  # the request: its action and RequestId
     events: list[str] = field(default_factory=list)  # the ids of the events it sent
     facts: TaskFacts | None = None  # what its detail was made from (its failure...)
+    _detail: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """Its detail as it ends (made once, the same whenever: seeded by its TaskId)."""
+        if self._detail is None:
+            self._detail = self.make_detail()
+        return self._detail
+
+    @detail.setter
+    def detail(self, detail: dict[str, Any]) -> None:
+        self._detail = detail
+
+    def forget_detail(self) -> None:
+        """Drop the detail made (a finished task's is rarely looked at again, and 100,000
+        of them would hold hundreds of MB); the next look makes it again, the same."""
+        self._detail = None
 
     @property
     def task_type(self) -> str:
