@@ -68,6 +68,20 @@ def test_file_deleted_removes_the_file_and_a_partial_delete_keeps_it(
     assert backend.media_file_ids(None) == [kept]
 
 
+def test_a_deleted_file_comes_back_only_by_an_upload_or_a_seed(backend: VodBackend) -> None:
+    task = _upload(backend)
+    file_id = task["FileId"]
+    backend.emit_events([_deleted(file_id)], None)
+    backend.emit_generated("ProcedureStateChanged", 1, None,
+                           {"ProcedureStateChangeEvent": {"FileId": file_id}})
+    assert backend.media_file_ids(None) == []  # a late event about it does not revive it
+    backend.emit_events([{"EventType": "NewFileUpload", "FileUploadEvent": task}], None)
+    assert backend.media_file_ids(None) == [file_id]
+    backend.emit_events([_deleted(file_id)], None)
+    backend.seed_media(None, file_id)
+    assert backend.media_file_ids(None) == [file_id]
+
+
 def test_an_event_about_an_unknown_file_makes_it_known_consistently(
         backend: VodBackend) -> None:
     [event] = backend.emit_generated(

@@ -337,9 +337,6 @@ def test_a_task_whose_file_is_deleted_meanwhile_fails(
     assert detail["ProcedureTask"] == procedure
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core/media.py makes known any file an event names, a deleted one too: the task's "
-    "completion event brings the file back; the library should remember deletions"))
 def test_a_deleted_file_stays_deleted_when_its_task_ends(
         sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
     start(sdk, "ProcessMedia", {"FileId": file_id, "MediaProcessTask": TWO_TRANSCODES})

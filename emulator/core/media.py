@@ -116,6 +116,9 @@ class MediaLibrary:
         # What finished procedures made of a file (TranscodeInfo...), apart from the entry
         # itself, which may still be its unread event.
         self._outputs: dict[SubAppId, dict[str, dict[str, Any]]] = {}
+        # The files deleted: a later event naming one (a task that was running) does not
+        # bring it back; only an upload or a seed of its FileId does.
+        self._deleted: dict[SubAppId, set[str]] = {}
         # SearchMedia's index of the names of files read (core/mediaindex.py); told of a
         # file dropped or perhaps renamed, never of a new one (found at the library's end).
         self._indexes = NameIndexes()
@@ -134,6 +137,8 @@ class MediaLibrary:
                 if self._indexes and file_id in files:  # known again: perhaps renamed
                     self._indexes.changed(event.sub_app_id, file_id)
                 files[file_id] = event
+                if self._deleted:
+                    self._deleted.get(event.sub_app_id, set()).discard(file_id)
             return
         if event_type == "FileDeleted":
             task = content.get("FileDeleteEvent")
@@ -151,7 +156,8 @@ class MediaLibrary:
                     part = value if place is None else value.get(place)
                     if type(part) is dict and _is_file_id(file_id := part.get("FileId")):
                         files = self._files(event.sub_app_id)
-                        if file_id not in files:
+                        if file_id not in files and not self._was_deleted(
+                                event.sub_app_id, file_id):
                             files[file_id] = event
 
     def _delete(self, sub_app_id: SubAppId, task: Mapping[str, Any]) -> None:
@@ -162,12 +168,18 @@ class MediaLibrary:
                    if isinstance(item, dict) and isinstance(item.get("FileId"), str)
                    and item.get("DeleteParts")}
         outputs = self._outputs.get(sub_app_id, {})
+        deleted = self._deleted.setdefault(sub_app_id, set())
         for file_id in _list(task.get("FileIdSet")):
             if isinstance(file_id, str) and file_id not in partial:
-                files.pop(file_id, None)
+                if files.pop(file_id, None) is not None:
+                    deleted.add(file_id)
                 outputs.pop(file_id, None)
                 if self._indexes:
                     self._indexes.dropped(sub_app_id, file_id)
+
+    def _was_deleted(self, sub_app_id: SubAppId, file_id: str) -> bool:
+        deleted = self._deleted.get(sub_app_id)
+        return deleted is not None and file_id in deleted
 
     def _files(self, sub_app_id: SubAppId) -> dict[str, Entry]:
         files = self._apps.get(sub_app_id)
@@ -181,6 +193,7 @@ class MediaLibrary:
         looked at."""
         self._files(sub_app_id)[file_id] = MediaFile(basic_info, meta_data, now)
         self._indexes.changed(sub_app_id, file_id)
+        self._deleted.get(sub_app_id, set()).discard(file_id)
 
     def add_outputs(self, sub_app_id: SubAppId, procedure: Mapping[str, Any]) -> None:
         """A finished procedure's successful outputs become parts of its file: each
@@ -383,11 +396,13 @@ class MediaLibrary:
     def clear(self) -> None:
         self._apps.clear()
         self._outputs.clear()
+        self._deleted.clear()
         self._indexes.clear()
 
     def forget(self, sub_app_id: SubAppId) -> None:
         self._apps.pop(sub_app_id, None)
         self._outputs.pop(sub_app_id, None)
+        self._deleted.pop(sub_app_id, None)
         self._indexes.pop(sub_app_id, None)
 
 
