@@ -53,14 +53,20 @@ KNOWN_CODES = frozenset({
 })
 ACTIONS = ["PullEvents", "ConfirmEvents", "DescribeEventsState", "ModifyEventConfig",
            "DescribeEventConfig", "DescribeMediaInfos", "DeleteMedia", "ModifyMediaInfo",
-           "SearchMedia"]
+           "SearchMedia", "ProcessMedia", "PullUpload", "ApplyUpload", "CommitUpload",
+           "EditMedia", "RestoreMedia", "CreateAigcImageTask", "DescribeTaskDetail",
+           "DescribeTasks"]
 PARAMETERS = ["SubAppId", "EventHandles", "ExtInfo", "Mode", "NotificationUrl",
               "UploadMediaCompleteEventSwitch", "DeleteMediaCompleteEventSwitch",
               "PersistenceCompleteEventSwitch", "SignKey", "FileIds", "Filters", "FileId",
               "DeleteParts", "Name", "Description", "ClassId", "ExpireTime", "CoverData",
               "AddTags", "DeleteTags", "ClearTags", "Names", "NamePrefixes", "ClassIds",
               "Tags", "Categories", "SourceTypes", "StreamIds", "CreateTime",
-              "StorageRegions", "MediaTypes", "Status", "Sort", "Offset", "Limit"]
+              "StorageRegions", "MediaTypes", "Status", "Sort", "Offset", "Limit",
+              "MediaProcessTask", "TasksNotifyMode", "SessionId", "SessionContext",
+              "TasksPriority", "MediaUrl", "MediaType", "VodSessionKey", "TaskId", "InputType",
+              "FileInfos", "ModelName", "Prompt", "OutputConfig", "RestoreDay", "RestoreTier",
+              "ScrollToken"]
 V1_FIELDS = ["Action", "Version", "Region", "Language", "Token", "RequestClient", "Nonce",
              "Timestamp", "SecretId", "Signature", "SignatureMethod"]
 HEADERS = ["X-TC-Action", "X-TC-Version", "Content-Type", "Authorization", "X-TC-Timestamp",
@@ -150,6 +156,27 @@ def plausible_params(draw: st.DrawFn) -> dict[str, Any]:
                                 st.sampled_from(["CreateTime", "Asc", "Desc"]) | texts
                                 | integers, max_size=3),
         "Offset": integers, "Limit": integers,
+        # The asynchronous actions': nested models, value lists, ids.
+        "MediaProcessTask": st.dictionaries(
+            st.sampled_from(["TranscodeTaskSet", "SnapshotByTimeOffsetTaskSet"]) | texts,
+            st.lists(st.dictionaries(st.sampled_from(["Definition", "WatermarkSet"]) | texts,
+                                     integers | texts | st.none(), max_size=2), max_size=3)
+            | texts | integers, max_size=2),
+        "TasksNotifyMode": st.sampled_from(["Finish", "Change", "None"]) | texts,
+        "SessionId": texts | st.text(max_size=60),
+        "SessionContext": texts | st.text(max_size=8).map(lambda t: t * 130),
+        "TasksPriority": integers,
+        "MediaUrl": st.sampled_from(["http://example.com/a.mp4", "ftp://x", ""]) | texts,
+        "MediaType": st.sampled_from(["mp4", "MOV"]) | texts,
+        "VodSessionKey": texts, "TaskId": texts | st.just("1250000000-Procedure-ab"),
+        "InputType": st.sampled_from(["File", "Stream"]) | texts,
+        "FileInfos": st.lists(st.dictionaries(st.sampled_from(["FileId", "Type"]) | texts,
+                                              texts | integers, max_size=2), max_size=2),
+        "ModelName": st.sampled_from(["Hunyuan", "OG"]) | texts, "Prompt": texts,
+        "OutputConfig": st.dictionaries(st.sampled_from(["StorageMode", "OutputImageCount"])
+                                        | texts, texts | integers, max_size=2),
+        "RestoreDay": integers, "RestoreTier": st.sampled_from(["Expedited", "Bulk"]) | texts,
+        "ScrollToken": texts | st.sampled_from(["scroll-10", "scroll-99999999999"]),
     })
     for switch in PARAMETERS[5:8]:
         values[switch] = st.sampled_from(["ON", "OFF", "on"]) | texts
@@ -186,7 +213,10 @@ def flattened_queries(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
             lambda member: f"DeleteParts.{index}.{member}")) | st.tuples(
         st.sampled_from(["Sort", "CreateTime"]),
         st.sampled_from(["Field", "Order", "After", "Before", "0"]) | texts).map(
-        lambda pair: f"{pair[0]}.{pair[1]}")
+        lambda pair: f"{pair[0]}.{pair[1]}") | indexes.flatmap(
+        lambda index: (st.sampled_from(["Definition", "WatermarkSet.0.Definition"])
+                       | texts).map(
+            lambda member: f"MediaProcessTask.TranscodeTaskSet.{index}.{member}"))
     key = st.one_of(st.sampled_from(PARAMETERS), handle_keys, handle_keys, media_keys,
                     st.sampled_from(V1_FIELDS), texts)
     value = texts | st.sampled_from(["1500000001", "007", "\u0661", "-1", "PULL", "ON"])

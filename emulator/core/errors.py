@@ -40,8 +40,8 @@ class InvalidParameterValueFileIdsTooMany(ServiceError):
 
 
 class InvalidParameterValueOf(ServiceError):
-    """InvalidParameterValue.<suffix>: the sub-codes the media actions answer (each in
-    the SDK's errorcodes.py), one class for the family."""
+    """InvalidParameterValue.<suffix>: the sub-codes the media and task actions answer
+    (each in the SDK's errorcodes.py), one class for the family."""
 
     def __init__(self, suffix: str, message: str) -> None:
         if suffix not in MEDIA_PARAMETER_CODES:
@@ -56,7 +56,7 @@ MEDIA_PARAMETER_CODES = (
     "NamePrefixes", "ClassIds", "Categories", "SourceTypes", "StreamIds", "MediaType",
     "Status", "StorageRegions", "Sort", "Offset", "Limit", "LimitTooLarge", "OffsetTooLarge",
     "SessionId", "SessionIdTooLong", "SessionContextTooLong", "TaskId", "VodSessionKey",
-    "MediaUrl", "Url",
+    "MediaUrl", "Url", "RestoreDay", "RestoreTier", "UnsupportedRestoreTier", "NotRestorable",
 )
 """The suffixes ``InvalidParameterValueOf`` takes (errorcodes.py's
 INVALIDPARAMETERVALUE_* names them)."""

@@ -28,7 +28,6 @@ from .errors import (
     InvalidParameterValueFileIdsEmpty,
     InvalidParameterValueFileIdsTooMany,
     InvalidParameterValueOf,
-    ServiceError,
 )
 from .faults import Faults
 from .ids import SubAppId
@@ -61,17 +60,6 @@ MAX_RESTORE_FILES = 100  # RestoreMediaRequest.FileIds: "最大长度：100"
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 _URL_PARAMETERS = {"PullUpload": "MediaUrl", "ExtractTraceWatermark": "Url",
                    "ExtractCopyRightWatermark": "Url"}
-
-
-class InvalidParameterValueOfTask(ServiceError):
-    """InvalidParameterValue.<suffix> of the SDK's list that only tasks answer."""
-
-    def __init__(self, suffix: str, message: str) -> None:
-        if suffix not in ("RestoreDay", "RestoreTier", "UnsupportedRestoreTier",
-                          "NotRestorable"):
-            raise ValueError(f"not a code of the SDK's list: {suffix}")
-        super().__init__(message)
-        self.code = f"InvalidParameterValue.{suffix}"
 
 
 @dataclass
@@ -199,21 +187,21 @@ class TaskFlow:
         that tier can restore from."""
         day, tier = params.get("RestoreDay"), params.get("RestoreTier")
         if day is not None and day <= 0:
-            raise InvalidParameterValueOfTask(
+            raise InvalidParameterValueOf(
                 "RestoreDay", f"RestoreDay must be more than 0, got {day}.")
         if tier is not None and tier not in _RESTORE_TIERS:
-            raise InvalidParameterValueOfTask(
+            raise InvalidParameterValueOf(
                 "RestoreTier", f"RestoreTier is one of {', '.join(_RESTORE_TIERS)}, "
                 f"got {shown(tier)}.")
         for file_id in file_ids:
             assert file_id is not None
             storage_class = self._storage_class(factory, sub_app_id, file_id)
             if storage_class not in _RESTORE_SECONDS:
-                raise InvalidParameterValueOfTask(
+                raise InvalidParameterValueOf(
                     "NotRestorable", f"File {file_id} is in {shown(storage_class)} storage, "
                     "not ARCHIVE or DEEP_ARCHIVE: there is nothing to restore.")
             if tier is not None and tier not in _RESTORE_SECONDS[storage_class]:
-                raise InvalidParameterValueOfTask(
+                raise InvalidParameterValueOf(
                     "UnsupportedRestoreTier", f"File {file_id} is in {storage_class} "
                     f"storage, which {tier} does not restore from.")
 
