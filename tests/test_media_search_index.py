@@ -32,12 +32,13 @@ class Model:
 
     def search(self, prefixes: list[str] | None = None, names: list[str] | None = None,
                file_ids: list[str] | None = None, order: str = "Desc", offset: int = 0,
-               limit: int = 10) -> tuple[int, list[str]]:
+               limit: int = 10, after: str = "", before: str = "~") -> tuple[int, list[str]]:
         found = [(created, place, file_id)
                  for place, (file_id, (name, created)) in enumerate(self.files.items())
                  if (not prefixes or name.startswith(tuple(prefixes)))
                  and (not names or any(part in name for part in names))
-                 and (not file_ids or file_id in file_ids)]
+                 and (not file_ids or file_id in file_ids)
+                 and after <= created < before]  # (times all written alike)
         # CreateTime, newest or oldest first; ties in the library's order either way.
         found.sort(key=lambda item: item[1])
         found.sort(key=lambda item: item[0], reverse=order == "Desc")
@@ -167,6 +168,9 @@ def test_seeded_files_are_found_and_seeding_over_one_renames_it(
     assert _by_prefix(sdk, "grown-") == (1, [s1])
     admin.seed_media(s1, basic_info={"Name": "seed-1", "CreateTime": T0})
     assert _by_prefix(sdk, "seed-") == (3, [s1, s2, s3])
+    admin.seed_media(s3, basic_info={"Name": "seed-3", "CreateTime": T1})  # newer, same name
+    assert _by_prefix(sdk, "seed-") == (3, [s3, s1, s2])
+    assert _by_prefix(sdk, "seed-", order="Asc") == (3, [s1, s2, s3])
 
 
 def test_a_file_another_event_makes_known_is_found_by_the_name_it_gave(
@@ -262,6 +266,9 @@ def test_searches_agree_with_a_model_of_the_library_through_every_change(
             assert _search(sdk, NamePrefixes=prefixes, Offset=offset, Limit=limit,
                            Sort={"Field": "CreateTime", "Order": order}) == model.search(
                 prefixes, order=order, offset=offset, limit=limit), prefixes
+        after, before = sorted(rng.sample([T0, T1, T2, "2024-01-04T00:00:00Z"], 2))
+        assert _search(sdk, NamePrefixes=["a", "b"], CreateTime={"After": after, "Before": before},
+                       Limit=30) == model.search(["a", "b"], after=after, before=before, limit=30)
         file_ids = rng.sample(list(model.files), min(5, len(model.files)))
         assert _search(sdk, FileIds=file_ids, Limit=10) == model.search(file_ids=file_ids)
         assert _search(sdk, Names=["x-"], Limit=20) == model.search(names=["x-"], limit=20)
@@ -332,3 +339,31 @@ def test_changes_while_the_index_is_being_made_keep_every_answer_right() -> None
     # Nothing left behind in the index by a delete or a new name: each file once.
     index = backend.media._indexes[None]
     assert len(index.names) == len(index.records) == len(model.files)
+
+
+def test_a_file_deleted_or_renamed_while_a_search_walks_its_names_is_seen_so() -> None:
+    """A search looks at the files whose names match one step at a time: a file deleted
+    or renamed out of the prefix before the search comes to it is not counted."""
+    backend = VodBackend(make_settings())
+    made = []
+    for n in range(600):
+        task = {"MediaBasicInfo": {"Name": f"w-{n:03d}", "CreateTime": T0}}
+        [event] = backend.emit_generated("NewFileUpload", 1, None, {"FileUploadEvent": task})
+        made.append(event.content["FileUploadEvent"]["FileId"])
+
+    def search() -> tuple[int, list[str]]:
+        found = backend.media.search(None, check_query({"NamePrefixes": ["w-"], "Limit": 5}),
+                                     backend.factory)
+        steps = found.batches()
+        next(steps)  # the index is made: the names are walked from here, w-000 first
+        backend.emit_events([{"EventType": "FileDeleted", "FileDeleteEvent": {
+            "FileIdSet": [made[-1]], "FileDeleteResultInfo": [
+                {"FileId": made[-1], "DeleteParts": []}]}}], None)
+        backend.modify_media_info(None, made[-2], {"Name": "renamed"})
+        for _ in steps:
+            pass
+        return found.matched, [info["FileId"] for info in found.page() if info is not None]
+
+    for _ in backend.media.search(None, check_query({}), backend.factory).batches():
+        pass  # every file read and indexed
+    assert search() == (598, made[:5])

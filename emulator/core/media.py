@@ -608,7 +608,7 @@ class MediaSearch:
             yield from self._by_file_ids(wanted)
             return
         for _ in range(2):  # a refresh already under way (if any), then this search's own
-            refresh = index.refresh(self._files(), self._basic)
+            refresh = index.refresh(self._files(), self._facts)
             if refresh is None:
                 break
             for _ in refresh:
@@ -622,15 +622,22 @@ class MediaSearch:
         else:
             candidates = list(index.records.values())
         records, files, parts = index.records, self._files(), query.names
+        by_name, stale = query.by_name_only, index.stale
         for count, record in enumerate(candidates, 1):
             if count % READ_FILES_A_STEP == 0:
                 yield None
                 if not self._current():
                     return
-            name, place, file_id = record
-            if parts and not (isinstance(name, str) and any(part in name for part in parts)):
+            name, place, file_id, created = record
+            if records.get(file_id) is not record:
+                continue  # dropped or read again since
+            if file_id in stale:  # changed during this search: as it is now
+                self._consider(file_id, place, files.get(file_id))
+            elif parts and not (isinstance(name, str) and any(part in name for part in parts)):
                 continue  # Names: by the indexed name, before looking at the file
-            if records.get(file_id) is record:  # else dropped or renamed since
+            elif by_name:  # it matches, as the index says
+                self._keep(created, place, file_id)
+            else:
                 self._consider(file_id, place, files.get(file_id))
 
     def _by_file_ids(self, wanted: frozenset[str]) -> Iterator[None]:
@@ -666,6 +673,11 @@ class MediaSearch:
 
     def _basic(self, file_id: str) -> dict[str, Any] | None:
         return self._library.basic_info(self._sub_app_id, file_id, self._factory)
+
+    def _facts(self, file_id: str) -> tuple[Any, float] | None:
+        """What the index keeps of a file: its Name and CreateTime."""
+        basic = self._basic(file_id)
+        return None if basic is None else (basic.get("Name"), created_at(basic) or 0.0)
 
     def _files(self) -> dict[str, Entry]:
         return self._library._apps.get(self._sub_app_id, {})
@@ -725,6 +737,13 @@ class MediaQuery:
     offset: int = 0
     limit: int = DEFAULT_LIMIT
     parts: frozenset[str] = ALL_PARTS
+
+    @property
+    def by_name_only(self) -> bool:
+        """Whether NamePrefixes and Names are the only filters (a file's Name says whether
+        it matches)."""
+        return not (self.sets or self.tags or self.created_after is not None
+                    or self.created_before is not None)
 
     def matches(self, file_id: str, basic: Mapping[str, Any]) -> bool:
         name = basic.get("Name")

@@ -3,8 +3,9 @@
 A file is held as its unread event until first looked at, so only files already read can
 be indexed by name: the index follows the library lazily. Per application it keeps
 
-- a *record* for each file it has read: ``(Name, order, FileId)``, ``order`` being the
-  file's place in the library (the order the library learnt of it: a search's tiebreak);
+- a *record* for each file it has read: ``(Name, order, FileId, CreateTime)``, ``order``
+  being the file's place in the library (the order the library learnt of it: a search's
+  tiebreak), so a search by name alone need not look at the files themselves;
 - the records whose Name is a string, sorted (a two-level sorted list), so the files
   whose names start with a prefix are one slice of it.
 
@@ -13,26 +14,27 @@ always the last files of the library (a new FileId goes at the end of the librar
 a FileId known again keeps its place): so routing tells the index nothing about new files,
 and ``len(files) - len(records)`` says how many of the library's last files a search must
 still read. The library calls ``changed`` when a recorded file may have a new Name (its
-FileId uploaded again, a file added over it, a ModifyMediaInfo) and ``dropped`` when it
+FileId uploaded again, a file added over it, a ModifyMediaInfo; nothing else changes a
+file's Name or CreateTime) and ``dropped`` when it
 loses a file; ``refresh`` then brings the index up to date in small steps.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
 from .ids import SubAppId
 
-Record = tuple[Any, int, str]
+Record = tuple[Any, int, str, float]
 """A file as indexed: its Name (a string, or whatever else its BasicInfo held), its place in
-the library, its FileId."""
+the library, its FileId, its CreateTime in Unix seconds (0.0 if it has none readable)."""
 
-Reader = Callable[[str], Mapping[str, Any] | None]
-"""The library's way to read a file's BasicInfo (reading its event the first time); None if
-it no longer knows the file."""
+Reader = Callable[[str], tuple[Any, float] | None]
+"""The library's way to read a file's Name and CreateTime (reading its event the first
+time); None if it no longer knows the file."""
 
 SUBLIST = 1000
 """Records per sorted sublist (a sublist twice as long is split): an insert moves at most
@@ -139,7 +141,7 @@ class NameIndex:
         self.records: dict[str, Record] = {}
         self.names = SortedRecords()
         self.next_order = 0
-        self._changed: set[str] = set()  # recorded, to be read again
+        self.stale: set[str] = set()  # recorded, to be read again (a search reads them itself)
         self._dropped: list[Record] = []  # no longer recorded, still among the names
         # While a refresh is under way: the unrecorded files the library dropped since it
         # listed the files to read (one that comes back has moved to the library's end).
@@ -151,7 +153,7 @@ class NameIndex:
     def changed(self, file_id: str) -> None:
         """The file may have a new Name: read it again at the next refresh."""
         if file_id in self.records:
-            self._changed.add(file_id)
+            self.stale.add(file_id)
 
     def dropped(self, file_id: str) -> None:
         """The library no longer holds the file."""
@@ -171,7 +173,7 @@ class NameIndex:
         if self._refresh is None:
             if len(self.records) > len(files):  # the library lost files unannounced
                 self._start_over()
-            if not (self._changed or self._dropped or len(files) > len(self.records)):
+            if not (self.stale or self._dropped or len(files) > len(self.records)):
                 return None
             self._refresh = self._refreshing(files, read)
         return self._refresh
@@ -189,8 +191,8 @@ class NameIndex:
                 steps += 1
                 if steps % READ_FILES_A_STEP == 0:
                     yield None
-            while self._changed:
-                file_id = self._changed.pop()
+            while self.stale:
+                file_id = self.stale.pop()
                 record = self.records.get(file_id)
                 if record is not None:
                     self._reindex(record, read(file_id))
@@ -201,10 +203,10 @@ class NameIndex:
                 entry = files.get(file_id)
                 if entry is None:
                     continue
-                basic = read(file_id)
-                if basic is None:
+                facts = read(file_id)
+                if facts is None:
                     continue
-                record = (basic.get("Name"), self.next_order, file_id)
+                record = (facts[0], self.next_order, file_id, facts[1])
                 self.next_order += 1
                 self.records[file_id] = record
                 if isinstance(record[0], str):
@@ -217,16 +219,16 @@ class NameIndex:
             self._gone = None
             self._refresh = None
 
-    def _reindex(self, record: Record, basic: Mapping[str, Any] | None) -> None:
-        name, order, file_id = record
-        if basic is None or basic.get("Name") == name:
+    def _reindex(self, record: Record, facts: tuple[Any, float] | None) -> None:
+        name, order, file_id, created = record
+        if facts is None or facts == (name, created):
             return
-        renamed = (basic.get("Name"), order, file_id)
+        renewed = (facts[0], order, file_id, facts[1])
         if isinstance(name, str):
             self.names.discard(record)
-        self.records[file_id] = renamed
-        if isinstance(renamed[0], str):
-            self.names.add(renamed)
+        self.records[file_id] = renewed
+        if isinstance(renewed[0], str):
+            self.names.add(renewed)
 
 
 class NameIndexes(dict[SubAppId, NameIndex]):
