@@ -629,13 +629,13 @@ class MediaSearch:
                 if not self._current():
                     return
             name, place, file_id, created = record
+            changed = file_id in stale  # during this search: looked at as it is now
+            if parts and not changed and not (
+                    isinstance(name, str) and any(part in name for part in parts)):
+                continue  # Names: by the indexed name, before looking at the file
             if records.get(file_id) is not record:
                 continue  # dropped or read again since
-            if file_id in stale:  # changed during this search: as it is now
-                self._consider(file_id, place, files.get(file_id))
-            elif parts and not (isinstance(name, str) and any(part in name for part in parts)):
-                continue  # Names: by the indexed name, before looking at the file
-            elif by_name:  # it matches, as the index says
+            if by_name and not changed:  # it matches, as the index says
                 self._keep(created, place, file_id)
             else:
                 self._consider(file_id, place, files.get(file_id))
