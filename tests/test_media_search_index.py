@@ -15,7 +15,8 @@ from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient
 from emulator.core.backend import VodBackend
-from emulator.core.media import check_query
+from emulator.core.media import MediaSearch
+from emulator.core.mediaquery import check_query
 
 from .conftest import make_settings
 
@@ -311,7 +312,7 @@ def test_changes_while_the_index_is_being_made_keep_every_answer_right() -> None
                 upload(file_id)  # back at once, the newest known
 
     def search(**params: Any) -> Any:
-        return backend.media.search(None, check_query(params), backend.factory)
+        return MediaSearch(backend.media, None, check_query(params), backend.factory)
 
     for _ in range(120):
         upload()
@@ -352,7 +353,7 @@ def test_a_file_deleted_or_renamed_while_a_search_walks_its_names_is_seen_so() -
         made.append(event.content["FileUploadEvent"]["FileId"])
 
     def search() -> tuple[int, list[str]]:
-        found = backend.media.search(None, check_query({"NamePrefixes": ["w-"], "Limit": 5}),
+        found = MediaSearch(backend.media, None, check_query({"NamePrefixes": ["w-"], "Limit": 5}),
                                      backend.factory)
         steps = found.batches()
         next(steps)  # the index is made: the names are walked from here, w-000 first
@@ -364,6 +365,6 @@ def test_a_file_deleted_or_renamed_while_a_search_walks_its_names_is_seen_so() -
             pass
         return found.matched, [info["FileId"] for info in found.page() if info is not None]
 
-    for _ in backend.media.search(None, check_query({}), backend.factory).batches():
+    for _ in MediaSearch(backend.media, None, check_query({}), backend.factory).batches():
         pass  # every file read and indexed
     assert search() == (598, made[:5])

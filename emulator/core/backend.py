@@ -27,9 +27,7 @@ from .faults import Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal, JournalEntry, newer_than
 from .limits import SLICE_SECONDS
-from .media import (
-    MediaLibrary,
-)
+from .media import MediaLibrary
 from .mediatasks import MediaAndTasks
 from .operations import CONFIRM_EVENTS, PULL_EVENTS
 from .queue import EventQueues, Lease

@@ -29,7 +29,6 @@ import itertools
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ..base.echo import shown
@@ -44,6 +43,9 @@ from .errors import (
 from .event import EmittedEvent
 from .ids import SubAppId
 from .mediaindex import READ_FILES_A_STEP, NameIndexes, Record, prefix_ranges
+from .mediaquery import ALL_PARTS, MediaQuery, created_at, parse_time
+from .mediaquery import as_list as _list
+from .mediaquery import as_object as _object
 
 if TYPE_CHECKING:  # loaded with the first event, not at start-up
     from ..events import EventFactory
@@ -56,18 +58,6 @@ MEDIA_INFO_FIELDS = (
     "FaceRecognitionInfo",
 )
 """The SDK's MediaInfo, every field in its order."""
-
-FILTERS = {
-    "basicInfo": "BasicInfo", "metaData": "MetaData", "transcodeInfo": "TranscodeInfo",
-    "animatedGraphicsInfo": "AnimatedGraphicsInfo", "imageSpriteInfo": "ImageSpriteInfo",
-    "snapshotByTimeOffsetInfo": "SnapshotByTimeOffsetInfo",
-    "sampleSnapshotInfo": "SampleSnapshotInfo", "keyFrameDescInfo": "KeyFrameDescInfo",
-    "adaptiveDynamicStreamingInfo": "AdaptiveDynamicStreamingInfo",
-    "miniProgramReviewInfo": "MiniProgramReviewInfo", "subtitleInfo": "SubtitleInfo",
-    "reviewInfo": "ReviewInfo", "mpsAiMediaInfo": "MPSAiMediaInfo",
-    "knowledgeBasesInfo": "KnowledgeBasesInfo",
-}
-"""DescribeMediaInfos' Filters (DescribeMediaInfosRequest.Filters) and the part each names."""
 
 DELETE_NOTICE_SECONDS = 1.0
 """How long after a DeleteMedia its FileDeleted event follows, in emulator seconds (the
@@ -86,7 +76,6 @@ PROCEDURE_OUTPUTS = {
 """A procedure's result type (MediaProcessTaskResult.Type), and the MediaInfo part and list
 its output joins."""
 
-ALL_PARTS = frozenset(FILTERS.values()) | {"ImageUnderstandingInfo", "FaceRecognitionInfo"}
 # Where an event names a file: its member, and a task's Input and Output (an edit's result).
 _FILE_PLACES = (None, "Output", "Input")
 _UPLOAD = "FileUploadEvent"
@@ -310,12 +299,6 @@ class MediaLibrary:
             entry = files[file_id] = self._read(sub_app_id, file_id, entry, factory)
         return entry
 
-    def entries(self, sub_app_id: SubAppId) -> dict[str, Entry]:
-        """The application's files as held now: a copy (a search walks it in slices while
-        events go on changing the library), made as one dict, not a list of 100,000 pairs
-        whose allocation would set off a full pass of the garbage collector."""
-        return self._apps.get(sub_app_id, {}).copy()
-
     def describe(self, sub_app_id: SubAppId, file_ids: list[str], parts: frozenset[str],
                  factory: EventFactory) -> tuple[list[dict[str, Any]], list[str]]:
         """DescribeMediaInfos: the MediaInfo of each known file (only ``parts``), and the
@@ -360,11 +343,6 @@ class MediaLibrary:
         seeded = self.media_info(sub_app_id, file_id, factory)
         assert seeded is not None
         return seeded
-
-    def search(self, sub_app_id: SubAppId, query: MediaQuery,
-               factory: EventFactory) -> MediaSearch:
-        """A SearchMedia over the application's files, to walk batch by batch."""
-        return MediaSearch(self, sub_app_id, query, factory)
 
     def modify(self, sub_app_id: SubAppId, file_id: str, changes: MediaChanges,
                factory: EventFactory, now: float) -> str:
@@ -488,21 +466,6 @@ def _cover_url(basic: Mapping[str, Any], file_id: str, app_id: int, digest: str,
     return f"{folder}/cover-{digest[:16]}.{extension}"
 
 
-def parse_time(name: str, text: str, code: str | None = None) -> float:
-    """An ISO 8601 time with its zone (``2018-10-01T10:00:00Z``, ``…+08:00``), as Unix
-    seconds; else InvalidParameterValue (``.code`` when given)."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        message = f"{name}: {shown(text)} is not an ISO 8601 time with its zone."
-        if code is None:
-            raise InvalidParameterValue(message)
-        raise InvalidParameterValueOf(code, message)
-    return moment.timestamp()
-
-
 def file_deleted_event(file_id: str, delete_parts: list[dict[str, Any]]) -> dict[str, Any]:
     """The FileDeleted EventContent a DeleteMedia of ``file_id`` is followed by."""
     return {"EventType": "FileDeleted", "FileDeleteEvent": {
@@ -536,18 +499,6 @@ def check_file_ids(file_ids: list[str]) -> list[str]:
     return unique
 
 
-def parts_of(filters: Iterable[str] | None) -> frozenset[str]:
-    """The MediaInfo parts DescribeMediaInfos' Filters name; none given: every part."""
-    names = list(filters or ())
-    if not names:
-        return ALL_PARTS
-    unknown = [name for name in names if name not in FILTERS]
-    if unknown:
-        raise InvalidParameterValue(
-            f"Filters: {shown(unknown[0])} is not one of {', '.join(FILTERS)}.")
-    return frozenset(FILTERS[name] for name in names)
-
-
 def _described_files(content: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Each FileId an event names, with the part of the payload that describes it."""
     for value in content.values():
@@ -570,14 +521,6 @@ def _copied(value: Any) -> Any:
 
 def _is_file_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value != ""
-
-
-def _object(value: object) -> dict[str, Any] | None:
-    return value if isinstance(value, dict) else None
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 # ----- SearchMedia
@@ -704,135 +647,3 @@ class MediaSearch:
         for file_id in ordered[query.offset:query.offset + query.limit]:
             yield self._library.media_info(self._sub_app_id, file_id, self._factory,
                                            query.parts)
-
-
-MAX_RESULTS = 5000  # SearchMediaRequest.Offset/Limit: "Offset + Limit 不超过5000"
-DEFAULT_LIMIT = 10
-CATEGORIES = ("Video", "Audio", "Image")
-STATUSES = ("Normal", "SystemForbidden", "Forbidden")
-SORT_ORDERS = ("Asc", "Desc")
-# Each list filter: its parameter, the most items it takes, its error code's suffix.
-_LIST_BOUNDS = {
-    "FileIds": (10, "FileIds"), "Names": (10, "Names"), "NamePrefixes": (10, "NamePrefixes"),
-    "ClassIds": (10, "ClassIds"), "Tags": (16, "Tags"), "Categories": (3, "Categories"),
-    "SourceTypes": (10, "SourceTypes"), "StreamIds": (10, "StreamIds"),
-    "StorageRegions": (20, "StorageRegions"), "MediaTypes": (10, "MediaType"),
-    "Status": (3, "Status"),
-}
-
-
-@dataclass(frozen=True)
-class MediaQuery:
-    """SearchMedia's filters (each: any of its values; all filters together), its order
-    and its page."""
-
-    sets: dict[str, frozenset[Any]]
-    """By BasicInfo field (``FileId`` for the id): the values one of which it must have."""
-    names: tuple[str, ...] = ()
-    name_prefixes: tuple[str, ...] = ()
-    tags: frozenset[str] = frozenset()
-    created_after: float | None = None
-    created_before: float | None = None
-    descending: bool = True
-    offset: int = 0
-    limit: int = DEFAULT_LIMIT
-    parts: frozenset[str] = ALL_PARTS
-
-    @property
-    def by_name_only(self) -> bool:
-        """Whether NamePrefixes and Names are the only filters (a file's Name says whether
-        it matches)."""
-        return not (self.sets or self.tags or self.created_after is not None
-                    or self.created_before is not None)
-
-    def matches(self, file_id: str, basic: Mapping[str, Any]) -> bool:
-        name = basic.get("Name")
-        if self.name_prefixes and not (isinstance(name, str)
-                                       and name.startswith(self.name_prefixes)):
-            return False
-        if self.names and not (isinstance(name, str)
-                               and any(part in name for part in self.names)):
-            return False
-        for key, wanted in self.sets.items():
-            if _field(file_id, basic, key) not in wanted:
-                return False
-        if self.tags and self.tags.isdisjoint(_list(basic.get("TagSet"))):
-            return False
-        if self.created_after is not None or self.created_before is not None:
-            created = created_at(basic)
-            if created is None or (self.created_after is not None
-                                   and created < self.created_after) or (
-                    self.created_before is not None and created >= self.created_before):
-                return False
-        return True
-
-
-def _field(file_id: str, basic: Mapping[str, Any], key: str) -> Any:
-    if key == "FileId":
-        return file_id
-    if key in ("SourceType", "StreamId"):
-        source = _object(basic.get("SourceInfo")) or {}
-        if key == "SourceType":
-            return source.get("SourceType")
-        return (_object(source.get("LiveRecordInfo")) or {}).get("StreamId")
-    value = basic.get(key)
-    return value if isinstance(value, (str, int)) else None
-
-
-def created_at(basic: Mapping[str, Any]) -> float | None:
-    """A BasicInfo's CreateTime as Unix seconds; None if it has none readable."""
-    text = basic.get("CreateTime")
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.timestamp() if moment.tzinfo is not None else None
-
-
-def check_query(params: Mapping[str, Any]) -> MediaQuery:
-    """SearchMedia's parameters, checked as the SDK documents them."""
-    for name, (most, code) in _LIST_BOUNDS.items():
-        if len(params.get(name) or ()) > most:
-            raise InvalidParameterValueOf(code, f"{name} holds more than {most} items.")
-    _check_values(params, "Categories", CATEGORIES)
-    _check_values(params, "Status", STATUSES)
-    sets: dict[str, frozenset[Any]] = {}
-    for name, key in (("FileIds", "FileId"), ("ClassIds", "ClassId"),
-                      ("Categories", "Category"), ("SourceTypes", "SourceType"),
-                      ("StreamIds", "StreamId"), ("StorageRegions", "StorageRegion"),
-                      ("MediaTypes", "Type"), ("Status", "Status")):
-        if params.get(name):
-            sets[key] = frozenset(params[name])
-    window = params.get("CreateTime") or {}
-    after = parse_time("CreateTime.After", window["After"]) if "After" in window else None
-    before = parse_time("CreateTime.Before", window["Before"]) if "Before" in window else None
-    sort = params.get("Sort")
-    descending = True
-    if sort is not None:
-        if sort.get("Field") != "CreateTime" or sort.get("Order") not in SORT_ORDERS:
-            raise InvalidParameterValueOf(
-                "Sort", "Sort takes Field CreateTime and Order Asc or Desc.")
-        descending = sort["Order"] == "Desc"
-    offset, limit = params.get("Offset", 0), params.get("Limit", DEFAULT_LIMIT)
-    if offset < 0:
-        raise InvalidParameterValueOf("Offset", "Offset must not be negative.")
-    if limit < 1:
-        raise InvalidParameterValueOf("Limit", "Limit must be at least 1.")
-    if limit > MAX_RESULTS:
-        raise InvalidParameterValueOf("LimitTooLarge", f"Limit is over {MAX_RESULTS}.")
-    if offset + limit > MAX_RESULTS:
-        raise InvalidParameterValueOf("OffsetTooLarge",
-                                      f"Offset + Limit is over {MAX_RESULTS}.")
-    return MediaQuery(sets, tuple(params.get("Names") or ()),
-                      tuple(params.get("NamePrefixes") or ()),
-                      frozenset(params.get("Tags") or ()), after, before, descending,
-                      offset, limit, parts_of(params.get("Filters")))
-
-
-def _check_values(params: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> None:
-    for value in params.get(name) or ():
-        if value not in allowed:
-            raise InvalidParameterValueOf(
-                name, f"{name}: {shown(value)} is not one of {', '.join(allowed)}.")

@@ -17,13 +17,13 @@ from .ids import ANY_APP, AppFilter, SubAppId
 from .media import (
     DELETE_NOTICE_SECONDS,
     MediaLibrary,
+    MediaSearch,
     check_changes,
     check_delete_parts,
     check_file_ids,
-    check_query,
     file_deleted_event,
-    parts_of,
 )
+from .mediaquery import check_query, parts_of
 from .scheduler import Scheduler
 from .taskflow import TaskFlow
 from .tasks import DESCRIBE_TASKS_LIMIT, Task
@@ -102,7 +102,7 @@ class MediaAndTasks:
         query = check_query(params)
         factory = await self.load_factory()
         self.scheduler.run_due()
-        search = self.media.search(sub_app_id, query, factory)
+        search = MediaSearch(self.media, sub_app_id, query, factory)
         await self.in_slices(search.batches(), "search")
         infos = await self.in_slices(search.page(), "search")
         return search.matched, [info for info in infos if info is not None]

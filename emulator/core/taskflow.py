@@ -31,7 +31,8 @@ from .errors import (
 )
 from .faults import Faults
 from .ids import SubAppId
-from .media import MediaLibrary, parse_time
+from .media import MediaLibrary
+from .mediaquery import parse_time
 from .scheduler import Scheduler
 from .tasks import TASK_SECONDS, TASK_STATES, WAIT_SECONDS, Task, TaskBook, check_session
 
