@@ -161,12 +161,15 @@ class EventFactory:
             content = apply_overrides(self.schema, content, overrides)
         return content
 
-    def model(self, model: str, context: Context, depth: int = 0) -> dict[str, Any]:
+    def model(self, model: str, context: Context, depth: int = 0,
+              skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """One object of ``model``; the fields in ``skip`` are left out (a caller that
+        sets them itself need not pay for making them)."""
         plan = self._plans.get(model) or self._plan(model)
         chance = context.rng.random
         value: dict[str, Any] = {}
         for spec, make in plan.fields:
-            if spec.nullable and chance() > _NULLABLE_PRESENT:
+            if spec.name in skip or (spec.nullable and chance() > _NULLABLE_PRESENT):
                 continue
             produced = self._nested(spec, context, depth) if make is None else make(context, spec)
             if produced is not _SKIP:

@@ -24,6 +24,7 @@ from .schema import EventInputError, Field, Schema
 
 # Fields never echoed from a request: they are the call's, not the task's.
 _NOT_ECHOED = frozenset({"SubAppId", "ExtInfo"})
+_INPUT = frozenset({"Input"})  # a sub-task's Input is the request's item, not made
 # What a task says of a field its request could give but did not: the API's default,
 # never a made-up value (a SessionContext the application never sent...).
 _UNGIVEN = {"SessionContext": "", "SessionId": "", "TasksPriority": 0,
@@ -68,12 +69,14 @@ def task_detail(factory: EventFactory, facts: TaskFacts,
     schema = factory.schema
     model = model or event_model(schema, facts.action)[1]
     context = _context(factory, facts, model)
-    detail = factory.model(model, context)
     fields = schema.models[model]
+    echoed = {name: value for name, value in facts.request.items()
+              if name in fields and name not in _NOT_ECHOED
+              and _fits(schema, value, fields[name])}
+    detail = factory.model(model, context, skip=_made_here(facts, fields, echoed))
     _set_outcome(detail, fields, facts.failure, whole_task=True)
-    for name, value in facts.request.items():
-        if name in fields and name not in _NOT_ECHOED and _fits(schema, value, fields[name]):
-            detail[name] = copy.deepcopy(value)
+    for name, value in echoed.items():
+        detail[name] = copy.deepcopy(value)
     asked = schema.models.get(f"{facts.action}Request", {})
     for name, default in _UNGIVEN.items():
         if name in fields and name in asked and name not in facts.request:
@@ -89,6 +92,24 @@ def task_detail(factory: EventFactory, facts: TaskFacts,
         _procedure(factory, context, detail, facts)
     _outputs(factory, context, detail, facts, model)
     return detail
+
+
+def _made_here(facts: TaskFacts, fields: Mapping[str, Field],
+               echoed: Mapping[str, Any]) -> frozenset[str]:
+    """The fields ``task_detail`` sets itself, whatever the generator would make: the
+    request's echo, the Input, and a procedure's results and the file's MetaData."""
+    made = set(echoed)
+    input_field = fields.get("Input")
+    if input_field is not None and input_field.model is not None and not input_field.is_list:
+        made.add("Input")
+    if (TASK_ACTIONS[facts.action].task_type == PROCEDURE and "MediaProcessResultSet" in fields
+            and facts.action != "ProcessMediaByProcedure"):
+        made.add("MediaProcessResultSet")
+        made.update(result_set for parameter, result_set in _AI_TASKS.items()
+                    if parameter not in facts.request)
+        if facts.meta_data is not None:
+            made.add("MetaData")
+    return frozenset(made)
 
 
 def _outputs(factory: EventFactory, context: Context, detail: dict[str, Any],
@@ -345,7 +366,11 @@ def _procedure(factory: EventFactory, context: Context, detail: dict[str, Any],
         if parameter not in request:
             detail[result_set] = []
             continue
-        for result in detail.get(result_set) or []:
+        if not detail.get(result_set):  # asked for: at least one result
+            item_model = schema.models["ProcedureTask"][result_set].model
+            assert item_model is not None
+            detail[result_set] = [factory.model(item_model, context)]
+        for result in detail[result_set]:
             for member, sub in result.items():
                 if member != "Type" and isinstance(sub, dict):
                     _set_outcome(sub, schema.models[_result_member_model(
@@ -381,7 +406,7 @@ def _media_process_results(factory: EventFactory, context: Context, wanted: Mapp
             continue
         type_value, member, member_model = by_input[field.model]
         for item in items:
-            sub = factory.model(member_model, context)
+            sub = factory.model(member_model, context, skip=_INPUT)
             _set_outcome(sub, schema.models[member_model], failure, whole_task=False)
             sub["Input"] = copy.deepcopy(item)
             output_model = schema.models[member_model]["Output"].model
