@@ -7,10 +7,6 @@ Each test runs tests/node/roundtrip.js, which prints one JSON line of what the S
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,25 +14,10 @@ import pytest
 from emulator.clients.client import AdminClient
 from emulator.server import EmulatorThread
 
-from .conftest import SECRET_ID, SECRET_KEY
+from .conftest import SECRET_KEY
+from .nodejs import NODE_STYLES, run_script, skip_without_node
 
-NODE_DIR = Path(__file__).parent / "node"
-SCRIPT = NODE_DIR / "roundtrip.js"
-NODE = shutil.which("node")
-
-if NODE is None:
-    pytest.skip("node is not installed: the Node.js SDK tests need it", allow_module_level=True)
-if not (NODE_DIR / "node_modules").is_dir():
-    pytest.skip("tests/node/node_modules is missing: run `make setup` (npm ci in tests/node)",
-                allow_module_level=True)
-
-# (HTTP method, signature method): the request styles the Node SDK is driven in.
-NODE_STYLES = [
-    pytest.param(("POST", "TC3-HMAC-SHA256"), id="tc3-post"),
-    pytest.param(("GET", "TC3-HMAC-SHA256"), id="tc3-get"),
-    pytest.param(("POST", "HmacSHA256"), id="v1-post-sha256"),
-    pytest.param(("GET", "HmacSHA1"), id="v1-get-sha1"),
-]
+skip_without_node()
 
 
 def run_node(
@@ -47,20 +28,8 @@ def run_node(
     sub_app_id: int | None = None,
 ) -> dict[str, Any]:
     """Run roundtrip.js once; answer its JSON report. A non-zero exit is a test failure."""
-    method, sign_method = style
-    arguments = {
-        "endpoint": emulator.endpoint, "secretId": SECRET_ID, "secretKey": secret_key,
-        "reqMethod": method, "signMethod": sign_method, "mode": mode, "subAppId": sub_app_id,
-    }
-    assert NODE is not None
-    done = subprocess.run(
-        [NODE, str(SCRIPT), json.dumps(arguments)],
-        cwd=NODE_DIR, capture_output=True, text=True, timeout=60, check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"roundtrip.js exited {done.returncode}:\n{done.stderr}{done.stdout}")
-    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return report
+    return run_script("roundtrip.js", emulator, style, mode=mode, secretKey=secret_key,
+                      subAppId=sub_app_id)
 
 
 def file_ids(emitted: list[dict[str, Any]]) -> list[str]:

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,24 +22,10 @@ from emulator.core.settings import Settings
 from emulator.core.tasks import WAIT_SECONDS
 from emulator.server import EmulatorThread
 
-from .conftest import SECRET_ID, SECRET_KEY, make_settings
+from .conftest import make_settings
+from .nodejs import NODE_STYLES, run_script, skip_without_node
 
-NODE_DIR = Path(__file__).parent / "node"
-SCRIPT = NODE_DIR / "tasks.js"
-NODE = shutil.which("node")
-
-if NODE is None:
-    pytest.skip("node is not installed: the Node.js SDK tests need it", allow_module_level=True)
-if not (NODE_DIR / "node_modules").is_dir():
-    pytest.skip("tests/node/node_modules is missing: run `make setup` (npm ci in tests/node)",
-                allow_module_level=True)
-
-NODE_STYLES = [
-    pytest.param(("POST", "TC3-HMAC-SHA256"), id="tc3-post"),
-    pytest.param(("GET", "TC3-HMAC-SHA256"), id="tc3-get"),
-    pytest.param(("POST", "HmacSHA256"), id="v1-post-sha256"),
-    pytest.param(("GET", "HmacSHA1"), id="v1-get-sha1"),
-]
+skip_without_node()
 PROCESS_SECONDS, PULL_SECONDS = 30.0, 10.0
 DEFINITIONS = [100030, 100040, 100070]
 TASK_ID = re.compile(r"^\d+-(Procedure|PullUpload)-[0-9a-f]{32}t\d+$")
@@ -58,16 +41,8 @@ def emulator_settings() -> Settings:
 
 def run_node(emulator: EmulatorThread, style: tuple[str, str], mode: str,
              **arguments: Any) -> dict[str, Any]:
-    """Run tasks.js once; answer its report. A non-zero exit is a test failure."""
-    method, sign_method = style
-    arguments.update(endpoint=emulator.endpoint, secretId=SECRET_ID, secretKey=SECRET_KEY,
-                     reqMethod=method, signMethod=sign_method, mode=mode)
-    assert NODE is not None
-    done = subprocess.run([NODE, str(SCRIPT), json.dumps(arguments)], cwd=NODE_DIR,
-                          capture_output=True, text=True, timeout=60, check=False)
-    if done.returncode != 0:
-        pytest.fail(f"tasks.js exited {done.returncode}:\n{done.stderr}{done.stdout}")
-    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    """Run tasks.js once; answer its answers. A non-zero exit is a test failure."""
+    report = run_script("tasks.js", emulator, style, mode=mode, **arguments)
     assert report["ok"], report
     answers: dict[str, Any] = report["answers"]
     return answers

@@ -18,8 +18,7 @@
 // Anything else (bad arguments, a network failure, a non-200 status) exits 1.
 "use strict";
 
-const http = require("http");
-const VodClient = require("tencentcloud-sdk-nodejs-vod").vod.v20180717.Client;
+const { call, makeClient, runScript } = require("./common");
 
 const MODES = ["roundtrip", "bogus-confirm"];
 
@@ -45,58 +44,16 @@ function parseArguments(argv) {
   return options;
 }
 
-function makeClient(options) {
-  return new VodClient({
-    credential: { secretId: options.secretId, secretKey: options.secretKey },
-    region: "", // VOD is region-less: no X-TC-Region / Region is sent
-    profile: {
-      signMethod: options.signMethod,
-      httpProfile: {
-        protocol: "http://",
-        endpoint: options.endpoint,
-        reqMethod: options.reqMethod,
-        reqTimeout: 30, // answer before the test's 60-second subprocess timeout
-        // An explicit agent: without one the SDK routes through $http_proxy when it is set,
-        // and a proxy cannot reach the emulator on 127.0.0.1.
-        agent: new http.Agent(),
-      },
-    },
-  });
-}
-
-// An SDK error carrying an API error code, as opposed to a transport failure.
-class ApiError extends Error {
-  constructor(step, cause) {
-    super(`${step}: ${cause.code}: ${cause.message}`);
-    this.step = step;
-    this.cause = cause;
-  }
-}
-
-async function call(client, step, request) {
-  try {
-    return await client[step](request);
-  } catch (error) {
-    // The SDK's TencentCloudSDKHttpException (always with a requestId) gets a `code` only
-    // from an Error in the JSON answer; network failures and non-200 statuses have none.
-    if (error instanceof Error && typeof error.code === "string" && error.code !== ""
-        && "requestId" in error) {
-      throw new ApiError(step, error);
-    }
-    throw error;
-  }
-}
-
 function withSubApp(options, request) {
   return options.subAppId === undefined ? request : { ...request, SubAppId: options.subAppId };
 }
 
 async function roundtrip(client, options) {
   const report = { ok: true, mode: options.mode, requestIds: {} };
-  const before = await call(client, "DescribeEventsState", withSubApp(options, {}));
+  const before = await call(client, "DescribeEventsState", "DescribeEventsState", withSubApp(options, {}));
   report.countBeforePull = before.CountOfEventsToPull;
 
-  const pulled = await call(client, "PullEvents", withSubApp(options, {}));
+  const pulled = await call(client, "PullEvents", "PullEvents", withSubApp(options, {}));
   report.requestIds.PullEvents = pulled.RequestId;
   const events = pulled.EventSet || [];
   report.count = events.length;
@@ -106,43 +63,23 @@ async function roundtrip(client, options) {
 
   if (report.handles.length > 0) {
     const confirmed = await call(
-      client, "ConfirmEvents", withSubApp(options, { EventHandles: report.handles }));
+      client, "ConfirmEvents", "ConfirmEvents", withSubApp(options, { EventHandles: report.handles }));
     report.requestIds.ConfirmEvents = confirmed.RequestId;
   }
 
-  const after = await call(client, "DescribeEventsState", withSubApp(options, {}));
+  const after = await call(client, "DescribeEventsState", "DescribeEventsState", withSubApp(options, {}));
   report.countAfterConfirm = after.CountOfEventsToPull;
   return report;
 }
 
 async function bogusConfirm(client, options) {
   const answer = await call(
-    client, "ConfirmEvents", withSubApp(options, { EventHandles: ["bogus-handle-never-issued"] }));
+    client, "ConfirmEvents", "ConfirmEvents", withSubApp(options, { EventHandles: ["bogus-handle-never-issued"] }));
   // Reaching here means the emulator accepted a handle it never issued.
   return { ok: true, mode: options.mode, requestIds: { ConfirmEvents: answer.RequestId } };
 }
 
-async function main() {
-  const options = parseArguments(process.argv.slice(2));
-  const client = makeClient(options);
-  try {
-    const report = options.mode === "roundtrip"
-      ? await roundtrip(client, options)
-      : await bogusConfirm(client, options);
-    return report;
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    const { code, message, requestId } = error.cause;
-    return { ok: false, mode: options.mode, step: error.step, error: { code, message, requestId } };
-  }
-}
-
-main().then(
-  (report) => {
-    process.stdout.write(JSON.stringify(report) + "\n");
-  },
-  (error) => {
-    process.stderr.write(`roundtrip.js: unexpected failure: ${error && error.stack || error}\n`);
-    process.exitCode = 1;
-  },
-);
+const options = parseArguments(process.argv.slice(2));
+runScript("roundtrip.js", options, () => (options.mode === "roundtrip"
+  ? roundtrip(makeClient(options), options)
+  : bogusConfirm(makeClient(options), options)));

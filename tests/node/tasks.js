@@ -25,8 +25,7 @@
 // failure, a non-200 status) exits 1.
 "use strict";
 
-const http = require("http");
-const VodClient = require("tencentcloud-sdk-nodejs-vod").vod.v20180717.Client;
+const { ApiError, call, makeClient, runScript } = require("./common");
 
 const MODES = ["start", "describe", "refused"];
 
@@ -38,44 +37,6 @@ function parseArguments(argv) {
   }
   if (!MODES.includes(options.mode)) throw new Error(`mode must be one of ${MODES.join(", ")}`);
   return options;
-}
-
-function makeClient(options) {
-  return new VodClient({
-    credential: { secretId: options.secretId, secretKey: options.secretKey },
-    region: "", // VOD is region-less
-    profile: {
-      signMethod: options.signMethod,
-      httpProfile: {
-        protocol: "http://",
-        endpoint: options.endpoint,
-        reqMethod: options.reqMethod,
-        reqTimeout: 30,
-        agent: new http.Agent(), // never through $http_proxy: the emulator is on 127.0.0.1
-      },
-    },
-  });
-}
-
-class ApiError extends Error {
-  constructor(step, cause) {
-    super(`${step}: ${cause.code}: ${cause.message}`);
-    this.step = step;
-    this.cause = cause;
-  }
-}
-
-// One call; an answer from the API with an error code becomes an ApiError.
-async function call(client, step, action, request) {
-  try {
-    return await client[action](request);
-  } catch (error) {
-    if (error instanceof Error && typeof error.code === "string" && error.code !== ""
-        && "requestId" in error) {
-      throw new ApiError(step, error);
-    }
-    throw error;
-  }
 }
 
 // The error a call must end in, as {code, message, requestId}; an answer is a failure.
@@ -160,25 +121,7 @@ async function refused(client, options) {
   return answers;
 }
 
-async function main() {
-  const options = parseArguments(process.argv.slice(2));
-  const client = makeClient(options);
-  const run = { start, describe, refused }[options.mode];
-  try {
-    return { ok: true, mode: options.mode, answers: await run(client, options) };
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    const { code, message, requestId } = error.cause;
-    return { ok: false, mode: options.mode, step: error.step, error: { code, message, requestId } };
-  }
-}
-
-main().then(
-  (report) => {
-    process.stdout.write(JSON.stringify(report) + "\n");
-  },
-  (error) => {
-    process.stderr.write(`tasks.js: unexpected failure: ${error && error.stack || error}\n`);
-    process.exitCode = 1;
-  },
-);
+const options = parseArguments(process.argv.slice(2));
+const run = { start, describe, refused }[options.mode];
+runScript("tasks.js", options, async () => (
+  { ok: true, mode: options.mode, answers: await run(makeClient(options), options) }));
