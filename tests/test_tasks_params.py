@@ -190,6 +190,18 @@ def test_a_repeated_session_id_is_refused_within_its_window(
     assert refused(sdk, "ProcessMedia", params) == "InvalidParameterValue.SessionId"
 
 
+def test_a_repeated_session_id_can_answer_the_first_task_instead(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    admin.update_settings(repeated_session_id="first_task")
+    params = {**REQUESTS["ProcessMedia"](file_id), "SessionId": "order-43"}
+    first = start(sdk, "ProcessMedia", params)
+    assert start(sdk, "ProcessMedia", params) == first  # the first task's answer again
+    [task] = call(sdk, "DescribeTasks", {}).TaskSet  # and no second task
+    assert task.TaskId == first
+    admin.advance_clock(3 * DAY)  # past the window: a new task
+    assert start(sdk, "ProcessMedia", params) != first
+
+
 def test_remove_watermark_keeps_a_session_id_seven_days(
         sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
     params = {"FileId": file_id, "SessionId": "wm-1"}

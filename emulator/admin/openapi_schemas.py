@@ -407,6 +407,7 @@ class _Components:
             "signature_ttl_seconds": {"type": "number", "minimum": 0},
             "callback_concurrency": positive_count,
             "callback_max_records": positive_count,
+            "repeated_session_id": _Components._setting_schema("repeated_session_id", None),
             "task_seconds": _Components._setting_schema("task_seconds", None),
             "held_pulls": COUNT,
             "held_waits": COUNT,
@@ -435,6 +436,8 @@ class _Components:
             return {"type": "string", "enum": list(eventconfig.NEW_APP_DEFAULTS)}
         if name == "callback_success":
             return {"type": "string", "enum": list(config.CALLBACK_SUCCESS_VALUES)}
+        if name == "repeated_session_id":
+            return {"type": "string", "enum": list(tasks.REPEATED_SESSION_ID)}
         if reader is callbacks.parse_retry_seconds:
             return array(seconds)
         if reader is config.non_negative_float:

@@ -61,6 +61,7 @@ class VodBackend(MediaAndTasks):
         self.tasks = TaskFlow(self.clock, self.scheduler, self.media, self.faults,
                               self._route_caused, settings.seed)
         self.tasks.task_seconds = settings.task_durations
+        self.tasks.repeated_session_id = settings.repeated_session_id
         # Every emitted event, newest kept (as many as journal entries), for followers
         # and recordings; the queues hold only what is still to be delivered.
         self.emitted: deque[EmittedEvent] = deque(maxlen=settings.journal_max_entries)
@@ -451,6 +452,7 @@ class VodBackend(MediaAndTasks):
         self.callbacks.settings = settings.callbacks
         self.event_configs.set_defaults(*settings.app_defaults)
         self.tasks.task_seconds = settings.task_durations
+        self.tasks.repeated_session_id = settings.repeated_session_id
 
     # ----- looking at the whole
 

@@ -20,7 +20,7 @@ from .errors import InvalidParameterValue
 from .eventconfig import NEW_APP_DEFAULTS, EventConfig, EventConfigs, validate_change
 from .journal import DEFAULT_MAX_ENTRIES
 from .queue import QueueTimings
-from .tasks import TASK_SECONDS
+from .tasks import REPEATED_SESSION_ID, TASK_SECONDS
 
 DEFAULT_PORT = 4600
 ENV_PREFIX = "VOD_EMULATOR_"
@@ -53,6 +53,7 @@ class Settings:
     signature_ttl_seconds: float = _CALLBACKS.signature_ttl_seconds
     callback_concurrency: int = _CALLBACKS.concurrency
     callback_max_records: int = _CALLBACKS.max_records
+    repeated_session_id: str = REPEATED_SESSION_ID[0]
     task_seconds: tuple[tuple[str, float], ...] = ()
     """How long tasks of some kinds process (TaskType, emulator seconds); the others take
     their default (core/tasks.py, TASK_SECONDS)."""
@@ -74,6 +75,9 @@ class Settings:
         if self.new_app_defaults not in NEW_APP_DEFAULTS:
             raise ValueError(f"new_app_defaults must be one of {', '.join(NEW_APP_DEFAULTS)}, "
                              f"got {self.new_app_defaults!r}")
+        if self.repeated_session_id not in REPEATED_SESSION_ID:
+            raise ValueError(f"repeated_session_id must be one of "
+                             f"{', '.join(REPEATED_SESSION_ID)}, got {self.repeated_session_id!r}")
         if self.callback_success not in CALLBACK_SUCCESS_VALUES:
             raise ValueError(f"callback_success must be 200 or 2xx, got {self.callback_success!r}")
         if self.sign_key and not self.callback_url:
@@ -299,6 +303,10 @@ OPTIONS: tuple[Option, ...] = (
            "callbacks in flight per application"),
     Option("callback_max_records", _positive_int,
            "callback attempt records kept before the oldest are evicted"),
+    Option("repeated_session_id", _one_of(*REPEATED_SESSION_ID),
+           "what a task request repeating a SessionId within its window gets: error "
+           "(InvalidParameterValue.SessionId, as the SDK describes) or first_task (the first "
+           "task's answer again, no second task)"),
     Option("task_seconds", _task_seconds,
            "how long tasks process, as TaskType=seconds,... (emulator seconds); kinds not "
            "named keep their default"),
@@ -360,7 +368,7 @@ def _secret_pair(
 RUNTIME_SETTINGS = (
     "long_poll_seconds", "confirm_window_seconds", "retention_seconds",
     "callback_timeout_seconds", "callback_retry_seconds", "callback_success",
-    "signature_ttl_seconds", "new_app_defaults", "task_seconds",
+    "signature_ttl_seconds", "new_app_defaults", "repeated_session_id", "task_seconds",
 )
 """The settings a running emulator can change (per test); the others need a restart."""
 

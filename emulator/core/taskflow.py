@@ -34,7 +34,15 @@ from .ids import SubAppId
 from .media import MediaLibrary
 from .mediaquery import parse_time
 from .scheduler import Scheduler
-from .tasks import TASK_SECONDS, TASK_STATES, WAIT_SECONDS, Task, TaskBook, check_session
+from .tasks import (
+    REPEATED_SESSION_ID,
+    TASK_SECONDS,
+    TASK_STATES,
+    WAIT_SECONDS,
+    Task,
+    TaskBook,
+    check_session,
+)
 
 if TYPE_CHECKING:
     from ..events import EventFactory
@@ -83,6 +91,7 @@ class TaskFlow:
         self._uploads: dict[tuple[SubAppId, str], UploadSession] = {}
         self.reseed()
         self.task_seconds = dict(TASK_SECONDS)  # the settings' task_durations
+        self.repeated_session_id = REPEATED_SESSION_ID[0]  # the setting's
 
     def reseed(self) -> None:
         self._rng = random.Random(f"tasks/{self._seed}")
@@ -118,6 +127,8 @@ class TaskFlow:
         now = self.clock.now()
         if session_id:
             first = self.book.by_session(sub_app_id, session_id, now)
+            if first is not None and self.repeated_session_id == "first_task":
+                return [first]  # answered as the first request was; nothing starts
             if first is not None:
                 raise InvalidParameterValueOf(
                     "SessionId", f"SessionId {shown(session_id)} was used by task "

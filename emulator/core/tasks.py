@@ -52,6 +52,9 @@ REPORTED_TASK_TYPES = {"RemoveWatermark": "RemoveWatermarkTask",
 NOTIFY_MODES = ("Finish", "Change", "None")
 """TasksNotifyMode: one event at the end (the default), one at each state change of the
 procedure and its sub-tasks, or none."""
+REPEATED_SESSION_ID = ("error", "first_task")
+"""What a repeated SessionId within its window gets: the error the SDK's models describe
+(InvalidParameterValue.SessionId, the default), or the first task's answer again."""
 MAX_SESSION_CONTEXT = 1000  # "最长 1000 个字符"
 MAX_SESSION_ID = 50  # "最长 50 个字符"
 MAX_PRIORITY = 10  # TasksPriority: "取值范围是 -10 到 10"
