@@ -263,7 +263,7 @@ class MediaLibrary:
                               entry.enqueued_at)
         if media.basic_info is not None and media.meta_data is not None:
             return media
-        from ..events.factory import new_context
+        from ..events.context import new_context
 
         rng = random.Random(f"media/{self._seed}/{sub_app_id}/{file_id}")
         context = new_context(rng, factory.app_id, media.known_since)

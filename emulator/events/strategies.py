@@ -10,7 +10,7 @@ matter, with small, readable values.
 Two modes:
 
 - default: realistic values, made by the emulator's own value makers (the table in
-  ``emulator.events.factory``) from a Hypothesis-controlled random: 19-digit FileIds, ISO
+  ``emulator.events.values``) from a Hypothesis-controlled random: 19-digit FileIds, ISO
   8601 UTC times, ``https://<appid>.vod2.myqcloud.com/...`` URLs, ``ErrCode`` 0 or a
   documented failure code, and names in English and Chinese;
 - ``nasty=True``: the valid but awkward values real payloads can carry: empty strings,
@@ -44,8 +44,9 @@ from hypothesis.strategies import SearchStrategy
 
 from . import vocabulary as v
 from .catalog import EVENT_TYPES
-from .factory import new_context, value_maker
+from .context import new_context
 from .schema import Field, load_schema
+from .values import value_maker
 
 __all__ = ["any_event", "event_content", "event_member", "event_types"]
 

@@ -19,7 +19,8 @@ from typing import Any
 from ..base.times import iso8601
 from . import vocabulary as v
 from .catalog import FINISH, PROCEDURE, PROCESSING, TASK_ACTIONS, WAITING
-from .factory import Context, EventFactory, new_context
+from .context import Context, new_context
+from .factory import EventFactory
 from .schema import EventInputError, Field, Schema
 
 # Fields never echoed from a request: they are the call's, not the task's.
