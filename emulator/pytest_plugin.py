@@ -158,6 +158,11 @@ class VodEmulator:
         application, ``"any"`` every one."""
         return self.admin.callbacks(event_id, sub_app_id, outcome)
 
+    def redeliver(self, event_id: str | None = None) -> list[str]:
+        """Send an event's callback again (delivered or not: a handler's idempotence is
+        tested so), or, without an id, every undelivered one; the ids being sent again."""
+        return self.admin.redeliver(event_id)
+
     def reset(self, sub_app_id: int | None | Literal["all"] = "all") -> None:
         """Forget every event, configuration, journal entry, callback, fault rule, file of
         the media library and task, and give the server this test's settings again (its

@@ -175,6 +175,17 @@ def callbacks(command: Command) -> int:
     return 0
 
 
+def redeliver(command: Command) -> int:
+    event_ids = command.admin.redeliver(command.args.event_id)
+    if command.json:
+        for event_id in event_ids:
+            command.print_json({"event_id": event_id})
+        return 0
+    command.print_lines(event_ids)
+    command.print(f"{len(event_ids)} event(s) being sent again")
+    return 0
+
+
 def media(command: Command) -> int:
     sub_app_id = getattr(command.args, "sub_app_id", None)
     if command.args.file_id is not None:

@@ -172,6 +172,13 @@ def _looking_parsers(client: _ClientCommands) -> None:
     tasks.add_argument("--finish", action="store_true",
                        help="advance the emulator clock until no task is running")
 
+    redeliver = client.add("redeliver", commands.redeliver, "send callbacks again",
+                           "Send one event's callback again, a fresh series of attempts, "
+                           "whether it was delivered or not; without an EVENT_ID, every "
+                           "undelivered one. Exit status 1 if no callback of the event is "
+                           "kept.")
+    redeliver.add_argument("event_id", metavar="EVENT_ID", nargs="?", help="e.g. evt-00000001")
+
     attempts = client.add("callbacks", commands.callbacks, "show callback attempts",
                           "Show callback attempts (PUSH), oldest first.")
     attempts.add_argument("--event-id", help="only this event's")

@@ -214,6 +214,15 @@ class AdminClient:
             "GET", "/_emulator/callbacks" + query)["attempts"]
         return attempts
 
+    def redeliver(self, event_id: str | None = None) -> list[str]:
+        """Send an event's callback again, a fresh series of attempts, delivered or not
+        (AdminError 404 if no callback of it is kept); without an id, every undelivered
+        one. The ids of the events being sent again."""
+        body = {} if event_id is None else {"event_id": event_id}
+        redelivering: list[str] = self.request(
+            "POST", "/_emulator/callbacks/redeliver", body)["redelivering"]
+        return redelivering
+
     def reset(self) -> None:
         """Forget everything: events, configuration, journal, callbacks, faults; restore
         the settings the server started with."""

@@ -1,0 +1,61 @@
+"""Sending callbacks again through every door: the AdminClient, the pytest plugin and the
+command line, for an undelivered event and for a delivered one (what an idempotent
+handler is tested with)."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.clients.client import AdminClient, AdminError
+from emulator.clients.receiver import CallbackReceiver
+from emulator.core.settings import Settings
+from emulator.server import EmulatorThread
+
+from .test_cli import _cli, _json_lines
+
+pytest_plugins = ["pytester"]
+
+
+def test_a_delivered_event_and_every_undelivered_one_are_sent_again(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with CallbackReceiver() as receiver, EmulatorThread(Settings(
+            port=0, seed=3, callback_url=receiver.url, callback_retry_seconds=())) as thread:
+        admin = AdminClient(thread.url)
+        admin.add_fault("callback", "fail", status=503, event_id="evt-00000002", times=1)
+        admin.emit("FileDeleted", 2)
+        admin.wait(callbacks_delivered=1, callbacks_undelivered=1)
+        assert len(receiver.wait_for(1)) == 1
+
+        assert admin.redeliver("evt-00000001") == ["evt-00000001"]  # delivered: again
+        first, again = receiver.wait_for(2)
+        assert again.body == first.body  # the same event, as the handler saw it
+        assert admin.redeliver() == ["evt-00000002"]  # every undelivered one
+        receiver.wait_for(3)
+        with pytest.raises(AdminError) as unknown:
+            admin.redeliver("evt-00000099")
+        assert unknown.value.status == 404
+
+        status, out, err = _cli(capsys, "redeliver", "--url", thread.url, "evt-00000002")
+        assert (status, out, err) == (0, "evt-00000002\n1 event(s) being sent again\n", "")
+        receiver.wait_for(4)
+        status, out, _ = _cli(capsys, "redeliver", "--url", thread.url, "--json")
+        assert (status, _json_lines(out)) == (0, [])  # none is undelivered now
+        status, out, err = _cli(capsys, "redeliver", "--url", thread.url, "evt-00000099")
+        assert status == 1 and out == "" and "evt-00000099" in err
+
+
+def test_the_plugin_sends_a_delivered_callback_again(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+    def test_redeliver(vod_emulator, vod_callback_receiver):
+        receiver = vod_callback_receiver
+        vod_emulator.use_callbacks(receiver)
+        (event,) = vod_emulator.emit("NewFileUpload")
+        receiver.wait_for(1)
+        assert vod_emulator.redeliver(event["event_id"]) == [event["event_id"]]
+        first, again = receiver.wait_for(2)
+        assert again.body == first.body
+        assert vod_emulator.redeliver() == []
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error",
+                                "-o", "asyncio_default_fixture_loop_scope=function")
+    result.assert_outcomes(passed=1)
