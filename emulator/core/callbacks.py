@@ -53,7 +53,7 @@ CALLBACK_COUNTS = ("callbacks_pending", "callbacks_delivered", "callbacks_undeli
 LATENCY_BOUNDS_MS = (1, 5, 10, 50, 100, 500, 1000, 5000)
 """Upper bounds of the latency histogram's buckets (one more bucket: above the last)."""
 _CALLBACK_EFFECTS = tuple(name for name, effect in EFFECTS.items()
-                          if effect.actions == (CALLBACK,))
+                          if effect.actions is not None and CALLBACK in effect.actions)
 
 
 class SendResult(NamedTuple):
@@ -280,7 +280,26 @@ class Dispatcher:
         kind = {DELIVERED: j.DELIVERED, PENDING_RETRY: j.ATTEMPT_FAILED,
                 UNDELIVERED: j.UNDELIVERED}[outcome]
         self._record_journal(kind, event, detail)
+        if ok and fault is not None and fault.effect == "duplicate":
+            await self._send_again(delivery, body, fault)
         return ok or last
+
+    async def _send_again(self, delivery: Delivery, body: bytes, fault: Rule) -> None:
+        """The ``duplicate`` fault: the delivered body, signature and all, sent once more,
+        as a receiver sees a delivery whose answer was lost. Recorded as an attempt of its
+        own; the delivery stays delivered whatever this one gets."""
+        event = delivery.event
+        delivery.attempts += 1
+        at = self.clock.now()
+        started = time.perf_counter()
+        result = await self._send(delivery, body, None)
+        latency = round((time.perf_counter() - started) * 1000, 3)
+        said = f"HTTP {result.status}" if result.status is not None else result.error
+        self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
+                             delivery.attempts, at, delivery.url, body, result.status,
+                             None if result.status == 200 else said, latency, DELIVERED))
+        self._record_journal(j.DELIVERED, event, f"attempt {delivery.attempts}: {said} "
+                                                 f"(sent again by fault {fault.id})")
 
     def _body(self, delivery: Delivery, at: float, fault: Rule | None) -> bytes:
         """What is sent: signed as the real service signs, unless a fault spoils it."""

@@ -52,9 +52,10 @@ EFFECTS: dict[str, Effect] = {
     "latency": Effect(None, False, ("seconds",), (),
                       "wait this many real seconds before acting"),
     # On the events of one action.
-    "duplicate": Effect((_PULL,), True, (), (),
-                        "deliver each matching event again after this answer, under a new "
-                        "handle"),
+    "duplicate": Effect((_PULL, CALLBACK), True, (), (),
+                        "deliver each matching event again: pulled, after this answer under "
+                        "a new handle; a callback, the same body and signature sent again "
+                        "after the receiver's 200"),
     "reorder": Effect((_PULL,), False, (), (),
                       "answer the pulled events in a shuffled order"),
     "drop_confirm": Effect((_CONFIRM,), True, (), (),
