@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from tencentcloud.vod.v20180717 import models, vod_client
 
-from emulator import cli
 from emulator.clients.client import AdminClient, AdminError
 from emulator.core.tasks import WAIT_SECONDS
 from emulator.server import EmulatorThread
 
 from .conftest import pull, wait_for_health
+from .test_cli import _cli
 
 APP = 1500000001
 FILE = "5285890800000000101"
@@ -242,15 +242,6 @@ def test_bad_input_is_an_admin_error(admin: AdminClient, method: str, path: str,
 
 
 # ----- the command line
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        status = cli.main(list(args))
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def test_the_cli_lists_shows_and_finishes_tasks(
