@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 import pytest
 
 from .clients.client import AdminClient
+from .clients.remote import URL_VARIABLE
 from .core.ids import ANY_APP, AppFilter
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from .clients.receiver import CallbackReceiver
-    from .core.backend import VodBackend
+    from .clients.remote import RemoteEmulator
     from .core.settings import Settings
     from .server import EmulatorThread
 
@@ -36,7 +35,8 @@ _SDK_PACKAGE = "tencentcloud-sdk-python-vod"
 CallbackState = Literal["pending", "delivered", "undelivered"]
 MARKER = "vod_emulator"
 CHECK_CLEAN = "check_clean"  # the one option that is the plugin's, not a server setting
-_SERVER_ANSWER_SECONDS = 30.0  # how long a wait's end may take to reach this thread
+URL_OPTION = "--vod-emulator-url"
+URL_INI = "vod_emulator_url"
 _MARKER_HELP = (f"{MARKER}(**settings, {CHECK_CLEAN}=False): this test's emulator settings "
                 "(as POST /_emulator/settings takes them) and whether its teardown fails on "
                 "unconfirmed events or unfinished callbacks")
@@ -57,8 +57,11 @@ class CallbackReceiverFactory(Protocol):
 class VodEmulator:
     """One test's view of the session's emulator: its address, clients and controls."""
 
-    def __init__(self, server: EmulatorThread, options: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, server: EmulatorThread | RemoteEmulator,
+                 options: Mapping[str, Any] | None = None) -> None:
         self.server = server
+        """The session's emulator: an ``EmulatorThread`` this process started, or, when
+        ``VOD_EMULATOR_URL`` names one, a ``RemoteEmulator`` reached over HTTP."""
         self.admin = AdminClient(server.url)
         self.options = dict(options or {})  # this test's settings, kept across its resets
 
@@ -74,11 +77,11 @@ class VodEmulator:
     @property
     def secret_id(self) -> str:
         """The SecretId the emulator verifies; any works when it verifies none."""
-        return self.server.settings.secret_id or "AKIDanyIsAccepted"
+        return self.server.secret_id or "AKIDanyIsAccepted"
 
     @property
     def secret_key(self) -> str:
-        return self.server.settings.secret_key or "anyIsAccepted"
+        return self.server.secret_key or "anyIsAccepted"
 
     def sdk_client(
         self,
@@ -294,34 +297,24 @@ class VodEmulator:
         return url
 
     def _clock_now(self) -> float:
-        """The emulator clock, read on its own loop (no HTTP)."""
-        return self.server.call(lambda backend: backend.now())
+        """The emulator clock (read on its own loop when it runs in this process)."""
+        return self.server.now()
 
     # ----- each test's start and end
 
     def _start_test(self) -> None:
         """A full reset (which restores the start-up settings and clears faults), the
-        clock running at real speed, then this test's settings. Called on the server's
-        loop, the domain methods the admin routes call: no HTTP round trip per test."""
-        options = self.options
-
-        def start(backend: VodBackend) -> None:
-            backend.reset()
-            clock = backend.clock_state()
-            if clock["frozen"] or clock["scale"] != 1:
-                backend.change_clock(freeze=False, scale=1)
-            if options:
-                backend.change_settings(options)
-
+        clock running at real speed, then this test's settings: on the server's loop,
+        no HTTP round trip per test, when it runs in this process."""
         try:
-            self.server.call(start)
+            self.server.fresh_start(self.options)
         except ValueError as error:  # a setting refused: the message names it
-            raise pytest.UsageError(f"{MARKER} settings {options!r}: {error}") from None
+            raise pytest.UsageError(f"{MARKER} settings {self.options!r}: {error}") from None
 
     def leftovers(self) -> str | None:
         """What a test left unfinished: unconfirmed events (pullable or leased) and
         callbacks pending or undelivered, in every application; None when there are none."""
-        counts = self.server.call(lambda backend: backend.stats())  # on its loop: no HTTP
+        counts = self.server.stats()
         unclean = [app for app in counts["applications"]
                    if any(app.get(name) for name in _UNFINISHED)]
         if not unclean:
@@ -363,28 +356,30 @@ class VodEmulator:
                 + [{**lease, "state": "leased"} for lease in queue["leased"]])
 
     def wait_for_confirmed(self, event_ids: Iterable[str], timeout: float = 10.0) -> None:
-        """Return once every event is confirmed; raise TimeoutError if one is not within
-        ``timeout`` seconds, LookupError for an event the server does not know. Waits on
-        the events' own state on the server's loop (the journal may have evicted their
-        confirmations), never sleeps."""
-        import asyncio
+        """Return once every event is confirmed; raise TimeoutError naming those that
+        are not within ``timeout`` seconds, LookupError for an event the server does not
+        know. Waits on the events' own state (the journal may have evicted their
+        confirmations), held by the server, never polled."""
+        self.admin.wait_for_confirmed(event_ids, timeout)
 
-        wanted = list(event_ids)
+    def wait_for_delivered(self, event_ids: Iterable[str], timeout: float = 10.0) -> None:
+        """Return once every event's callback is delivered (its handler answered 200);
+        raise TimeoutError naming those that are not, with their state (pending,
+        pending_retry, undelivered...), LookupError for an unknown event."""
+        self.admin.wait_for_delivered(event_ids, timeout)
 
-        def start(backend: VodBackend) -> Future[list[str]]:
-            # On the server's loop: the wait runs there, this thread waits for its end.
-            return asyncio.run_coroutine_threadsafe(
-                backend.wait_for_confirmed(wanted, timeout), asyncio.get_running_loop())
-
-        waiting = self.server.call(start)
-        try:
-            missing = waiting.result(max(timeout, 0.0) + _SERVER_ANSWER_SECONDS)
-        except TimeoutError:
-            waiting.cancel()
-            raise TimeoutError(f"the emulator did not answer within {timeout}s plus "
-                               f"{_SERVER_ANSWER_SECONDS:g}s") from None
-        if missing:
-            raise TimeoutError(f"not confirmed within {timeout}s: {missing}")
+    def wait(self, timeout: float = 10.0, sub_app_id: int | None = None,
+             **conditions: int | str) -> dict[str, Any]:
+        """Wait until every condition holds in the application: a count (``pullable``,
+        ``leased``, ``held_pulls``, ``confirmed``, ``callbacks_pending``,
+        ``callbacks_delivered``, ``callbacks_undelivered``) given a number is at least
+        that many, 0 none (``callbacks_pending=0, leased=0``), or as a comparison says
+        (``"==2"``, ``"<=1"``, ``">=5"``); ``tasks_running=N``: at most N unfinished
+        tasks. Answer the counts then; TimeoutError if not within ``timeout`` seconds."""
+        if not conditions:
+            raise TypeError("wait() needs a condition, e.g. callbacks_pending=0")
+        state: dict[str, Any] = self.admin.wait(sub_app_id, timeout, **conditions)["state"]
+        return state
 
     def wait_for_callbacks(
         self,
@@ -394,7 +389,9 @@ class VodEmulator:
         state: CallbackState = "delivered",
     ) -> list[dict[str, Any]]:
         """Wait until at least ``n`` of the application's callbacks are ``state``
-        (delivered by default); answer its attempt records. Raise TimeoutError if not."""
+        (delivered by default), counting events, not attempts (``wait`` compares
+        exactly: ``callbacks_delivered="==3"``); answer its attempt records. Raise
+        TimeoutError if not."""
         self.admin.wait(sub_app_id, timeout, **{f"callbacks_{state}": n})
         return self.callbacks(sub_app_id=sub_app_id)
 
@@ -408,12 +405,40 @@ def vod_emulator_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def vod_emulator_server(vod_emulator_settings: Settings) -> Iterator[EmulatorThread]:
-    """The session's emulator, in a background thread."""
+def vod_emulator_server(
+    vod_emulator_settings: Settings, pytestconfig: pytest.Config,
+) -> Iterator[EmulatorThread | RemoteEmulator]:
+    """The session's emulator: the one ``--vod-emulator-url``, ``VOD_EMULATOR_URL`` or
+    the ``vod_emulator_url`` ini option names (a ``RemoteEmulator``, already running:
+    ``vod_emulator_settings`` does not apply to it), else one started in a background
+    thread of this process (an ``EmulatorThread``)."""
+    import os
+
+    url = (pytestconfig.getoption(URL_OPTION) or os.environ.get(URL_VARIABLE)
+           or pytestconfig.getini(URL_INI))
+    if url:
+        from .clients.remote import RemoteEmulator, RemoteEmulatorError
+
+        try:
+            remote = RemoteEmulator(url, env=os.environ)
+            remote.connect()
+        except RemoteEmulatorError as error:
+            raise pytest.UsageError(f"{MARKER}: {error}") from None
+        yield remote
+        return
     from .server import EmulatorThread
 
     with EmulatorThread(vod_emulator_settings) as server:
         yield server
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    where = ("a running emulator the tests use (e.g. http://127.0.0.1:4600), reset over "
+             "HTTP before each test, in place of one the session starts itself")
+    parser.getgroup(MARKER).addoption(URL_OPTION, default=None, metavar="URL",
+                                      help=f"{where}; also {URL_VARIABLE} or the "
+                                           f"{URL_INI} ini option")
+    parser.addini(URL_INI, where, default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -441,7 +466,7 @@ def vod_emulator_options() -> dict[str, Any]:
 
 @pytest.fixture
 def vod_emulator(
-    vod_emulator_server: EmulatorThread,
+    vod_emulator_server: EmulatorThread | RemoteEmulator,
     vod_emulator_options: Mapping[str, Any],
     request: pytest.FixtureRequest,
 ) -> Iterator[VodEmulator]:

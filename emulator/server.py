@@ -6,8 +6,8 @@ import asyncio
 import gc
 import signal
 import sys
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -97,6 +97,15 @@ class EmulatorThread(BackgroundServer):
         """What the SDKs take as HttpProfile.endpoint: host and port, no scheme."""
         return f"{self.settings.host}:{self.port}"
 
+    @property
+    def secret_id(self) -> str | None:
+        """The SecretId whose signatures are verified (None: none are)."""
+        return self.settings.secret_id
+
+    @property
+    def secret_key(self) -> str | None:
+        return self.settings.secret_key
+
     def call(self, function: Callable[[VodBackend], T], timeout: float = 30.0) -> T:
         """Run ``function(backend)`` on the server's own loop and answer its result: the
         live state belongs to that loop, so other threads reach it only this way.
@@ -110,6 +119,30 @@ class EmulatorThread(BackgroundServer):
             return function(runner.app[BACKEND])
 
         return self._run_on_loop(on_loop(), timeout)
+
+    def fresh_start(self, settings: Mapping[str, Any]) -> None:
+        """What a test starts from: a full reset (everything forgotten, the start-up
+        settings restored, faults cleared), the clock running at real speed, then
+        ``settings``. Run on the server's loop, with no HTTP. ValueError (naming it) for
+        a setting refused."""
+
+        def start(backend: VodBackend) -> None:
+            backend.reset()
+            clock = backend.clock_state()
+            if clock["frozen"] or clock["scale"] != 1:
+                backend.change_clock(freeze=False, scale=1)
+            if settings:
+                backend.change_settings(dict(settings))
+
+        self.call(start)
+
+    def now(self) -> float:
+        """The emulator clock."""
+        return self.call(lambda backend: backend.now())
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per application and in total, as ``GET /_emulator/stats`` answers."""
+        return self.call(lambda backend: backend.stats())
 
     async def _open(self) -> tuple[web.AppRunner, int]:
         return await start(self.settings)

@@ -106,7 +106,7 @@ def test_wait_times_out_with_the_state(admin: AdminClient) -> None:
     with pytest.raises(TimeoutError) as raised:
         admin.wait(pullable=2, timeout=0.05)
     message = str(raised.value)
-    assert message.startswith("queue did not reach {'pullable': 2} in 0.05s: ")
+    assert message.startswith("not reached within 0.05s: pullable=2; now ")
     assert "'pullable': 1, 'leased': 0, 'held_pulls': 0" in message  # the state reached
 
 
@@ -271,8 +271,14 @@ def test_the_clock_stops_short_of_year_9900(admin: AdminClient) -> None:
 
 @pytest.mark.parametrize(("body", "message"), [
     ({"pullable": 1, "timeout_seconds": 301}, "timeout_seconds must be between 0 and 300"),
-    ({"pullable": -1}, "pullable must be between 0 and 1000000000, got -1"),
-    ({"pullable": 10**10}, "pullable must be between 0 and 1000000000, got 10000000000"),
+    ({"pullable": -1}, "pullable must compare with 0 to 1,000,000,000, got -1"),
+    ({"pullable": 10**10}, "pullable must compare with 0 to 1,000,000,000, got 10000000000"),
+    ({"pullable": "<=" + "9" * 11}, "pullable must be a count (3: at least 3; 0: none), or "),
+    ({"pullable": "at most 2"}, "pullable must be a count (3: at least 3; 0: none), or "),
+    ({"pullable": 2.5}, "pullable must be a count"),
+    ({"events_confirmed": []}, "events_confirmed must be a list of 1 to 10,000 event ids"),
+    ({"events_delivered": "evt-1"}, "events_delivered must be a list of 1 to 10,000 event"),
+    ({"events_delivered": [7]}, "events_delivered must be a list of 1 to 10,000 event ids"),
     ({"pullable": 1, "timeout_seconds": "5"}, "timeout_seconds must be a number"),
 ])
 def test_waits_are_bounded(admin: AdminClient, body: dict[str, Any], message: str) -> None:

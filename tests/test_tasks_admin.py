@@ -227,8 +227,9 @@ def test_resets_forget_tasks(frozen: AdminClient, sdk: vod_client.VodClient) -> 
     ("POST", "/tasks/finish?now=1", {}, "unknown query parameter(s) 'now'"),
     ("POST", "/wait", {"task_id": ""}, "task_id must be a task's id"),
     ("POST", "/wait", {"task_id": ["a"]}, "task_id must be a task's id"),
-    ("POST", "/wait", {"tasks_running": -1}, "tasks_running must be between 0"),
-    ("POST", "/wait", {"tasks_running": True}, "tasks_running must be an integer"),
+    ("POST", "/wait", {"tasks_running": -1}, "tasks_running must compare with 0 to "),
+    ("POST", "/wait", {"tasks_running": True},
+     "tasks_running must be a count (2: at most 2), or '==N'"),
     ("GET", "/tasks/finish", None, "GET is not allowed"),
 ])
 def test_bad_input_is_an_admin_error(admin: AdminClient, method: str, path: str,

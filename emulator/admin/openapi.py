@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .._version import __version__
 from ..core import callbacks, clock, journal
 from ..core.backend import MAX_EVENTS_PER_EMIT
+from ..core.conditions import CONDITION_PATTERN, CONDITION_SYNTAX
 from ..core.event import EVENT_STATES, OUTCOMES
 from ..core.records import LIVE_COUNTS
 from ..core.tasks import TASK_STATES
@@ -74,7 +75,7 @@ class _Builder:
 
     def __init__(self, routes: Sequence[Route[Any]]) -> None:
         from ..cloudapi.protocol import MAX_BODY_BYTES  # the application's body limit
-        from . import http  # imports aiohttp: loaded only when building
+        from . import http, waits  # import aiohttp: loaded only when building
 
         self.routes = routes
         self.prefix: str = http.PREFIX
@@ -83,6 +84,10 @@ class _Builder:
         self.max_body_depth: int = http.MAX_BODY_DEPTH
         self.max_follow_limit: int = http.MAX_FOLLOW_LIMIT
         self.tasks_running: str = http.TASKS_RUNNING
+        self.wait_conditions: tuple[str, ...] = waits.WAIT_CONDITIONS
+        self.max_waited_events: int = waits.MAX_WAITED_EVENTS
+        self.condition_syntax: str = CONDITION_SYNTAX
+        self.condition_pattern: str = CONDITION_PATTERN
         self.max_body_bytes: int = MAX_BODY_BYTES
         self.error_codes: dict[int, str] = http.ADMIN_ERROR_CODES
         self.descriptions: dict[str, _Description] = {}
@@ -369,37 +374,54 @@ class _Builder:
             query=[in_query("content", FLAG_TEXT, "false leaves the payloads out.")],
             description="The events themselves, pullable and leased (with handles and "
                         "expiries). Looking never makes state.")
-        counts = LIVE_COUNTS
+        condition = {"oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": self.max_wait_count},
+            {"type": "string", "pattern": self.condition_pattern}]}
+        event_ids = {"type": "array", "minItems": 1, "maxItems": self.max_waited_events,
+                     "items": {"type": "string", "minLength": 1}}
         wait = object_schema({
             "sub_app_id": ref("SubAppIdInput"),
             "timeout_seconds": {"type": "number", "minimum": 0,
                                 "maximum": self.max_wait_seconds,
                                 "description": "Real seconds (default 10)."},
-            **{name: {"type": "integer", "minimum": 0, "maximum": self.max_wait_count,
-                      "description": f"Wait until {name} is at least this."}
-               for name in counts},
-            self.tasks_running: {"type": "integer", "minimum": 0, "maximum": self.max_wait_count,
-                            "description": "Wait until the application has at most this "
-                                           "many unfinished tasks (WAITING or PROCESSING): "
-                                           "0, until every one is FINISH."},
+            **{name: {**condition, "description": f"Wait until {name} is as said: "
+                                                  f"{self.condition_syntax}."}
+               for name in LIVE_COUNTS},
+            self.tasks_running: {**condition,
+                                 "description": "Wait until the application has at most "
+                                                "this many unfinished tasks (WAITING or "
+                                                "PROCESSING): 0, until every one is FINISH; "
+                                                "or a comparison ('==N', '>=N')."},
             "task_id": {"type": "string", "minLength": 1,
                         "description": "Wait until this task is FINISH (it may have "
                                        "failed: see its `failed`); looked for in the "
                                        "application `sub_app_id` names, else in any. 404 "
                                        "if it is not known."},
+            "events_confirmed": {**event_ids, "description": "Wait until every one of these "
+                                                             "events is confirmed (404 for "
+                                                             "an unknown one)."},
+            "events_delivered": {**event_ids, "description": "Wait until every one of these "
+                                                             "events' callback is delivered "
+                                                             "(404 for an unknown one)."},
         }, ())
-        wait["anyOf"] = [{"required": [name]} for name in (*counts, self.tasks_running,
-                                                          "task_id")]
+        wait["anyOf"] = [{"required": [name]} for name in self.wait_conditions]
         self._describe(
-            "wait", "Wait until counts are reached, or tasks finished",
+            "wait", "Wait until counts are reached, events confirmed or delivered, or tasks "
+                    "finished",
             object_schema({"met": {"type": "boolean"}, "state": ref("Counts"),
+                           "events": described(
+                               {"type": "object", "additionalProperties": {"type": "string"}},
+                               "With `events_confirmed` or `events_delivered`: each named "
+                               "event's state at the answer."),
                            "task": described(ref("Task"), "With `task_id`: the task as it "
                                                           "stands at the answer.")},
                           ("met", "state")),
             body=wait, errors=(404,),
-            description="Answers once every named condition holds (each count at least its "
-                        "value, `tasks_running` at most its value, the `task_id` task "
-                        "FINISH), at the timeout (`met` false), or at once when the emulator "
+            description="Answers once every named condition holds (each count as its "
+                        "condition says: a bare number at least that many, 0 none, or "
+                        "'==N', '<=N', '>=N'; `tasks_running` at most its bare number; the "
+                        "`task_id` task FINISH; the listed events confirmed or delivered), "
+                        "at the timeout (`met` false), or at once when the emulator "
                         "shuts down. Waiting never moves the clock: tasks finish as "
                         "emulator time passes (`POST /tasks/finish` or `POST /clock` move "
                         "it).")

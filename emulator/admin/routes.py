@@ -4,8 +4,6 @@ document alike."""
 
 from __future__ import annotations
 
-import asyncio
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,25 +19,21 @@ from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
 from ..core.errors import NotFound
 from ..core.event import EVENT_STATES, OUTCOMES
 from ..core.eventconfig import PARAMETERS
-from ..core.ids import ANY_APP, AppFilter, SubAppId, app_text
-from ..core.records import LIVE_COUNTS, EventFilter
+from ..core.ids import ANY_APP, AppFilter, SubAppId
+from ..core.records import EventFilter
 from ..core.settings import runtime_view
-from ..core.tasks import FINISH, TASK_STATES, Task
-from . import dashboard
+from ..core.tasks import TASK_STATES, Task
+from . import dashboard, waits
 from .http import (
     HELD_REQUESTS,
     MAX_FOLLOW_LIMIT,
-    MAX_WAIT_COUNT,
-    MAX_WAIT_SECONDS,
     PREFIX,
-    TASKS_RUNNING,
     AdminHandler,
     AdminInputError,
     AdminNotFound,
     Route,
     Streamed,
     add_route,
-    body_integer,
     body_number,
     json_route,
     query_flag,
@@ -50,6 +44,7 @@ from .http import (
     reject_unknown,
 )
 from .views import event_view, feed_view, health_view, lease_view, media_summary_view
+from .waits import hold, known_task
 
 
 def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
@@ -151,94 +146,6 @@ async def _queue(backend: VodBackend, request: web.Request) -> dict[str, Any]:
         "held_pulls": contents.state.held_pulls,
         "confirmed": contents.state.confirmed,
     }
-
-
-def _counts(backend: VodBackend, sub_app_id: SubAppId) -> dict[str, Any]:
-    return {**backend.queue_state(sub_app_id).to_json(), **backend.callback_counts(sub_app_id)}
-
-
-_WAIT_CONDITIONS = (*LIVE_COUNTS, TASKS_RUNNING, "task_id")
-
-
-async def _wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
-    """Answer once the queue reaches every given count ("at least"), the application has
-    at most ``tasks_running`` unfinished tasks, and the ``task_id`` task is FINISH; at the
-    timeout, or at once when the emulator shuts down (``met`` false then)."""
-    body = await read_body(request)
-    reject_unknown(body, {"sub_app_id", "timeout_seconds", *_WAIT_CONDITIONS})
-    sub_app_id = read_sub_app_id(body.get("sub_app_id"))
-    wanted = {name: body_integer(body, name, 0, MAX_WAIT_COUNT)
-              for name in LIVE_COUNTS if name in body}
-    at_most = (body_integer(body, TASKS_RUNNING, 0, MAX_WAIT_COUNT)
-               if TASKS_RUNNING in body else None)
-    task_id = body.get("task_id")
-    if not (wanted or at_most is not None or task_id is not None):
-        raise AdminInputError(f"name at least one of {', '.join(_WAIT_CONDITIONS)}")
-    if task_id is not None and not (isinstance(task_id, str) and task_id):
-        raise AdminInputError(f"task_id must be a task's id, got {shown(task_id)}")
-    timeout = body_number(body, "timeout_seconds", 10.0, MAX_WAIT_SECONDS)
-    # The task is looked for in the application named, else in any.
-    task_app: AppFilter = sub_app_id if "sub_app_id" in body else ANY_APP
-    if task_id is not None:
-        _known_task(backend, task_app, task_id)
-
-    def reached() -> bool:
-        if task_id is not None and _known_task(backend, task_app, task_id).status(
-                backend.now()) != FINISH:
-            return False
-        if at_most is not None and _running(backend, sub_app_id) > at_most:
-            return False
-        if not wanted:
-            return True
-        state = _counts(backend, sub_app_id)
-        return all(state[name] >= at_least for name, at_least in wanted.items())
-
-    if task_id is None and at_most is None:
-        await _hold(backend, request, reached, timeout)
-    else:  # a task finishes on the clock, with or without an event that says so
-        await _hold_for_tasks(backend, request, reached, timeout, task_app)
-    answer = {"met": reached(), "state": {**_counts(backend, sub_app_id),
-                                          TASKS_RUNNING: _running(backend, sub_app_id)}}
-    if task_id is not None:
-        answer["task"] = _known_task(backend, task_app, task_id).to_json(backend.now())
-    return answer
-
-
-def _running(backend: VodBackend, sub_app_id: AppFilter) -> int:
-    """How many of the application's tasks are unfinished (WAITING or PROCESSING)."""
-    now = backend.now()
-    return sum(task.status(now) != FINISH for task in backend.task_list(sub_app_id))
-
-
-async def _hold_for_tasks(backend: VodBackend, request: web.Request,
-                          until: Callable[[], bool], timeout: float,
-                          sub_app_id: AppFilter) -> None:
-    """``_hold``, woken also when the soonest unfinished task (of ``sub_app_id``) is due to
-    finish: a task with ``TasksNotifyMode: None`` sends nothing when it does."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not (until() or backend.stopping):
-        left = deadline - loop.time()
-        if left <= 0:
-            return
-        await _hold(backend, request, until, min(left, _real_seconds_to_finish(
-            backend, sub_app_id)))
-
-
-_TIMER_SLACK_SECONDS = 0.001
-"""Added to a wake-up on a task's end, so that the clock has reached it when it comes."""
-
-
-def _real_seconds_to_finish(backend: VodBackend, sub_app_id: AppFilter) -> float:
-    """Real seconds until the soonest unfinished task finishes (inf: never by itself)."""
-    clock = backend.clock_state()
-    now: float = clock["now"]
-    soonest = min((task.finishes for task in backend.task_list(sub_app_id)
-                   if task.status(now) != FINISH), default=math.inf)
-    if clock["frozen"] or math.isinf(soonest):
-        return math.inf
-    scale: float = clock["scale"]
-    return max(0.0, soonest - now) / scale + _TIMER_SLACK_SECONDS
 
 
 async def _journal(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -390,20 +297,7 @@ async def _hold_until(backend: VodBackend, request: web.Request,
     if wait is None:
         return
     epoch = backend.journal_epoch
-    await _hold(backend, request, lambda: arrived() or backend.journal_epoch != epoch, wait)
-
-
-async def _hold(backend: VodBackend, request: web.Request, until: Callable[[], bool],
-                timeout: float) -> None:
-    """Hold a request for up to ``timeout`` real seconds until ``until()`` holds, checked
-    on every journal entry and clock change; shutdown ends it at once. Counted in
-    ``held_waits`` (``/health``)."""
-    held = request.app[HELD_REQUESTS]
-    held.waits += 1
-    try:
-        await backend.wait_for(until, timeout)
-    finally:
-        held.waits -= 1
+    await hold(backend, request, lambda: arrived() or backend.journal_epoch != epoch, wait)
 
 
 async def _callbacks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -560,21 +454,8 @@ async def _task(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     sub_app_id: AppFilter = ANY_APP
     if "sub_app_id" in query:
         sub_app_id = read_sub_app_id(query["sub_app_id"])
-    task = _known_task(backend, sub_app_id, request.match_info["task_id"])
+    task = known_task(backend, sub_app_id, request.match_info["task_id"])
     return task.to_json(backend.now())
-
-
-def _known_task(backend: VodBackend, sub_app_id: AppFilter, task_id: str) -> Task:
-    """The task ``task_id`` of the application (or of any, with ANY_APP); 404 if none."""
-    if sub_app_id != ANY_APP:
-        task = backend.task(sub_app_id, task_id)
-    else:
-        task = next((task for task in backend.task_list() if task.task_id == task_id), None)
-    if task is None:
-        where = "" if sub_app_id == ANY_APP else f" of application {app_text(sub_app_id)}"
-        raise AdminNotFound(f"no task {shown(task_id)}{where} is known (see GET "
-                            f"{PREFIX}/tasks; a reset forgets them)")
-    return task
 
 
 async def _finish_tasks(backend: VodBackend, request: web.Request) -> dict[str, Any]:
@@ -605,7 +486,7 @@ ROUTES: tuple[Route[AdminHandler], ...] = (
     Route("POST", "/events", "emitEvents", _emit),
     Route("GET", "/queues", "listQueues", _queues),
     Route("GET", "/queues/{sub_app_id}", "getQueue", _queue, ("content",)),
-    Route("POST", "/wait", "wait", _wait),
+    Route("POST", "/wait", "wait", waits.wait),
     Route("GET", "/journal", "getJournal", _journal, ("kind", "event_id", *_FOLLOW_QUERY)),
     Route("GET", "/events", "getEventFeed", _emitted,
           (*_FOLLOW_QUERY, "content", *_SEARCH_QUERY)),

@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from typing import Any
 
 from ..core.ids import ANY_APP, AppFilter, app_text
@@ -165,18 +166,57 @@ class AdminClient:
         return snapshot
 
     def wait(
-        self, sub_app_id: int | None = None, timeout: float = 10.0, **at_least: int
+        self, sub_app_id: int | None = None, timeout: float = 10.0,
+        **conditions: int | str | list[str],
     ) -> dict[str, Any]:
-        """Block until the queue has at least the given ``pullable``, ``leased``,
-        ``held_pulls`` or ``callbacks_...`` counts (``tasks_running``: at most that many
-        unfinished tasks); raise TimeoutError if it does not within ``timeout`` seconds."""
-        body: dict[str, Any] = {"sub_app_id": sub_app_id, "timeout_seconds": timeout, **at_least}
+        """Block until every condition holds in the application: a count (``pullable``,
+        ``leased``, ``held_pulls``, ``confirmed``, ``callbacks_pending``,
+        ``callbacks_delivered``, ``callbacks_undelivered``) given a number is at least
+        that many (0: none), or as a comparison says (``"==2"``, ``"<=1"``, ``">=5"``);
+        ``tasks_running=N``: at most N unfinished tasks; ``task_id``: that task FINISH;
+        ``events_confirmed``/``events_delivered``: every listed event so. Answer the
+        server's ``{"met", "state", ...}``; TimeoutError if not within ``timeout``
+        seconds (held by the server, never polled)."""
+        body: dict[str, Any] = {"sub_app_id": sub_app_id, "timeout_seconds": timeout,
+                                **conditions}
         # Held by the server up to ``timeout``: the HTTP wait is that plus the client's own.
         result: dict[str, Any] = self.request("POST", "/_emulator/wait", body,
                                               timeout=self.timeout + timeout)
         if not result["met"]:
-            raise TimeoutError(f"queue did not reach {at_least} in {timeout}s: {result['state']}")
+            wanted = ", ".join(f"{name}={value!r}" for name, value in conditions.items())
+            raise TimeoutError(f"not reached within {timeout:g}s: {wanted:.500}; "
+                               f"now {result['state']}"
+                               + (f", events {result['events']}" if "events" in result else ""))
         return result
+
+    def wait_for_confirmed(self, event_ids: Iterable[str], timeout: float = 10.0) -> None:
+        """Block until every event is confirmed (read from each event's own state, not the
+        journal); TimeoutError naming those that are not within ``timeout`` seconds,
+        LookupError for an event the emulator does not know."""
+        self._wait_for_events("events_confirmed", "confirmed", event_ids, timeout)
+
+    def wait_for_delivered(self, event_ids: Iterable[str], timeout: float = 10.0) -> None:
+        """Block until every event's callback is delivered (its handler answered 200);
+        TimeoutError naming those that are not within ``timeout`` seconds (with their
+        state: pending, pending_retry, undelivered...), LookupError for an unknown event."""
+        self._wait_for_events("events_delivered", "delivered", event_ids, timeout)
+
+    def _wait_for_events(self, condition: str, state: str, event_ids: Iterable[str],
+                         timeout: float) -> None:
+        body = {condition: list(event_ids), "timeout_seconds": timeout}
+        try:
+            result = self.request("POST", "/_emulator/wait", body,
+                                  timeout=self.timeout + timeout)
+        except AdminError as error:
+            if error.status == 404:
+                raise LookupError(error.message) from None
+            raise
+        if not result["met"]:
+            behind = {event_id: now for event_id, now in result["events"].items()
+                      if now != state}
+            raise TimeoutError(f"not {state} within {timeout:g}s: "
+                               + ", ".join(f"{event_id} ({now})"
+                                           for event_id, now in sorted(behind.items())))
 
     def journal(self, kind: str | None = None, event_id: str | None = None) -> list[dict[str, Any]]:
         """The journal's entries (those kept: see ``evicted`` in the raw answer), oldest

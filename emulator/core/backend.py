@@ -21,7 +21,7 @@ from .errors import (
     InjectedError,
     NotFound,
 )
-from .event import CONFIRMED, ROUTE_PUSHED, ROUTE_SUPPRESSED, EmittedEvent
+from .event import ROUTE_PUSHED, ROUTE_SUPPRESSED, EmittedEvent
 from .eventconfig import EventConfig, suppression
 from .faults import Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
@@ -491,25 +491,7 @@ class VodBackend(MediaAndTasks):
         return [] if queue is None else [lease for lease in queue.leases()
                                          if lease.event.event_id == event.event_id]
 
-    # ----- waiting on deliveries (the pytest plugin's waits)
-
-    async def wait_for_confirmed(self, event_ids: Iterable[str], timeout: float) -> list[str]:
-        """Wait up to ``timeout`` real seconds until every event is confirmed; answer the
-        ids still unconfirmed then (none: all are), sorted. Read from each event's own
-        state, not from the journal, which may have evicted the confirmations. LookupError
-        for an id neither among the emitted events kept nor queued."""
-        events = self._events_by_id(set(event_ids))
-
-        def unconfirmed() -> list[str]:
-            return sorted(event.event_id for event in events if event.state != CONFIRMED)
-
-        # Every change of an event's state is journaled, so the journal's wakeup is the
-        # one to wait on (not its entries).
-        await self.journal.wait_for(lambda: self.stopping or not unconfirmed(), timeout,
-                                    (self.stopped,))
-        return unconfirmed()
-
-    def _events_by_id(self, event_ids: set[str]) -> list[EmittedEvent]:
+    def events_by_id(self, event_ids: set[str]) -> list[EmittedEvent]:
         """The emitted events of these ids (never a duplicate a fault queued): from those
         kept, then from the queues, which may hold events older than those kept."""
         found = {event.event_id: event for event in self.emitted if event.event_id in event_ids}
