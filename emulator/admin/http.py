@@ -26,6 +26,7 @@ from ..base.jsontext import JsonInputError, RawJson, compact, strict_object
 from ..base.numeric import is_integer, is_number
 from ..core.backend import VodBackend
 from ..core.clock import ClockLimitError
+from ..core.conditions import TASKS_RUNNING as TASKS_RUNNING  # the wait's name, re-exported
 from ..core.errors import EmitInterrupted, NotFound, ServiceError
 from ..core.faults import FaultInputError
 from ..core.ids import InvalidSubAppId, SubAppId, app_from_json
@@ -38,8 +39,6 @@ MAX_WAIT_COUNT = 10**9
 MAX_BODY_DEPTH = 64
 """Deeper JSON than this is refused: no payload or override needs it."""
 MAX_FOLLOW_LIMIT = 100_000
-TASKS_RUNNING = "tasks_running"
-"""What ``POST /wait`` names an application's unfinished tasks: a count it waits down to."""
 _DECODE_OFF_LOOP_BYTES = 256 * 1024
 """Bodies larger than this are decoded in a worker thread, not on the event loop."""
 _STREAM_CHUNK_ITEMS = 128

@@ -13,16 +13,20 @@ from aiohttp import web
 
 from ..base.echo import shown
 from ..core.backend import VodBackend
-from ..core.conditions import AT_LEAST, AT_MOST, ConditionError, CountCondition, parse_condition
+from ..core.conditions import (
+    TASKS_RUNNING,
+    WAITED_COUNTS,
+    ConditionError,
+    CountCondition,
+    parse_condition,
+)
 from ..core.event import CONFIRMED, DELIVERED, EmittedEvent
 from ..core.ids import ANY_APP, AppFilter, SubAppId, app_text
-from ..core.records import LIVE_COUNTS
 from ..core.tasks import FINISH, Task
 from .http import (
     HELD_REQUESTS,
     MAX_WAIT_SECONDS,
     PREFIX,
-    TASKS_RUNNING,
     AdminInputError,
     AdminNotFound,
     body_number,
@@ -34,7 +38,7 @@ from .http import (
 EVENTS_REACHING = {"events_confirmed": CONFIRMED, "events_delivered": DELIVERED}
 """The wait's lists of event ids, and the state each list waits for its events to reach."""
 MAX_WAITED_EVENTS = 10_000
-WAIT_CONDITIONS = (*LIVE_COUNTS, TASKS_RUNNING, "task_id", *EVENTS_REACHING)
+WAIT_CONDITIONS = (*WAITED_COUNTS, "task_id", *EVENTS_REACHING)
 """Everything ``POST /wait`` can wait for (it needs one at least)."""
 _TIMER_SLACK_SECONDS = 0.001
 """Added to a wake-up on a task's end, so that the clock has reached it when it comes."""
@@ -94,8 +98,7 @@ async def wait(backend: VodBackend, request: web.Request) -> dict[str, Any]:
 
 def _count_conditions(body: dict[str, Any]) -> list[CountCondition]:
     try:
-        return [parse_condition(name, body[name], AT_MOST if name == TASKS_RUNNING else AT_LEAST)
-                for name in (*LIVE_COUNTS, TASKS_RUNNING) if name in body]
+        return [parse_condition(name, body[name]) for name in WAITED_COUNTS if name in body]
     except ConditionError as error:
         raise AdminInputError(str(error)) from None
 

@@ -13,13 +13,14 @@ from typing import Any, NoReturn
 from .._version import __version__
 from ..core.callbacks import FAILED
 from ..core.clock import MAX_SCALE
+from ..core.conditions import CONDITION_SYNTAX
 from ..core.event import OUTCOMES
 from ..core.faults import ACTIONS, EFFECTS
 from ..core.ids import DEFAULT_APP_NAME, MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.journal import CONFIRMED
 from ..core.settings import OPTIONS, OPTIONS_BY_NAME
 from ..core.tasks import TASK_STATES
-from . import commands, emit, follow
+from . import commands, emit, follow, wait
 from .commands import DEFAULT_URL, URL_VARIABLE
 from .emit import EMIT_CHUNK
 from .output import EXIT_USAGE, PROG
@@ -62,6 +63,15 @@ def build_parser() -> Parser:
                "Show counts per application and in total, faults, and the journal's size.")
     _following_parsers(client)
     _replay_parser(client)
+    waiting = client.add(
+        "wait", wait.wait, "wait until counts, events or a task are as given",
+        "Wait until every condition holds in the application (--sub-app-id; default the "
+        f"default application), held by the emulator, never polled. A count flag takes "
+        f"{CONDITION_SYNTAX}: --callbacks-delivered 3 --pullable 0 --leased '<=1' (quote "
+        "the comparisons: < and > are the shell's). Exit status 0 once they hold, 1 at the "
+        "timeout, with the counts reached.")
+    _sub_app_option(waiting, "the application (default: the default application)")
+    wait.add_wait_arguments(waiting)
     ready = client.add("wait-ready", commands.wait_ready, "wait until the emulator answers",
                        "Wait until the emulator answers its health check; exit 1 if it does "
                        "not in time. For scripts that start 'vod-emulator serve' in the "

@@ -15,10 +15,15 @@ from dataclasses import dataclass
 
 from ..base.echo import shown
 from ..base.numeric import is_integer
+from .records import LIVE_COUNTS
 
 AT_LEAST, AT_MOST, EXACTLY = ">=", "<=", "=="
 COMPARISONS: dict[str, Callable[[int, int], bool]] = {
     AT_LEAST: operator.ge, AT_MOST: operator.le, EXACTLY: operator.eq}
+TASKS_RUNNING = "tasks_running"
+"""An application's unfinished tasks: the one count a wait waits down to."""
+WAITED_COUNTS = (*LIVE_COUNTS, TASKS_RUNNING)
+"""Every count a wait can put a condition on."""
 MAX_CONDITION_COUNT = 10**9
 CONDITION_SYNTAX = "a count (3: at least 3; 0: none), or '==N', '<=N' or '>=N'"
 """How a condition is written, as error messages and help texts say it."""
@@ -45,10 +50,11 @@ class CountCondition:
         return f"{self.name} {self.comparison} {self.count}"
 
 
-def parse_condition(name: str, written: object, bare: str = AT_LEAST) -> CountCondition:
+def parse_condition(name: str, written: object) -> CountCondition:
     """The condition ``written`` (an integer, or text as CONDITION_SYNTAX says) puts on the
-    count ``name``; a bare number compares as ``bare`` says, and a bare 0 "at least"
-    means none. ConditionError if it is not written so."""
+    count ``name``; a bare number is at least that many, 0 none, and for TASKS_RUNNING at
+    most that many. ConditionError if it is not written so."""
+    bare = AT_MOST if name == TASKS_RUNNING else AT_LEAST
     if is_integer(written):
         given, count = None, written
     else:
