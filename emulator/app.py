@@ -18,7 +18,7 @@ from .admin.routes import add_admin_routes
 from .cloudapi.endpoint import cloud_api_handler
 from .cloudapi.protocol import MAX_BODY_BYTES
 from .core.backend import VodBackend
-from .core.callbacks import Sender, SendResult
+from .core.callbacks import ANSWER_BODY_LIMIT, Sender, SendResult, read_answer
 from .core.settings import Settings
 
 BACKEND = web.AppKey("backend", VodBackend)
@@ -69,14 +69,27 @@ def _sender(session: aiohttp.ClientSession) -> Sender:
         try:
             async with session.post(url, data=body, allow_redirects=False,
                                     timeout=aiohttp.ClientTimeout(total=timeout)) as response:
-                await response.read()
-                return SendResult(response.status, None)
+                start = await _read_start(response.content, ANSWER_BODY_LIMIT + 1)
+                answer = read_answer(start, response.headers.get(aiohttp.hdrs.CONTENT_TYPE))
+                return SendResult(response.status, None, answer)
         except TimeoutError:
             return SendResult(None, f"no answer within {timeout:g} s")
         except (aiohttp.ClientError, OSError, ValueError) as error:
             return SendResult(None, f"{type(error).__name__}: {error}"[:500])
 
     return send
+
+
+async def _read_start(content: aiohttp.StreamReader, size: int) -> bytes:
+    """At most ``size`` bytes of an answer's body: the rest is never read (the connection
+    is closed rather than drained), so a huge answer costs nothing."""
+    start = bytearray()
+    while len(start) < size:
+        chunk = await content.read(size - len(start))
+        if not chunk:
+            break
+        start += chunk
+    return bytes(start)
 
 
 async def _answer_held_requests(app: web.Application) -> None:

@@ -384,6 +384,19 @@ class _Components:
             "error": nullable(TEXT),
             "latency_ms": nullable({"type": "number", "minimum": 0}),
             "outcome": {"type": "string", "enum": list(OUTCOMES)},
+            "answer_body": nullable(described(
+                {"type": "string", "maxLength": callbacks.ANSWER_BODY_LIMIT},
+                f"The start of the body the handler answered (its first "
+                f"{callbacks.ANSWER_BODY_LIMIT} bytes, as UTF-8, undecodable bytes "
+                f"replaced): what explains a refusal. Null when there was no HTTP answer "
+                f"(refused, reset, timed out, a fault that sends nothing, an event never "
+                f"sent).")),
+            "answer_content_type": nullable(described(
+                TEXT, "The answer's Content-Type as the handler sent it; null when it sent "
+                      "none or there was no answer.")),
+            "answer_truncated": {"type": "boolean",
+                                 "description": "Whether the answer's body was longer than "
+                                                "`answer_body` keeps."},
         }, description="One callback attempt (or an event never sent).")
 
     def _health(self) -> Schema:

@@ -31,6 +31,7 @@ from .output import (
     fail,
     pairs,
     quiet_stdout,
+    shortened,
     table,
     when,
 )
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from ..clients.client import AdminClient
 
 URL_VARIABLE = ENV_PREFIX + "URL"
+ANSWER_SHOWN = 80
+"""Characters of a handler's answer that ``callbacks`` shows under a failed attempt."""
 DEFAULT_URL = f"http://{Settings.host}:{DEFAULT_PORT}"
 """Where ``vod-emulator serve`` listens when nothing says otherwise."""
 
@@ -170,9 +173,24 @@ def callbacks(command: Command) -> int:
     rows = [[a["at"] and when(a["at"]), a["event_id"], app_text(a["sub_app_id"]),
              a["attempt"], a["outcome"], a["status"], a["latency_ms"], a["error"] or a["url"]]
             for a in attempts]
-    command.print_lines(table(("at", "event_id", "sub_app_id", "attempt", "outcome", "status",
-                               "latency_ms", "url or error"), rows))
+    header, *lines = table(("at", "event_id", "sub_app_id", "attempt", "outcome", "status",
+                            "latency_ms", "url or error"), rows)
+    command.print(header)
+    for line, attempt in zip(lines, attempts, strict=True):
+        command.print(line)
+        if attempt["error"] is not None and attempt.get("answer_body") is not None:
+            # What the handler said explains its refusal; a delivery's answer is in --json.
+            command.print(f"  answered: {answer_line(attempt)}")
     return 0
+
+
+def answer_line(attempt: Mapping[str, Any]) -> str:
+    """A handler's answer on one line: its Content-Type and the start of its body."""
+    body = " ".join(attempt["answer_body"].split())  # one line, whatever its layout
+    shown = shortened(body, ANSWER_SHOWN) if body else "(empty body)"
+    if attempt["answer_truncated"] and body and shown == body:
+        shown += "…"
+    return f"{attempt['answer_content_type'] or 'no Content-Type'}: {shown}"
 
 
 def redeliver(command: Command) -> int:

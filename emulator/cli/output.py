@@ -110,6 +110,11 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def shortened(text: str, width: int) -> str:
+    """``text``, cut to ``width`` characters (the last an ellipsis) when it is longer."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     """Aligned columns under upper-case headers; the last column is not padded."""
     cells = [[header.upper() for header in headers]]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import codecs
 import json
 import math
 import time
@@ -54,11 +55,35 @@ LATENCY_BOUNDS_MS = (1, 5, 10, 50, 100, 500, 1000, 5000)
 """Upper bounds of the latency histogram's buckets (one more bucket: above the last)."""
 _CALLBACK_EFFECTS = tuple(name for name, effect in EFFECTS.items()
                           if effect.actions is not None and CALLBACK in effect.actions)
+ANSWER_BODY_LIMIT = 4096
+"""Bytes of a handler's answer body kept with its attempt (what explains a refusal); a
+sender reads at most one more, to know that there was more."""
+_ANSWERS_SHARED = 256  # distinct answers kept for sharing: most handlers say one thing
+
+
+class Answer(NamedTuple):
+    """What a handler answered besides its status: the start of its body and its type."""
+
+    body: bytes  # at most ANSWER_BODY_LIMIT bytes
+    content_type: str | None  # its Content-Type header as sent; None: it sent none
+    truncated: bool  # the body was longer than what is kept
+
+    def text(self) -> str:
+        """The body as text (UTF-8, undecodable bytes replaced); a character cut by the
+        limit is left out rather than replaced."""
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        return decoder.decode(self.body, final=not self.truncated)
+
+
+def read_answer(start: bytes, content_type: str | None) -> Answer:
+    """An Answer from the first bytes a sender read (up to ANSWER_BODY_LIMIT + 1)."""
+    return Answer(start[:ANSWER_BODY_LIMIT], content_type, len(start) > ANSWER_BODY_LIMIT)
 
 
 class SendResult(NamedTuple):
     status: int | None  # None: no HTTP answer (refused, reset, timed out)
     error: str | None
+    answer: Answer | None = None  # None: no HTTP answer, or one a fault made up
 
 
 Sender = Callable[[str, bytes, float], Awaitable[SendResult]]
@@ -91,14 +116,19 @@ class Attempt(NamedTuple):
     error: str | None
     latency_ms: float | None
     outcome: str
+    answer: Answer | None = None  # the handler's answer; None when there was none
 
     def to_json(self) -> dict[str, Any]:
+        answer = self.answer
         return {
             "event_id": self.event_id, "event_type": self.event_type,
             "sub_app_id": self.sub_app_id, "attempt": self.attempt, "at": self.at,
             "url": self.url, "body": None if self.body is None else self.body.decode(),
             "status": self.status, "error": self.error,
             "latency_ms": self.latency_ms, "outcome": self.outcome,
+            "answer_body": None if answer is None else answer.text(),
+            "answer_content_type": None if answer is None else answer.content_type,
+            "answer_truncated": answer is not None and answer.truncated,
         }
 
 
@@ -171,6 +201,9 @@ class Dispatcher:
         # Deliveries per application and state, kept as states change: waits read them
         # on every journal change, so they must not cost a walk over every delivery.
         self._states: dict[SubAppId, dict[str, int]] = {}
+        # Answers recorded, each kept once: 100,000 records of one handler's "ok" (or of
+        # its 4 KB error page) then cost one answer, not 100,000.
+        self._answers: dict[Answer, Answer] = {}
         self._stopping = False
 
     # ----- taking work
@@ -274,7 +307,8 @@ class Dispatcher:
         self._set_state(delivery, outcome)
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
                              delivery.attempts, at, delivery.url, body,
-                             result.status, None if ok else error, latency, outcome))
+                             result.status, None if ok else error, latency, outcome,
+                             self._shared(result.answer)))
         said = f"HTTP {result.status}" if result.status is not None else error
         detail = f"attempt {delivery.attempts}: {said}"
         kind = {DELIVERED: j.DELIVERED, PENDING_RETRY: j.ATTEMPT_FAILED,
@@ -297,7 +331,8 @@ class Dispatcher:
         said = f"HTTP {result.status}" if result.status is not None else result.error
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
                              delivery.attempts, at, delivery.url, body, result.status,
-                             None if result.status == 200 else said, latency, DELIVERED))
+                             None if result.status == 200 else said, latency, DELIVERED,
+                             self._shared(result.answer)))
         self._record_journal(j.DELIVERED, event, f"attempt {delivery.attempts}: {said} "
                                                  f"(sent again by fault {fault.id})")
 
@@ -391,6 +426,7 @@ class Dispatcher:
         self._lanes.clear()
         self._states.clear()
         self._records.clear()
+        self._answers.clear()
         self._recorded = self._forgotten = 0
         self._latencies = [0] * (len(LATENCY_BOUNDS_MS) + 1)
 
@@ -441,6 +477,15 @@ class Dispatcher:
     def _record(self, attempt: Attempt) -> None:
         self._records.append(attempt)
         self._recorded += 1
+
+    def _shared(self, answer: Answer | None) -> Answer | None:
+        """``answer``, or an equal one already recorded (the same body and type)."""
+        if answer is None:
+            return None
+        shared = self._answers.setdefault(answer, answer)
+        if len(self._answers) > _ANSWERS_SHARED:  # a handler whose answers all differ
+            self._answers = {answer: answer}
+        return shared
 
     def _record_journal(self, kind: str, event: EmittedEvent, detail: str) -> None:
         self.journal.record(self.clock.now(), kind, event.sub_app_id, event.event_id,
