@@ -13,6 +13,7 @@ from emulator.clients.client import AdminClient, AdminError
 from emulator.core.clock import LATEST_TIME, MAX_ADVANCE_SECONDS, MAX_SCALE, Clock, iso8601
 
 from .conftest import make_settings, pull
+from .test_cli import _cli
 
 
 def _clock(admin: AdminClient, **change: object) -> dict:
@@ -131,3 +132,18 @@ async def test_a_wait_past_the_latest_time_lasts_until_the_clock_changes() -> No
         await asyncio.wait_for(asyncio.shield(waiting), 0.1)
     clock.set_scale(1)  # a change of the clock ends it: the caller re-plans
     await asyncio.wait_for(waiting, 10)
+
+
+@pytest.mark.parametrize("seconds", [-5, MAX_ADVANCE_SECONDS + 1, 10**400])
+def test_an_advance_out_of_range_says_the_range_in_words(
+        admin: AdminClient, capsys: pytest.CaptureFixture[str], seconds: float) -> None:
+    range_said = ("0 to 315,576,000 seconds (ten years) at a time; the clock cannot go back")
+    with pytest.raises(AdminError) as refused:
+        admin.advance_clock(seconds)
+    assert refused.value.status == 400
+    assert refused.value.message.startswith(f"advance_seconds must be {range_said}, got ")
+    if seconds == 10**400:
+        return  # no shell writes that
+    status, out, err = _cli(capsys, "advance", "--url", admin.base_url, f"{seconds:.0f}")
+    assert (status, out) == (2, "")
+    assert err == f"vod-emulator: error: SECONDS: an advance is {range_said}, not {seconds:.0f}\n"

@@ -329,13 +329,17 @@ def read_sub_app_id(value: Any) -> SubAppId:
         raise AdminInputError(f"sub_app_id {shown(value)} is not valid: {error}") from None
 
 
-def body_number(body: dict[str, Any], name: str, default: float, maximum: float) -> float:
+def body_number(body: dict[str, Any], name: str, default: float, maximum: float,
+                range_said: str | None = None) -> float:
+    """A number field from 0 to ``maximum``; a refusal says the range as ``range_said``
+    does, if given."""
     value = body.get(name, default)
     if not is_number(value):
         raise AdminInputError(f"{name} must be a number, got {shown(value)}")
     # Compared as given: an int too large for a float must not reach float arithmetic.
     if not ((isinstance(value, int) or math.isfinite(value)) and 0 <= value <= maximum):
-        raise AdminInputError(f"{name} must be between 0 and {maximum:g}, got {shown(value)}")
+        said = range_said or f"between 0 and {maximum:g}"
+        raise AdminInputError(f"{name} must be {said}, got {shown(value)}")
     return float(value)
 
 

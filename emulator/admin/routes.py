@@ -15,7 +15,7 @@ from ..base.numeric import is_integer
 from ..core import callbacks
 from ..core import journal as j
 from ..core.backend import VodBackend
-from ..core.clock import MAX_ADVANCE_SECONDS, MAX_SCALE
+from ..core.clock import ADVANCE_RANGE, MAX_ADVANCE_SECONDS, MAX_SCALE
 from ..core.errors import NotFound
 from ..core.event import EVENT_STATES, OUTCOMES
 from ..core.eventconfig import PARAMETERS
@@ -77,7 +77,7 @@ async def _change_clock(backend: VodBackend, request: web.Request) -> dict[str, 
     reject_unknown(body, {"advance_seconds", "freeze", "scale"})
     if not body:
         raise AdminInputError("give advance_seconds, freeze (true or false) or scale")
-    advance = (body_number(body, "advance_seconds", 0.0, MAX_ADVANCE_SECONDS)
+    advance = (body_number(body, "advance_seconds", 0.0, MAX_ADVANCE_SECONDS, ADVANCE_RANGE)
                if "advance_seconds" in body else None)
     freeze = body.get("freeze")
     if freeze is not None and not isinstance(freeze, bool):

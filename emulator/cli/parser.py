@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from .._version import __version__
 from ..core.callbacks import FAILED
-from ..core.clock import MAX_SCALE
+from ..core.clock import ADVANCE_RANGE, MAX_ADVANCE_SECONDS, MAX_SCALE
 from ..core.conditions import CONDITION_SYNTAX
 from ..core.event import OUTCOMES
 from ..core.faults import ACTIONS, EFFECTS
@@ -200,7 +200,7 @@ def _time_parsers(client: _ClientCommands) -> None:
     advance = client.add("advance", commands.advance, "move the emulator clock forward",
                          "Move the emulator clock forward: leases, holds, retention and "
                          "callback retries due in that span happen at once.")
-    advance.add_argument("seconds", type=_seconds, metavar="SECONDS")
+    advance.add_argument("seconds", type=_advance_seconds, metavar="SECONDS")
 
     clock = client.actions(client.add(
         "clock", commands.clock, "show or change the emulator clock",
@@ -346,6 +346,13 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _advance_seconds(text: str) -> float:
+    value = _seconds(text)
+    if not 0 <= value <= MAX_ADVANCE_SECONDS:
+        raise argparse.ArgumentTypeError(f"an advance is {ADVANCE_RANGE}, not {text}")
     return value
 
 

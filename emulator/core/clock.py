@@ -20,6 +20,9 @@ from .wakeup import Wakeup
 
 MAX_ADVANCE_SECONDS = 10 * 365.25 * 24 * 3600
 """One advance moves the clock at most ten years."""
+ADVANCE_RANGE = (f"0 to {MAX_ADVANCE_SECONDS:,.0f} seconds (ten years) at a time; the clock "
+                 "cannot go back")
+"""What one advance may move the clock by, as the refusals say it."""
 MAX_SCALE = 100_000.0
 """Emulator seconds per real second, at most: a day passes in under a second."""
 LATEST_TIME = 253_402_300_799 - 100 * 365.25 * 24 * 3600
@@ -121,10 +124,7 @@ class Clock:
     def check_advance(self, seconds: float) -> None:
         """Raise ClockLimitError if ``advance(seconds)`` would be refused."""
         if not (math.isfinite(seconds) and 0 <= seconds <= MAX_ADVANCE_SECONDS):
-            raise ClockLimitError(
-                f"the clock moves forward by 0 to {MAX_ADVANCE_SECONDS:g} seconds (ten years) "
-                f"at a time, not {seconds!r}"
-            )
+            raise ClockLimitError(f"an advance is {ADVANCE_RANGE}, not {seconds!r}")
         if self.now() + seconds > LATEST_TIME:
             raise ClockLimitError(
                 f"the clock cannot pass {iso8601(LATEST_TIME)}: it is {iso8601(self.now())}"
