@@ -24,4 +24,14 @@ confirm.EventHandles = [event.EventHandle for event in events]
 vod.ConfirmEvents(confirm)
 print(f"drained {len(events)} events")
 PY
+vod-emulator wait --confirmed 3 --pullable 0 --leased 0 --timeout 10   # exit 1 if not
 vod-emulator stats --json   # e.g. kept as a build artifact, with export-journal
+
+# pytest with the plugin uses this emulator too (VOD_EMULATOR_URL): reset before each test.
+tests=$(mktemp -d)
+cat > "$tests/test_job.py" <<'PY'
+def test_against_the_service(vod_emulator):
+    vod_emulator.emit("FileDeleted", count=2)
+    assert vod_emulator.wait(pullable=2, confirmed=0)["pullable"] == 2
+PY
+(cd "$tests" && python3 -m pytest -q -p no:cacheprovider test_job.py)
