@@ -1,12 +1,13 @@
 // The dashboard: loads what the admin API answers, keeps it current from the live stream,
 // and turns each form and button into one admin API call, showing its answer or its error.
 
-import { ApiError, appPath, del, get, post, query, subAppId } from "./api.js";
+import { get, post, query, subAppId } from "./api.js";
 import { Activity, drawLatency, drawOutcomes } from "./charts.js";
 import { appName, byId, duration, fill, h, time } from "./dom.js";
+import { act, describeScenario, done, loadConfig, overridesHint, removeFault, report, wireForms } from "./forms.js";
 import { follow } from "./stream.js";
 import { TASK_STATES, fileDetail, mediaRow, taskDetail, taskTable } from "./library.js";
-import { SWITCHES, appRow, eventDetail, eventRow, faultItem, feedItem, totalsText } from "./views.js";
+import { appRow, eventDetail, eventRow, faultItem, feedItem, totalsText } from "./views.js";
 
 const PAGE_SIZE = 50;
 const FEED_MAX = 200; // activity items kept on the page
@@ -23,17 +24,10 @@ const MEDIA_PAGE = 50; // files listed at first, and added by "Show more"
 // announce it: this often (while the page is seen) the newest task is asked for, the lists
 // reloaded only if it changed, and the library's newest files are asked for.
 const POLL_MS = 2000;
-const FAULT_PRESETS = {
-  "": "",
-  "PullEvents answers RequestLimitExceeded twice":
-    { action: "PullEvents", effect: "error", code: "RequestLimitExceeded", times: 2 },
-  "Fail the next two callbacks with 503": { action: "callback", effect: "fail", status: 503, times: 2 },
-  "Deliver each pulled event twice": { action: "PullEvents", effect: "duplicate" },
-  "ConfirmEvents confirms nothing": { action: "ConfirmEvents", effect: "drop_confirm" },
-  "Callbacks time out": { action: "callback", effect: "timeout" },
-  "Callbacks sent with a wrong Sign": { action: "callback", effect: "bad_signature" },
-};
-
+// `?live=0`: each panel is loaded once and nothing is followed (no stream, no polls), so
+// the page goes quiet: a one-shot `chromium --headless --screenshot --virtual-time-budget`
+// can finish (a live stream keeps the page busy for ever).
+const LIVE = new URLSearchParams(location.search).get("live") !== "0";
 const state = {
   seenSeq: 0, // the newest journal entry taken in
   clock: null, // {now, offset_seconds, scale, frozen, at: performance.now() when received}
@@ -306,7 +300,7 @@ function tickTasks() {
   for (const left of document.querySelectorAll(".left[data-finishes]")) {
     left.textContent = `(${duration(Number(left.dataset.finishes) - now)})`;
   }
-  if (due) soon("tasks", "task", "file");
+  if (due && LIVE) soon("tasks", "task", "file");
 }
 
 /** Redraw `element` from `build()` when what it shows (`data`) changed: the reader's open
@@ -358,8 +352,7 @@ function onJournal(entries) {
 }
 
 function onClock(clock) {
-  state.clock = { ...clock, at: performance.now() };
-  drawClock();
+  setClock(clock);
   soon("stats", "detail", "tasks", "task"); // lease countdowns, expiries and tasks follow the clock
 }
 
@@ -372,6 +365,12 @@ function onStatus(status) {
 }
 
 // ----- the clock
+
+/** Take the clock an answer gave (the stream's, or an action's). */
+function setClock(clock) {
+  state.clock = { ...clock, at: performance.now() };
+  drawClock();
+}
 
 function clockNow() {
   const clock = state.clock;
@@ -408,129 +407,7 @@ function drawFeed() {
   state.feed = state.feed.slice(0, FEED_MAX);
 }
 
-// ----- actions: each is one admin API call, its answer or error shown
-
-function report(error) {
-  const line = byId("action-result");
-  line.className = "result error";
-  line.textContent = error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
-}
-
-function done(text) {
-  const line = byId("action-result");
-  line.className = "result ok";
-  line.textContent = text;
-}
-
-/** Run `action` for a form: its error is shown in `errorBox` (and in the result line). */
-async function attempt(errorBox, action) {
-  errorBox.textContent = "";
-  try {
-    await action();
-  } catch (error) {
-    errorBox.textContent = error instanceof ApiError ? error.message : String(error);
-    report(error);
-  }
-}
-
-function parseJson(text, what) {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ApiError(0, "NotJson", `${what} is not valid JSON: ${error.message}`);
-  }
-}
-
-async function emit(event) {
-  event.preventDefault();
-  await attempt(byId("emit-error"), async () => {
-    const body = { type: byId("emit-type").value, count: Number(byId("emit-count").value || 1),
-      sub_app_id: subAppId(byId("emit-app").value), with_content: false };
-    const overrides = byId("emit-overrides").value.trim();
-    if (overrides) body.overrides = parseJson(overrides, "The overrides");
-    const answer = await post("/events", body);
-    done(`Emitted ${answer.count} ${body.type} event${answer.count === 1 ? "" : "s"} to `
-      + `${appName(answer.sub_app_id)}${answer.events.length ? ` (${answer.events[0].route})` : ""}.`);
-    soon("stats", "events");
-  });
-}
-
-async function runScenario(event) {
-  event.preventDefault();
-  await attempt(byId("scenario-error"), async () => {
-    const answer = await post("/events", { scenario: byId("scenario").value,
-      sub_app_id: subAppId(byId("scenario-app").value), with_content: false });
-    done(`Scenario ${byId("scenario").value}: ${answer.count} events emitted.`);
-  });
-}
-
-async function postFixture(event) {
-  event.preventDefault();
-  await attempt(byId("fixture-error"), async () => {
-    const file = byId("fixture-file").files[0];
-    if (!file) throw new ApiError(0, "NoFile", "Choose a fixture file first.");
-    const body = parseJson(await file.text(), file.name);
-    if (byId("fixture-app").value.trim()) body.sub_app_id = subAppId(byId("fixture-app").value);
-    body.with_content = false;
-    const answer = await post("/events", body);
-    done(`${file.name}: ${answer.count} events emitted.`);
-  });
-}
-
-async function advance(event) {
-  event.preventDefault();
-  await attempt(byId("action-result"), async () => {
-    const seconds = Number(byId("advance-seconds").value);
-    state.clock = { ...(await post("/clock", { advance_seconds: seconds })), at: performance.now() };
-    drawClock();
-    done(`Clock advanced by ${seconds}s.`);
-  });
-}
-
-async function toggleFreeze() {
-  await attempt(byId("action-result"), async () => {
-    const frozen = !(state.clock && state.clock.frozen);
-    state.clock = { ...(await post("/clock", { freeze: frozen })), at: performance.now() };
-    drawClock();
-    done(frozen ? "Clock frozen." : "Clock running.");
-  });
-}
-
-async function setScale() {
-  await attempt(byId("action-result"), async () => {
-    const scale = Number(byId("scale").value);
-    state.clock = { ...(await post("/clock", { scale })), at: performance.now() };
-    drawClock();
-    done(`Clock scale set to ×${scale}.`);
-  });
-}
-
-async function loadConfig() {
-  await attempt(byId("config-error"), async () => {
-    const config = await get("/event-config/" + appPath(subAppId(byId("config-app").value)));
-    byId("config-mode").value = config.Mode;
-    byId("config-url").value = config.NotificationUrl;
-    for (const [name] of SWITCHES) byId("config-" + name).value = config[name];
-  });
-}
-
-async function applyConfig(event) {
-  event.preventDefault();
-  await attempt(byId("config-error"), async () => {
-    const id = subAppId(byId("config-app").value);
-    const body = {};
-    if (byId("config-mode").value) body.Mode = byId("config-mode").value;
-    if (byId("config-url").value.trim()) body.NotificationUrl = byId("config-url").value.trim();
-    if (byId("config-signkey").value) body.SignKey = byId("config-signkey").value;
-    for (const [name] of SWITCHES) {
-      if (byId("config-" + name).value) body[name] = byId("config-" + name).value;
-    }
-    const config = await post("/event-config/" + appPath(id), body);
-    done(`Application ${appName(config.sub_app_id)}: ${config.Mode}`
-      + (config.NotificationUrl ? ` to ${config.NotificationUrl}` : "") + ".");
-    soon("stats");
-  });
-}
+// ----- actions on the applications and events (the forms are in forms.js)
 
 function appAction(name, app) {
   if (name === "tasks") {
@@ -566,51 +443,6 @@ function eventAction(name, event) {
   }
 }
 
-const act = (action) => attempt(byId("action-result"), action);
-
-async function applySettings(event) {
-  event.preventDefault();
-  await attempt(byId("settings-error"), async () => {
-    const settings = await post("/settings", parseJson(byId("settings").value, "The settings"));
-    byId("settings").value = JSON.stringify(settings, null, 1);
-    done("Settings applied.");
-  });
-}
-
-async function addFault(event) {
-  event.preventDefault();
-  await attempt(byId("fault-error"), async () => {
-    const answer = await post("/faults", parseJson(byId("fault-rule").value, "The rule"));
-    done(`Fault ${answer.fault.id} added.`);
-    soon("faults", "stats");
-  });
-}
-
-function removeFault(id) {
-  act(async () => {
-    await del("/faults/" + encodeURIComponent(id));
-    done(`Fault ${id} removed.`);
-    soon("faults", "stats");
-  });
-}
-
-/** Destructive buttons ask twice: the first press arms them for a few seconds. */
-function twice(button, action) {
-  const label = button.textContent;
-  let armed = null;
-  button.addEventListener("click", () => {
-    if (!armed) {
-      button.textContent = "Press again to confirm";
-      armed = setTimeout(() => { armed = null; button.textContent = label; }, 4000);
-      return;
-    }
-    clearTimeout(armed);
-    armed = null;
-    button.textContent = label;
-    act(action);
-  });
-}
-
 // ----- events list and detail
 
 function applyFilters(event) {
@@ -632,7 +464,7 @@ function openEvent(id) {
   for (const row of byId("events").tBodies[0].rows) {
     row.classList.toggle("selected", row.dataset.eventId === id);
   }
-  refresh(["detail"]).then(() => byId("detail-title").focus());
+  return refresh(["detail"]).then(() => byId("detail-title").focus());
 }
 
 function closeEvent() {
@@ -658,7 +490,7 @@ function openTask(id, app) {
   for (const row of byId("tasks").querySelectorAll("tr[data-task-id]")) {
     row.classList.toggle("selected", row.dataset.taskId === id);
   }
-  refresh(["task"]).then(() => byId("task-title").focus());
+  return refresh(["task"]).then(() => byId("task-title").focus());
 }
 
 function closeTask() {
@@ -680,7 +512,7 @@ function openFile(id, app) {
   byId("file-id").textContent = id;
   opened("file");
   gone(byId("file"), "loading…");
-  refresh(["file", "media"]).then(() => byId("file-title").focus());
+  return refresh(["file", "media"]).then(() => byId("file-title").focus());
 }
 
 function closeFile() {
@@ -718,28 +550,8 @@ function linkHere() {
 
 // ----- wiring
 
-function describeScenario() {
-  const chosen = state.catalog.scenarios.find(({ name }) => name === byId("scenario").value);
-  byId("scenario-description").textContent = chosen ? chosen.description : "";
-}
-
-function overridesHint() {
-  const chosen = state.catalog.event_types.find(({ event_type: type }) => type === byId("emit-type").value);
-  byId("emit-overrides").placeholder = chosen
-    ? `{"${chosen.member}": {…}}  e.g. set one field and leave the rest generated` : "";
-}
-
 function wire() {
-  byId("emit-form").addEventListener("submit", emit);
-  byId("emit-type").addEventListener("change", overridesHint);
-  byId("scenario-form").addEventListener("submit", runScenario);
-  byId("scenario").addEventListener("change", describeScenario);
-  byId("fixture-form").addEventListener("submit", postFixture);
-  byId("clock-form").addEventListener("submit", advance);
-  byId("freeze").addEventListener("click", toggleFreeze);
-  byId("set-scale").addEventListener("click", setScale);
-  byId("config-load").addEventListener("click", loadConfig);
-  byId("config-form").addEventListener("submit", applyConfig);
+  wireForms({ soon, catalog: () => state.catalog, clock: () => state.clock, setClock });
   byId("events-filter").addEventListener("submit", applyFilters);
   for (const id of ["filter-type", "filter-state"]) byId(id).addEventListener("change", applyFilters);
   byId("events-older").addEventListener("click", () => {
@@ -776,35 +588,7 @@ function wire() {
     if (!state.feedPaused) drawFeed();
   });
   byId("feed-kind").addEventListener("change", drawFeed);
-  byId("faults-clear").addEventListener("click", () => act(async () => {
-    const answer = await del("/faults");
-    done(`Removed ${answer.removed.length} fault rule(s).`);
-    soon("faults", "stats");
-  }));
-  byId("fault-form").addEventListener("submit", addFault);
-  byId("settings-form").addEventListener("submit", applySettings);
-  byId("redeliver-all").addEventListener("click", () => act(async () => {
-    const answer = await post("/callbacks/redeliver", {});
-    done(`Redelivering ${answer.redelivering.length} callback(s).`);
-  }));
-  twice(byId("reset-all"), async () => {
-    await post("/reset", {});
-    done("Everything reset."); // the stream's reset message reloads the page's data
-  });
   document.addEventListener("keydown", shortcut);
-
-  fill(byId("fault-preset"), Object.keys(FAULT_PRESETS).map((name) =>
-    h("option", { value: name }, name || "(write your own)")));
-  byId("fault-preset").addEventListener("change", () => {
-    const rule = FAULT_PRESETS[byId("fault-preset").value];
-    byId("fault-rule").value = rule ? JSON.stringify(rule) : "";
-  });
-  byId("fault-rule").placeholder = JSON.stringify(FAULT_PRESETS["Fail the next two callbacks with 503"]);
-  const switches = document.querySelector("#config-form .switches");
-  for (const [name, label] of SWITCHES) {
-    switches.append(h("label", {}, `${label} events `, h("select", { id: "config-" + name, "data-testid": "config-" + name },
-      h("option", { value: "" }, "(unchanged)"), h("option", {}, "ON"), h("option", {}, "OFF"))));
-  }
 }
 
 function shortcut(event) {
@@ -822,7 +606,7 @@ function shortcut(event) {
 
 wire();
 setInterval(drawClock, 1000);
-setInterval(drawActivity, 2000); // the chart's time axis moves with the clock
+setInterval(drawActivity, 2000); // the chart's padding moves with the clock
 setInterval(tickTasks, 1000);
 setInterval(() => {
   if (!state.live || document.hidden) return;
@@ -830,22 +614,34 @@ setInterval(() => {
   if (!state.failing.has("media")) soon("media");
 }, POLL_MS);
 let linked = new URLSearchParams(location.hash.slice(1)); // what the address opens, once
-follow({
-  hello: (hello) => {
-    state.clock = { ...hello.clock, at: performance.now() };
-    drawClock();
-    reloadAll(hello.last_seq).then(() => {
-      if (linked.get("file") && !state.file) openFile(linked.get("file"), subAppId(linked.get("file_app")));
-      if (linked.get("task") && !state.task) openTask(linked.get("task"), subAppId(linked.get("task_app")));
-      if (linked.get("event") && !state.selected) openEvent(linked.get("event"));
-      linked = new URLSearchParams();
-    }).catch(report);
-  },
-  journal: onJournal,
-  clock: onClock,
-  reset: () => {
-    done("The emulator was reset.");
-    reloadAll(0).catch(report);
-  },
-  status: onStatus,
-});
+
+/** Load every panel (and what the address opens); mark the page ready (`data-ready` on
+ * <body>) once each has its first data, so a screenshot or a test knows when to look. */
+async function start(clock, lastSeq) {
+  setClock(clock);
+  await reloadAll(lastSeq);
+  await Promise.all([
+    linked.get("file") && !state.file && openFile(linked.get("file"), subAppId(linked.get("file_app"))),
+    linked.get("task") && !state.task && openTask(linked.get("task"), subAppId(linked.get("task_app"))),
+    linked.get("event") && !state.selected && openEvent(linked.get("event"))]);
+  linked = new URLSearchParams();
+  if (!state.failing.size) document.body.dataset.ready = "";
+}
+
+if (LIVE) {
+  follow({
+    hello: (hello) => start(hello.clock, hello.last_seq).catch(report),
+    journal: onJournal,
+    clock: onClock,
+    reset: () => {
+      done("The emulator was reset.");
+      reloadAll(0).catch(report);
+    },
+    status: onStatus,
+  });
+} else {
+  // Each panel loaded once, no stream: the page goes quiet, as a one-shot screenshot needs.
+  Promise.all([get("/clock"), get("/journal" + query({ limit: 1 }))])
+    .then(([clock, journal]) => start(clock, journal.last_seq)).catch(report);
+  byId("connection").textContent = "not live (?live=0)";
+}

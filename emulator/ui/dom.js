@@ -59,4 +59,29 @@ export function duration(seconds) {
   return sign + parts.join(" ");
 }
 
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i; // "https://": kept whole, with the host after it
+const LONG_PART = 40; // characters: a longer part (a token) may break inside, or it would overflow
+
+/**
+ * A URL as an element whose text is the URL, that wraps only after a "/", "?", "&" or "="
+ * (a <wbr> after each): a long callback URL breaks between its parts, never inside a word.
+ * Each part is kept whole (`.url-part`, no wrap); only a part too long for any line
+ * (LONG_PART or more characters, a token) may break inside, rather than overflow its panel.
+ */
+export function urlText(url, attributes = {}) {
+  const text = String(url);
+  const scheme = (text.match(SCHEME) || [""])[0];
+  const parts = text.slice(scheme.length).split(/(?<=[/?&=])/);
+  parts[0] = scheme + parts[0];
+  return h("span", { ...attributes, class: "url" }, parts.map((part, i) => [i ? h("wbr") : null,
+    h("span", { class: part.length < LONG_PART ? "url-part" : "url-part long" }, part)]));
+}
+
+const URL_IN_TEXT = /(https?:\/\/\S+?)(?=[;,.)]?(?:\s|$))/; // without a trailing ";" or "."
+
+/** Text (a journal entry's detail) with each URL in it shown as urlText shows it. */
+export function textWithUrls(text) {
+  return String(text).split(URL_IN_TEXT).map((piece, i) => (i % 2 ? urlText(piece) : piece));
+}
+
 export const appName = (id) => (id === null || id === undefined ? "default" : String(id));

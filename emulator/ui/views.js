@@ -1,6 +1,6 @@
 // Renderers: data from the admin API in, elements out. No state lives here.
 
-import { appName, duration, h, time } from "./dom.js";
+import { appName, duration, h, textWithUrls, time, urlText } from "./dom.js";
 import { jsonTree } from "./jsontree.js";
 
 const SWITCHES = [
@@ -13,14 +13,16 @@ export { SWITCHES };
 /** One row of the applications table; `act(name, app)` runs its buttons. */
 export function appRow(app, act) {
   const config = app.config;
-  const switches = SWITCHES.map(([name, label]) =>
+  // A space between the spans: the cell may wrap between them in a narrow table.
+  const switches = SWITCHES.map(([name, label]) => [
     h("span", { class: "switch " + (config[name] === "ON" ? "on" : "off"), title: name },
-      `${label} ${config[name]}`));
+      `${label} ${config[name]}`), " "]);
   const name = appName(app.sub_app_id);
   return h("tr", { "data-testid": "app-row", "data-app": name },
     h("th", { scope: "row" }, name),
     h("td", {}, h("span", { class: "badge mode-" + app.mode, "data-testid": "app-mode" }, app.mode)),
-    h("td", { class: "url" }, config.NotificationUrl || h("span", { class: "muted" }, "–")),
+    h("td", { class: "url" }, config.NotificationUrl ? urlText(config.NotificationUrl, { "data-testid": "app-url" })
+      : h("span", { class: "muted" }, "–")),
     h("td", {}, switches),
     h("td", { "data-testid": "app-queue" }, counts([
       ["pullable", app.pullable], ["leased", app.leased], ["confirmed", app.confirmed],
@@ -29,19 +31,19 @@ export function appRow(app, act) {
       ["delivered", app.callbacks_delivered], ["failing", app.callbacks_pending],
       ["undelivered", app.callbacks_undelivered]])),
     h("td", {}, app.emitted),
-    h("td", { class: "actions" },
+    h("td", {}, h("div", { class: "actions" },
       h("button", { type: "button", onclick: () => act("configure", app) }, "Configure"),
       h("button", { type: "button", onclick: () => act("show", app) }, "Events"),
       h("button", { type: "button", onclick: () => act("tasks", app) }, "Tasks"),
       h("button", { type: "button", onclick: () => act("media", app) }, "Media"),
       h("button", { type: "button", class: "danger", onclick: () => act("reset", app),
-        "aria-label": `Reset application ${name}` }, "Reset")));
+        "aria-label": `Reset application ${name}` }, "Reset"))));
 }
 
 function counts(pairs) {
-  return pairs.map(([label, value]) =>
+  return pairs.map(([label, value]) => [
     h("span", { class: "count" + (value ? "" : " zero"), "data-count": label },
-      h("b", {}, value), " ", label));
+      h("b", {}, value), " ", label), " "]);
 }
 
 export function totalsText(totals) {
@@ -93,7 +95,7 @@ export function eventDetail(story, now, act) {
     h("h3", {}, "History"),
     table(["#", "At", "Kind", "Handle", "Detail"], story.history.map((entry) => [
       entry.seq, time(entry.at), h("span", { class: "kind kind-" + entry.kind }, entry.kind),
-      entry.handle ? h("code", {}, entry.handle) : "", entry.detail ?? ""]), "history"),
+      entry.handle ? h("code", {}, entry.handle) : "", textWithUrls(entry.detail ?? "")]), "history"),
     h("h3", {}, `Callback attempts (${story.callbacks.length})`),
     story.callbacks.length ? story.callbacks.map(attemptView)
       : h("p", { class: "muted", "data-testid": "callbacks" }, "none"),
@@ -108,8 +110,8 @@ function attemptView(attempt) {
       `#${attempt.attempt} `, h("span", { class: "badge state-" + attempt.outcome }, attempt.outcome),
       ` ${time(attempt.at)} · status ${attempt.status ?? "none"} · `
         + `${attempt.latency_ms ?? "–"} ms`,
-      attempt.error ? h("span", { class: "error-text" }, ` · ${attempt.error}`) : ""),
-    h("p", {}, "POST ", h("code", {}, attempt.url)),
+      attempt.error ? h("span", { class: "error-text" }, " · ", textWithUrls(attempt.error)) : ""),
+    h("p", {}, "POST ", h("code", {}, urlText(attempt.url, { "data-testid": "attempt-url" }))),
     h("p", { class: "muted" }, "Exact body sent:"),
     h("pre", { class: "body" }, attempt.body ?? ""));
 }
@@ -128,7 +130,7 @@ export function feedItem(entry, open) {
       onclick: () => open(entry.event_id) }, entry.event_id));
   }
   what.push(" ", h("span", { class: "muted" }, appName(entry.sub_app_id)));
-  if (entry.detail) what.push(" ", entry.detail);
+  if (entry.detail) what.push(" ", textWithUrls(entry.detail));
   return h("li", { "data-kind": entry.kind },
     h("span", { class: "when" }, time(entry.at).slice(11)), " ", what);
 }
