@@ -432,12 +432,18 @@ class _Components:
         properties: dict[str, Schema] = {}
         for name in config.RUNTIME_SETTINGS:
             option = config.OPTIONS_BY_NAME[name]
-            properties[name] = {**self._setting_schema(name, option.read),
-                                "description": option.help}
+            typed = self._setting_schema(name, option.read)
+            if partial and option.kind != config.TEXT:  # a change may also be its text
+                typed = {"anyOf": [typed, described(TEXT, "Its text, as its serve flag "
+                                                          "takes it.")]}
+            properties[name] = {**typed, "description": option.help}
         schema = object_schema(properties, () if partial else None)
         if partial:
             schema["minProperties"] = 1
-            schema["description"] = ("Any subset of the runtime settings: all are checked "
+            schema["description"] = ("Any subset of the runtime settings, each as its "
+                                     "value (a number, a list, an object) or as its text, "
+                                     "read as its serve flag reads it ('5,60', "
+                                     "'Procedure=30', JSON text too): all are checked "
                                      "first (a 400 on any bad one changes nothing), then "
                                      "applied.")
         return schema

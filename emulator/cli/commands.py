@@ -421,12 +421,14 @@ def settings(command: Command) -> int:
 
 
 def settings_set(command: Command) -> int:
-    values: dict[str, Any] = {}
+    # Each value goes as the text it is: the emulator reads it as the setting's serve flag
+    # is read (core.settings.read_option), JSON lists and objects included.
+    values: dict[str, str] = {}
     for assignment in command.args.assignments:
         name, equals, text = assignment.partition("=")
         if not equals or not name:
             command.parser.error(f"settings set takes name=value, got {assignment!r}")
-        values[name] = assignment_value(text)
+        values[name] = text
     return _show_settings(command, command.admin.update_settings(**values))
 
 

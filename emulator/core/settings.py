@@ -3,11 +3,17 @@
 Each setting is described once, in ``OPTIONS``: its flag, its variable, how its text is
 read and what it means. The command line's flags and help, and the reading of the
 environment, are all built from that table; the defaults are the dataclass's own.
+
+A setting's value is written the same way wherever it is written (a ``serve`` flag, a
+variable, ``settings set``, ``POST /_emulator/settings``, the pytest plugin's options):
+as its text, read by its option's reader (``read_option``), or as the JSON value that
+text stands for (a number, a list of seconds, an object of TaskType: seconds).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import secrets
 from collections.abc import Callable, Mapping
@@ -224,6 +230,18 @@ def _config_value(parameter: str) -> Callable[[str], str]:
     return read
 
 
+# What a setting's value is, which says the JSON values that stand for its text.
+TEXT, NUMBER, LIST, MAPPING = "text", "number", "list", "mapping"
+_KIND_FORMS = {
+    TEXT: "text",
+    NUMBER: "a number, or its text ('0.5')",
+    LIST: "a list of numbers of seconds ([5, 60]), or their text, comma-separated ('5,60')",
+    MAPPING: "an object of TaskType: seconds ({\"Procedure\": 30}), or its text "
+             "('Procedure=30,PullUpload=5')",
+}
+"""What a message says a setting of each kind takes."""
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting as the command line and the environment name it."""
@@ -232,6 +250,7 @@ class Option:
     read: Callable[[str], Any]
     help: str
     sdk_variable: str | None = None  # read after VOD_EMULATOR_<NAME>, as the SDKs do
+    kind: str = TEXT  # TEXT, NUMBER, LIST or MAPPING
 
     @property
     def flag(self) -> str:
@@ -253,7 +272,7 @@ class Option:
             return "random, shown at start"
         if default is None:
             return "unset"
-        if isinstance(default, tuple) and self.name == "task_seconds":
+        if self.kind == MAPPING:
             return "each TaskType's own (docs/tasks.md)"
         if isinstance(default, tuple):
             return ",".join(_number_text(value) for value in default)
@@ -270,19 +289,21 @@ _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 
 OPTIONS: tuple[Option, ...] = (
     Option("host", _text, "address to listen on"),
-    Option("port", _port, "port to listen on; 0 picks a free one, shown in the ready line"),
+    Option("port", _port, "port to listen on; 0 picks a free one, shown in the ready line",
+           kind=NUMBER),
     Option("secret_id", _text, "SecretId whose signatures are verified; unset, none are",
            SDK_SECRET_VARIABLES[0]),
     Option("secret_key", _text, "its SecretKey: set both or neither", SDK_SECRET_VARIABLES[1]),
     Option("long_poll_seconds", non_negative_float,
-           "how long an empty PullEvents is held"),
+           "how long an empty PullEvents is held", kind=NUMBER),
     Option("confirm_window_seconds", non_negative_float,
-           "how long a pulled event waits for ConfirmEvents before it is pullable again"),
+           "how long a pulled event waits for ConfirmEvents before it is pullable again",
+           kind=NUMBER),
     Option("retention_seconds", non_negative_float,
-           "how long an unconfirmed event is kept"),
+           "how long an unconfirmed event is kept", kind=NUMBER),
     Option("journal_max_entries", _positive_int,
-           "how many journal entries are kept before the oldest are evicted"),
-    Option("seed", _seed, "seed of generated events and handles"),
+           "how many journal entries are kept before the oldest are evicted", kind=NUMBER),
+    Option("seed", _seed, "seed of generated events and handles", kind=NUMBER),
     Option("new_app_defaults", _one_of(*NEW_APP_DEFAULTS),
            "how a new application starts: emulator (PULL, switches ON: emitted events are "
            "queued) or real (PUSH, no URL, switches OFF, as the real service)"),
@@ -291,35 +312,67 @@ OPTIONS: tuple[Option, ...] = (
     Option("sign_key", _config_value("SignKey"),
            "the SignKey that callbacks to the callback URL are signed with"),
     Option("callback_timeout_seconds", positive_float,
-           "how long a callback waits for the receiver's answer (real seconds)"),
+           "how long a callback waits for the receiver's answer (real seconds)",
+           kind=NUMBER),
     Option("callback_retry_seconds", parse_retry_seconds,
            "waits before each retry of a failed callback, comma-separated (emulator "
-           "seconds); empty: no retries"),
+           "seconds); empty: no retries", kind=LIST),
     Option("callback_success", _one_of(*CALLBACK_SUCCESS_VALUES),
            "what counts as a delivered callback: 200 or 2xx"),
     Option("signature_ttl_seconds", non_negative_float,
-           "a signed callback's T is now plus this (emulator clock)"),
+           "a signed callback's T is now plus this (emulator clock)", kind=NUMBER),
     Option("callback_concurrency", _positive_int,
-           "callbacks in flight per application"),
+           "callbacks in flight per application", kind=NUMBER),
     Option("callback_max_records", _positive_int,
-           "callback attempt records kept before the oldest are evicted"),
+           "callback attempt records kept before the oldest are evicted", kind=NUMBER),
     Option("repeated_session_id", _one_of(*REPEATED_SESSION_ID),
            "what a task request repeating a SessionId within its window gets: error "
            "(InvalidParameterValue.SessionId, as the SDK describes) or first_task (the first "
            "task's answer again, no second task)"),
     Option("task_seconds", _task_seconds,
            "how long tasks process, as TaskType=seconds,... (emulator seconds); kinds not "
-           "named keep their default"),
+           "named keep their default", kind=MAPPING),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 
 
-def read_option(option: Option, text: str, source: str) -> Any:
-    """Read ``text`` for ``option``; a bad value is a SettingsError naming ``source``."""
+def read_option(option: Option, value: Any, source: str) -> Any:
+    """Read a setting's value however it is written: its text (a flag, a variable, a
+    ``settings set``, a JSON string), in which a list or an object may also be written as
+    JSON (``[5, 60]``), or the JSON value its text stands for (a number, a list, an
+    object). A bad value is a SettingsError naming ``source``, its message the same
+    wherever the value was written."""
+    text = value if isinstance(value, str) else _as_text(option, value, source)
+    if option.kind in (LIST, MAPPING) and text.lstrip().startswith(("[", "{")):
+        try:
+            text = _as_text(option, json.loads(text), source)
+        except ValueError:  # not JSON, or not of the setting's kind: say it as written
+            raise _refused(option, text, source) from None
     try:
         return option.read(text)
     except ValueError as error:
         raise SettingsError(f"{source}: {error}") from None
+
+
+def _as_text(option: Option, value: Any, source: str) -> str:
+    """The text a JSON value of the setting's kind stands for."""
+    if option.kind == NUMBER and is_finite_number(value):
+        return json.dumps(value)
+    if option.kind == LIST and isinstance(value, (list, tuple)) and all(
+            is_finite_number(item) for item in value):
+        return ",".join(json.dumps(item) for item in value)
+    if option.kind == MAPPING and isinstance(value, dict) and all(
+            isinstance(name, str) and is_finite_number(item) for name, item in value.items()):
+        return ",".join(f"{name}={json.dumps(item)}" for name, item in value.items())
+    raise _refused(option, value, source)
+
+
+def _refused(option: Option, value: Any, source: str) -> SettingsError:
+    try:  # text quoted, as a reader's message quotes it; any other value as JSON
+        shown = repr(value) if isinstance(value, str) else json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):  # not JSON: a value given in Python
+        shown = repr(value)
+    return SettingsError(f"{source}: must be {_KIND_FORMS[option.kind]}, got {shown:.100}")
 
 
 def resolve_settings(flags: Mapping[str, str | None], env: Mapping[str, str]) -> Settings:
@@ -381,36 +434,16 @@ def runtime_view(settings: Settings) -> dict[str, Any]:
 
 
 def with_changes(settings: Settings, changes: Mapping[str, Any]) -> Settings:
-    """``settings`` with JSON ``changes`` to runtime settings, each checked as its flag
-    is (the flag's reader reads the value's text); a SettingsError names the first bad one."""
+    """``settings`` with ``changes`` to runtime settings, each read as its flag's value
+    is (``read_option``: its text, or the JSON value it stands for); a SettingsError
+    names the first bad one."""
     unknown = sorted(set(changes) - set(RUNTIME_SETTINGS))
     if unknown:
         raise SettingsError(f"{', '.join(map(repr, unknown[:5]))} cannot be changed while the "
                             f"emulator runs; these can: {', '.join(RUNTIME_SETTINGS)}")
-    values = {name: read_option(OPTIONS_BY_NAME[name], _json_as_text(name, value), name)
+    values = {name: read_option(OPTIONS_BY_NAME[name], value, name)
               for name, value in changes.items()}
     try:
         return replace(settings, **values)
     except ValueError as error:
         raise SettingsError(str(error)) from None
-
-
-def _json_as_text(name: str, value: Any) -> str:
-    """A JSON value as its flag's text, if it has the flag's type."""
-    kind = type(_FIELDS[name].default)
-    if name == "task_seconds":
-        if isinstance(value, dict) and all(is_finite_number(item) for item in value.values()):
-            return ",".join(f"{kind}={seconds!r}" for kind, seconds in value.items())
-        raise SettingsError(f"{name} must be an object of TaskType: seconds, "
-                            f"got {value!r:.100}")
-    if kind is tuple:
-        if isinstance(value, list) and all(is_finite_number(item) for item in value):
-            return ",".join(repr(item) for item in value)
-        raise SettingsError(f"{name} must be a list of numbers of seconds, got {value!r:.100}")
-    if kind is float:
-        if is_finite_number(value):
-            return repr(value)
-        raise SettingsError(f"{name} must be a number, got {value!r:.100}")
-    if isinstance(value, str):
-        return value
-    raise SettingsError(f"{name} must be a string, got {value!r:.100}")
