@@ -1,9 +1,9 @@
 """How the dashboard draws what it shows, in a real browser (Debian's headless Chromium,
 driven by Playwright): the activity chart after a jump of the clock, long callback URLs in
-a narrow window, a callback attempt's answer.
+a narrow window, what a callback's handler answered.
 
-Events are emitted and the clock moved through the AdminClient; callbacks go to a real
-receiver. Every wait is one of Playwright's auto-waiting assertions: nothing sleeps.
+Events are emitted and the clock moved through the AdminClient; callbacks go to real
+aiohttp handlers. Every wait is one of Playwright's auto-waiting assertions: nothing sleeps.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from emulator.clients.client import AdminClient
-from emulator.clients.receiver import CallbackReceiver
+from emulator.clients.receiver import CallbackReceiver, refused_url
 from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
 from .browser import ChromiumMissing, chromium
+from .test_callback_answer_body import Handler, Reply
 from .test_dashboard_browser import Watch, new_page, open_dashboard
 
 SEED = 20240622
@@ -29,6 +30,8 @@ BURST = 5  # events in each burst, one every STEP_SECONDS of emulator time
 STEP_SECONDS = 5
 # Where a long URL may wrap: after these characters only.
 URL_BOUNDARIES = "/?&="
+MARKUP = '<img src="x" data-injected="1"><b>bold</b>'
+"""Text that would be markup if the page wrote it as HTML."""
 
 expect.set_options(timeout=15_000)
 
@@ -180,3 +183,80 @@ def test_a_long_callback_url_wraps_at_its_boundaries_in_a_narrow_window(
         expect(in_attempt).to_have_text(url)
         assert len(laid_out(in_attempt, page.locator("#detail-panel"))) > 1
         assert page.evaluate("document.documentElement.scrollWidth") <= 420
+
+
+# ----- a callback attempt's answer
+
+
+def test_each_attempt_shows_what_the_handler_answered_as_text(
+    page: Page, emulator: EmulatorThread, admin: AdminClient, watch: Watch
+) -> None:
+    long_answer = b"overloaded, try later. " * 300  # more than the emulator keeps
+    admin.update_settings(callback_retry_seconds=[1, 1])
+    with Handler() as handler:
+        handler.answer(Reply(500, MARKUP.encode(), "text/html; charset=utf-8"),
+                       Reply(503, long_answer, "text/plain"),
+                       Reply(200))  # an empty body, no Content-Type
+        admin.request("POST", f"/_emulator/event-config/{PUSH_APP}",
+                      {"Mode": "PUSH", "NotificationUrl": handler.url})
+        [event] = admin.emit("NewFileUpload", sub_app_id=PUSH_APP)
+        for failures in (1, 2):  # each retry is due a second after the failure before
+            wait_for_failed_attempts(admin, failures)
+            admin.advance_clock(1)
+        admin.wait(PUSH_APP, callbacks_delivered=1)
+    kept = admin.callbacks(event_id=event["event_id"])
+    assert [attempt["answer_truncated"] for attempt in kept] == [False, True, False]
+
+    open_dashboard(page, emulator.url)
+    page.get_by_test_id("event-open").click()
+    attempts = page.get_by_test_id("attempt")
+    expect(attempts).to_have_count(3)
+    for i in range(3):
+        attempts.nth(i).locator("summary").click()
+
+    refused = attempts.nth(0)
+    expect(refused.get_by_test_id("answer-type")).to_have_text("text/html; charset=utf-8")
+    expect(refused.get_by_test_id("answer-body")).to_have_text(MARKUP)
+    expect(refused.get_by_test_id("answer-truncated")).to_have_count(0)
+    # Text, never markup: nothing the handler wrote became an element.
+    assert refused.get_by_test_id("answer-body").evaluate("body => body.children.length") == 0
+    expect(page.locator("[data-injected]")).to_have_count(0)
+
+    overloaded = attempts.nth(1)
+    expect(overloaded.get_by_test_id("answer-type")).to_have_text("text/plain")
+    expect(overloaded.get_by_test_id("answer-truncated")).to_have_text("(truncated)")
+    expect(overloaded.get_by_test_id("answer-body")).to_have_text(kept[1]["answer_body"])
+    assert long_answer.decode().startswith(kept[1]["answer_body"])
+
+    delivered = attempts.nth(2)
+    expect(delivered.get_by_test_id("answer")).to_have_text(
+        "Answer (no Content-Type): an empty body.")
+    expect(delivered.get_by_test_id("answer-body")).to_have_count(0)
+
+
+def wait_for_failed_attempts(admin: AdminClient, count: int) -> None:
+    """Until the journal holds `count` failed attempts (the server holds each ask)."""
+    failed = admin.follow_journal(kind="attempt_failed")["entries"]
+    while len(failed) < count:
+        more = admin.follow_journal(failed[-1]["seq"] if failed else 0, wait_seconds=10,
+                                    kind="attempt_failed")["entries"]
+        assert more, f"{len(failed)} failed attempts, {count} awaited"
+        failed += more
+
+
+def test_an_attempt_with_no_answer_shows_none(
+    page: Page, emulator: EmulatorThread, admin: AdminClient
+) -> None:
+    admin.update_settings(callback_retry_seconds=[])  # the first failure is final
+    admin.request("POST", f"/_emulator/event-config/{PUSH_APP}",
+                  {"Mode": "PUSH", "NotificationUrl": refused_url()})
+    [event] = admin.emit("NewFileUpload", sub_app_id=PUSH_APP)
+    admin.wait(PUSH_APP, callbacks_undelivered=1)
+    [attempt] = admin.callbacks(event_id=event["event_id"])
+    assert attempt["answer_body"] is None and attempt["error"]
+
+    open_dashboard(page, emulator.url)
+    page.get_by_test_id("event-open").click()
+    shown = page.get_by_test_id("attempt")
+    expect(shown).to_contain_text(attempt["error"])
+    expect(shown.get_by_test_id("answer")).to_have_count(0)

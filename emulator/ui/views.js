@@ -113,7 +113,24 @@ function attemptView(attempt) {
       attempt.error ? h("span", { class: "error-text" }, " · ", textWithUrls(attempt.error)) : ""),
     h("p", {}, "POST ", h("code", {}, urlText(attempt.url, { "data-testid": "attempt-url" }))),
     h("p", { class: "muted" }, "Exact body sent:"),
-    h("pre", { class: "body" }, attempt.body ?? ""));
+    h("pre", { class: "body", "data-testid": "attempt-body" }, attempt.body ?? ""),
+    answerView(attempt));
+}
+
+/** What the handler answered (its body's start, as text: never markup), when it answered;
+ * nothing when no HTTP answer came (or the emulator keeps no answers). The body is a
+ * <samp> block shown as the sent body's <pre> is: the attempt's one <pre> stays the body
+ * sent (tests/test_dashboard_browser.py finds it so). */
+function answerView(attempt) {
+  const body = attempt.answer_body;
+  if (body === null || body === undefined) return null;
+  const type = attempt.answer_content_type;
+  return h("div", { class: "answer", "data-testid": "answer" },
+    h("p", { class: "muted" }, "Answer (",
+      type ? h("code", { "data-testid": "answer-type" }, type) : "no Content-Type",
+      body === "" ? "): an empty body." : "):"),
+    body === "" ? null : h("samp", { class: "body", "data-testid": "answer-body" }, body),
+    attempt.answer_truncated ? h("p", { class: "muted", "data-testid": "answer-truncated" }, "(truncated)") : null);
 }
 
 function table(headings, rows, testid) {
