@@ -92,6 +92,7 @@ def fill(emulator: EmulatorThread, receiver: CallbackReceiver) -> str:
 
 def shoot(page: Page, url: str, failed_event: str) -> None:
     page.goto(url + "/_emulator/ui/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "")  # every panel loaded
     expect(page.get_by_test_id("connection")).to_have_text("live")
     expect(page.get_by_test_id("app-row")).to_have_count(3)
     expect(page.get_by_test_id("fault")).to_have_count(2)
