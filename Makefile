@@ -2,17 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# One stamp per need: running needs the package alone (aiohttp), testing adds the test
+# and dev extras. Those include the package, so installing them stamps both.
+RUN_INSTALLED := $(VENV)/.run-installed
 INSTALLED := $(VENV)/.installed
 NODE_SDK := tests/node/node_modules/.installed
 PYTEST_ARGS ?=
 
 .PHONY: run test bench lint setup clean
 
-$(INSTALLED): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev]'
+
+$(RUN_INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
 	touch $@
+
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	touch $@ $(RUN_INSTALLED)
 
 # The baselines the benchmarks compare against (moto's server, boto3): only `make bench`.
 BENCH_INSTALLED := $(VENV)/.bench-installed
@@ -34,7 +43,7 @@ $(CHROMIUM):
 
 setup: $(INSTALLED) $(NODE_SDK) $(CHROMIUM)
 
-run: $(INSTALLED)
+run: $(RUN_INSTALLED)
 	$(VENV)/bin/vod-emulator serve
 
 test: setup
