@@ -417,12 +417,18 @@ def vod_emulator_server(
     url = (pytestconfig.getoption(URL_OPTION) or os.environ.get(URL_VARIABLE)
            or pytestconfig.getini(URL_INI))
     if url:
-        from .clients.remote import RemoteEmulator, RemoteEmulatorError
+        from .clients.remote import CredentialsNeeded, RemoteEmulator, RemoteEmulatorError
+        from .core.settings import OPTIONS_BY_NAME, SettingsError, secret_pair
 
-        try:
-            remote = RemoteEmulator(url, env=os.environ)
+        try:  # read as ``serve`` reads them: the service was likely started with the same
+            remote = RemoteEmulator(url, *secret_pair({}, os.environ))
             remote.connect()
-        except RemoteEmulatorError as error:
+        except CredentialsNeeded as error:
+            id_option, key_option = OPTIONS_BY_NAME["secret_id"], OPTIONS_BY_NAME["secret_key"]
+            raise pytest.UsageError(
+                f"{MARKER}: {error} ({id_option.variable} and {key_option.variable}, or "
+                f"{id_option.sdk_variable} and {key_option.sdk_variable})") from None
+        except (RemoteEmulatorError, SettingsError) as error:
             raise pytest.UsageError(f"{MARKER}: {error}") from None
         yield remote
         return

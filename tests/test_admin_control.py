@@ -126,7 +126,8 @@ def test_new_applications_can_start_as_on_the_real_service(
 
 
 @pytest.mark.parametrize(("changes", "says"), [
-    ({"confirm_window_seconds": "1"}, "must be a number"),
+    ({"confirm_window_seconds": "soon"}, "not a number: 'soon'"),
+    ({"confirm_window_seconds": True}, "must be a number"),
     ({"confirm_window_seconds": -1}, "finite number >= 0"),
     ({"callback_retry_seconds": 5}, "list of numbers"),
     ({"callback_retry_seconds": [1, None]}, "list of numbers"),

@@ -28,7 +28,9 @@ from emulator.server import EmulatorThread
 
 from .conftest import make_settings
 from .test_cli import _cli, _json_lines
+from .test_pytest_plugin import _STRICT
 
+pytest_plugins = ["pytester"]
 WRONG_SIGNATURE = b'{"error": "wrong signature"}'
 ANSWER_FIELDS = ("answer_body", "answer_content_type", "answer_truncated")
 
@@ -243,3 +245,19 @@ def test_the_callbacks_command_shows_a_refusal_s_answer(
     assert _json_lines(out) == admin.callbacks()
     assert [a["answer_body"] for a in _json_lines(out)][:2] == [
         '{"error": "wrong signature"}', "fine"]
+
+
+def test_the_callback_receiver_says_why_it_refused(pytester: pytest.Pytester) -> None:
+    """The plugin's receiver answers a refusal with its reason, which the attempt keeps."""
+    pytester.makepyfile("""
+        def test_wrong_key(vod_emulator, vod_callback_receiver):
+            vod_emulator.use_callbacks(vod_callback_receiver, sign_key="TheRightKey")
+            vod_callback_receiver.check_signatures("AnotherKey")
+            vod_emulator.configure(callback_retry_seconds=[])
+            vod_emulator.emit("FileDeleted")
+            (attempt,) = vod_emulator.wait_for_callbacks(1, state="undelivered")
+            assert attempt["status"] == 401
+            assert attempt["answer_content_type"].startswith("application/json")
+            assert "wrong signature" in attempt["answer_body"]
+    """)
+    pytester.runpytest(*_STRICT).assert_outcomes(passed=1)

@@ -136,12 +136,13 @@ def test_a_refusal_names_the_missing_credentials(pytester: pytest.Pytester,
     result = pytester.runpytest(*_STRICT)
     result.stdout.fnmatch_lines([
         f"*verifies signatures for SecretId {SECRET_ID}: give its SecretId and SecretKey"
-        " (VOD_EMULATOR_SECRET_ID and VOD_EMULATOR_SECRET_KEY)*"])
+        " (VOD_EMULATOR_SECRET_ID and VOD_EMULATOR_SECRET_KEY, or TENCENTCLOUD_SECRET_ID"
+        " and TENCENTCLOUD_SECRET_KEY)*"])
     assert result.ret != 0
 
 
 def test_nothing_listening_is_said_after_the_ready_wait() -> None:
     with pytest.raises(RemoteEmulatorError, match="no emulator answers at http://127.0.0.1:1"):
-        RemoteEmulator("http://127.0.0.1:1/", env={}).connect(timeout=0.2)
+        RemoteEmulator("http://127.0.0.1:1/").connect(timeout=0.2)
     with pytest.raises(RemoteEmulatorError, match="is not an emulator's URL"):
         RemoteEmulator("127.0.0.1:4600")

@@ -264,7 +264,8 @@ def _change_parsers(client: _ClientCommands) -> None:
     settings_set = settings.add(
         "set", commands.settings_set, "change some settings",
         "Change runtime settings, e.g. 'settings set long_poll_seconds=0.5 "
-        "callback_retry_seconds=[1,2]'. A value is JSON if it parses, else text.")
+        "callback_retry_seconds=5,60'. Each value is read as its serve flag's is; a list "
+        "or an object may also be JSON ([5, 60]).")
     settings_set.add_argument("assignments", nargs="+", metavar="NAME=VALUE")
 
 

@@ -247,7 +247,9 @@ class CallbackReceiver(BackgroundServer):
             self._in_flight += 1
             self._changed.notify_all()
         try:
-            if verdict is not None or index < behaviour.fail_first:
+            if verdict is not None:  # why, as a handler should say it (the attempt keeps it)
+                return web.json_response({"error": verdict[1]}, status=verdict[0])
+            if index < behaviour.fail_first:
                 return web.Response(status=status or 500)
             if behaviour.drop:
                 return self._hang_up(request)

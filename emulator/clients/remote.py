@@ -21,13 +21,17 @@ class RemoteEmulatorError(RuntimeError):
     its signature checks need are not given."""
 
 
-class RemoteEmulator:
-    """A running emulator at ``url``, driven through its admin API. The SDK credentials
-    come from ``secret_id``/``secret_key``, else the environment as ``serve`` reads it
-    (``VOD_EMULATOR_SECRET_ID/KEY``, then ``TENCENTCLOUD_SECRET_ID/KEY``)."""
+class CredentialsNeeded(RemoteEmulatorError):
+    """The emulator verifies signatures and the SecretId and SecretKey it needs are not
+    those given."""
 
-    def __init__(self, url: str, secret_id: str | None = None, secret_key: str | None = None,
-                 env: Mapping[str, str] | None = None) -> None:
+
+class RemoteEmulator:
+    """A running emulator at ``url``, driven through its admin API; ``secret_id`` and
+    ``secret_key`` are what the SDK clients aimed at it sign with."""
+
+    def __init__(self, url: str, secret_id: str | None = None,
+                 secret_key: str | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RemoteEmulatorError(f"{url!r} is not an emulator's URL "
@@ -35,8 +39,6 @@ class RemoteEmulator:
         self.url = f"{parts.scheme}://{parts.netloc}"
         self.endpoint = parts.netloc
         self.admin = AdminClient(self.url)
-        if secret_id is None and secret_key is None:
-            secret_id, secret_key = _secret_pair(env or {})
         self.secret_id, self.secret_key = secret_id, secret_key
 
     def connect(self, timeout: float = READY_SECONDS) -> dict[str, Any]:
@@ -48,13 +50,9 @@ class RemoteEmulator:
             raise RemoteEmulatorError(f"no emulator answers at {self.url}: {error}") from None
         verified = health.get("secret_id") if health.get("verifies_signatures") else None
         if verified is not None and (self.secret_id != verified or not self.secret_key):
-            from ..core.settings import OPTIONS_BY_NAME
-
-            variables = " and ".join(OPTIONS_BY_NAME[name].variable
-                                     for name in ("secret_id", "secret_key"))
-            raise RemoteEmulatorError(
+            raise CredentialsNeeded(
                 f"the emulator at {self.url} verifies signatures for SecretId {verified}: "
-                f"give its SecretId and SecretKey ({variables})")
+                "give its SecretId and SecretKey")
         return health
 
     def fresh_start(self, settings: Mapping[str, Any]) -> None:
@@ -82,14 +80,3 @@ class RemoteEmulator:
     def __repr__(self) -> str:
         return f"<RemoteEmulator {self.url}>"
 
-
-def _secret_pair(env: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """The first pair of variables either half of which is set, as ``serve`` reads them."""
-    from ..core.settings import OPTIONS_BY_NAME  # the settings' table names the variables
-
-    names = zip(OPTIONS_BY_NAME["secret_id"].variables,
-                OPTIONS_BY_NAME["secret_key"].variables, strict=True)
-    for id_name, key_name in names:
-        if env.get(id_name) or env.get(key_name):
-            return env.get(id_name) or None, env.get(key_name) or None
-    return None, None

@@ -391,16 +391,18 @@ def resolve_settings(flags: Mapping[str, str | None], env: Mapping[str, str]) ->
             values[option.name] = read_option(option, text, option.flag)
         elif env.get(option.variable):
             values[option.name] = read_option(option, env[option.variable], option.variable)
-    values["secret_id"], values["secret_key"] = _secret_pair(flags, env)
+    values["secret_id"], values["secret_key"] = secret_pair(flags, env)
     try:
         return Settings(**values)
     except ValueError as error:  # a rule between settings: each value alone was fine
         raise SettingsError(str(error)) from None
 
 
-def _secret_pair(
+def secret_pair(
     flags: Mapping[str, str | None], env: Mapping[str, str]
 ) -> tuple[str | None, str | None]:
+    """The SecretId and SecretKey, taken whole from the first place that names either:
+    the flags, then each pair of variables in turn; SettingsError for half a pair."""
     id_option, key_option = OPTIONS_BY_NAME["secret_id"], OPTIONS_BY_NAME["secret_key"]
     places = [
         (id_option.flag, key_option.flag, flags.get("secret_id"), flags.get("secret_key")),
