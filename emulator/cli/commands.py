@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..clients.remote import URL_VARIABLE as URL_VARIABLE  # the CLI reads it too
 from ..core.faults import RULE_FIELDS
 from ..core.ids import ANY_APP, app_text
-from ..core.settings import DEFAULT_PORT, ENV_PREFIX, Settings
+from ..core.settings import DEFAULT_PORT, Settings
 from ..core.tasks import TASK_STATES
 from .output import (
     ENTRY_COLUMNS,
@@ -39,7 +40,6 @@ from .output import (
 if TYPE_CHECKING:
     from ..clients.client import AdminClient
 
-URL_VARIABLE = ENV_PREFIX + "URL"
 ANSWER_SHOWN = 80
 """Characters of a handler's answer that ``callbacks`` shows under a failed attempt."""
 DEFAULT_URL = f"http://{Settings.host}:{DEFAULT_PORT}"
