@@ -35,3 +35,4 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+

@@ -118,9 +118,7 @@ function attemptView(attempt) {
 }
 
 /** What the handler answered (its body's start, as text: never markup), when it answered;
- * nothing when no HTTP answer came (or the emulator keeps no answers). The body is a
- * <samp> block shown as the sent body's <pre> is: the attempt's one <pre> stays the body
- * sent (tests/test_dashboard_browser.py finds it so). */
+ * nothing when no HTTP answer came (or the emulator keeps no answers). */
 function answerView(attempt) {
   const body = attempt.answer_body;
   if (body === null || body === undefined) return null;
@@ -129,7 +127,7 @@ function answerView(attempt) {
     h("p", { class: "muted" }, "Answer (",
       type ? h("code", { "data-testid": "answer-type" }, type) : "no Content-Type",
       body === "" ? "): an empty body." : "):"),
-    body === "" ? null : h("samp", { class: "body", "data-testid": "answer-body" }, body),
+    body === "" ? null : h("pre", { class: "body", "data-testid": "answer-body" }, body),
     attempt.answer_truncated ? h("p", { class: "muted", "data-testid": "answer-truncated" }, "(truncated)") : null);
 }
 

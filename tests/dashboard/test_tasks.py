@@ -21,13 +21,12 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient, AdminError
-from emulator.core.settings import Settings
 from emulator.core.tasks import WAIT_SECONDS
 from emulator.server import EmulatorThread
 
-from .browser import ChromiumMissing, chromium
-from .test_dashboard_browser import Watch, new_page, open_dashboard
+from .test_browser import Watch, new_page, open_dashboard
 
+FROZEN_CLOCK = True  # each task stays where the test puts it
 SEED = 20240611
 APP = 1500000001
 OTHER_APP = 1500000002
@@ -35,29 +34,6 @@ MARKUP = '<img src="x" data-injected="1"><b>bold</b>'
 """Text that would be markup if a view wrote it as HTML."""
 
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorThread]:
-    with EmulatorThread(Settings(port=0, seed=SEED)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    try:
-        with chromium() as launched:
-            yield launched
-    except ChromiumMissing as missing:
-        pytest.fail(str(missing))
-
-
-@pytest.fixture
-def admin(emulator: EmulatorThread) -> AdminClient:
-    client = AdminClient(emulator.url)
-    client.reset()
-    client.set_clock(freeze=True)  # each task stays where the test puts it
-    return client
 
 
 @pytest.fixture

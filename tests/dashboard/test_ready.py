@@ -21,16 +21,15 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from emulator.clients.client import AdminClient
-from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, ChromiumMissing, chromium
-from .examples.process import clean_environment
-from .test_dashboard_browser import Watch, new_page
+from ..browser import CHROMIUM, CHROMIUM_ARGS
+from ..examples.process import clean_environment
+from .test_browser import Watch, new_page
 
 SEED = 20240621
 APP = 1500000001
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 DOCS = ROOT / "docs" / "dashboard.md"
 EXAMPLE = ROOT / "tests" / "examples" / "dashboard_screenshot.py"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -53,28 +52,6 @@ new MutationObserver((changes, observer) => {
   };
 }).observe(document, { attributes: true, attributeFilter: ["data-ready"], subtree: true });
 """
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorThread]:
-    with EmulatorThread(Settings(port=0, seed=SEED)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    try:
-        with chromium() as launched:
-            yield launched
-    except ChromiumMissing as missing:
-        pytest.fail(str(missing))
-
-
-@pytest.fixture
-def admin(emulator: EmulatorThread) -> AdminClient:
-    client = AdminClient(emulator.url)
-    client.reset()
-    return client
 
 
 @pytest.fixture

@@ -16,13 +16,12 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from emulator.clients.client import AdminClient
 from emulator.clients.receiver import CallbackReceiver, refused_url
-from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
-from .browser import ChromiumMissing, chromium
-from .test_callback_answer_body import Handler, Reply
-from .test_dashboard_browser import Watch, new_page, open_dashboard
+from ..test_callback_answer_body import Handler, Reply
+from .test_browser import Watch, new_page, open_dashboard
 
+FROZEN_CLOCK = True  # the events land exactly where the test puts them
 SEED = 20240622
 PUSH_APP = 1500000002
 JUMP_SECONDS = 100_000
@@ -34,29 +33,6 @@ MARKUP = '<img src="x" data-injected="1"><b>bold</b>'
 """Text that would be markup if the page wrote it as HTML."""
 
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorThread]:
-    with EmulatorThread(Settings(port=0, seed=SEED)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    try:
-        with chromium() as launched:
-            yield launched
-    except ChromiumMissing as missing:
-        pytest.fail(str(missing))
-
-
-@pytest.fixture
-def admin(emulator: EmulatorThread) -> AdminClient:
-    client = AdminClient(emulator.url)
-    client.reset()
-    client.set_clock(freeze=True)  # the events land exactly where the test puts them
-    return client
 
 
 @pytest.fixture

@@ -30,8 +30,6 @@ from emulator.clients.receiver import CallbackReceiver
 from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
-from .browser import ChromiumMissing, chromium
-
 SEED = 20240601
 APP = 1500000001
 PUSH_APP = 1500000002
@@ -39,28 +37,6 @@ PUSH_APP = 1500000002
 # Auto-waiting assertions wait up to this long (Playwright's default is 5 s): room for a
 # slow CI machine, and for EventSource's own reconnection delay after a restart.
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorThread]:
-    with EmulatorThread(Settings(port=0, seed=SEED)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    try:
-        with chromium() as launched:
-            yield launched
-    except ChromiumMissing as missing:
-        pytest.fail(str(missing))
-
-
-@pytest.fixture
-def admin(emulator: EmulatorThread) -> AdminClient:
-    client = AdminClient(emulator.url)
-    client.reset()
-    return client
 
 
 @dataclass
@@ -253,7 +229,7 @@ def test_a_failing_callback_redelivered(
         # The exact body sent is shown: the one the receiver got.
         body = receiver.wait_for(2)[-1].body.decode()
         detail.get_by_test_id("attempt").last.locator("summary").click()
-        expect(detail.get_by_test_id("attempt").last.locator("pre")).to_have_text(body)
+        expect(detail.get_by_test_id("attempt").last.get_by_test_id("attempt-body")).to_have_text(body)
 
 
 def test_a_bad_override_shows_the_servers_error(
