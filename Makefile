@@ -13,10 +13,13 @@ PYTEST_ARGS ?=
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
+# Running needs the package's dependencies alone (aiohttp), as pyproject.toml lists them:
+# the checkout itself runs (python -m emulator), nothing is built.
 $(RUN_INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -c 'import subprocess, sys, tomllib; \
+	    needs = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; \
+	    sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", "--quiet", *needs]))'
 	touch $@
 
 $(INSTALLED): pyproject.toml | $(PY)
@@ -44,7 +47,7 @@ $(CHROMIUM):
 setup: $(INSTALLED) $(NODE_SDK) $(CHROMIUM)
 
 run: $(RUN_INSTALLED)
-	$(VENV)/bin/vod-emulator serve
+	$(PY) -m emulator serve
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

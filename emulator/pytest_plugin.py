@@ -31,7 +31,7 @@ __all__ = ["SECRET_ID", "SECRET_KEY", "CallbackReceiverFactory", "VodEmulator"]
 SECRET_ID = "AKIDvodEmulatorPytestPlugin000000000"
 SECRET_KEY = "vodEmulatorPytestPluginSecretKey0000"
 _DEFAULT_SEED = 1
-_SDK_PACKAGE = "tencentcloud-sdk-python-vod"
+_SDK_INSTALL = "pip install 'vod-emulator[sdk]'"  # the extra: the SDK in its tested range
 CallbackState = Literal["pending", "delivered", "undelivered"]
 MARKER = "vod_emulator"
 CHECK_CLEAN = "check_clean"  # the one option that is the plugin's, not a server setting
@@ -98,7 +98,7 @@ class VodEmulator:
             from tencentcloud.vod.v20180717 import vod_client
         except ImportError as error:
             raise pytest.UsageError(
-                f"vod_emulator.sdk_client() needs the official SDK: pip install {_SDK_PACKAGE}"
+                f"vod_emulator.sdk_client() needs the official SDK: {_SDK_INSTALL}"
                 f" ({error})") from None
 
         class _SubAppClient(vod_client.VodClient):  # type: ignore[misc]  # untyped SDK
