@@ -207,7 +207,7 @@ def test_a_missing_sdk_is_named(pytester: pytest.Pytester) -> None:
     """)
     result = pytester.runpytest(*_STRICT)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*pip install tencentcloud-sdk-python-vod*"])
+    result.stdout.fnmatch_lines(["*pip install 'vod-emulator[[]sdk[]]'*"])
 
 
 def test_importing_the_plugin_loads_neither_aiohttp_nor_the_sdk() -> None:
