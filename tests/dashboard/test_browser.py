@@ -7,17 +7,11 @@ wait is one of Playwright's auto-waiting assertions: nothing sleeps.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-
 import pytest
 from playwright.sync_api import (
     Browser,
-    BrowserContext,
     Locator,
     Page,
-    Route,
     expect,
 )
 from tencentcloud.common import credential
@@ -30,72 +24,11 @@ from emulator.clients.receiver import CallbackReceiver
 from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
+from .conftest import Watch, new_page, open_dashboard
+
 SEED = 20240601
 APP = 1500000001
 PUSH_APP = 1500000002
-
-# Auto-waiting assertions wait up to this long (Playwright's default is 5 s): room for a
-# slow CI machine, and for EventSource's own reconnection delay after a restart.
-expect.set_options(timeout=15_000)
-
-
-@dataclass
-class Watch:
-    """What a page did that it should not: console errors, uncaught exceptions, and
-    requests to anywhere but the emulator (refused, and recorded here)."""
-
-    origin: str
-    errors: list[str] = field(default_factory=list)
-    tolerated: str | None = None  # console errors a test expects (a pattern)
-    requests: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-
-    def attach(self, context: BrowserContext, page: Page) -> None:
-        def only_the_emulator(route: Route) -> None:
-            if route.request.url.startswith(self.origin + "/"):
-                route.continue_()
-            else:
-                self.refused.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_the_emulator)
-        page.on("console", lambda message: self.errors.append(message.text)
-                if message.type == "error" else None)
-        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-        page.on("request", lambda request: self.requests.append(request.url))
-
-    def check(self) -> None:
-        tolerated = self.tolerated
-        errors = [text for text in self.errors if not (tolerated and re.search(tolerated, text))]
-        assert errors == []
-        assert self.refused == []
-        assert [url for url in self.requests if not url.startswith(self.origin + "/")] == []
-
-
-@pytest.fixture
-def watch(emulator: EmulatorThread) -> Watch:
-    return Watch(emulator.url)
-
-
-def new_page(browser: Browser, watch: Watch, width: int = 1280) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    watch.attach(context, page)
-    return context, page
-
-
-@pytest.fixture
-def page(browser: Browser, watch: Watch, admin: AdminClient) -> Iterator[Page]:
-    context, opened = new_page(browser, watch)
-    yield opened
-    context.close()
-    watch.check()
-
-
-def open_dashboard(page: Page, url: str) -> None:
-    page.goto(url + "/_emulator/ui/")
-    expect(page.get_by_test_id("connection")).to_have_text("live")
 
 
 def event_row(page: Page, event_id: str) -> Locator:

@@ -19,7 +19,7 @@ from emulator.clients.receiver import CallbackReceiver, refused_url
 from emulator.server import EmulatorThread
 
 from ..test_callback_answer_body import Handler, Reply
-from .test_browser import Watch, new_page, open_dashboard
+from .conftest import Watch, new_page, open_dashboard
 
 FROZEN_CLOCK = True  # the events land exactly where the test puts them
 SEED = 20240622
@@ -31,21 +31,6 @@ STEP_SECONDS = 5
 URL_BOUNDARIES = "/?&="
 MARKUP = '<img src="x" data-injected="1"><b>bold</b>'
 """Text that would be markup if the page wrote it as HTML."""
-
-expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-def watch(emulator: EmulatorThread) -> Watch:
-    return Watch(emulator.url)
-
-
-@pytest.fixture
-def page(browser: Browser, watch: Watch, admin: AdminClient) -> Iterator[Page]:
-    context, opened = new_page(browser, watch)
-    yield opened
-    context.close()
-    watch.check()
 
 
 @pytest.fixture

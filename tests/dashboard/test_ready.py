@@ -13,19 +13,18 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
 from emulator.clients.client import AdminClient
 from emulator.server import EmulatorThread
 
 from ..browser import CHROMIUM, CHROMIUM_ARGS
 from ..examples.process import clean_environment
-from .test_browser import Watch, new_page
+from .conftest import Watch
 
 SEED = 20240621
 APP = 1500000001
@@ -36,7 +35,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # A one-shot run finishes in a few seconds; a page that never goes quiet never does.
 ONE_SHOT_TIMEOUT = 120
 
-expect.set_options(timeout=15_000)
 
 # What the panels hold when `data-ready` appears, recorded by the page itself at that
 # moment (a MutationObserver installed before any of the page's scripts run).
@@ -52,19 +50,6 @@ new MutationObserver((changes, observer) => {
   };
 }).observe(document, { attributes: true, attributeFilter: ["data-ready"], subtree: true });
 """
-
-
-@pytest.fixture
-def watch(emulator: EmulatorThread) -> Watch:
-    return Watch(emulator.url)
-
-
-@pytest.fixture
-def page(browser: Browser, watch: Watch, admin: AdminClient) -> Iterator[Page]:
-    context, opened = new_page(browser, watch)
-    yield opened
-    context.close()
-    watch.check()
 
 
 def some_of_everything(admin: AdminClient) -> tuple[str, str]:

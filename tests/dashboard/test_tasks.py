@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from emulator.clients.client import AdminClient, AdminError
 from emulator.core.tasks import WAIT_SECONDS
 from emulator.server import EmulatorThread
 
-from .test_browser import Watch, new_page, open_dashboard
+from .conftest import Watch, new_page, open_dashboard
 
 FROZEN_CLOCK = True  # each task stays where the test puts it
 SEED = 20240611
@@ -32,21 +31,6 @@ APP = 1500000001
 OTHER_APP = 1500000002
 MARKUP = '<img src="x" data-injected="1"><b>bold</b>'
 """Text that would be markup if a view wrote it as HTML."""
-
-expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-def watch(emulator: EmulatorThread) -> Watch:
-    return Watch(emulator.url)
-
-
-@pytest.fixture
-def page(browser: Browser, watch: Watch, admin: AdminClient) -> Iterator[Page]:
-    context, opened = new_page(browser, watch)
-    yield opened
-    context.close()
-    watch.check()
 
 
 @pytest.fixture
