@@ -204,13 +204,10 @@ def test_a_list_as_json_is_what_its_text_says(name: str, admin: AdminClient,
     assert by_plugin_options(running, name, (0.5, 7)) == [0.5, 7]  # a tuple, from Python
 
 
-@pytest.mark.parametrize("name", LIST_SETTINGS)
-@pytest.mark.parametrize("text", BAD_LIST_TEXTS)
-def test_a_bad_list_text_gets_the_same_message_everywhere(
-    name: str, text: str, running: EmulatorThread, admin: AdminClient,
-    captured_serve: list[Settings], capsys: pytest.CaptureFixture[str],
-) -> None:
-    before = admin.settings()
+def refusals_everywhere(name: str, text: str, running: EmulatorThread, admin: AdminClient,
+                        capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """The refusal of ``text`` for ``name`` by each place a setting is written, checked
+    to be one and the same message."""
     said = {
         "serve": flag_refusal(capsys, name, text),
         "settings set": settings_set_refusal(running, capsys, name, text),
@@ -218,6 +215,17 @@ def test_a_bad_list_text_gets_the_same_message_everywhere(
         "plugin": plugin_refusal(running, name, text),
     }
     assert len(set(said.values())) == 1, said
+    return said
+
+
+@pytest.mark.parametrize("name", LIST_SETTINGS)
+@pytest.mark.parametrize("text", BAD_LIST_TEXTS)
+def test_a_bad_list_text_gets_the_same_message_everywhere(
+    name: str, text: str, running: EmulatorThread, admin: AdminClient,
+    captured_serve: list[Settings], capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = admin.settings()
+    said = refusals_everywhere(name, text, running, admin, capsys)
     assert repr(text) in said["serve"]  # it quotes what was written
     assert admin.settings() == before and captured_serve == []
 
@@ -266,14 +274,7 @@ def test_every_setting_s_bad_text_gets_the_same_message_everywhere(
     name: str, running: EmulatorThread, admin: AdminClient,
     captured_serve: list[Settings], capsys: pytest.CaptureFixture[str],
 ) -> None:
-    text = BAD_SAMPLES[name]
-    said = {
-        "serve": flag_refusal(capsys, name, text),
-        "settings set": settings_set_refusal(running, capsys, name, text),
-        "POST": post_refusal(admin, name, text),
-        "plugin": plugin_refusal(running, name, text),
-    }
-    assert len(set(said.values())) == 1, said
+    refusals_everywhere(name, BAD_SAMPLES[name], running, admin, capsys)
 
 
 @pytest.mark.parametrize(("name", "first", "text", "expected"), [
