@@ -8,6 +8,7 @@ import { act, describeScenario, done, loadConfig, overridesHint, removeFault, re
 import { follow } from "./stream.js";
 import { TASK_STATES, fileDetail, mediaRow, taskDetail, taskTable } from "./library.js";
 import { appRow, eventDetail, eventRow, faultItem, feedItem, totalsText } from "./views.js";
+import { reportView } from "./report.js";
 
 const PAGE_SIZE = 50;
 const FEED_MAX = 200; // activity items kept on the page
@@ -17,12 +18,15 @@ const NEWEST = null; // the events list's first page: no `before`
 const TASKS_LIMIT = 50; // tasks listed: the newest
 const FILE_TASKS_LIMIT = 50; // an application's newest tasks searched for a file's
 // A list of tasks carries each one's whole detail (about half a millisecond of the
-// emulator's time each): while events flow, those lists are reloaded at most this often.
-const TASKS_REFRESH_MS = 1000;
+// emulator's time each), and the consumer report reads every lease and callback attempt:
+// while events flow, those are reloaded at most this often.
+const COSTLY_REFRESH_MS = 1000;
 const MEDIA_PAGE = 50; // files listed at first, and added by "Show more"
-// Starting a task or seeding a file writes nothing to the journal, so the stream cannot
-// announce it: this often (while the page is seen) the newest task is asked for, the lists
-// reloaded only if it changed, and the library's newest files are asked for.
+// Starting a task or seeding a file writes nothing to the journal, nor do most calls the
+// consumer report reads (an empty PullEvents, DescribeEventsState), so the stream cannot
+// announce them: this often (while the page is seen) the newest task is asked for, the
+// lists reloaded only if it changed, and the library's newest files and the report are
+// asked for.
 const POLL_MS = 2000;
 // `?live=0`: each panel is loaded once and nothing is followed (no stream, no polls), so
 // the page goes quiet: a one-shot `chromium --headless --screenshot --virtual-time-budget`
@@ -51,7 +55,7 @@ const state = {
   activity: new Activity(),
   dirty: new Set(), // what the next refresh reloads: "stats", "events", "detail", "faults"...
   timer: null,
-  later: new Set(), // the same, for the lists of tasks
+  later: new Set(), // the same, for the lists of tasks and the report
   laterTimer: null,
   failing: new Set(), // parts whose last load was refused (a bad filter): not polled
 };
@@ -66,7 +70,7 @@ async function reloadAll(lastSeq) {
   state.feedHeld = 0;
   state.activity.clear();
   await Promise.all([loadCatalog(), backfill(lastSeq), refresh(["stats", "events", "detail", "faults",
-    "settings", "tasks", "task", "media", "file"])]);
+    "settings", "tasks", "task", "media", "file", "report"])]);
 }
 
 async function loadCatalog() {
@@ -107,7 +111,8 @@ async function refresh(parts) {
   const todo = [...state.dirty];
   state.dirty.clear();
   const loads = { stats: loadStats, events: loadEvents, detail: loadDetail, faults: loadFaults,
-    settings: loadSettings, tasks: loadTasks, task: loadTask, media: loadMedia, file: loadFile };
+    settings: loadSettings, tasks: loadTasks, task: loadTask, media: loadMedia, file: loadFile,
+    report: loadReport };
   await Promise.all(todo.map((part) => loads[part]().then(() => state.failing.delete(part), (error) => {
     state.failing.add(part);
     report(error);
@@ -124,7 +129,7 @@ function soon(...parts) {
   }, REFRESH_MS);
 }
 
-/** Mark parts for reloading, at most once in TASKS_REFRESH_MS. */
+/** Mark parts for reloading, at most once in COSTLY_REFRESH_MS. */
 function later(...parts) {
   for (const part of parts) state.later.add(part);
   if (state.laterTimer) return;
@@ -133,7 +138,7 @@ function later(...parts) {
     const todo = [...state.later];
     state.later.clear();
     soon(...todo);
-  }, TASKS_REFRESH_MS);
+  }, COSTLY_REFRESH_MS);
 }
 
 async function loadStats() {
@@ -200,6 +205,14 @@ async function loadSettings() {
     + (health.verifies_signatures ? `verifying signatures for ${health.secret_id}` : "any credentials work")
     + ` · ${health.held_pulls} held pull(s)`;
   byId("settings").value = JSON.stringify(settings, null, 1);
+}
+
+/** The consumer report: redrawn only when it changed, so a poll leaves focus alone. */
+async function loadReport() {
+  const answer = await get("/report");
+  redraw(byId("report"), answer, () => reportView(answer, openEvent));
+  const count = answer.findings.length;
+  byId("report-count").textContent = `(${count} finding${count === 1 ? "" : "s"})`;
 }
 
 // ----- tasks and the media library
@@ -343,8 +356,9 @@ function onJournal(entries) {
   }
   state.feed = fresh.slice().reverse().concat(state.feed).slice(0, FEED_MAX + state.feedHeld);
   if (!state.feedPaused) drawFeed();
-  // A task's events are entries too: each may change tasks, files and what they show.
-  later("tasks", "file");
+  // A task's events are entries too: each may change tasks, files and what they show; a
+  // lease, a confirm or a callback attempt may change the report.
+  later("tasks", "file", "report");
   const parts = ["stats", "events", "task", "media"];
   if (state.selected && fresh.some((entry) => entry.event_id === state.selected)) parts.push("detail");
   if (fresh.some((entry) => entry.kind === "fault")) parts.push("faults");
@@ -354,6 +368,7 @@ function onJournal(entries) {
 function onClock(clock) {
   setClock(clock);
   soon("stats", "detail", "tasks", "task"); // lease countdowns, expiries and tasks follow the clock
+  later("report"); // a confirm window that passes is a finding
 }
 
 function onStatus(status) {
@@ -429,7 +444,7 @@ function appAction(name, app) {
     act(async () => {
       await post("/reset", { sub_app_id: app.sub_app_id });
       done(`Application ${appName(app.sub_app_id)} reset.`);
-      soon("stats", "events", "faults");
+      soon("stats", "events", "faults", "report");
     });
   }
 }
@@ -612,6 +627,7 @@ setInterval(() => {
   if (!state.live || document.hidden) return;
   pollTasks().catch(report);
   if (!state.failing.has("media")) soon("media");
+  if (!state.failing.has("report")) later("report");
 }, POLL_MS);
 let linked = new URLSearchParams(location.hash.slice(1)); // what the address opens, once
 
