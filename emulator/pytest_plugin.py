@@ -37,6 +37,10 @@ MARKER = "vod_emulator"
 CHECK_CLEAN = "check_clean"  # the one option that is the plugin's, not a server setting
 URL_OPTION = "--vod-emulator-url"
 URL_INI = "vod_emulator_url"
+REPORT_FAILS_OPTION = "--vod-emulator-report-fails"
+REPORT_FAILS_INI = "vod_emulator_report_fails"
+_REPORTS = pytest.StashKey[list[tuple[str, list[dict[str, Any]]]]]()
+"""Each test's consumer report findings (those with any), for the session's summary."""
 _MARKER_HELP = (f"{MARKER}(**settings, {CHECK_CLEAN}=False): this test's emulator settings "
                 "(as POST /_emulator/settings takes them) and whether its teardown fails on "
                 "unconfirmed events or unfinished callbacks")
@@ -266,6 +270,14 @@ class VodEmulator:
             return self.admin.clear_faults()
         return self.admin.remove_fault(fault_id)
 
+    def report(self, sub_app_id: AppFilter = ANY_APP) -> list[dict[str, Any]]:
+        """The consumer report's findings since this test started: what the test's
+        clients and callback handlers did that the real service would punish (confirms
+        after the window, events never confirmed, slow or failing handlers...), each with
+        its ``kind``, ``count``, ``ids``, ``explanation`` and ``fix``; [] when clean."""
+        findings: list[dict[str, Any]] = self.admin.report(sub_app_id)["findings"]
+        return findings
+
     def stats(self) -> dict[str, Any]:
         """Counts per application and in total (emitted, pullable, leased, confirmed,
         callbacks...), faults in force and applied, journal size."""
@@ -445,10 +457,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                       help=f"{where}; also {URL_VARIABLE} or the "
                                            f"{URL_INI} ini option")
     parser.addini(URL_INI, where, default="")
+    fails = ("fail the session when the consumer report has a finding (what a test's "
+             "clients or callback handlers did that the real service would punish)")
+    parser.getgroup(MARKER).addoption(REPORT_FAILS_OPTION, action="store_true",
+                                      default=False, help=f"{fails}; also the "
+                                                          f"{REPORT_FAILS_INI} ini option")
+    parser.addini(REPORT_FAILS_INI, fails, type="bool", default=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
+    config.stash[_REPORTS] = []
+
+
+def _report_fails(config: pytest.Config) -> bool:
+    return bool(config.getoption(REPORT_FAILS_OPTION) or config.getini(REPORT_FAILS_INI))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The consumer report of every test that had a finding."""
+    reports = config.stash.get(_REPORTS, [])
+    if not reports:
+        return
+    from .clients.report_text import report_lines
+
+    terminalreporter.section("vod-emulator consumer report")
+    for nodeid, findings in reports:
+        terminalreporter.write_line(nodeid)
+        for line in report_lines(findings, "  "):
+            terminalreporter.write_line(line)
+    if _report_fails(config):
+        terminalreporter.write_line(f"the session fails: {REPORT_FAILS_OPTION} "
+                                    f"({len(reports)} test(s) with findings)", red=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if (session.config.stash.get(_REPORTS, []) and _report_fails(session.config)
+            and session.exitstatus == pytest.ExitCode.OK):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(wrapper=True)
@@ -486,6 +533,9 @@ def vod_emulator(
     emulator = VodEmulator(vod_emulator_server, options)
     emulator._start_test()
     yield emulator
+    findings = vod_emulator_server.report()  # before the next test's reset forgets them
+    if findings:
+        request.config.stash[_REPORTS].append((request.node.nodeid, findings))
     if check_clean and not request.node.stash.get(_CALL_FAILED, False):
         left = emulator.leftovers()
         if left is not None:

@@ -144,5 +144,9 @@ class EmulatorThread(BackgroundServer):
         """Counts per application and in total, as ``GET /_emulator/stats`` answers."""
         return self.call(lambda backend: backend.stats())
 
+    def report(self) -> list[dict[str, Any]]:
+        """The consumer report's findings, as ``GET /_emulator/report`` answers them."""
+        return self.call(lambda backend: [one.to_json() for one in backend.consumer_report()])
+
     async def _open(self) -> tuple[web.AppRunner, int]:
         return await start(self.settings)

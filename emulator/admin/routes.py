@@ -371,6 +371,16 @@ async def _remove_faults(backend: VodBackend, request: web.Request) -> dict[str,
         raise AdminNotFound(f"{error}: GET {PREFIX}/faults lists those in force") from None
 
 
+async def _report(backend: VodBackend, request: web.Request) -> dict[str, Any]:
+    """The consumer report: what the clients and callback handlers did since the last full
+    reset that the real service would punish; only one application's with ``sub_app_id``."""
+    findings = backend.consumer_report()
+    if "sub_app_id" in request.query:
+        sub_app_id = read_sub_app_id(request.query["sub_app_id"])
+        findings = [one for one in findings if one.sub_app_id == sub_app_id]
+    return {"clean": not findings, "findings": [one.to_json() for one in findings]}
+
+
 async def _stats(backend: VodBackend, request: web.Request) -> dict[str, Any]:
     return backend.stats()
 
@@ -502,6 +512,7 @@ ROUTES: tuple[Route[AdminHandler], ...] = (
     Route("DELETE", "/faults", "removeFaults", _remove_faults),
     Route("DELETE", "/faults/{fault_id}", "removeFault", _remove_faults),
     Route("GET", "/stats", "getStats", _stats),
+    Route("GET", "/report", "getReport", _report, ("sub_app_id",)),
     Route("GET", "/openapi.json", "getOpenApi", _openapi),
     Route("GET", "/callbacks", "getCallbacks", _callbacks, ("event_id", "sub_app_id", "outcome")),
     Route("POST", "/callbacks/redeliver", "redeliverCallbacks", _redeliver),

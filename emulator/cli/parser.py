@@ -20,7 +20,7 @@ from ..core.ids import DEFAULT_APP_NAME, MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.journal import CONFIRMED
 from ..core.settings import OPTIONS, OPTIONS_BY_NAME
 from ..core.tasks import TASK_STATES
-from . import commands, emit, follow, wait
+from . import commands, emit, follow, report, wait
 from .commands import DEFAULT_URL, URL_VARIABLE
 from .emit import EMIT_CHUNK
 from .output import EXIT_USAGE, PROG
@@ -61,6 +61,15 @@ def build_parser() -> Parser:
     _change_parsers(client)
     client.add("stats", commands.stats, "show counts per application",
                "Show counts per application and in total, faults, and the journal's size.")
+    findings = client.add(
+        "report", report.report, "show what the consumers do that VOD would punish",
+        "Show the consumer report since the last full reset: confirms after the window, "
+        "events never confirmed, polling, hung-up pulls, rates above the limits, slow or "
+        "failing callback handlers, accepted forged signatures, ignored types; grouped by "
+        "application and client, each with what to change.")
+    _sub_app_option(findings, "only this application's (default: every application)")
+    findings.add_argument("--check", action="store_true",
+                          help="exit status 1 when there is a finding (for CI)")
     _following_parsers(client)
     _replay_parser(client)
     waiting = client.add(

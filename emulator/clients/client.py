@@ -384,6 +384,14 @@ class AdminClient:
         removed: list[str] = self.request("DELETE", "/_emulator/faults")["removed"]
         return removed
 
+    def report(self, sub_app_id: AppFilter = ANY_APP) -> dict[str, Any]:
+        """The consumer report since the last full reset: ``{"clean", "findings"}``, each
+        finding with its ``kind``, ``sub_app_id``, ``client``, ``count``, ``ids``,
+        ``explanation`` and ``fix``; only one application's, given a ``sub_app_id``."""
+        query = "" if sub_app_id == ANY_APP else "?sub_app_id=" + app_text(sub_app_id)
+        answer: dict[str, Any] = self.request("GET", "/_emulator/report" + query)
+        return answer
+
     def stats(self) -> dict[str, Any]:
         """Counts per application and in total, faults in force and applied, journal size."""
         result: dict[str, Any] = self.request("GET", "/_emulator/stats")

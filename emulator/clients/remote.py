@@ -77,6 +77,11 @@ class RemoteEmulator:
     def stats(self) -> dict[str, Any]:
         return self.admin.stats()
 
+    def report(self) -> list[dict[str, Any]]:
+        """The consumer report's findings."""
+        findings: list[dict[str, Any]] = self.admin.report()["findings"]
+        return findings
+
     def __repr__(self) -> str:
         return f"<RemoteEmulator {self.url}>"
 

@@ -6,7 +6,7 @@ reaches the caller (the events it leased are put back at once)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from ..core.operations import (
     PULL_EVENTS,
     SEARCH_MEDIA,
 )
+from ..core.queue import Lease
 from .parameters import Kind, Parameter, RequestModel, Signature
 
 Fields = dict[str, Any]
@@ -36,6 +37,8 @@ class Answer:
     fields: Fields
     unsent: Callable[[], None] | None = None
     """Called when the answer could not be written to the caller (it hung up)."""
+    leases: Sequence[Lease] = ()
+    """PullEvents: the leases answered (the consumer report follows their handles)."""
 
 
 Handler = Callable[[VodBackend, dict[str, Any], str], Awaitable[Answer]]
@@ -61,7 +64,8 @@ async def pull_events(backend: VodBackend, params: Params, request_id: str) -> A
     sub_app_id = _sub_app_id(params)
     leases = await backend.pull_events(sub_app_id)
     return Answer({"EventSet": [lease.event_content_json() for lease in leases]},
-                  unsent=lambda: backend.release_events(sub_app_id, leases) if leases else None)
+                  unsent=lambda: backend.release_events(sub_app_id, leases) if leases else None,
+                  leases=leases)
 
 
 async def confirm_events(backend: VodBackend, params: Params, request_id: str) -> Answer:

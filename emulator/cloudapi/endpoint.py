@@ -14,9 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
+from ..base.echo import safe_text
 from ..core.backend import VodBackend
 from ..core.errors import ServiceError
 from ..core.limits import BODY_READ_SECONDS
+from ..core.report import CallSeen, Client
 from ..core.settings import Settings
 from .actions import ACTIONS, Action
 from .errors import InvalidParameter, RequestSizeLimitExceeded
@@ -62,15 +64,24 @@ def cloud_api_handler(backend_key: web.AppKey[VodBackend], settings: Settings) -
 
     async def cloud_api(request: web.Request) -> web.Response:
         request_id = new_request_id()
+        backend = request.app[backend_key]
         unsent = None
+        calls: list[CallSeen] = []  # what the report is told of this call, once named
         try:
-            body, unsent = await _answer(request, request.app[backend_key], credentials,
-                                         request_id)
+            body, unsent = await _answer(request, backend, credentials, request_id, calls)
         except Exception:  # the client gets the real InternalError envelope, never a 500
             _log.exception("internal error answering request %s", request_id)
             body = _INTERNAL_ERROR % request_id.encode()
+        except asyncio.CancelledError:  # the caller hung up while its call was held
+            for held in calls:
+                held.at, held.hung_up = backend.now(), True
+                backend.report.observe(held)
+            raise
+        seen = calls[0] if calls else None
         response = web.Response(body=body, headers={"Content-Type": JSON_CONTENT_TYPE})
         if unsent is None:
+            if seen is not None:
+                backend.report.observe(seen)
             return response
         # Written here, not by aiohttp after we return: if the caller has hung up, what
         # the answer gave it (leased events) is taken back at once.
@@ -79,29 +90,50 @@ def cloud_api_handler(backend_key: web.AppKey[VodBackend], settings: Settings) -
             await response.write_eof()
         except ConnectionError:
             unsent()  # and aiohttp, finding the answer unwritable too, drops the connection
+            if seen is not None:
+                seen.hung_up = True
         except asyncio.CancelledError:
             unsent()
+            if seen is not None:
+                seen.hung_up = True
+                backend.report.observe(seen)
             raise
+        if seen is not None:
+            backend.report.observe(seen)
         return response
 
     return cloud_api
 
 
 async def _answer(
-    request: web.Request, backend: VodBackend, credentials: Credentials | None, request_id: str
+    request: web.Request, backend: VodBackend, credentials: Credentials | None,
+    request_id: str, calls: list[CallSeen],
 ) -> tuple[bytes, Callable[[], None] | None]:
-    """The answer's body, and what to undo if it cannot be written."""
+    """The answer's body and what to undo if it cannot be written; once the action is
+    named, what the consumer report is told of the call is put in ``calls``."""
     try:
         http_request = await _http_request(request)
         if len(http_request.body) > INLINE_BODY_BYTES:
             name, action, params = await asyncio.to_thread(_read_call, http_request, credentials)
         else:
             name, action, params = _read_call(http_request, credentials)
-        await backend.request_faults(name, params.get("SubAppId"))
+        seen = CallSeen(name, params.get("SubAppId"), _client(request), request_id, 0.0,
+                        handles=params.get("EventHandles") or ())
+        await backend.request_faults(name, seen.sub_app_id)  # its refusal says nothing of
+        calls.append(seen)                                     # the consumer: not told
         answer = await action.handler(backend, params, request_id)
+        seen.at, seen.leases = backend.now(), answer.leases
         return success_body(answer.fields, request_id), answer.unsent
     except ServiceError as error:
+        for refused in calls:
+            refused.at, refused.error_code = backend.now(), error.code
+            refused.error_message = error.message
         return error_body(error, request_id), None
+
+
+def _client(request: web.Request) -> Client:
+    """Who called: its address and User-Agent, as text that can always be shown."""
+    return Client(request.remote or "", safe_text(request.headers.get("User-Agent", ""))[:200])
 
 
 def _read_call(

@@ -32,6 +32,7 @@ from .mediatasks import MediaAndTasks
 from .operations import CONFIRM_EVENTS, PULL_EVENTS
 from .queue import EventQueues, Lease
 from .records import STATS_COUNTS, EventFilter, QueueContents, QueueState, SearchResult
+from .report import ConsumerReport, Finding
 from .scheduler import Scheduler
 from .settings import Settings, with_changes
 from .taskflow import TaskFlow
@@ -57,6 +58,7 @@ class VodBackend(MediaAndTasks):
         self.faults = Faults(self.clock, self.journal, settings.seed)
         self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks, self.faults)
         self.media = MediaLibrary(settings.seed)  # every file the events have made known
+        self.report = ConsumerReport()  # what the consumers do that the real service punishes
         self.scheduler = Scheduler(self.clock)  # what actions set off to happen later
         self.tasks = TaskFlow(self.clock, self.scheduler, self.media, self.faults,
                               self._route_caused, settings.seed)
@@ -567,6 +569,11 @@ class VodBackend(MediaAndTasks):
         self.tasks.clear()
         self.scheduler.clear()
 
+    def consumer_report(self) -> list[Finding]:
+        """What the consumers did since the last full reset that the real service would
+        punish (see core.report), as of now."""
+        return self.report.findings(self.now(), self.callbacks.attempts())
+
     def reseed(self) -> None:
         if self._factory is not None:
             self._factory.reseed()
@@ -582,6 +589,7 @@ class VodBackend(MediaAndTasks):
         self.clear_journal()
         self.clear_emitted()
         self.clear_media()
+        self.report.clear()
         self.faults.reset()
         self._use_settings(self.startup_settings)
         self.reseed()
@@ -598,6 +606,7 @@ class VodBackend(MediaAndTasks):
         self.tasks.forget(sub_app_id)
         self.scheduler.forget(sub_app_id)
         self.faults.forget(sub_app_id)
+        self.report.forget(sub_app_id)
         self.emitted = deque((event for event in self.emitted if event.sub_app_id != sub_app_id),
                              maxlen=self.emitted.maxlen)
         self._emitted_counts.pop(sub_app_id, None)
