@@ -372,6 +372,13 @@ def tasks_finished(h: Harness) -> None:
     h.admin("POST", "/tasks/finish", {})
 
 
+def unconfirmed(h: Harness) -> None:
+    """Events pulled through the official SDK and never confirmed, their windows passed:
+    the consumer report has findings."""
+    pulled(APP)(h)
+    h.admin("POST", "/clock", {"advance_seconds": 31})
+
+
 def everything(h: Harness) -> None:
     pulled()(h)
     pulled(APP + 1)(h)
@@ -610,6 +617,11 @@ CASES = [
     Case("getStats", "/stats", setup=everything),
     Case("getStats", "/stats", setup=suppressed),
     Case("getStats", "/stats?sub_app_id=1", status=400),
+    Case("getReport", "/report"),
+    Case("getReport", "/report", setup=unconfirmed),
+    Case("getReport", f"/report?sub_app_id={APP}", setup=unconfirmed),
+    Case("getReport", "/report?sub_app_id=0", status=400),
+    Case("getReport", "/report?kind=late_confirm", status=400),
     Case("getEventConfig", "/event-config/default"),
     Case("getEventConfig", f"/event-config/{APP}", setup=undelivered),
     Case("getEventConfig", "/event-config/default", setup=suppressed),

@@ -213,12 +213,14 @@ class _Builder:
             "count": COUNT, "first_at": {"type": "number"}, "last_at": {"type": "number"},
             "ids": array({"type": "string"}, f"At most {report.IDS_KEPT}: the event ids, "
                                              "RequestIds or types that show it."),
+            "ids_are": {"enum": [report.EVENT_IDS, report.REQUEST_IDS, report.EVENT_TYPES,
+                                 report.NOTES]},
             "explanation": {"type": "string"}, "fix": {"type": "string"},
             "see": {"type": "string"}})
         self._describe(
             "getReport", "What the consumers do that the real service would punish",
             object_schema({"clean": {"type": "boolean"}, "findings": array(finding)}),
-            query=[in_query("sub_app_id", {"type": "string"},
+            query=[in_query("sub_app_id", ref("SubAppIdText"),
                             "Only this application's findings (`default`: the default one).")],
             description="Since the last full reset, per application and per client "
                         "(address and User-Agent; for callbacks, the handler's URL): "

@@ -30,10 +30,15 @@ BUSY_PULL_SECONDS = 1.0
 """A PullEvents this soon after the same client's empty answer is a busy loop."""
 
 
+EVENT_IDS, REQUEST_IDS, EVENT_TYPES, NOTES = "event_ids", "request_ids", "event_types", "notes"
+"""What a finding's ``ids`` are."""
+
+
 class FindingKind(NamedTuple):
     title: str
     explanation: str
     fix: str
+    ids_are: str = EVENT_IDS
 
 
 LATE_CONFIRM = "late_confirm"
@@ -72,27 +77,32 @@ KINDS: dict[str, FindingKind] = {
     CONFIRM_REFUSED: FindingKind(
         "ConfirmEvents refused",
         "a whole ConfirmEvents batch was refused (nothing in it was confirmed)",
-        "read the error: unknown handles, more than 16 handles, or a wrong SubAppId"),
+        "read the error: unknown handles, more than 16 handles, or a wrong SubAppId",
+        NOTES),
     STATE_POLLED: FindingKind(
         "DescribeEventsState polled more than once a minute",
         "the count it answers lags; the docs advise against deciding to pull from it",
-        "long-poll PullEvents instead of polling the count"),
+        "long-poll PullEvents instead of polling the count",
+        REQUEST_IDS),
     PULL_HUNG_UP: FindingKind(
         "PullEvents closed before its long poll ended",
         "the client's timeout is shorter than the long poll, so it hangs up on held "
         "pulls (events answered then are not received)",
         "give PullEvents a client timeout longer than the long poll (the SDK's "
-        "reqTimeout: 60 s is the default)"),
+        "reqTimeout: 60 s is the default)",
+        REQUEST_IDS),
     BUSY_PULL: FindingKind(
         "PullEvents again at once after an empty answer",
         "the consumer polls in a loop instead of relying on the long poll",
         "after an empty answer, pull again (the next pull is held until events come); "
-        "do not add a loop of short pulls"),
+        "do not add a loop of short pulls",
+        REQUEST_IDS),
     RATE_EXCEEDED: FindingKind(
         "more requests per second than the real limit",
         "the real service answers RequestLimitExceeded above this rate",
         "batch (16 handles per ConfirmEvents), back off on RequestLimitExceeded, or "
-        "spread the calls"),
+        "spread the calls",
+        NOTES),
     SLOW_HANDLER: FindingKind(
         "callback handler slower than the callback timeout",
         "the handler did not answer in time: the attempt counts as failed and the event "
@@ -124,7 +134,8 @@ KINDS: dict[str, FindingKind] = {
         "events of a type never confirmed or accepted",
         "the application handles other types but never confirmed (or answered 200 to) "
         "this one: a handler that ignores a type silently",
-        "confirm (or answer 200 to) every type, even those you do not process"),
+        "confirm (or answer 200 to) every type, even those you do not process",
+        EVENT_TYPES),
 }
 """Every kind of finding, with what it means and what to change."""
 
@@ -183,7 +194,8 @@ class Finding:
         return {"kind": self.kind, "title": kind.title, "sub_app_id": self.sub_app_id,
                 "client": {"address": self.who.address, "user_agent": self.who.user_agent},
                 "count": self.count, "first_at": self.first_at, "last_at": self.last_at,
-                "ids": list(self.ids), "explanation": kind.explanation, "fix": kind.fix,
+                "ids": list(self.ids), "ids_are": kind.ids_are,
+                "explanation": kind.explanation, "fix": kind.fix,
                 "see": SEE}
 
 

@@ -7,12 +7,9 @@ import { appName, h, time, urlText } from "./dom.js";
 
 export const CLEAN = "No finding: nothing the real service would punish.";
 
-// The kinds whose ids are event ids (emulator/core/report.py): those are links that open
-// the event. Any other kind's ids (RequestIds, event types, an action's rate) stay text.
-const EVENT_ID_KINDS = new Set(["late_confirm", "never_confirmed", "confirmed_twice",
-  "slow_handler", "not_200", "redirect", "retries_caused", "forged_signature_accepted",
-  "expired_signature_accepted"]);
-const IDS_LABEL = { type_ignored: "Types" };
+// What a finding's ids are (its ids_are): event ids are links that open the event; the
+// others (RequestIds, event types, notes) stay text.
+const IDS_LABEL = { event_ids: "Events", request_ids: "Requests", event_types: "Types", notes: "Notes" };
 
 /** The findings grouped by application, then by client; `open(eventId)` opens an event. */
 export function reportView(report, open) {
@@ -37,7 +34,7 @@ function who(client) {
 }
 
 function findingItem(finding, open) {
-  const events = EVENT_ID_KINDS.has(finding.kind);
+  const events = finding.ids_are === "event_ids";
   const ids = finding.ids.map((id) => [events
     ? h("button", { type: "button", class: "link", "data-testid": "finding-event",
       onclick: () => open(id) }, id)
@@ -53,7 +50,7 @@ function findingItem(finding, open) {
         title: `${finding.count} time${finding.count === 1 ? "" : "s"}` }, `×${finding.count}`), " ",
       h("span", { class: "when", "data-testid": "finding-when" }, span)),
     ids.length ? h("p", { class: "finding-ids", "data-testid": "finding-ids" },
-      h("span", { class: "muted" }, `${events ? "Events" : IDS_LABEL[finding.kind] ?? "Ids"}: `), ids) : null,
+      h("span", { class: "muted" }, `${IDS_LABEL[finding.ids_are] ?? "Ids"}: `), ids) : null,
     h("p", { "data-testid": "finding-explanation" }, h("span", { class: "muted" }, "Why: "), finding.explanation),
     h("p", { "data-testid": "finding-fix" }, h("span", { class: "muted" }, "Fix: "), finding.fix,
       h("span", { class: "muted" }, ` (see ${finding.see})`)));
