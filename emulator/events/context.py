@@ -99,4 +99,31 @@ def new_context(rng: random.Random, app_id: int, now: float) -> Context:
     )
 
 
+def pair(context: Context, spec: Field, holder: dict[str, Any], beside: dict[str, Any],
+         free: bool) -> None:
+    """Keep ``holder[spec.name]`` to what its pairing allows with the field it depends on,
+    found in ``beside`` (the same object, or the one holding it): an audio Codec one its
+    Container takes, a DrmType one its Package takes. A value the pairing does not allow is
+    drawn again among those it does; none allowed (a model that takes no Resolution) leaves
+    the field out. A ``free`` controlling field (one the SDK lists no values for, as a task's
+    ModelName) that the pairing does not name is drawn among those it names first."""
+    pairing = spec.pairing
+    if pairing is None or spec.name not in holder or pairing.field not in beside:
+        return
+    allowed = pairing.values_for(beside[pairing.field])
+    if allowed is None and free and pairing.allowed:
+        beside[pairing.field] = context.rng.choice(sorted(pairing.allowed))
+        allowed = pairing.values_for(beside[pairing.field])
+    if allowed is None:
+        return
+    value = holder[spec.name]
+    if isinstance(value, list):
+        holder[spec.name] = [item for item in value if item in allowed]
+    elif value not in allowed:
+        if allowed:
+            holder[spec.name] = context.rng.choice(allowed)
+        else:
+            del holder[spec.name]
+
+
 Maker = Callable[[Context, Field], Any]

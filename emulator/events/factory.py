@@ -9,7 +9,9 @@ Values that belong together come from one per-event ``Context`` (context.py): on
 profile, times in order (created ≤ updated ≤ finished), spans that start before they end,
 statuses and error codes that agree. Optional (nullable) parts are present in most events,
 not all. In a tagged union (the schema's ``unions``: a ``Type`` and one member per value),
-only the member the chosen tag names is filled.
+only the member the chosen tag names is filled. Values the schema pairs with another field's
+(an audio ``Codec`` with its ``Container``: its ``pairings``) are made to agree once the
+object holding both is made (``context.pair``).
 
 One ``random.Random`` seeded once drives every choice: same seed, same events.
 """
@@ -17,13 +19,13 @@ One ``random.Random`` seeded once drives every choice: same seed, same events.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..base.echo import shown
 from . import vocabulary as v
-from .context import Context, Maker, new_context
+from .context import Context, Maker, new_context, pair
 from .schema import EventInputError, Field, Schema, load_schema
 from .values import value_maker
 
@@ -39,6 +41,10 @@ class _Plan:
     fields: tuple[tuple[Field, Maker | None], ...]  # filled independently; None: a model
     unions: tuple[tuple[str, dict[str, tuple[Field, Maker | None]]], ...]  # tag -> value -> member
     spans: tuple[tuple[str, str], ...]  # (StartX, EndX) to keep in order
+    # Fields whose values go with another field's (the schema's pairings), each with
+    # whether that field is free (no values of its own): beside it, or in a nested object.
+    pairs: tuple[tuple[Field, bool], ...]
+    held_pairs: tuple[tuple[str, tuple[tuple[Field, bool], ...]], ...]  # nested field -> pairs
 
 
 class EventFactory:
@@ -87,6 +93,14 @@ class EventFactory:
                     context, spec)
                 if produced is not _SKIP:
                     value[spec.name] = produced
+        for spec, free in plan.pairs:
+            pair(context, spec, value, value, free)
+        for name, pairs in plan.held_pairs:
+            held = value.get(name)
+            for item in held if isinstance(held, list) else [held]:
+                if isinstance(item, dict):
+                    for spec, free in pairs:
+                        pair(context, spec, item, value, free)
         for start, end in plan.spans:
             if (start in value and end in value and type(value[start]) is type(value[end])
                     and value[start] > value[end]):
@@ -121,9 +135,23 @@ class EventFactory:
             spans=tuple((name, name.replace("Start", "End")) for name, spec in fields.items()
                         if "Start" in name and spec.model is None and not spec.is_list
                         and name.replace("Start", "End") in fields),
+            pairs=_pairs(fields.values(), fields, outer=False),
+            held_pairs=tuple(
+                (spec.name, pairs) for spec in fields.values() if spec.model is not None
+                if (pairs := _pairs(self.schema.models[spec.model].values(), fields, True))),
         )
         self._plans[model] = plan
         return plan
+
+
+def _pairs(specs: Iterable[Field], controllers: Mapping[str, Field],
+           outer: bool) -> tuple[tuple[Field, bool], ...]:
+    """The fields of ``specs`` paired with a field of ``controllers`` (their own object's, or
+    ``outer``, the holder's), each with whether that field is free (has no values of its own)."""
+    return tuple(
+        (spec, not controllers[spec.pairing.field].enum) for spec in specs
+        if spec.pairing is not None and spec.pairing.outer == outer
+        and spec.pairing.field in controllers)
 
 
 def _maker(spec: Field) -> Maker | None:

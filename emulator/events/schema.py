@@ -1,18 +1,19 @@
 """The event schema shipped with the emulator (``data/schema.json``, built from the SDK).
 
 It answers what fields each model has, of which type, and what the SDK's descriptions say
-of their values (allowed values, ranges, units, tagged unions); and it checks payloads
-against it: a user's EventContent, or an override, naming a field the model does not have,
-giving a value of the wrong type, outside the field's allowed values or range, is refused
-with the path of the offending field.
+of their values (allowed values, ranges, units, tagged unions, and pairings: which values
+go with another field's); and it checks payloads against it: a user's EventContent, or an
+override, naming a field the model does not have, giving a value of the wrong type, outside
+the field's allowed values or range, is refused with the path of the offending field.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,28 @@ def unknown(kind: str, name: Any, known: Iterable[str]) -> EventInputError:
 
 
 @dataclass(frozen=True)
+class Pairing:
+    """Which of a field's values go with the value of another field, ``field``: beside it, or
+    (``outer``) in the object holding it. An audio ``Codec`` by the outer ``Container``, a
+    ``DrmType`` by its ``Package``, an AIGC ``Resolution`` by the task's ``ModelName``."""
+
+    field: str
+    outer: bool
+    allowed: Mapping[str, tuple[str, ...]] = dataclass_field(hash=False)
+
+    def values_for(self, value: Any) -> tuple[str, ...] | None:
+        """The values allowed with ``value`` (with a list: with each of its items); None when
+        the pairing names no value of it, which leaves the field to its own values."""
+        if isinstance(value, list):
+            lists = [self.allowed[item] for item in value
+                     if isinstance(item, str) and item in self.allowed]
+            if not lists:
+                return None
+            return tuple(v for v in lists[0] if all(v in other for other in lists[1:]))
+        return self.allowed.get(value) if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     owner: str  # the model this field belongs to
@@ -58,6 +81,7 @@ class Field:
     unit: str | None  # "ms" for times in milliseconds
     holds: str | None  # what a text or the file a URL names holds: "json", "image"...
     nullable: bool
+    pairing: Pairing | None = None  # the values allowed by another field's value
 
     @property
     def type_name(self) -> str:
@@ -156,6 +180,7 @@ def load_schema(path: Path = SCHEMA_PATH) -> Schema:
                 unit=spec.get("unit"),
                 holds=spec.get("holds"),
                 nullable=bool(spec.get("nullable")),
+                pairing=_pairing(spec.get("pairing")),
             )
             for name, spec in fields.items()
         }
@@ -165,6 +190,13 @@ def load_schema(path: Path = SCHEMA_PATH) -> Schema:
     return Schema(document["sdk"]["version"], members, models,
                   tuple(document["event_content_fields"]), document["unions"],
                   document["actions"])
+
+
+def _pairing(spec: dict[str, Any] | None) -> Pairing | None:
+    if spec is None:
+        return None
+    allowed = {value: tuple(values) for value, values in spec["allowed"].items()}
+    return Pairing(spec["field"], bool(spec["outer"]), allowed)
 
 
 def check_event_content(schema: Schema, content: Any) -> dict[str, Any]:
