@@ -57,12 +57,18 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "new_app_defaults": ("real", "real"),
     "repeated_session_id": ("first_task", "first_task"),
     "task_seconds": ("Procedure=7,PullUpload=3", {"Procedure": 7, "PullUpload": 3}),
+    "callback_policy": ("archived", "archived"),
+    "enforce_rate_limits": ("true", True),
+    "count_lag_seconds": ("180", 180),
+    "probe_signatures": ("true", True),
 }
 BAD_SAMPLES = {
     "long_poll_seconds": "soon", "confirm_window_seconds": "-1", "retention_seconds": "nan",
     "callback_timeout_seconds": "0", "callback_retry_seconds": "5;60",
     "callback_success": "3xx", "signature_ttl_seconds": "1,2", "new_app_defaults": "PULL",
     "repeated_session_id": "again", "task_seconds": "Procedure:7",
+    "callback_policy": "legacy", "enforce_rate_limits": "yes", "count_lag_seconds": "-5",
+    "probe_signatures": "1",
 }
 
 

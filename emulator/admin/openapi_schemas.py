@@ -408,20 +408,12 @@ class _Components:
             "seed": {"type": "integer"},
             "verifies_signatures": {"type": "boolean"},
             "secret_id": nullable(described(TEXT, "The SecretId verified (never the key).")),
-            "long_poll_seconds": {"type": "number", "minimum": 0},
-            "confirm_window_seconds": {"type": "number", "minimum": 0},
-            "retention_seconds": {"type": "number", "minimum": 0},
             "journal_max_entries": positive_count,
-            "new_app_defaults": {"type": "string", "enum": list(eventconfig.NEW_APP_DEFAULTS)},
             "callback_url": nullable(TEXT),
-            "callback_timeout_seconds": {"type": "number", "exclusiveMinimum": 0},
-            "callback_retry_seconds": array({"type": "number", "minimum": 0}),
-            "callback_success": {"type": "string", "enum": list(config.CALLBACK_SUCCESS_VALUES)},
-            "signature_ttl_seconds": {"type": "number", "minimum": 0},
             "callback_concurrency": positive_count,
             "callback_max_records": positive_count,
-            "repeated_session_id": _Components._setting_schema("repeated_session_id", None),
-            "task_seconds": _Components._setting_schema("task_seconds", None),
+            **{name: _Components._setting_schema(name, config.OPTIONS_BY_NAME[name].read)
+               for name in config.RUNTIME_SETTINGS},  # those in force now
             "held_pulls": COUNT,
             "held_waits": COUNT,
             "streams": described(COUNT, f"Live streams open (`{self.prefix}/stream`)."),
@@ -455,6 +447,10 @@ class _Components:
             return {"type": "string", "enum": list(eventconfig.NEW_APP_DEFAULTS)}
         if name == "callback_success":
             return {"type": "string", "enum": list(config.CALLBACK_SUCCESS_VALUES)}
+        if name == "callback_policy":
+            return {"type": "string", "enum": list(callbacks.CALLBACK_POLICIES)}
+        if config.OPTIONS_BY_NAME[name].kind == config.BOOLEAN:
+            return {"type": "boolean"}
         if name == "repeated_session_id":
             return {"type": "string", "enum": list(tasks.REPEATED_SESSION_ID)}
         if reader is callbacks.parse_retry_seconds:

@@ -119,6 +119,7 @@ async def _answer(
             name, action, params = _read_call(http_request, credentials)
         seen = CallSeen(name, params.get("SubAppId"), _client(request), request_id, 0.0,
                         handles=params.get("EventHandles") or ())
+        backend.admit_request(name)  # the gateway's rate limit, before anything acts
         await backend.request_faults(name, seen.sub_app_id)  # its refusal says nothing of
         calls.append(seen)                                     # the consumer: not told
         answer = await action.handler(backend, params, request_id)

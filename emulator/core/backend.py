@@ -31,6 +31,7 @@ from .media import MediaLibrary
 from .mediatasks import MediaAndTasks
 from .operations import CONFIRM_EVENTS, PULL_EVENTS
 from .queue import EventQueues, Lease
+from .ratelimits import RateLimiter
 from .records import STATS_COUNTS, EventFilter, QueueContents, QueueState, SearchResult
 from .report import ConsumerReport, Finding
 from .scheduler import Scheduler
@@ -56,6 +57,7 @@ class VodBackend(MediaAndTasks):
         self.queues = EventQueues(self.clock, settings.timings, settings.seed, self.journal)
         self.event_configs = settings.event_configs
         self.faults = Faults(self.clock, self.journal, settings.seed)
+        self.rate_limits = RateLimiter(self.clock)  # counted only while enforced
         self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks, self.faults)
         self.media = MediaLibrary(settings.seed)  # every file the events have made known
         self.report = ConsumerReport()  # what the consumers do that the real service punishes
@@ -291,6 +293,12 @@ class VodBackend(MediaAndTasks):
 
     # ----- the Cloud API's operations
 
+    def admit_request(self, action: str) -> None:
+        """RequestLimitExceeded, before anything acts, when ``action`` is over its
+        documented rate (only while ``enforce_rate_limits`` is on)."""
+        if self.settings.enforce_rate_limits:
+            self.rate_limits.admit(action)
+
     async def request_faults(self, action: str, sub_app_id: SubAppId) -> None:
         """The faults that act on a whole Cloud API request: a latency first (real
         seconds, cut short by shutdown), then an error answered instead of acting."""
@@ -348,7 +356,9 @@ class VodBackend(MediaAndTasks):
             queue.confirm(kept)
 
     def count_events_to_pull(self, sub_app_id: SubAppId) -> int:
-        return self.queue_state(sub_app_id).pullable
+        """CountOfEventsToPull: as it was ``count_lag_seconds`` ago."""
+        queue = self.queues.find(sub_app_id)
+        return 0 if queue is None else queue.count_to_pull()
 
     def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
         return self.event_configs.modify(sub_app_id, changes)
@@ -591,6 +601,7 @@ class VodBackend(MediaAndTasks):
         self.clear_media()
         self.report.clear()
         self.faults.reset()
+        self.rate_limits.clear()
         self._use_settings(self.startup_settings)
         self.reseed()
 

@@ -46,6 +46,39 @@ DEFAULT_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 """Waits before each retry, after a first attempt at once: Svix's schedule (5 s, 5 min,
 30 min, 2 h, 5 h, 10 h, 10 h), eight attempts over about 27 hours of emulator time."""
 
+SUCCESS_RULES = ("200", "2xx", "any")
+"""What counts as a delivered callback: exactly HTTP 200, any 2xx, or any HTTP answer at
+all (its status and body ignored); no answer (a timeout, a refused or reset connection)
+never does."""
+
+
+@dataclass(frozen=True)
+class CallbackPolicy:
+    """A named preset of the callback settings: each attempt's timeout (real seconds), the
+    waits before each retry (emulator seconds) and what counts as delivered."""
+
+    timeout_seconds: float
+    retry_seconds: tuple[float, ...]
+    success: str  # one of SUCCESS_RULES
+    source: str  # where its numbers come from
+
+
+CALLBACK_POLICIES = {
+    "default": CallbackPolicy(
+        5.0, DEFAULT_RETRY_SECONDS, "200",
+        "the emulator's choice (the 3.0 format's timeout and retries are undocumented): "
+        "5 s, Svix's schedule, HTTP 200"),
+    # The archived page of the older format: "点播服务端发起HTTP回调的超时时间为5秒；如果回调
+    # 超时，点播后台会重试两次（即：总共最多发送三次）" and "点播后台会忽略HTTP返回码与包体"
+    # (tencentyun/qcloud-documents, 任务管理与事件通知.md). It names no wait between the
+    # sends: the emulator sends again as soon as the timeout ends.
+    "archived": CallbackPolicy(
+        5.0, (0.0, 0.0), "any",
+        "the archived page of the older format: 5 s; on no answer two more sends, at "
+        "once; any HTTP answer is received"),
+}
+"""Every callback policy by name: the one place that says what each means."""
+
 # The states and outcomes of a delivery are in event.py, with every state of an event.
 FAILED = "failed"  # a filter of attempt records: pending_retry or undelivered
 FINISHED = (DELIVERED, UNDELIVERED, ABANDONED)  # nothing more is attempted unless redelivered
@@ -91,11 +124,23 @@ Sender = Callable[[str, bytes, float], Awaitable[SendResult]]
 answer (``CallbackSettings.timeout_seconds`` when the attempt starts); never raises."""
 
 
+def is_delivered(status: int | None, success: str) -> bool:
+    """Whether an attempt answered ``status`` (None: no HTTP answer) is delivered under
+    the rule ``success`` (SUCCESS_RULES)."""
+    if status is None:
+        return False
+    return (status == 200 or success == "any"
+            or (success == "2xx" and 200 <= status < 300))
+
+
+_DEFAULT_POLICY = CALLBACK_POLICIES["default"]
+
+
 @dataclass(frozen=True)
 class CallbackSettings:
-    timeout_seconds: float = 5.0
-    retry_seconds: tuple[float, ...] = DEFAULT_RETRY_SECONDS
-    any_2xx: bool = False  # False: only HTTP 200 is success, as assumed of the real service
+    timeout_seconds: float = _DEFAULT_POLICY.timeout_seconds
+    retry_seconds: tuple[float, ...] = _DEFAULT_POLICY.retry_seconds
+    success: str = _DEFAULT_POLICY.success  # one of SUCCESS_RULES
     signature_ttl_seconds: float = 600.0  # T = now + this (the real default: 10 minutes)
     concurrency: int = 10  # deliveries in flight per application
     max_records: int = 100_000  # attempt records (and finished deliveries) kept
@@ -293,8 +338,7 @@ class Dispatcher:
         result = await self._send(delivery, body, fault)
         latency = round((time.perf_counter() - started) * 1000, 3)
         self._latencies[bisect.bisect_left(LATENCY_BOUNDS_MS, latency)] += 1
-        ok = result.status is not None and (
-            result.status == 200 or (self.settings.any_2xx and 200 <= result.status < 300))
+        ok = is_delivered(result.status, self.settings.success)
         error = result.error
         if not ok and error is None:
             error = f"HTTP {result.status}"

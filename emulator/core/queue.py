@@ -33,6 +33,7 @@ from .errors import InvalidParameterValue
 from .event import CONFIRMED, DROPPED, LEASED, PULLABLE, EmittedEvent, caused_by
 from .ids import SubAppId
 from .journal import Journal
+from .lagcount import LaggedCount
 from .wakeup import Wakeup
 
 EVENTS_PER_PULL = 16
@@ -48,6 +49,10 @@ class QueueTimings:
     long_poll_seconds: float = 5.0
     confirm_window_seconds: float = 30.0
     retention_seconds: float = 4 * 24 * 3600.0
+    count_lag_seconds: float = 0.0
+    """How old the count DescribeEventsState answers is: 0, exact (the real one is
+    approximate: about 3 minutes late by the SDK's description, about 5 s by an older
+    page)."""
 
 
 @dataclass(slots=True)
@@ -162,6 +167,9 @@ class AppQueue:
     # (window end, handle) for leases and confirmed handles, soonest first; stale rows skipped.
     _windows: list[tuple[float, str]] = field(default_factory=list)
     _arrival: Wakeup = field(default_factory=Wakeup)
+    # The pullable count's changes, kept while DescribeEventsState answers it late.
+    _lagged: LaggedCount = field(default_factory=LaggedCount)
+    _counted: int = 0  # the pullable count last noted
     on_due: Callable[[float], None] = lambda due: None
     """Told each emulator time at which something will fall due (expiry, retention)."""
     held_pulls: int = 0
@@ -175,6 +183,7 @@ class AppQueue:
     def enqueue(self, event: EmittedEvent) -> None:
         self._pullable.add(event)
         self.enqueued_events += 1
+        self._note_count()
         self._record(j.ENQUEUED, event)
         self._arrival.fire()  # first: a held pull is answered before the timer replans
         self.on_due(event.enqueued_at + self.timings.retention_seconds)
@@ -193,6 +202,7 @@ class AppQueue:
             self._record(j.LEASED, event, lease.handle)
             leases.append(lease)
         if leases:
+            self._note_count()
             self.on_due(now + self.timings.confirm_window_seconds)
         return leases
 
@@ -261,6 +271,12 @@ class AppQueue:
         self.sweep()
         return len(self._pullable)
 
+    def count_to_pull(self) -> int:
+        """DescribeEventsState's CountOfEventsToPull: the pullable count as it was
+        ``count_lag_seconds`` ago (now, without a lag)."""
+        current = self.count_pullable()
+        return self._lagged.at(self.clock.now(), self.timings.count_lag_seconds, current)
+
     def count_leased(self) -> int:
         self.sweep()
         return len(self._leases)
@@ -297,6 +313,7 @@ class AppQueue:
         while (oldest := self._pullable.oldest()) is not None and not self._retained(oldest, now):
             self._pullable.remove(oldest)
             self._record(j.DROPPED, oldest)
+        self._note_count()
         return now
 
     def expire_now(self, handle: str) -> None:
@@ -315,6 +332,7 @@ class AppQueue:
         has outlived its retention meanwhile."""
         if self._retained(event, now):
             self._pullable.add(event)
+            self._note_count()
             self._arrival.fire()
             self.on_due(event.enqueued_at + self.timings.retention_seconds)
         else:
@@ -323,6 +341,15 @@ class AppQueue:
     def leased_event(self, handle: str) -> EmittedEvent | None:
         lease = self._leases.get(handle)
         return None if lease is None else lease.event
+
+    def _note_count(self) -> None:
+        """Note a change of the pullable count, kept only while the count lags."""
+        count = len(self._pullable)
+        if count != self._counted:
+            lag = self.timings.count_lag_seconds
+            if lag > 0 or self._lagged:  # nothing to keep, or to forget, without a lag
+                self._lagged.changed(self.clock.now(), self._counted, count, lag)
+            self._counted = count
 
     def _retained(self, event: EmittedEvent, now: float) -> bool:
         return now < event.enqueued_at + self.timings.retention_seconds

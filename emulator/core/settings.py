@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..base.numeric import is_finite_number
-from .callbacks import CallbackSettings, parse_retry_seconds
+from .callbacks import CALLBACK_POLICIES, SUCCESS_RULES, CallbackSettings, parse_retry_seconds
 from .errors import InvalidParameterValue
 from .eventconfig import NEW_APP_DEFAULTS, EventConfig, EventConfigs, validate_change
 from .journal import DEFAULT_MAX_ENTRIES
@@ -35,8 +35,8 @@ SDK_SECRET_VARIABLES = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY")
 
 _TIMINGS = QueueTimings()  # the real service's numbers live there
 _CALLBACKS = CallbackSettings()  # and the callbacks' defaults there
-CALLBACK_SUCCESS_VALUES = ("200", "2xx")
-"""What ``callback_success`` may be: exactly 200, or any 2xx."""
+CALLBACK_SUCCESS_VALUES = SUCCESS_RULES
+"""What ``callback_success`` may be: exactly 200, any 2xx, or any HTTP answer."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,13 @@ class Settings:
     new_app_defaults: str = "emulator"
     callback_url: str | None = None
     sign_key: str | None = None
-    callback_timeout_seconds: float = _CALLBACKS.timeout_seconds
-    callback_retry_seconds: tuple[float, ...] = _CALLBACKS.retry_seconds
-    callback_success: str = "200"
+    # The three below, None: the callback policy's (``callback_values`` says what is in force).
+    callback_timeout_seconds: float | None = None
+    callback_retry_seconds: tuple[float, ...] | None = None
+    callback_success: str | None = None
+    callback_policy: str = "default"
+    """The preset (core/callbacks.py, CALLBACK_POLICIES) of the three settings above: the
+    values of those not given. Choosing one at run time forgets those given before."""
     signature_ttl_seconds: float = _CALLBACKS.signature_ttl_seconds
     callback_concurrency: int = _CALLBACKS.concurrency
     callback_max_records: int = _CALLBACKS.max_records
@@ -63,6 +67,10 @@ class Settings:
     task_seconds: tuple[tuple[str, float], ...] = ()
     """How long tasks of some kinds process (TaskType, emulator seconds); the others take
     their default (core/tasks.py, TASK_SECONDS)."""
+    enforce_rate_limits: bool = False
+    """Refuse an action called more often than its documented limit (core/ratelimits.py)."""
+    count_lag_seconds: float = _TIMINGS.count_lag_seconds
+    probe_signatures: bool = False
 
     @property
     def task_durations(self) -> dict[str, float]:
@@ -75,17 +83,22 @@ class Settings:
         for name in ("journal_max_entries", "callback_concurrency", "callback_max_records"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not self.callback_timeout_seconds > 0:
+        if self.callback_policy not in CALLBACK_POLICIES:
+            raise ValueError(f"callback_policy must be {' or '.join(CALLBACK_POLICIES)}, "
+                             f"got {self.callback_policy!r}")
+        timeout = self.callback_values["callback_timeout_seconds"]
+        if not timeout > 0:
             raise ValueError("callback_timeout_seconds must be more than 0 (an attempt that "
-                             f"waits for ever is no test), got {self.callback_timeout_seconds}")
+                             f"waits for ever is no test), got {timeout}")
         if self.new_app_defaults not in NEW_APP_DEFAULTS:
             raise ValueError(f"new_app_defaults must be one of {', '.join(NEW_APP_DEFAULTS)}, "
                              f"got {self.new_app_defaults!r}")
         if self.repeated_session_id not in REPEATED_SESSION_ID:
             raise ValueError(f"repeated_session_id must be one of "
                              f"{', '.join(REPEATED_SESSION_ID)}, got {self.repeated_session_id!r}")
-        if self.callback_success not in CALLBACK_SUCCESS_VALUES:
-            raise ValueError(f"callback_success must be 200 or 2xx, got {self.callback_success!r}")
+        if self.callback_values["callback_success"] not in CALLBACK_SUCCESS_VALUES:
+            raise ValueError(f"callback_success must be {' or '.join(CALLBACK_SUCCESS_VALUES)}, "
+                             f"got {self.callback_success!r}")
         if self.sign_key and not self.callback_url:
             raise ValueError("a sign key goes with a callback URL: set --callback-url too")
         try:
@@ -95,11 +108,21 @@ class Settings:
             raise ValueError(error.message) from None
 
     @property
+    def callback_values(self) -> dict[str, Any]:
+        """The callback settings in force: each given one, else its policy's."""
+        chosen = policy_settings(self.callback_policy)
+        given = {"callback_timeout_seconds": self.callback_timeout_seconds,
+                 "callback_retry_seconds": self.callback_retry_seconds,
+                 "callback_success": self.callback_success}
+        return {name: chosen[name] if value is None else value for name, value in given.items()}
+
+    @property
     def callbacks(self) -> CallbackSettings:
+        values = self.callback_values
         return CallbackSettings(
-            timeout_seconds=self.callback_timeout_seconds,
-            retry_seconds=self.callback_retry_seconds,
-            any_2xx=self.callback_success == "2xx",
+            timeout_seconds=values["callback_timeout_seconds"],
+            retry_seconds=values["callback_retry_seconds"],
+            success=values["callback_success"],
             signature_ttl_seconds=self.signature_ttl_seconds,
             concurrency=self.callback_concurrency,
             max_records=self.callback_max_records,
@@ -138,7 +161,20 @@ class Settings:
             long_poll_seconds=self.long_poll_seconds,
             confirm_window_seconds=self.confirm_window_seconds,
             retention_seconds=self.retention_seconds,
+            count_lag_seconds=self.count_lag_seconds,
         )
+
+
+def policy_settings(policy: str) -> dict[str, Any]:
+    """The settings a callback policy stands for, by name."""
+    chosen = CALLBACK_POLICIES[policy]
+    return {"callback_timeout_seconds": chosen.timeout_seconds,
+            "callback_retry_seconds": chosen.retry_seconds,
+            "callback_success": chosen.success}
+
+
+POLICY_SETTINGS = tuple(policy_settings("default"))
+"""The settings a callback policy presets."""
 
 
 class SettingsError(ValueError):
@@ -196,6 +232,16 @@ def _text(text: str) -> str:
     return text
 
 
+BOOLEAN_TEXTS = {"true": True, "false": False}
+
+
+def _boolean(text: str) -> bool:
+    try:
+        return BOOLEAN_TEXTS[text]
+    except KeyError:
+        raise ValueError(f"must be true or false: {text!r}") from None
+
+
 def _task_seconds(text: str) -> tuple[tuple[str, float], ...]:
     """``Procedure=30,PullUpload=5``: kinds of task (TaskType) and their seconds."""
     durations: dict[str, float] = {}
@@ -231,10 +277,11 @@ def _config_value(parameter: str) -> Callable[[str], str]:
 
 
 # What a setting's value is, which says the JSON values that stand for its text.
-TEXT, NUMBER, LIST, MAPPING = "text", "number", "list", "mapping"
+TEXT, NUMBER, LIST, MAPPING, BOOLEAN = "text", "number", "list", "mapping", "boolean"
 _KIND_FORMS = {
     TEXT: "text",
     NUMBER: "a number, or its text ('0.5')",
+    BOOLEAN: "true or false, or its text ('true')",
     LIST: "a list of numbers of seconds ([5, 60]), or their text, comma-separated ('5,60')",
     MAPPING: "an object of TaskType: seconds ({\"Procedure\": 30}), or its text "
              "('Procedure=30,PullUpload=5')",
@@ -250,7 +297,7 @@ class Option:
     read: Callable[[str], Any]
     help: str
     sdk_variable: str | None = None  # read after VOD_EMULATOR_<NAME>, as the SDKs do
-    kind: str = TEXT  # TEXT, NUMBER, LIST or MAPPING
+    kind: str = TEXT  # TEXT, NUMBER, LIST, MAPPING or BOOLEAN
 
     @property
     def flag(self) -> str:
@@ -268,10 +315,14 @@ class Option:
     @property
     def default_text(self) -> str:
         default = _FIELDS[self.name].default
+        if self.name in POLICY_SETTINGS:  # unset: the default policy's
+            default = policy_settings("default")[self.name]
         if default is dataclasses.MISSING:  # drawn afresh for each Settings (the seed)
             return "random, shown at start"
         if default is None:
             return "unset"
+        if isinstance(default, bool):
+            return "true" if default else "false"
         if self.kind == MAPPING:
             return "each TaskType's own (docs/tasks.md)"
         if isinstance(default, tuple):
@@ -318,7 +369,11 @@ OPTIONS: tuple[Option, ...] = (
            "waits before each retry of a failed callback, comma-separated (emulator "
            "seconds); empty: no retries", kind=LIST),
     Option("callback_success", _one_of(*CALLBACK_SUCCESS_VALUES),
-           "what counts as a delivered callback: 200 or 2xx"),
+           "what counts as a delivered callback: 200, 2xx, or any (any HTTP answer)"),
+    Option("callback_policy", _one_of(*CALLBACK_POLICIES),
+           "a preset of the three settings above, which override it where given: default "
+           "(5 s, Svix's retries, 200) or archived (the archived VOD page's: 5 s, two more "
+           "sends at once when no answer comes, any HTTP answer received)"),
     Option("signature_ttl_seconds", non_negative_float,
            "a signed callback's T is now plus this (emulator clock)", kind=NUMBER),
     Option("callback_concurrency", _positive_int,
@@ -332,6 +387,17 @@ OPTIONS: tuple[Option, ...] = (
     Option("task_seconds", _task_seconds,
            "how long tasks process, as TaskType=seconds,... (emulator seconds); kinds not "
            "named keep their default", kind=MAPPING),
+    Option("enforce_rate_limits", _boolean,
+           "true: answer RequestLimitExceeded to an action called more often than its "
+           "documented limit per second (emulator clock), over all applications",
+           kind=BOOLEAN),
+    Option("count_lag_seconds", non_negative_float,
+           "how many emulator seconds late DescribeEventsState's CountOfEventsToPull is "
+           "(0: exact)", kind=NUMBER),
+    Option("probe_signatures", _boolean,
+           "send one extra callback per application with a forged Sign and one with an "
+           "expired T, to check the handler refuses them (probes are journaled as such and "
+           "never counted as deliveries)", kind=BOOLEAN),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -357,6 +423,8 @@ def read_option(option: Option, value: Any, source: str) -> Any:
 def _as_text(option: Option, value: Any, source: str) -> str:
     """The text a JSON value of the setting's kind stands for."""
     if option.kind == NUMBER and is_finite_number(value):
+        return json.dumps(value)
+    if option.kind == BOOLEAN and isinstance(value, bool):
         return json.dumps(value)
     if option.kind == LIST and isinstance(value, (list, tuple)) and all(
             is_finite_number(item) for item in value):
@@ -423,14 +491,18 @@ def secret_pair(
 RUNTIME_SETTINGS = (
     "long_poll_seconds", "confirm_window_seconds", "retention_seconds",
     "callback_timeout_seconds", "callback_retry_seconds", "callback_success",
-    "signature_ttl_seconds", "new_app_defaults", "repeated_session_id", "task_seconds",
+    "callback_policy", "signature_ttl_seconds", "new_app_defaults", "repeated_session_id",
+    "task_seconds", "enforce_rate_limits", "count_lag_seconds", "probe_signatures",
 )
 """The settings a running emulator can change (per test); the others need a restart."""
 
 
 def runtime_view(settings: Settings) -> dict[str, Any]:
-    view = {name: (list(value) if isinstance(value := getattr(settings, name), tuple)
-                   else value) for name in RUNTIME_SETTINGS}
+    """The runtime settings in force (a callback setting not given: its policy's)."""
+    in_force = {**{name: getattr(settings, name) for name in RUNTIME_SETTINGS},
+                **settings.callback_values}
+    view = {name: list(value) if isinstance(value := in_force[name], tuple) else value
+            for name in RUNTIME_SETTINGS}
     view["task_seconds"] = settings.task_durations
     return view
 
@@ -445,6 +517,8 @@ def with_changes(settings: Settings, changes: Mapping[str, Any]) -> Settings:
                             f"emulator runs; these can: {', '.join(RUNTIME_SETTINGS)}")
     values = {name: read_option(OPTIONS_BY_NAME[name], value, name)
               for name, value in changes.items()}
+    if "callback_policy" in values:  # a policy chosen: those given before are forgotten
+        values = {**dict.fromkeys(POLICY_SETTINGS), **values}
     try:
         return replace(settings, **values)
     except ValueError as error:
