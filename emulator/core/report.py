@@ -10,7 +10,6 @@ the first and last time, and up to ``IDS_KEPT`` of the ids that show it.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -199,17 +198,9 @@ class Finding:
                 "see": SEE}
 
 
-class _Pulled:
-    """One handle answered by PullEvents: which event, to whom, until when."""
-
-    __slots__ = ("confirmed", "event", "expires_at", "client", "released")
-
-    def __init__(self, event: EmittedEvent, client: Client, expires_at: float) -> None:
-        self.event = event
-        self.client = client
-        self.expires_at = expires_at
-        self.confirmed = False
-        self.released = False
+_Pulled = tuple[EmittedEvent, Client, float]
+"""One handle PullEvents answered: its event, who pulled it, when its window ends. A
+tuple: the drain makes one per event."""
 
 
 class ConsumerReport:
@@ -223,25 +214,22 @@ class ConsumerReport:
 
     def clear(self) -> None:
         self._findings: dict[tuple[str, SubAppId, Client], Finding] = {}
-        self._handles: OrderedDict[str, _Pulled] = OrderedDict()
+        self._handles: dict[str, _Pulled] = {}  # oldest first
+        self._confirmed_handles: set[str] = set()
         self._last_state_poll: dict[tuple[SubAppId, Client], float] = {}
         self._last_empty_pull: dict[tuple[SubAppId, Client], float] = {}
         self._second: dict[str, tuple[int, int]] = {}  # action: (second, calls in it)
-        # Per application and event type: [given, accepted, first given at, last].
-        self._types: dict[tuple[SubAppId, str], list[float]] = {}
 
     def forget(self, sub_app_id: SubAppId) -> None:
         """One application's reset."""
         self._findings = {key: found for key, found in self._findings.items()
                           if key[1] != sub_app_id}
-        self._handles = OrderedDict((handle, pulled) for handle, pulled
-                                    in self._handles.items()
-                                    if pulled.event.sub_app_id != sub_app_id)
+        self._handles = {handle: pulled for handle, pulled in self._handles.items()
+                         if pulled[0].sub_app_id != sub_app_id}
+        self._confirmed_handles &= self._handles.keys()
         for table in (self._last_state_poll, self._last_empty_pull):
             for key in [key for key in table if key[0] == sub_app_id]:
                 del table[key]
-        self._types = {key: counts for key, counts in self._types.items()
-                       if key[0] != sub_app_id}
 
     # ----- what the calls show, as they are answered
 
@@ -270,34 +258,32 @@ class ConsumerReport:
                 self._add(BUSY_PULL, call, [call.request_id])
             self._last_empty_pull[key] = call.at
             return
+        if call.hung_up:
+            return  # the answer never reached the caller: the events are pullable again
         handles = self._handles
         for lease in call.leases:
-            pulled = _Pulled(lease.event, call.client, lease.expires_at)
-            pulled.released = call.hung_up
-            handles[lease.handle] = pulled
-            if not call.hung_up:
-                _given(self._types, lease.event.sub_app_id, lease.event.event_type, call.at)
+            handles[lease.handle] = (lease.event, call.client, lease.expires_at)
         while len(handles) > HANDLES_KEPT:
-            handles.popitem(last=False)
+            oldest = next(iter(handles))
+            del handles[oldest]
+            self._confirmed_handles.discard(oldest)
 
     def _confirmed(self, call: CallSeen) -> None:
-        known = [(handle, self._handles.get(handle)) for handle in call.handles]
+        handles, confirmed = self._handles, self._confirmed_handles
         if call.error_code is not None:
-            late = [pulled.event.event_id for _, pulled in known
-                    if pulled is not None and not pulled.confirmed and pulled.expires_at <= call.at]
+            late = [handles[handle][0].event_id for handle in call.handles
+                    if handle in handles and handle not in confirmed
+                    and handles[handle][2] <= call.at]
             if late:
                 self._add(LATE_CONFIRM, call, late, len(late))
             self._add(CONFIRM_REFUSED, call,
                       [f"{call.request_id}: {call.error_code}: {call.error_message or ''}"[:300]])
             return
-        for _, pulled in known:
-            if pulled is None:
-                continue
-            if pulled.confirmed:
-                self._add(CONFIRMED_TWICE, call, [pulled.event.event_id])
-                continue
-            pulled.confirmed = True
-            _accepted(self._types, pulled.event.sub_app_id, pulled.event.event_type)
+        for handle in call.handles:
+            if handle in confirmed:
+                self._add(CONFIRMED_TWICE, call, [handles[handle][0].event_id])
+            elif handle in handles:
+                confirmed.add(handle)
 
     def _count_rate(self, call: CallSeen) -> None:
         limit = self.rate_limits.get(call.action)
@@ -328,17 +314,19 @@ class ConsumerReport:
         unconfirmed, the types never confirmed, and what the callback ``attempts`` (the
         Dispatcher's records) show; by kind, then application."""
         found = dict(self._findings)
-        late: dict[tuple[SubAppId, Client], Finding] = {}
-        for pulled in self._handles.values():
-            if pulled.confirmed or pulled.released or pulled.expires_at > now:
+        types: _Types = {}
+        for handle, (event, client, expires_at) in self._handles.items():
+            if handle in self._confirmed_handles:
+                _accepted(types, event.sub_app_id, event.event_type)
                 continue
-            key = (pulled.event.sub_app_id, pulled.client)
-            one = late.get(key)
+            if expires_at > now:
+                continue  # still in its window: it may yet be confirmed
+            _given(types, event.sub_app_id, event.event_type, expires_at)
+            key = (NEVER_CONFIRMED, event.sub_app_id, client)
+            one = found.get(key)
             if one is None:
-                one = late[key] = Finding(NEVER_CONFIRMED, *key)
-            one.add(pulled.expires_at, [pulled.event.event_id])
-        found.update({(NEVER_CONFIRMED, *key): one for key, one in late.items()})
-        types: _Types = {key: list(counts) for key, counts in self._types.items()}
+                one = found[key] = Finding(NEVER_CONFIRMED, event.sub_app_id, client)
+            one.add(expires_at, [event.event_id])
         _read_attempts(attempts, found, types)
         _types_ignored(types, found)
         return sorted(found.values(),
