@@ -135,10 +135,10 @@ def test_callback_handlers_that_fail_redirect_or_are_too_slow(
     use_push(sdk, receiver.url)
     receiver.fail_first(1, status=503)
     (failed,) = admin.emit("FileDeleted", 1, APP)
-    admin.wait(APP, callbacks_pending=1)
+    receiver.wait_for(1)  # answered as the behaviour then said
     receiver.answer(302)
     (moved,) = admin.emit("FileDeleted", 1, APP)
-    admin.wait(APP, callbacks_pending=2)
+    receiver.wait_for(2)
     receiver.hang()
     (slow,) = admin.emit("FileDeleted", 1, APP)
     admin.wait(APP, callbacks_pending=3, timeout=30)
@@ -228,3 +228,25 @@ def test_the_readme_explains_every_kind_as_the_report_does() -> None:
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     assert rows == [f"| `{name}` | {kind.title}: {kind.explanation} | {kind.fix} |"
                     for name, kind in KINDS.items()]
+
+
+@pytest.mark.parametrize("enforced", [False, True])
+def test_a_rate_above_the_real_limit(frozen: AdminClient, sdk: vod_client.VodClient,
+                                     enforced: bool) -> None:
+    frozen.update_settings(enforce_rate_limits=enforced)
+    request = models.ModifyEventConfigRequest()  # 20 a second
+    request.UploadMediaCompleteEventSwitch = "ON"
+    for _ in range(20):
+        sdk.ModifyEventConfig(request)
+    assert findings(frozen) == []
+    if enforced:  # refused, and counted all the same
+        with pytest.raises(TencentCloudSDKException, match="RequestLimitExceeded"):
+            sdk.ModifyEventConfig(request)
+    else:
+        sdk.ModifyEventConfig(request)
+    (over,) = findings(frozen)
+    assert (over["kind"], over["count"], over["ids"]) == (
+        "rate_exceeded", 1, ["ModifyEventConfig over 20/s"])
+    frozen.advance_clock(1)
+    sdk.ModifyEventConfig(request)  # a new second
+    assert findings(frozen)[0]["count"] == 1

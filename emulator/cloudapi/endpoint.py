@@ -117,8 +117,9 @@ async def _answer(
             name, action, params = await asyncio.to_thread(_read_call, http_request, credentials)
         else:
             name, action, params = _read_call(http_request, credentials)
-        seen = CallSeen(name, params.get("SubAppId"), _client(request), request_id, 0.0,
-                        handles=params.get("EventHandles") or ())
+        seen = CallSeen(name, params.get("SubAppId"), _client(request), request_id,
+                        backend.now(), handles=params.get("EventHandles") or ())
+        backend.report.arrived(seen)  # counted against the real rate, refused or not
         backend.admit_request(name)  # the gateway's rate limit, before anything acts
         await backend.request_faults(name, seen.sub_app_id)  # its refusal says nothing of
         calls.append(seen)                                     # the consumer: not told

@@ -31,7 +31,7 @@ from .media import MediaLibrary
 from .mediatasks import MediaAndTasks
 from .operations import CONFIRM_EVENTS, PULL_EVENTS
 from .queue import EventQueues, Lease
-from .ratelimits import RateLimiter
+from .ratelimits import RATE_LIMITS, RateLimiter
 from .records import STATS_COUNTS, EventFilter, QueueContents, QueueState, SearchResult
 from .report import ConsumerReport, Finding
 from .scheduler import Scheduler
@@ -60,7 +60,9 @@ class VodBackend(MediaAndTasks):
         self.rate_limits = RateLimiter(self.clock)  # counted only while enforced
         self.callbacks = Dispatcher(self.clock, self.journal, settings.callbacks, self.faults)
         self.media = MediaLibrary(settings.seed)  # every file the events have made known
-        self.report = ConsumerReport()  # what the consumers do that the real service punishes
+        # What the consumers do that the real service punishes, rates against its limits.
+        self.report = ConsumerReport({action: limit.per_second
+                                      for action, limit in RATE_LIMITS.items()})
         self.scheduler = Scheduler(self.clock)  # what actions set off to happen later
         self.tasks = TaskFlow(self.clock, self.scheduler, self.media, self.faults,
                               self._route_caused, settings.seed)

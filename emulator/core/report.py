@@ -233,8 +233,13 @@ class ConsumerReport:
 
     # ----- what the calls show, as they are answered
 
-    def observe(self, call: CallSeen) -> None:
+    def arrived(self, call: CallSeen) -> None:
+        """A call named its action: counted against its real rate limit, whatever then
+        becomes of it (refused by an enforced limit or a fault rule too)."""
         self._count_rate(call)
+
+    def observe(self, call: CallSeen) -> None:
+        """A call answered (or hung up on)."""
         if call.action == "PullEvents":
             self._pulled(call)
         elif call.action == "ConfirmEvents":
