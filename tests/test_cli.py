@@ -211,7 +211,7 @@ def test_serve_help_lists_every_flag_with_its_variable_and_default() -> None:
     assert result.returncode == 0
     help_text = " ".join(result.stdout.split())  # argparse wraps lines
     for option in OPTIONS:
-        entry = re.search(rf"{option.flag} [A-Z]+ (.*?)(?= --|$)", help_text)
+        entry = re.search(rf"{option.flag} (?:[A-Z]+|\[[A-Z]+\]) (.*?)(?= --|$)", help_text)
         assert entry, f"{option.flag} is not in serve --help"
         assert f"(default {option.default_text}; env {' or '.join(option.variables)})" in (
             entry.group(1)), entry.group(1)
@@ -890,3 +890,15 @@ def test_media_of_an_unknown_file_is_exit_status_1(running: EmulatorThread,
     status, out, err = _cli(capsys, "media", "123", "--url", running.url)
     assert (status, out) == (1, "")
     assert err.startswith("vod-emulator media: ") and "'123'" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [("--probe-signatures",), ("--enforce-rate-limits",),
+                                  ("--probe-signatures", "true")])
+def test_a_switch_given_bare_is_on(args: tuple[str, ...]) -> None:
+    from emulator.core.settings import resolve_settings
+
+    parsed = cli.parser.build_parser().parse_args(["serve", *args])
+    flags = {option.name: getattr(parsed, option.name) for option in OPTIONS}
+    settings = resolve_settings(flags, {})
+    name = args[0].removeprefix("--").replace("-", "_")
+    assert getattr(settings, name) is True

@@ -250,3 +250,36 @@ def test_a_rate_above_the_real_limit(frozen: AdminClient, sdk: vod_client.VodCli
     frozen.advance_clock(1)
     sdk.ModifyEventConfig(request)  # a new second
     assert findings(frozen)[0]["count"] == 1
+
+
+@pytest.mark.parametrize("checks", [True, False])
+def test_probes_find_a_handler_that_accepts_spoiled_signatures(
+        admin: AdminClient, sdk: vod_client.VodClient, checks: bool) -> None:
+    admin.update_settings(probe_signatures=True)
+    with CallbackReceiver() as receiver:
+        if checks:
+            receiver.check_signatures("Key123", lambda: admin.clock()["now"])
+        request = models.ModifyEventConfigRequest()
+        request.SubAppId = APP
+        request.Mode = "PUSH"
+        request.NotificationUrl = receiver.url
+        request.SignKey = "Key123"
+        sdk.ModifyEventConfig(request)
+        first, second = admin.emit("FileDeleted", 2, APP)
+        admin.wait(APP, callbacks_delivered=2)
+        wait_for_health(admin, "both probes", lambda _: len(admin.journal("probe")) == 2)
+        assert len(receiver.received) == 4  # two deliveries, then the two probes, once
+        stats = admin.wait(APP, callbacks_delivered="==2", callbacks_pending=0)["state"]
+        assert stats["callbacks_undelivered"] == 0  # probes are never counted
+        probes = admin.callbacks(outcome="probe")
+        assert [probe["error"] for probe in probes] == ["probe: forged Sign",
+                                                        "probe: expired T"]
+        kinds = {one["kind"]: one for one in findings(admin)}
+        if checks:
+            assert kinds == {}
+            assert [probe["status"] for probe in probes] == [401, 403]
+        else:
+            assert set(kinds) == {"forged_signature_accepted", "expired_signature_accepted"}
+            (probed,) = kinds["forged_signature_accepted"]["ids"]  # the first delivered
+            assert probed in (first["event_id"], second["event_id"])
+            assert kinds["expired_signature_accepted"]["client"]["address"] == receiver.url

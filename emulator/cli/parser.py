@@ -129,9 +129,11 @@ def _serve_parser(subcommands: Any) -> None:
     )
     for option in OPTIONS:
         variables = " or ".join(option.variables)
+        # A switch given bare (--probe-signatures) is switched on; true/false still work.
+        bare = {"nargs": "?", "const": "true"} if option.default_text in ("true", "false") else {}
         serve.add_argument(
             option.flag, dest=option.name, metavar=option.name.split("_")[-1].upper(),
-            help=f"{option.help} (default {option.default_text}; env {variables})",
+            help=f"{option.help} (default {option.default_text}; env {variables})", **bare,
         )
 
 

@@ -33,6 +33,7 @@ from .event import (
     DELIVERED,
     PENDING,
     PENDING_RETRY,
+    PROBE,
     SUPPRESSED,
     UNDELIVERED,
     EmittedEvent,
@@ -144,6 +145,12 @@ class CallbackSettings:
     signature_ttl_seconds: float = 600.0  # T = now + this (the real default: 10 minutes)
     concurrency: int = 10  # deliveries in flight per application
     max_records: int = 100_000  # attempt records (and finished deliveries) kept
+    probe_signatures: bool = False  # after an application's first delivery, send PROBES
+
+
+PROBES = {"bad_signature": "probe: forged Sign", "expired_signature": "probe: expired T"}
+"""The callbacks sent to see a handler refuse a spoiled signature (what spoils it: the
+record's error), once per application, after its first delivery, when it has a SignKey."""
 
 
 class Attempt(NamedTuple):
@@ -246,6 +253,7 @@ class Dispatcher:
         # Deliveries per application and state, kept as states change: waits read them
         # on every journal change, so they must not cost a walk over every delivery.
         self._states: dict[SubAppId, dict[str, int]] = {}
+        self._probed: set[SubAppId] = set()  # the applications the PROBES went to
         # Answers recorded, each kept once: 100,000 records of one handler's "ok" (or of
         # its 4 KB error page) then cost one answer, not 100,000.
         self._answers: dict[Answer, Answer] = {}
@@ -333,7 +341,8 @@ class Dispatcher:
         at = self.clock.now()
         fault = self.faults.take(CALLBACK, _CALLBACK_EFFECTS, event.sub_app_id,
                                  event.event_type, event.event_id, delivery.attempts)
-        body = self._body(delivery, at, fault)
+        spoil = fault.effect if fault is not None and fault.effect in PROBES else None
+        body = self._body(delivery, at, spoil)
         started = time.perf_counter()
         result = await self._send(delivery, body, fault)
         latency = round((time.perf_counter() - started) * 1000, 3)
@@ -360,7 +369,28 @@ class Dispatcher:
         self._record_journal(kind, event, detail)
         if ok and fault is not None and fault.effect == "duplicate":
             await self._send_again(delivery, body, fault)
+        if (ok and self.settings.probe_signatures and delivery.sign_key
+                and event.sub_app_id not in self._probed):
+            self._probed.add(event.sub_app_id)
+            await self._probe(delivery)
         return ok or last
+
+    async def _probe(self, delivery: Delivery) -> None:
+        """The PROBES: never deliveries (no count, no state); each recorded with what the
+        handler answered, and journaled as a probe."""
+        event = delivery.event
+        for spoil, said in PROBES.items():
+            at = self.clock.now()
+            body = self._body(delivery, at, spoil)
+            started = time.perf_counter()
+            result = await self._send(delivery, body, None)
+            latency = round((time.perf_counter() - started) * 1000, 3)
+            answered = f"HTTP {result.status}" if result.status is not None else result.error
+            self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
+                                 delivery.attempts, at, delivery.url, body, result.status,
+                                 said, latency, PROBE, self._shared(result.answer)))
+            verdict = " (accepted: the handler does not check it)" if result.status == 200 else ""
+            self._record_journal(j.PROBE, event, f"{said}: {answered}{verdict}")
 
     async def _send_again(self, delivery: Delivery, body: bytes, fault: Rule) -> None:
         """The ``duplicate`` fault: the delivered body, signature and all, sent once more,
@@ -380,13 +410,14 @@ class Dispatcher:
         self._record_journal(j.DELIVERED, event, f"attempt {delivery.attempts}: {said} "
                                                  f"(sent again by fault {fault.id})")
 
-    def _body(self, delivery: Delivery, at: float, fault: Rule | None) -> bytes:
-        """What is sent: signed as the real service signs, unless a fault spoils it."""
+    def _body(self, delivery: Delivery, at: float, spoil: str | None) -> bytes:
+        """What is sent: signed as the real service signs, unless ``spoil`` (a fault's
+        effect, or a probe's: one of PROBES) says how to spoil it."""
         sign_key = delivery.sign_key
         expired = False
-        if fault is not None and fault.effect in ("bad_signature", "expired_signature"):
+        if spoil is not None:
             sign_key = sign_key or "no-SignKey-is-configured"
-            if fault.effect == "bad_signature":
+            if spoil == "bad_signature":
                 sign_key += "-but-this-is-not-it"
             else:
                 expired = True
@@ -469,6 +500,7 @@ class Dispatcher:
         self._finished.clear()
         self._lanes.clear()
         self._states.clear()
+        self._probed.clear()
         self._records.clear()
         self._answers.clear()
         self._recorded = self._forgotten = 0
@@ -483,6 +515,7 @@ class Dispatcher:
                 del self._tasks[task]
         self._lanes.pop(sub_app_id, None)
         self._states.pop(sub_app_id, None)
+        self._probed.discard(sub_app_id)
         self._deliveries = {event_id: delivery for event_id, delivery
                             in self._deliveries.items()
                             if delivery.event.sub_app_id != sub_app_id}

@@ -39,10 +39,11 @@ PENDING_RETRY = "pending_retry"  # this attempt failed; another is scheduled
 UNDELIVERED = "undelivered"  # this attempt failed and was the last: the event is kept
 SUPPRESSED = "suppressed"  # never sent: a switch is OFF, or PUSH without a URL
 ABANDONED = "abandoned"  # the emulator was reset or stopped before the delivery ended
-OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED)
+PROBE = "probe"  # not a delivery: a spoiled signature sent to see the handler refuse it
+OUTCOMES = (DELIVERED, PENDING_RETRY, UNDELIVERED, SUPPRESSED, ABANDONED, PROBE)
 """What a callback attempt record says about one attempt (or about an event never attempted)."""
 
-EVENT_STATES = (*QUEUE_STATES, PENDING, *OUTCOMES)
+EVENT_STATES = (*QUEUE_STATES, PENDING, *(outcome for outcome in OUTCOMES if outcome != PROBE))
 """Every state an emitted event can be in (``EmittedEvent.state``): queued, or pushed."""
 
 

@@ -30,8 +30,9 @@ UNDELIVERED = "undelivered"  # the last attempt failed: kept, re-sendable on dem
 REDELIVERY = "redelivery"  # a new series of attempts was asked for
 ABANDONED = "abandoned"  # reset or shutdown came before the delivery ended
 FAULT = "fault"  # an injected fault acted; ``detail`` names the rule and what it did
+PROBE = "probe"  # a callback with a spoiled signature, sent to see the handler refuse it
 KINDS = (ENQUEUED, LEASED, EXPIRED, CONFIRMED, DROPPED, RELEASED, ROUTED, SUPPRESSED,
-         ATTEMPT_FAILED, DELIVERED, UNDELIVERED, REDELIVERY, ABANDONED, FAULT)
+         ATTEMPT_FAILED, DELIVERED, UNDELIVERED, REDELIVERY, ABANDONED, FAULT, PROBE)
 
 
 class JournalEntry(NamedTuple):

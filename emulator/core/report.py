@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .event import EmittedEvent
+from .callbacks import PROBES
+from .event import DELIVERED, PENDING_RETRY, PROBE, UNDELIVERED, EmittedEvent
 from .ids import SubAppId
 
 SEE = "README.md#the-consumer-report"
@@ -339,7 +340,9 @@ class ConsumerReport:
                                        str(one.who)))
 
 
-_DELIVERED, _RETRY, _UNDELIVERED = "delivered", "pending_retry", "undelivered"
+_DELIVERED, _RETRY, _UNDELIVERED = DELIVERED, PENDING_RETRY, UNDELIVERED
+_PROBE_FINDINGS = {PROBES["bad_signature"]: FORGED_ACCEPTED,
+                   PROBES["expired_signature"]: EXPIRED_ACCEPTED}
 
 
 def _read_attempts(attempts: Iterable[Any], found: dict[tuple[str, SubAppId, Client], Finding],
@@ -355,6 +358,10 @@ def _read_attempts(attempts: Iterable[Any], found: dict[tuple[str, SubAppId, Cli
         one.add(attempt.at, [attempt.event_id])
 
     for attempt in attempts:
+        if attempt.outcome == PROBE:
+            if attempt.status == 200:  # a spoiled signature accepted
+                add(_PROBE_FINDINGS[attempt.error], attempt)
+            continue
         if attempt.outcome not in (_DELIVERED, _RETRY, _UNDELIVERED) or attempt.attempt < 1:
             continue
         if attempt.outcome == _DELIVERED:

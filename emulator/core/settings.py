@@ -126,6 +126,7 @@ class Settings:
             signature_ttl_seconds=self.signature_ttl_seconds,
             concurrency=self.callback_concurrency,
             max_records=self.callback_max_records,
+            probe_signatures=self.probe_signatures,
         )
 
     @property
