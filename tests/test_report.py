@@ -283,3 +283,18 @@ def test_probes_find_a_handler_that_accepts_spoiled_signatures(
             (probed,) = kinds["forged_signature_accepted"]["ids"]  # the first delivered
             assert probed in (first["event_id"], second["event_id"])
             assert kinds["expired_signature_accepted"]["client"]["address"] == receiver.url
+
+
+def test_a_type_a_callback_handler_never_accepts(admin: AdminClient, sdk: vod_client.VodClient,
+                                                 receiver: CallbackReceiver) -> None:
+    admin.update_settings(callback_retry_seconds=[])
+    use_push(sdk, receiver.url)
+    receiver.fail_first(1, status=404)  # "not a type I handle"
+    admin.emit("NewFileUpload", 1, APP)
+    receiver.wait_for(1)
+    admin.emit("FileDeleted", 1, APP)
+    admin.wait(APP, callbacks_delivered=1, callbacks_undelivered=1)
+    kinds = {one["kind"]: one for one in findings(admin)}
+    assert set(kinds) == {"not_200", "type_ignored"}
+    assert (kinds["type_ignored"]["ids"], kinds["type_ignored"]["ids_are"]) == (
+        ["NewFileUpload"], "event_types")
