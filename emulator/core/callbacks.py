@@ -378,37 +378,39 @@ class Dispatcher:
     async def _probe(self, delivery: Delivery) -> None:
         """The PROBES: never deliveries (no count, no state); each recorded with what the
         handler answered, and journaled as a probe."""
-        event = delivery.event
         for spoil, said in PROBES.items():
-            at = self.clock.now()
-            body = self._body(delivery, at, spoil)
-            started = time.perf_counter()
-            result = await self._send(delivery, body, None)
-            latency = round((time.perf_counter() - started) * 1000, 3)
-            answered = f"HTTP {result.status}" if result.status is not None else result.error
-            self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
-                                 delivery.attempts, at, delivery.url, body, result.status,
-                                 said, latency, PROBE, self._shared(result.answer)))
+            body = self._body(delivery, self.clock.now(), spoil)
+            result, answered = await self._send_extra(delivery, body, PROBE, said)
             verdict = " (accepted: the handler does not check it)" if result.status == 200 else ""
-            self._record_journal(j.PROBE, event, f"{said}: {answered}{verdict}")
+            self._record_journal(j.PROBE, delivery.event, f"{said}: {answered}{verdict}")
 
     async def _send_again(self, delivery: Delivery, body: bytes, fault: Rule) -> None:
         """The ``duplicate`` fault: the delivered body, signature and all, sent once more,
         as a receiver sees a delivery whose answer was lost. Recorded as an attempt of its
         own; the delivery stays delivered whatever this one gets."""
-        event = delivery.event
         delivery.attempts += 1
+        _, said = await self._send_extra(delivery, body, DELIVERED)
+        self._record_journal(j.DELIVERED, delivery.event, f"attempt {delivery.attempts}: "
+                                                          f"{said} (sent again by fault "
+                                                          f"{fault.id})")
+
+    async def _send_extra(self, delivery: Delivery, body: bytes, outcome: str,
+                          error: str | None = None) -> tuple[SendResult, str]:
+        """Send ``body`` once outside the delivery's series of attempts (a duplicate, a
+        probe) and record it as an attempt of ``outcome`` (its error ``error``, or, when
+        not given, the answer's unless 200); answer the result and what it was."""
+        event = delivery.event
         at = self.clock.now()
         started = time.perf_counter()
         result = await self._send(delivery, body, None)
         latency = round((time.perf_counter() - started) * 1000, 3)
-        said = f"HTTP {result.status}" if result.status is not None else result.error
+        said = f"HTTP {result.status}" if result.status is not None else str(result.error)
+        if error is None and result.status != 200:
+            error = said
         self._record(Attempt(event.event_id, event.event_type, event.sub_app_id,
                              delivery.attempts, at, delivery.url, body, result.status,
-                             None if result.status == 200 else said, latency, DELIVERED,
-                             self._shared(result.answer)))
-        self._record_journal(j.DELIVERED, event, f"attempt {delivery.attempts}: {said} "
-                                                 f"(sent again by fault {fault.id})")
+                             error, latency, outcome, self._shared(result.answer)))
+        return result, said
 
     def _body(self, delivery: Delivery, at: float, spoil: str | None) -> bytes:
         """What is sent: signed as the real service signs, unless ``spoil`` (a fault's
