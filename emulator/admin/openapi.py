@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..core import callbacks, clock, journal, report
+from ..core import callbacks, clock, journal
 from ..core.backend import MAX_EVENTS_PER_EMIT
 from ..core.conditions import CONDITION_PATTERN, CONDITION_SYNTAX
 from ..core.event import EVENT_STATES, OUTCOMES
@@ -205,21 +205,9 @@ class _Builder:
                         "pullable, leased, confirmed, expired, dropped, suppressed, and its "
                         "callbacks; the same summed; fault rules in force and applied; "
                         "callback latencies; journal entries kept and evicted.")
-        finding = object_schema({
-            "kind": {"enum": list(report.KINDS)}, "title": {"type": "string"},
-            "sub_app_id": ref("SubAppId"),
-            "client": object_schema({"address": {"type": "string"},
-                                     "user_agent": {"type": "string"}}),
-            "count": COUNT, "first_at": {"type": "number"}, "last_at": {"type": "number"},
-            "ids": array({"type": "string"}, f"At most {report.IDS_KEPT}: the event ids, "
-                                             "RequestIds or types that show it."),
-            "ids_are": {"enum": [report.EVENT_IDS, report.REQUEST_IDS, report.EVENT_TYPES,
-                                 report.NOTES]},
-            "explanation": {"type": "string"}, "fix": {"type": "string"},
-            "see": {"type": "string"}})
         self._describe(
             "getReport", "What the consumers do that the real service would punish",
-            object_schema({"clean": {"type": "boolean"}, "findings": array(finding)}),
+            object_schema({"clean": {"type": "boolean"}, "findings": array(ref("Finding"))}),
             query=[in_query("sub_app_id", ref("SubAppIdText"),
                             "Only this application's findings (`default`: the default one).")],
             description="Since the last full reset, per application and per client "

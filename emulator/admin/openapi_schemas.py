@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import callbacks, clock, eventconfig, faults, journal, tasks
+from ..core import callbacks, clock, eventconfig, faults, journal, report, tasks
 from ..core import settings as config
 from ..core.event import EVENT_STATES, OUTCOMES, ROUTES
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
@@ -227,6 +227,7 @@ class _Components:
                                       "evicted": described(COUNT, "Entries no longer kept.")})})
         self._stream_messages()
         self._event_feeds()
+        self._report()
         return s
 
     @staticmethod
@@ -554,3 +555,18 @@ class _Components:
                                         "`before` or not)."),
             "events": array(ref("FeedEvent"), "Newest first."), **common},
             description="Searching: a page of the matching events.")
+
+    def _report(self) -> None:
+        """What GET /report answers: the consumer report's findings."""
+        self.schemas["Finding"] = object_schema({
+            "kind": {"enum": list(report.KINDS)}, "title": TEXT,
+            "sub_app_id": ref("SubAppId"),
+            "client": object_schema({"address": TEXT, "user_agent": TEXT}),
+            "count": COUNT, "first_at": {"type": "number"}, "last_at": {"type": "number"},
+            "ids": array(TEXT, f"At most {report.IDS_KEPT}: the event ids, RequestIds or "
+                               "types that show it."),
+            "ids_are": {"enum": [report.EVENT_IDS, report.REQUEST_IDS, report.EVENT_TYPES,
+                                 report.NOTES]},
+            "explanation": TEXT, "fix": TEXT, "see": TEXT},
+            description="One kind of mistake of one client (or callback handler) of one "
+                        "application.")
