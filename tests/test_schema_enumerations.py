@@ -25,7 +25,7 @@ from emulator.clients.client import AdminClient, AdminError
 from emulator.events import EVENT_TYPES, EventFactory, EventInputError, load_schema
 from emulator.events.context import new_context
 from emulator.events.schema import Field
-from emulator.events.schema_build import CHECKED_BY_THE_ACTION, string_values
+from emulator.events.schema_build import string_values
 from emulator.events.values import value_maker
 from emulator.events.vocabulary import APP_IDS
 
@@ -59,10 +59,8 @@ def _named(model: str, name: str) -> list[str]:
     return [value for value in string_values(_descriptions(model)[name]) if value]
 
 
-# Every string field whose description names two or more values (but the request parameters
-# whose action checks them, answering its own error code: requests alone carry them).
-LISTED = [spec for spec in _string_fields() if len(_listing(spec)) >= 2
-          and (spec.owner, spec.name) not in CHECKED_BY_THE_ACTION]
+# Every string field whose description names two or more values.
+LISTED = [spec for spec in _string_fields() if len(_listing(spec)) >= 2]
 LISTED_NAMES = {(spec.owner, spec.name) for spec in LISTED}
 
 
@@ -101,9 +99,6 @@ def test_every_listed_field_has_its_values_as_enumeration() -> None:
     differing = {f"{spec.owner}.{spec.name}": (spec.enum, _listing(spec)) for spec in LISTED
                  if [value for value in spec.enum if value] != _listing(spec)}
     assert differing == {}
-    for model, name in CHECKED_BY_THE_ACTION:  # refused by their action, with its own code
-        assert len(_listing(SCHEMA.models[model][name])) >= 2
-        assert SCHEMA.models[model][name].enum == ()
 
 
 def test_every_value_is_written_in_its_description() -> None:

@@ -249,6 +249,10 @@ def from_model_json(body: Mapping[str, Any], request: RequestModel) -> dict[str,
         try:
             schema.check_field(value, field, name)
         except EventInputError as error:
+            if name in MEDIA_PARAMETER_CODES and _off_the_list(value, field):
+                # A value of the right kind the action does not take: its own code
+                # (.RestoreTier, .Status, .Sort); a wrong kind stays the generic one.
+                raise InvalidParameterValueOf(name, f"{error}.") from None
             raise InvalidParameterValue(f"{error}.") from None
         values[name] = value
     _check_required_names(values, request.required)
@@ -263,6 +267,16 @@ def from_model_json(body: Mapping[str, Any], request: RequestModel) -> dict[str,
                 raise InvalidParameterValueOf(name, message)
             raise InvalidParameterValue(message)
     return values
+
+
+def _off_the_list(value: Any, field: Field) -> bool:
+    """Whether ``value`` has the kind ``field`` takes (an object for a model, text for a
+    listed string), so that what was refused is its value, not its kind."""
+    if field.is_list:
+        return False
+    if field.model is not None:
+        return isinstance(value, dict)
+    return bool(field.enum) and isinstance(value, str)
 
 
 def _check_members(schema: Schema, value: Any, field: Field, path: str,

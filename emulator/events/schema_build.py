@@ -111,13 +111,6 @@ _CONTAINER = "Container"
 # What a packaging format (HLS, DASH) a DRM type is used with: "FairPlay：只能用于HLS",
 # "Widevine：可以用于HLS和DASH".
 _USED_WITH = re.compile(r"\s*[：:]\s*(?:只能|可以|可)用于\s*")
-# Request parameters whose action checks the value itself, answering the real service's own
-# code for one off the list (InvalidParameterValue.RestoreTier, .Status, .Sort): their lists
-# stay out of the schema, or the Cloud API's check of the request model would answer a bare
-# InvalidParameterValue first. Never generated: they are requests' alone.
-CHECKED_BY_THE_ACTION = frozenset({
-    ("RestoreMediaRequest", "RestoreTier"), ("DescribeTasksRequest", "Status"),
-    ("SortBy", "Order")})
 # An error code field's success value: the SDK says so of most ("0 表示成功", "空字符串表示成功"),
 # and it holds for every one, listed failure codes or not.
 _SUCCESS: dict[str, Any] = {"ErrCode": 0, "ErrCodeExt": ""}
@@ -440,8 +433,6 @@ def _describe(models: Any, name: str) -> tuple[dict[str, Any], dict[str, dict[st
         doc = " ".join(line.strip() for line in match["doc"].strip().splitlines())
         spec = _field_type(match["type"])
         spec.update(_facts(field_name, doc, spec))
-        if (name, field_name) in CHECKED_BY_THE_ACTION:
-            spec.pop("enum")
         if _NULLABLE in doc:
             spec["nullable"] = True
         fields[field_name] = spec
