@@ -256,16 +256,15 @@ class ConsumerReport:
         if call.error_code is not None:
             return
         key = (call.sub_app_id, call.client)
-        if call.hung_up:
-            self._add(PULL_HUNG_UP, call, [call.request_id])
         last_empty = self._last_empty_pull.pop(key, None)
+        if call.hung_up:  # the answer never reached the caller: its events are pullable again
+            self._add(PULL_HUNG_UP, call, [call.request_id])
+            return
         if not call.leases:
             if last_empty is not None and call.at - last_empty < BUSY_PULL_SECONDS:
                 self._add(BUSY_PULL, call, [call.request_id])
             self._last_empty_pull[key] = call.at
             return
-        if call.hung_up:
-            return  # the answer never reached the caller: the events are pullable again
         handles = self._handles
         for lease in call.leases:
             handles[lease.handle] = (lease.event, call.client, lease.expires_at)
