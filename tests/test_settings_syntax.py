@@ -191,10 +191,7 @@ def test_a_list_s_text_is_taken_alike_everywhere(
         monkeypatch.setenv(OPTIONS_BY_NAME[name].variable, text)
         assert cli.main(["serve"]) == 0
         assert runtime_view(captured_serve.pop())[name] == expected
-    writes: list[Callable[[], Any]] = [
-        lambda: by_settings_set(running, capsys, name, text),
-        lambda: by_post(admin, name, text),
-        lambda: by_plugin_options(running, name, text)]
+    writes = writes_everywhere(name, text, running, admin, capsys)
     for write in writes:
         admin.reset()
         assert admin.settings()[name] != expected  # the default is another list
@@ -208,6 +205,15 @@ def test_a_list_as_json_is_what_its_text_says(name: str, admin: AdminClient,
     assert by_post(admin, name, [5, 60]) == [5, 60]
     assert by_post(admin, name, []) == []
     assert by_plugin_options(running, name, (0.5, 7)) == [0.5, 7]  # a tuple, from Python
+
+
+def writes_everywhere(name: str, text: str, running: EmulatorThread, admin: AdminClient,
+                      capsys: pytest.CaptureFixture[str]) -> list[Callable[[], Any]]:
+    """Writing ``text`` for ``name`` at each place a running emulator's setting is written:
+    ``settings set``, POST /_emulator/settings, the plugin's options."""
+    return [lambda: by_settings_set(running, capsys, name, text),
+            lambda: by_post(admin, name, text),
+            lambda: by_plugin_options(running, name, text)]
 
 
 def refusals_everywhere(name: str, text: str, running: EmulatorThread, admin: AdminClient,
@@ -262,10 +268,7 @@ def test_every_setting_s_text_is_taken_alike_everywhere(
     assert default != expected  # else a write that did nothing would pass
     assert shown(name, {name: by_flag(captured_serve, capsys, name, text)},
                  expected) == expected
-    writes: list[Callable[[], Any]] = [
-        lambda: by_settings_set(running, capsys, name, text),
-        lambda: by_post(admin, name, text),
-        lambda: by_plugin_options(running, name, text)]
+    writes = writes_everywhere(name, text, running, admin, capsys)
     for write in writes:
         admin.reset()
         assert shown(name, {name: write()}, expected) == expected

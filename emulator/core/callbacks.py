@@ -153,6 +153,15 @@ PROBES = {"bad_signature": "probe: forged Sign", "expired_signature": "probe: ex
 record's error), once per application, after its first delivery, when it has a SignKey."""
 
 
+_FAULT_MARK = " (fault "
+"""Begins the end of the error of an attempt a fault rule spoiled: `` (fault f1)``."""
+
+
+def by_fault(attempt: Attempt) -> bool:
+    """Whether a fault rule, not the handler, made this attempt fail."""
+    return attempt.error is not None and _FAULT_MARK in attempt.error
+
+
 class Attempt(NamedTuple):
     """One POST (or, as attempt 0, an event never sent), as ``GET /_emulator/callbacks``
     shows it. A tuple: one is made per callback, so it must be cheap to make."""
@@ -430,7 +439,7 @@ class Dispatcher:
     async def _send(self, delivery: Delivery, body: bytes, fault: Rule | None) -> SendResult:
         timeout = self.settings.timeout_seconds
         if fault is not None:
-            because = f" (fault {fault.id})"
+            because = f"{_FAULT_MARK}{fault.id})"
             if fault.effect == "fail":
                 status = fault.given.get("status", 500)
                 return SendResult(status, f"HTTP {status}{because}")

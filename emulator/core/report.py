@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .callbacks import PROBES
+from .callbacks import PROBES, by_fault
 from .event import DELIVERED, PENDING_RETRY, PROBE, UNDELIVERED, EmittedEvent
 from .ids import SubAppId
 
@@ -366,9 +366,9 @@ def _read_attempts(attempts: Iterable[Any], found: dict[tuple[str, SubAppId, Cli
         if attempt.outcome == _DELIVERED:
             _accepted(types, attempt.sub_app_id, attempt.event_type)
             continue
-        error = attempt.error or ""
-        if "(fault " in error:
+        if by_fault(attempt):
             continue
+        error = attempt.error or ""
         _given(types, attempt.sub_app_id, attempt.event_type, attempt.at)
         if attempt.status is None and error.startswith("no answer within"):
             add(SLOW_HANDLER, attempt)
