@@ -7,6 +7,7 @@ backend's clock, scheduler, factory, routing and slicing, declared here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..base.echo import shown
@@ -81,11 +82,8 @@ class MediaAndTasks:
         if not self.media.knows(sub_app_id, file_id):
             raise InvalidParameterValueFileId(f"FileId {shown(file_id)} does not exist.")
         content = file_deleted_event(file_id, parts)
-
-        def notify() -> None:
-            self._route(sub_app_id, content, caused_by)
-
-        self.scheduler.at(self.clock.now() + DELETE_NOTICE_SECONDS, sub_app_id, notify)
+        self.scheduler.at(self.clock.now() + DELETE_NOTICE_SECONDS, sub_app_id,
+                          partial(self._route, sub_app_id, content, caused_by))
 
     def modify_media_info(self, sub_app_id: SubAppId, file_id: str,
                           params: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -258,40 +259,44 @@ class TaskFlow:
 
         event_type, _ = payloads.event_model(factory.schema, task.action)
         member = factory.schema.member_of(event_type)[0]
-        caused_by = f"{task.caused_by} task {task.task_id}"
         sub_app_id = task.sub_app_id
-
-        def notify(content: dict[str, Any]) -> None:
-            task.events.append(self.route(sub_app_id, content, caused_by))
-
-        def send(at: float, content: dict[str, Any]) -> None:
-            self.scheduler.at(at, sub_app_id, lambda: notify(content))
-
-        def finish() -> None:
-            if task.file_id and not task.failed and task.action != "PullUpload" and not (
-                    self.media.knows(sub_app_id, task.file_id)):
-                self._fail(factory, task, v.FAILURES[-1])  # its file was deleted meanwhile
-            if not task.failed:
-                if upload is not None:
-                    notify({"EventType": "NewFileUpload", "FileUploadEvent": upload})
-                self._add_made_files(task)
-                if task.notify_mode == "None" and task.task_type == PROCEDURE:
-                    # No event, but the outputs are made all the same.
-                    self.media.add_outputs(sub_app_id, task.detail)
-            if task.notify_mode != "None":
-                notify({"EventType": event_type, member: task.detail})
-            task.forget_detail()  # its event holds it encoded; a lookup makes it again
-
+        # Scheduled as partials of methods, not closures: what is scheduled is part of
+        # the state a snapshot or the state file keeps, so it must be picklable.
         if task.notify_mode == "Change" and task.task_type == PROCEDURE:
             steps = payloads.sub_task_count(task.detail)
             span = task.finishes - task.begins
-            send(task.begins, {"EventType": event_type,
-                               member: payloads.in_progress(task.detail, PROCESSING, 0)})
-            for settled in range(1, steps):
-                send(task.begins + span * settled / steps,
-                     {"EventType": event_type, member: payloads.in_progress(
-                         task.detail, PROCESSING, 100 * settled // steps, settled)})
-        self.scheduler.at(task.finishes, sub_app_id, finish)
+            progress = [(task.begins, payloads.in_progress(task.detail, PROCESSING, 0))]
+            progress += [(task.begins + span * settled / steps, payloads.in_progress(
+                task.detail, PROCESSING, 100 * settled // steps, settled))
+                for settled in range(1, steps)]
+            for at, detail in progress:
+                self.scheduler.at(at, sub_app_id, partial(
+                    self._notify, task, {"EventType": event_type, member: detail}))
+        self.scheduler.at(task.finishes, sub_app_id,
+                          partial(self._finish, factory, task, upload, event_type, member))
+
+    def _notify(self, task: Task, content: dict[str, Any]) -> None:
+        """Route one of the task's events."""
+        caused_by = f"{task.caused_by} task {task.task_id}"
+        task.events.append(self.route(task.sub_app_id, content, caused_by))
+
+    def _finish(self, factory: EventFactory, task: Task, upload: dict[str, Any] | None,
+                event_type: str, member: str) -> None:
+        """The task's end: its files made, its last event routed."""
+        sub_app_id = task.sub_app_id
+        if task.file_id and not task.failed and task.action != "PullUpload" and not (
+                self.media.knows(sub_app_id, task.file_id)):
+            self._fail(factory, task, v.FAILURES[-1])  # its file was deleted meanwhile
+        if not task.failed:
+            if upload is not None:
+                self._notify(task, {"EventType": "NewFileUpload", "FileUploadEvent": upload})
+            self._add_made_files(task)
+            if task.notify_mode == "None" and task.task_type == PROCEDURE:
+                # No event, but the outputs are made all the same.
+                self.media.add_outputs(sub_app_id, task.detail)
+        if task.notify_mode != "None":
+            self._notify(task, {"EventType": event_type, member: task.detail})
+        task.forget_detail()  # its event holds it encoded; a lookup makes it again
 
     def _fail(self, factory: EventFactory, task: Task, failure: v.Failure) -> None:
         """The task ends in ``failure`` after all (what it would have made, it does not)."""
@@ -413,11 +418,8 @@ class TaskFlow:
         basic = upload["MediaBasicInfo"]
         self.media.add(sub_app_id, file_id, basic, upload.get("MetaData"), now)
         content = {"EventType": "NewFileUpload", "FileUploadEvent": upload}
-
-        def notify() -> None:
-            self.route(sub_app_id, content, caused_by)
-
-        self.scheduler.at(now + UPLOAD_NOTICE_SECONDS, sub_app_id, notify)
+        self.scheduler.at(now + UPLOAD_NOTICE_SECONDS, sub_app_id,
+                          partial(self.route, sub_app_id, content, caused_by))
         return {"FileId": file_id, "MediaUrl": basic.get("MediaUrl", ""),
                 "CoverUrl": basic.get("CoverUrl", "")}
 
