@@ -36,6 +36,7 @@ from .records import STATS_COUNTS, EventFilter, QueueContents, QueueState, Searc
 from .report import ConsumerReport, Finding
 from .scheduler import Scheduler
 from .settings import Settings, with_changes
+from .snapshots import Snapshot, Snapshots
 from .taskflow import TaskFlow
 from .wakeup import Wakeup
 
@@ -43,6 +44,11 @@ if TYPE_CHECKING:  # the event machinery is loaded on the first emit, not at sta
     from ..events import EventFactory
 
 MAX_EVENTS_PER_EMIT = 100_000
+
+_CHANGING_QUEUES_ONLY = frozenset({PULL_EVENTS, CONFIRM_EVENTS})
+"""Actions whose changes are the queues' alone (the state file writes those as rows)."""
+_LOOKUPS = ("Describe", "Search")
+"""Actions that change nothing (what falls due meanwhile says so itself)."""
 
 
 T = TypeVar("T")
@@ -55,6 +61,8 @@ class VodBackend(MediaAndTasks):
         self.clock = clock or Clock()
         self.journal = Journal(settings.journal_max_entries)
         self.queues = EventQueues(self.clock, settings.timings, settings.seed, self.journal)
+        self.changes = self.queues.changes  # what the state file has yet to write
+        self.snapshots = Snapshots()
         self.event_configs = settings.event_configs
         self.faults = Faults(self.clock, self.journal, settings.seed)
         self.rate_limits = RateLimiter(self.clock)  # counted only while enforced
@@ -141,6 +149,7 @@ class VodBackend(MediaAndTasks):
     def _set_clock(self, advance: float | None, freeze: bool | None,
                    scale: float | None) -> None:
         clock = self.clock
+        self.changes.other()
         if scale is not None:
             check_scale(scale)
         if advance is not None:
@@ -193,6 +202,7 @@ class VodBackend(MediaAndTasks):
             event.caused_by = caused_by
         self.media.observe(event, content)
         self.emitted.append(event)
+        self.changes.emitted(event)
         self.last_emitted_seq = event.seq
         self._emitted_counts[sub_app_id] = self._emitted_counts.get(sub_app_id, 0) + 1
         reason = suppression(config, event.event_type)
@@ -298,6 +308,8 @@ class VodBackend(MediaAndTasks):
     def admit_request(self, action: str) -> None:
         """RequestLimitExceeded, before anything acts, when ``action`` is over its
         documented rate (only while ``enforce_rate_limits`` is on)."""
+        if action not in _CHANGING_QUEUES_ONLY and not action.startswith(_LOOKUPS):
+            self.changes.other()
         if self.settings.enforce_rate_limits:
             self.rate_limits.admit(action)
 
@@ -363,6 +375,7 @@ class VodBackend(MediaAndTasks):
         return 0 if queue is None else queue.count_to_pull()
 
     def modify_event_config(self, sub_app_id: SubAppId, changes: dict[str, str]) -> EventConfig:
+        self.changes.other()
         return self.event_configs.modify(sub_app_id, changes)
 
     def describe_event_config(self, sub_app_id: SubAppId) -> EventConfig:
@@ -429,6 +442,7 @@ class VodBackend(MediaAndTasks):
     def redeliver(self, event_id: str | None = None) -> list[str]:
         """Send one event's callback again, or (None) every undelivered one; the ids of
         the events sent again. NotFound if the event has no callback kept."""
+        self.changes.other()
         try:
             return self.callbacks.redeliver(event_id)
         except KeyError:
@@ -442,10 +456,12 @@ class VodBackend(MediaAndTasks):
 
     def add_fault(self, body: Mapping[str, Any]) -> Rule:
         """Add a fault rule (FaultInputError, and nothing added, if it is not valid)."""
+        self.changes.other()
         return self.faults.add(body)
 
     def remove_faults(self, fault_id: str | None = None) -> list[str]:
         """Remove one fault rule (NotFound if unknown) or, without an id, every rule."""
+        self.changes.other()
         try:
             return self.faults.remove(fault_id)
         except KeyError:
@@ -461,6 +477,7 @@ class VodBackend(MediaAndTasks):
         return self.settings
 
     def _use_settings(self, settings: Settings) -> None:
+        self.changes.other()
         self.settings = settings
         self.queues.set_timings(settings.timings)
         self.callbacks.settings = settings.callbacks
@@ -581,6 +598,18 @@ class VodBackend(MediaAndTasks):
         self.tasks.clear()
         self.scheduler.clear()
 
+    # ----- snapshots
+
+    def save_snapshot(self, name: str) -> Snapshot:
+        """Keep the whole state under ``name`` (SnapshotInputError for a bad name)."""
+        return self.snapshots.save(self, name)
+
+    def restore_snapshot(self, name: str) -> Snapshot:
+        """Stand as the snapshot ``name`` does (NotFound if none): as after a reset, then
+        its events, configurations, library, tasks, callbacks, record and clock."""
+        self.changes.all()
+        return self.snapshots.restore(self, name)
+
     def consumer_report(self) -> list[Finding]:
         """What the consumers did since the last full reset that the real service would
         punish (see core.report), as of now."""
@@ -595,6 +624,7 @@ class VodBackend(MediaAndTasks):
         settings the server started with, the seed replayed from its beginning. The clock
         keeps its time: it never goes back."""
         self._resets += 1
+        self.changes.all()
         self.clear_queues()
         self.clear_callbacks()
         self.clear_event_configs()
@@ -611,6 +641,7 @@ class VodBackend(MediaAndTasks):
         """One application back to a fresh start: its queue (held pulls answer empty),
         callbacks, configuration, journal entries, emitted events, media library and the
         fault rules aimed at it alone. Other applications, the settings and the seed go on."""
+        self.changes.all()
         self.queues.forget(sub_app_id)
         self.callbacks.forget(sub_app_id)
         self.event_configs.forget(sub_app_id)

@@ -307,6 +307,20 @@ class Dispatcher:
             self._make_ready(delivery)
         return [delivery.event.event_id for delivery in chosen]
 
+    def resume(self) -> None:
+        """After a kept state is put back: the deliveries it left unfinished go on, a
+        pending one at once, one waiting for a retry when the retry is due."""
+        for delivery in list(self._deliveries.values()):
+            if delivery.state == PENDING:
+                self._make_ready(delivery)
+            elif delivery.state == PENDING_RETRY:
+                self._start(self._retry_when_due(delivery), delivery.event.sub_app_id)
+
+    @property
+    def recorded(self) -> int:
+        """Attempts recorded since the last reset (a change to keep, when it moves)."""
+        return self._recorded
+
     # ----- delivering
 
     def _make_ready(self, delivery: Delivery) -> None:

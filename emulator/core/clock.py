@@ -13,7 +13,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..base.times import iso8601
 from .wakeup import Wakeup
@@ -28,6 +28,14 @@ MAX_SCALE = 100_000.0
 LATEST_TIME = 253_402_300_799 - 100 * 365.25 * 24 * 3600
 """The clock stops short of year 9900: every time the emulator writes (payload times,
 expiries, retention ends) stays within ISO 8601's four-digit years."""
+
+
+class ClockKept(NamedTuple):
+    now: float  # emulator time when kept
+    wall_time: float  # real time when kept
+    offset_seconds: float
+    scale: float
+    frozen: bool
 
 
 class ClockLimitError(ValueError):
@@ -120,6 +128,21 @@ class Clock:
         self._base += seconds
         self.advanced.fire()
         return self.now()
+
+    def kept(self) -> ClockKept:
+        """How the clock stands, to be kept with the state (snapshots, the state file)."""
+        return ClockKept(self.now(), time.time(), self._offset, self._scale, self._frozen)
+
+    def restore(self, kept: ClockKept, resume: bool) -> None:
+        """Stand as ``kept`` says. ``resume`` (a restart): the real time passed since it was
+        kept has passed for the clock too, at its scale, unless it was frozen; otherwise
+        (a snapshot restored) the clock reads what it read when it was kept."""
+        now = kept.now
+        if resume and not kept.frozen:
+            now += max(0.0, time.time() - kept.wall_time) * kept.scale
+        self._base, self._base_monotonic = min(now, LATEST_TIME), self._monotonic()
+        self._offset, self._scale, self._frozen = kept.offset_seconds, kept.scale, kept.frozen
+        self.advanced.fire()
 
     def check_advance(self, seconds: float) -> None:
         """Raise ClockLimitError if ``advance(seconds)`` would be refused."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import itertools
 import math
 import secrets
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from typing import Any
 from ..base.echo import shown
 from ..base.jsontext import RawJson, plain
 from . import journal as j
+from .changes import Changes
 from .clock import Clock
 from .errors import InvalidParameterValue
 from .event import CONFIRMED, DROPPED, LEASED, PULLABLE, EmittedEvent, caused_by
@@ -139,16 +139,17 @@ class HandleMint:
     """
 
     def __init__(self, seed: int | None, epoch: int = 0) -> None:
-        self._key = (
+        self.key = (
             secrets.token_bytes(32)
             if seed is None
             else hashlib.sha256(f"vod-emulator/handles/{seed}/{epoch}".encode()).digest()
         )
-        self._counter = itertools.count(1)
+        self.minted = 0  # kept with the state: a restart must not mint a handle again
 
     def mint(self) -> str:
-        counter = next(self._counter).to_bytes(8, "big")
-        return hashlib.blake2b(counter, key=self._key, digest_size=16).hexdigest()
+        self.minted += 1
+        return hashlib.blake2b(self.minted.to_bytes(8, "big"), key=self.key,
+                               digest_size=16).hexdigest()
 
 
 @dataclass
@@ -160,6 +161,7 @@ class AppQueue:
     timings: QueueTimings
     mint: HandleMint
     journal: Journal
+    changes: Changes = field(default_factory=Changes)
     _pullable: PullableEvents = field(default_factory=PullableEvents)
     _leases: dict[str, Lease] = field(default_factory=dict)
     # Handles confirmed within their window: confirming one again is a harmless no-op.
@@ -338,6 +340,18 @@ class AppQueue:
         else:
             self._record(j.DROPPED, event)
 
+    def confirmed_handles(self) -> list[tuple[str, float]]:
+        """The handles confirmed within their window (confirming one again does nothing),
+        each with its window's end."""
+        return list(self._confirmed.items())
+
+    def confirmed_until(self, handle: str) -> float | None:
+        """The end of a confirmed handle's window, if it is within it."""
+        return self._confirmed.get(handle)
+
+    def lease_of(self, handle: str) -> Lease | None:
+        return self._leases.get(handle)
+
     def leased_event(self, handle: str) -> EmittedEvent | None:
         lease = self._leases.get(handle)
         return None if lease is None else lease.event
@@ -356,6 +370,8 @@ class AppQueue:
 
     def _record(self, kind: str, event: EmittedEvent, handle: str | None = None) -> None:
         event.state = _STATE_AFTER[kind]
+        if self.changes.watching:
+            self.changes.queued(event, handle)
         # An event's first entry says what caused it, if a request did.
         detail = caused_by(event) if kind == j.ENQUEUED else None
         self.journal.record(self.clock.now(), kind, self.sub_app_id, event.event_id, handle,
@@ -395,7 +411,8 @@ class EventQueues:
         self._queues: dict[SubAppId, AppQueue] = {}
         self._epoch = 0
         self._mint = HandleMint(seed)
-        self._seq = itertools.count(1)
+        self._last_seq = 0  # the newest event's seq
+        self.changes = Changes()  # what the state file has yet to write
         self._closed = False
         # The timer sleeps until _planned_due; an earlier due time wakes it to plan again.
         self._planned_due = math.inf
@@ -406,7 +423,7 @@ class EventQueues:
         queue = self._queues.get(sub_app_id)
         if queue is None:
             queue = AppQueue(sub_app_id, self.clock, self.timings, self._mint, self.journal,
-                             on_due=self._note_due, closed=self._closed)
+                             self.changes, on_due=self._note_due, closed=self._closed)
             self._queues[sub_app_id] = queue
         return queue
 
@@ -431,7 +448,7 @@ class EventQueues:
 
     def new_event(self, sub_app_id: SubAppId, content: dict[str, Any]) -> EmittedEvent:
         """An emitted event with its id, its payload encoded once; not queued yet."""
-        seq = next(self._seq)
+        seq = self._next_seq()
         return EmittedEvent(f"evt-{seq:08d}", seq, sub_app_id, content["EventType"],
                            RawJson(plain(content)), self.clock.now())
 
@@ -442,10 +459,14 @@ class EventQueues:
         """Queue a second delivery of ``event`` (same id and payload) behind those queued
         now: the duplicate an at-least-once service may send. It keeps the original's
         ``enqueued_at``, so its retention ends when the original's does."""
-        copy = EmittedEvent(event.event_id, next(self._seq), event.sub_app_id,
+        copy = EmittedEvent(event.event_id, self._next_seq(), event.sub_app_id,
                            event.event_type, event.payload, event.enqueued_at, duplicate=True)
         self.add(copy)
         return copy
+
+    def _next_seq(self) -> int:
+        self._last_seq += 1
+        return self._last_seq
 
     def enqueue(self, sub_app_id: SubAppId, content: dict[str, Any]) -> EmittedEvent:
         event = self.new_event(sub_app_id, content)
@@ -504,7 +525,7 @@ class EventQueues:
         self._queues.clear()
         self._epoch += 1
         self._mint = HandleMint(self._seed, self._epoch)
-        self._seq = itertools.count(1)
+        self._last_seq = 0
         self._due_earlier.fire()
 
     def close(self) -> None:
@@ -512,3 +533,46 @@ class EventQueues:
         self._closed = True
         for queue in self._queues.values():
             queue.close()
+
+    # ----- the state kept (snapshots and the state file: core/state.py)
+
+    def counters(self) -> QueueCounters:
+        """What the queues count, beside their events."""
+        return QueueCounters(self._last_seq, self._epoch, self._mint.key, self._mint.minted,
+                             {queue.sub_app_id: (queue.enqueued_events, queue.confirmed_events)
+                              for queue in self._queues.values()})
+
+    def restore(self, counters: QueueCounters, queued: list[EmittedEvent],
+                leases: list[Lease], confirmed: list[tuple[SubAppId, str, float]]) -> None:
+        """Start over from a kept state: the pullable events, the live leases and the
+        handles confirmed within their window (their deadlines as they were: whatever
+        fell due meanwhile is applied by the next sweep)."""
+        self.clear()
+        self._last_seq, self._epoch = counters.last_seq, counters.epoch
+        self._mint = HandleMint(self._seed, self._epoch)
+        self._mint.key, self._mint.minted = counters.mint_key, counters.minted
+        for sub_app_id, (enqueued, confirmed_count) in counters.apps.items():
+            queue = self.queue(sub_app_id)
+            queue.enqueued_events, queue.confirmed_events = enqueued, confirmed_count
+        for event in queued:
+            self.queue(event.sub_app_id)._pullable.add(event)
+        for lease in leases:
+            queue = self.queue(lease.event.sub_app_id)
+            queue._leases[lease.handle] = lease
+            heapq.heappush(queue._windows, (lease.expires_at, lease.handle))
+        for sub_app_id, handle, until in confirmed:
+            queue = self.queue(sub_app_id)
+            queue._confirmed[handle] = until
+            heapq.heappush(queue._windows, (until, handle))
+        for queue in self._queues.values():
+            queue._note_count()
+        self._due_earlier.fire()  # the timer plans again from what is due now
+
+
+@dataclass(frozen=True)
+class QueueCounters:
+    last_seq: int  # the newest event's seq: ids go on from it
+    epoch: int  # resets counted: handles of a new epoch differ
+    mint_key: bytes
+    minted: int  # handles made in this epoch: none is made twice
+    apps: dict[SubAppId, tuple[int, int]]  # per application: events enqueued, confirmed

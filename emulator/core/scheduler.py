@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import itertools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -28,19 +27,20 @@ class _Due:
     at: float
     seq: int
     sub_app_id: SubAppId = field(compare=False)
-    work: Callable[[], None] = field(compare=False)
+    work: Callable[[], object] = field(compare=False)  # what it answers is dropped
 
 
 class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._due: list[_Due] = []  # a heap, the soonest first
-        self._seq = itertools.count()
+        self._scheduled = 0  # pieces of work scheduled: ties due at once go in this order
         self._sooner = Wakeup()  # the timer sleeps until the soonest; a sooner one wakes it
 
-    def at(self, at: float, sub_app_id: SubAppId, work: Callable[[], None]) -> None:
+    def at(self, at: float, sub_app_id: SubAppId, work: Callable[[], object]) -> None:
         """Do ``work`` once emulator time reaches ``at``."""
-        heapq.heappush(self._due, _Due(at, next(self._seq), sub_app_id, work))
+        self._scheduled += 1
+        heapq.heappush(self._due, _Due(at, self._scheduled, sub_app_id, work))
         self._sooner.fire()
 
     def run_due(self) -> None:

@@ -1,0 +1,54 @@
+"""What changed since the state file was last written.
+
+The queues say which events and handles they touched (a drain changes nothing else, and
+must cost the state file only its own rows); everything else is kept as one record that
+is written again when anything in it may have changed (``rest``). Nobody watches without
+a state file, and then the queues note nothing.
+"""
+
+from __future__ import annotations
+
+from .event import EmittedEvent
+from .ids import SubAppId
+
+
+class Changes:
+    __slots__ = ("watching", "events", "handles", "rest", "everything")
+
+    def __init__(self) -> None:
+        self.watching = False
+        self.events: dict[int, EmittedEvent] = {}  # by seq
+        self.handles: dict[str, SubAppId] = {}  # leases begun or ended, by handle
+        self.rest = False  # anything but the queues' events may have changed
+        self.everything = False  # written again from scratch (a reset, a restore)
+
+    def queued(self, event: EmittedEvent, handle: str | None) -> None:
+        """A queue changed ``event`` (and the lease ``handle``, if one)."""
+        self.events[event.seq] = event
+        if handle is not None:
+            self.handles[handle] = event.sub_app_id
+
+    def emitted(self, event: EmittedEvent) -> None:
+        """A new event: its row, and the rest (routing touches the library, callbacks,
+        the counts)."""
+        if self.watching:
+            self.events[event.seq] = event
+            self.rest = True
+
+    def other(self) -> None:
+        """Something outside the queues changed."""
+        self.rest = True
+
+    def all(self) -> None:
+        """Everything is to be written again."""
+        self.everything = self.rest = True
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.events or self.handles or self.rest)
+
+    def taken(self) -> tuple[dict[int, EmittedEvent], dict[str, SubAppId], bool, bool]:
+        """What changed, handed over and forgotten here."""
+        taken = self.events, self.handles, self.rest, self.everything
+        self.events, self.handles, self.rest, self.everything = {}, {}, False, False
+        return taken
