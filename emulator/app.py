@@ -13,13 +13,21 @@ from aiohttp import web
 
 from ._version import __version__
 from .admin.dashboard import add_dashboard_routes
-from .admin.http import ALLOWED_HOST, HELD_REQUESTS, HeldRequests, admin_errors, same_origin_only
+from .admin.http import (
+    ALLOWED_HOST,
+    HELD_REQUESTS,
+    HeldRequests,
+    WebHandler,
+    admin_errors,
+    same_origin_only,
+)
 from .admin.routes import add_admin_routes
 from .cloudapi.endpoint import cloud_api_handler
 from .cloudapi.protocol import MAX_BODY_BYTES
 from .core.backend import VodBackend
 from .core.callbacks import ANSWER_BODY_LIMIT, Sender, SendResult, read_answer
 from .core.settings import Settings
+from .core.statefile import StateFile
 
 BACKEND = web.AppKey("backend", VodBackend)
 
@@ -35,6 +43,8 @@ def create_app(settings: Settings, backend: VodBackend | None = None) -> web.App
     add_admin_routes(app, BACKEND)
     add_dashboard_routes(app, BACKEND)
     app.cleanup_ctx.append(_background_work)
+    if settings.state_file is not None:
+        _keep_state(app, StateFile(settings.state_file, app[BACKEND]))
     # Not in the cleanup context: held requests must answer before aiohttp waits for the
     # handlers still running, which comes before any cleanup.
     app.on_shutdown.append(_answer_held_requests)
@@ -99,3 +109,50 @@ async def _answer_held_requests(app: web.Application) -> None:
     backend = app[BACKEND]
     backend.stop()
     await backend.stop_callbacks()
+
+
+# ----- the state file (serve --state-file)
+
+STATE_FILE = web.AppKey("state_file", StateFile)
+
+
+def _keep_state(app: web.Application, state_file: StateFile) -> None:
+    """Read the state file at start (StateFileError now, before anything listens, if it
+    cannot be used), answer each request only once what it changed is written, and write
+    the last changes before shutdown abandons the callbacks in flight: with a state file,
+    those go on after a restart."""
+    if state_file.open():
+        app.on_startup.append(lambda _: _load(state_file))
+    else:
+        app.on_startup.append(lambda _: _watch(state_file))
+    app[STATE_FILE] = state_file
+    app.middlewares.append(_written_before_answered)
+    app.on_shutdown.insert(0, lambda _: _close(state_file))
+
+
+async def _load(state_file: StateFile) -> None:
+    state_file.load()
+    await _watch(state_file)
+
+
+async def _watch(state_file: StateFile) -> None:
+    state_file.watch()
+    state_file.background = asyncio.create_task(state_file.run(), name="vod-emulator state")
+
+
+async def _close(state_file: StateFile) -> None:
+    if state_file.background is not None:
+        state_file.background.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await state_file.background
+    state_file.close()
+
+
+@web.middleware
+async def _written_before_answered(request: web.Request,
+                                   handler: WebHandler) -> web.StreamResponse:
+    response = await handler(request)
+    if request.method not in ("GET", "HEAD") and request.path.startswith("/_emulator"):
+        request.app[BACKEND].changes.other()  # an admin request may change anything
+    await request.app[STATE_FILE].written()
+    return response

@@ -10,7 +10,8 @@ import sys
 from collections.abc import Mapping
 
 from ..core.settings import OPTIONS, SettingsError, resolve_settings
-from .output import EXIT_DONE, EXIT_REFUSED, PROG
+from ..core.statefile import StateFileError
+from .output import EXIT_DONE, EXIT_REFUSED, EXIT_USAGE, PROG
 
 
 def run(parsed: argparse.Namespace, parser: argparse.ArgumentParser,
@@ -25,6 +26,9 @@ def run(parsed: argparse.Namespace, parser: argparse.ArgumentParser,
 
     try:
         asyncio.run(serve(settings))
+    except StateFileError as error:  # before anything listens
+        print(f"{PROG}: error: --state-file: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as error:  # the port is taken, the address is not ours...
         print(f"{PROG}: cannot listen on {settings.host}:{settings.port}: {error}",
               file=sys.stderr)

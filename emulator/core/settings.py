@@ -71,6 +71,9 @@ class Settings:
     """Refuse an action called more often than its documented limit (core/ratelimits.py)."""
     count_lag_seconds: float = _TIMINGS.count_lag_seconds
     probe_signatures: bool = False
+    state_file: str | None = None
+    """The SQLite file the state is kept in, written as it changes and read at start-up
+    (core/statefile.py); None: nothing touches the disk."""
 
     @property
     def task_durations(self) -> dict[str, float]:
@@ -399,6 +402,10 @@ OPTIONS: tuple[Option, ...] = (
            "send one extra callback per application with a forged Sign and one with an "
            "expired T, to check the handler refuses them (probes are journaled as such and "
            "never counted as deliveries)", kind=BOOLEAN),
+    Option("state_file", _text,
+           "SQLite file to keep the state in: read at start, written as it changes, so a "
+           "restart (even after kill -9) goes on where it stopped; unset, nothing touches "
+           "the disk"),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 

@@ -298,7 +298,8 @@ class _SafeUnpickler(pickle.Unpickler):
             return _method_of
         if module.startswith("emulator.") and not name.startswith("__"):
             found = super().find_class(module, name)
-            if isinstance(found, type) and found.__module__.startswith("emulator."):
+            if isinstance(found, (type, FunctionType)) and found.__module__.startswith(
+                    "emulator."):
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a state")
 

@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, row BLOB);
 CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, taken_at REAL, state BLOB);
 """
 
+BACKGROUND_SECONDS = 0.02
+"""How long a background change may wait to be committed, at most (plus the commit)."""
+
 _FINISHED = (CONFIRMED, DROPPED)
 """Queue states after which an event's row is needed only while the record keeps it."""
 
@@ -69,6 +72,7 @@ class StateFile:
         self._rows_since_compaction = 0
         self._flush_planned: asyncio.Future[None] | None = None
         self._closed = False
+        self.background: asyncio.Task[None] | None = None  # run(), while serving
 
     # ----- opening, closing
 
@@ -133,6 +137,19 @@ class StateFile:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+    # ----- writing what happens in the background
+
+    async def run(self) -> None:
+        """Commit what changes without a request (a lease expiring, a callback attempt, a
+        task finishing) soon after it does: at most every ``BACKGROUND_SECONDS``, so a
+        busy stream of callbacks costs a commit per interval, not one per attempt. Runs
+        until cancelled."""
+        changed = self.backend.journal.changed
+        while True:
+            await asyncio.wait([changed.future(), self.backend.clock.advanced.future()])
+            await self.written()
+            await asyncio.sleep(BACKGROUND_SECONDS)
 
     # ----- waiting for a commit
 

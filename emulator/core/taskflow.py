@@ -442,25 +442,28 @@ def _named_files(params: Mapping[str, Any], depth: int = 0) -> list[str]:
 
 def _detail_maker(factory: EventFactory, facts: TaskFacts,
                   upload: dict[str, Any] | None) -> Callable[[], dict[str, Any]]:
-    """What makes a task's detail when it is first needed; a pull's names the file it
-    made (none if it failed), and no procedure or review it did not start."""
+    """What makes a task's detail when it is first needed (a partial, not a closure: it
+    is kept with the state)."""
+    return partial(_make_detail, factory, facts, upload)
 
-    def make() -> dict[str, Any]:
-        from ..events import tasks as payloads  # the event machinery, loaded on first use
 
-        detail = payloads.task_detail(factory, facts)
-        if upload is None:
-            return detail
-        detail.update(ProcedureTaskId="", ReviewAudioVideoTaskId="")
-        if facts.failure is None:
-            for name in ("MediaBasicInfo", "MetaData"):
-                detail[name] = upload.get(name)
-            detail["FileUrl"] = (upload.get("MediaBasicInfo") or {}).get("MediaUrl", "")
-        else:
-            detail.update(FileId="", FileUrl="", MediaBasicInfo=None, MetaData=None)
+def _make_detail(factory: EventFactory, facts: TaskFacts,
+                 upload: dict[str, Any] | None) -> dict[str, Any]:
+    """A task's detail; a pull's names the file it made (none if it failed), and no
+    procedure or review it did not start."""
+    from ..events import tasks as payloads  # the event machinery, loaded on first use
+
+    detail = payloads.task_detail(factory, facts)
+    if upload is None:
         return detail
-
-    return make
+    detail.update(ProcedureTaskId="", ReviewAudioVideoTaskId="")
+    if facts.failure is None:
+        for name in ("MediaBasicInfo", "MetaData"):
+            detail[name] = upload.get(name)
+        detail["FileUrl"] = (upload.get("MediaBasicInfo") or {}).get("MediaUrl", "")
+    else:
+        detail.update(FileId="", FileUrl="", MediaBasicInfo=None, MetaData=None)
+    return detail
 
 
 def _extension(url: str) -> str | None:
