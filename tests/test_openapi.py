@@ -50,6 +50,8 @@ from emulator.server import EmulatorThread
 DOCUMENT = document()
 PREFIX = "/_emulator"
 METHODS = ("get", "post", "put", "delete", "patch")
+STATE_CHANGING = ("post", "put", "delete")
+OCTET_STREAM = "application/octet-stream"
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "events" / "NewFileUpload.json"
 APP = 1500000001  # an application other than the default one
 DOC_URI = "urn:vod-emulator:openapi"
@@ -161,10 +163,10 @@ def test_every_operation_is_complete() -> None:
                 assert response["content"], (name, status)
         declared = {p["name"] for p in spec.get("parameters", []) if p["in"] == "path"}
         assert declared == set(re.findall(r"\{(\w+)\}", operation.path)), name
-        assert ("requestBody" in spec) == (operation.method == "post"), name
+        assert ("requestBody" in spec) == (operation.method in ("post", "put")), name
         assert ("413" in responses) == ("requestBody" in spec), name
         # Other origins are refused every state-changing request (emulator.admin.http).
-        assert ("403" in responses) == (operation.method in ("post", "delete")), name
+        assert ("403" in responses) == (operation.method in STATE_CHANGING), name
         # Every admin route refuses unknown query parameters; the dashboard's ignore them.
         assert ("400" in responses) == (name not in DASHBOARD), name
 
@@ -384,6 +386,22 @@ def everything(h: Harness) -> None:
     pulled(APP + 1)(h)
     undelivered(h)
     faults_applied(h)
+
+
+def saved(h: Harness) -> None:
+    """A snapshot "base" of events pulled and not (snapshots outlive resets: saved again)."""
+    pulled()(h)
+    assert h.send("post", PREFIX + "/snapshots", {"name": "base"}).status == 201
+
+
+def _exported() -> bytes:
+    """An exported snapshot of a fresh emulator's state, for the import's body."""
+    backend = VodBackend(Settings(port=0, seed=1))
+    backend.save_snapshot("fresh")
+    return backend.snapshots.exported("fresh")
+
+
+EXPORTED = _exported()
 
 
 @dataclass(frozen=True)
@@ -730,6 +748,43 @@ CASES = [
     Case("finishTasks", "/tasks/finish?all=true", {}, status=400),
     Case("finishTasks", "/tasks/finish", b"[1]", status=400),
     Case("finishTasks", "/tasks/finish", {}, status=403, headers=FOREIGN),
+    Case("saveSnapshot", "/snapshots", {"name": "base"}, status=201, setup=pulled()),
+    Case("saveSnapshot", "/snapshots", {"name": "a.b_c-1"}, status=201, setup=faults_applied),
+    Case("saveSnapshot", "/snapshots", {}, status=400),
+    Case("saveSnapshot", "/snapshots", {"name": ""}, status=400),
+    Case("saveSnapshot", "/snapshots", {"name": 7}, status=400),
+    Case("saveSnapshot", "/snapshots", {"name": "base", "at": 1}, status=400),
+    Case("saveSnapshot", "/snapshots", {"name": "a/b"}, status=400, document_refuses=False),
+    Case("saveSnapshot", "/snapshots?name=base", {"name": "base"}, status=400),
+    Case("saveSnapshot", "/snapshots", {"name": "base"}, status=403, headers=FOREIGN),
+    Case("listSnapshots", "/snapshots", setup=saved),
+    Case("listSnapshots", "/snapshots?name=base", status=400),
+    Case("restoreSnapshot", "/snapshots/base/restore", {}, setup=saved),
+    Case("restoreSnapshot", "/snapshots/base/restore", b"", setup=saved),
+    Case("restoreSnapshot", "/snapshots/never-saved/restore", {}, status=404,
+         document_refuses=False),
+    Case("restoreSnapshot", "/snapshots/-base/restore", {}, status=400,
+         document_refuses=False),
+    Case("restoreSnapshot", "/snapshots/base/restore", {"name": "base"}, status=400,
+         setup=saved),
+    Case("restoreSnapshot", "/snapshots/base/restore", {}, status=403, headers=FOREIGN),
+    Case("deleteSnapshot", "/snapshots/base", setup=saved),
+    Case("deleteSnapshot", "/snapshots/never-saved", status=404, document_refuses=False),
+    Case("deleteSnapshot", "/snapshots/base?all=true", setup=saved, status=400),
+    Case("deleteSnapshot", "/snapshots/base", status=403, headers=FOREIGN),
+    Case("exportSnapshot", "/snapshots/base/export", setup=saved),
+    Case("exportSnapshot", "/snapshots/never-saved/export", status=404,
+         document_refuses=False),
+    Case("exportSnapshot", "/snapshots/%20/export", status=400, document_refuses=False),
+    Case("importSnapshot", "/snapshots/imported", EXPORTED, status=201),
+    Case("importSnapshot", "/snapshots/imported", b"", status=400, document_refuses=False),
+    Case("importSnapshot", "/snapshots/imported", b"not a snapshot", status=400,
+         document_refuses=False),
+    Case("importSnapshot", "/snapshots/imported", EXPORTED[:-10], status=400,
+         document_refuses=False),
+    Case("importSnapshot", "/snapshots/-imported", EXPORTED, status=400,
+         document_refuses=False),
+    Case("importSnapshot", "/snapshots/imported", EXPORTED, status=403, headers=FOREIGN),
     Case("getOpenApi", "/openapi.json"),
     Case("getOpenApi", "/openapi.json?format=yaml", status=400),
 ]
@@ -750,7 +805,7 @@ def test_every_operation_has_an_accepted_and_a_refused_request() -> None:
         assert all(int(status) >= 500 or int(status) < 400
                    for status in OPERATIONS[name].spec["responses"]), name
     state_changing = {name for name, operation in OPERATIONS.items()
-                      if operation.method in ("post", "delete")}
+                      if operation.method in STATE_CHANGING}
     assert {case.operation for case in CASES if case.status == 403} == state_changing
 
 
@@ -820,7 +875,10 @@ def request_problems(operation: Operation, target: str, body: Any,
             pointer = f"{base}/{indexes[key]}/schema"
             problems += [f"header {name}: {e.message}"
                          for e in _validator(pointer).iter_errors(text)]
-    if "requestBody" in spec:
+    if OCTET_STREAM in spec.get("requestBody", {}).get("content", {}):
+        if not isinstance(body, bytes):  # a file's bytes, whatever they are
+            problems.append("the body is not a file's bytes")
+    elif "requestBody" in spec:
         raw = body if isinstance(body, bytes) else b"" if body is None else None
         document: Any = body
         if raw is not None:
@@ -875,6 +933,7 @@ def check_answer(operation: Operation | None, answer: Answer,
         assert media_type in response["content"], (media_type, list(response["content"]))
         where = pointer + _pointer("content", media_type)
         body: Any = (json.loads(raw) if media_type == "application/json"
+                     else raw.decode("latin-1") if media_type == OCTET_STREAM  # any bytes
                      else raw.decode("utf-8"))
         problems += [f"{list(e.absolute_path)}: {e.message}"
                      for e in _validator(where + "/schema").iter_errors(body)]

@@ -41,6 +41,7 @@ from .openapi_schemas import (
     in_query,
     object_schema,
     ref,
+    snapshot_operations,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class _Builder:
 
     def __init__(self, routes: Sequence[Route[Any]]) -> None:
         from ..cloudapi.protocol import MAX_BODY_BYTES  # the application's body limit
-        from . import http, waits  # import aiohttp: loaded only when building
+        from . import http, snapshots, waits  # import aiohttp: loaded only when building
 
         self.routes = routes
         self.prefix: str = http.PREFIX
@@ -89,6 +90,7 @@ class _Builder:
         self.condition_syntax: str = CONDITION_SYNTAX
         self.condition_pattern: str = CONDITION_PATTERN
         self.max_body_bytes: int = MAX_BODY_BYTES
+        self.max_import_bytes: int = snapshots.MAX_IMPORT_BYTES
         self.error_codes: dict[int, str] = http.ADMIN_ERROR_CODES
         self.descriptions: dict[str, _Description] = {}
         self.paths: dict[str, dict[str, Any]] = {}
@@ -165,7 +167,7 @@ class _Builder:
         path = re.sub(r"\{(\w+):[^}]*\}", r"{\1}", route.path)  # {name:regex} is {name}
         statuses = sorted({500, *described.errors, *((400,) if route.checks_query else ()),
                            *((413,) if described.body is not None else ()),
-                           *((403,) if method in ("post", "delete") else ())})
+                           *((403,) if method in ("post", "put", "delete") else ())})
         responses: dict[str, Any] = (
             dict(described.answers) if described.answers is not None else {
                 "200": {"description": described.summary,
@@ -182,10 +184,12 @@ class _Builder:
         if parameters:
             operation["parameters"] = parameters
         if described.body is not None:
+            file = described.body.get("contentMediaType")  # a file's bytes, sent as they are
             operation["requestBody"] = {
-                "required": False,
-                "description": "A JSON object; an empty body counts as `{}`.",
-                "content": {"application/json": {"schema": described.body}}}
+                "required": file is not None,
+                "description": (described.body["description"] if file
+                                else "A JSON object; an empty body counts as `{}`."),
+                "content": {file or "application/json": {"schema": described.body}}}
         self.paths.setdefault(self.prefix + path, {})[method] = operation
 
     def _operations(self) -> None:
@@ -198,6 +202,9 @@ class _Builder:
         self._media()
         self._tasks()
         self._dashboard()
+        for operation_id, operation in snapshot_operations(self.prefix,
+                                                           self.max_import_bytes).items():
+            self._describe(operation_id, **operation)
         self._describe(
             "getStats", "Counts per application and in total",
             ref("Stats"),
@@ -520,7 +527,6 @@ class _Builder:
         self._describe(
             "removeFault", "Remove one fault rule",
             object_schema({"removed": array(TEXT, "The id removed.")}), errors=(404,))
-
 
     def _event_configs(self) -> None:
         self._describe(

@@ -13,6 +13,7 @@ from ..core import settings as config
 from ..core.event import EVENT_STATES, OUTCOMES, ROUTES
 from ..core.ids import MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.records import LIVE_COUNTS, QUEUE_COUNTS, STATS_COUNTS
+from ..core.snapshots import NAME_SYNTAX
 from ..events.catalog import TASK_ACTIONS
 
 Schema = dict[str, Any]
@@ -100,6 +101,7 @@ PATH_PARAMETERS = {
     "file_id": _in_path("file_id", TEXT, "A file's FileId."),
     "task_id": _in_path("task_id", TEXT, "A task's TaskId, as the action that started it "
                                          "answered it."),
+    "snapshot": _in_path("snapshot", ref("SnapshotName")),
 }
 """The parameters a route's path can hold, by name."""
 
@@ -228,6 +230,13 @@ class _Components:
         self._stream_messages()
         self._event_feeds()
         self._report()
+        s["SnapshotName"] = {"type": "string", "minLength": 1, "maxLength": 100,
+                             "description": f"A snapshot's name: {NAME_SYNTAX}."}
+        s["Snapshot"] = object_schema({
+            "name": ref("SnapshotName"),
+            "taken_at": described(TIME, "When it was saved, or imported."),
+            "events": described(COUNT, "How many events it keeps.")},
+            description="A snapshot kept: the whole state, to start again from.")
         return s
 
     @staticmethod
@@ -570,3 +579,56 @@ class _Components:
             "explanation": TEXT, "fix": TEXT, "see": TEXT},
             description="One kind of mistake of one client (or callback handler) of one "
                         "application.")
+
+
+def snapshot_operations(prefix: str, max_import_bytes: int) -> dict[str, dict[str, Any]]:
+    """The snapshot routes' operations (``admin/snapshots.py``), by operation id, as
+    ``openapi`` describes each one (its summary, answer, body, errors, description)."""
+    def answer(description: str, media_type: str, schema: Schema,
+               status: str = "200") -> dict[str, Any]:
+        return {status: {"description": description,
+                         "content": {media_type: {"schema": schema}}}}
+
+    file: Schema = {"type": "string", "contentMediaType": "application/octet-stream"}
+    listed = f"`GET {prefix}/snapshots` lists those kept"
+    return {
+        "saveSnapshot": {
+            "summary": "Keep the whole state under a name", "answer": None,
+            "answers": answer("Kept (one of that name is replaced).", "application/json",
+                              ref("Snapshot"), "201"),
+            "body": object_schema({"name": ref("SnapshotName")}),
+            "description": "Everything a restore puts back: the events and queues (leases "
+                           "and their handles too), event configurations, media library, "
+                           "tasks, callback records, fault rules, journal, runtime settings "
+                           "and the clock. A reset keeps the snapshots: they are starting "
+                           "points."},
+        "listSnapshots": {
+            "summary": "The snapshots kept, by name",
+            "answer": object_schema({"snapshots": array(ref("Snapshot"), "By name.")})},
+        "restoreSnapshot": {
+            "summary": "Stand as a snapshot does", "answer": ref("Snapshot"),
+            "body": object_schema({}, ()), "errors": (404,),
+            "description": "As a full reset (held pulls answer empty, callbacks in flight "
+                           "are abandoned), then the snapshot's state, its clock reading "
+                           "what it read when it was saved: handles leased before the save "
+                           "confirm again. It stays kept, to restore again. 404 if none of "
+                           f"that name is kept ({listed})."},
+        "deleteSnapshot": {
+            "summary": "Forget a snapshot",
+            "answer": object_schema({"deleted": ref("SnapshotName")}), "errors": (404,)},
+        "exportSnapshot": {
+            "summary": "A snapshot as one file", "answer": None, "errors": (404,),
+            "answers": answer("The file: a header line, then the state compressed. "
+                              "`PUT` takes it back, here or in another emulator of the "
+                              "same version.", "application/octet-stream", file)},
+        "importSnapshot": {
+            "summary": "Keep an exported file under a name", "answer": None,
+            "answers": answer("Kept (one of that name is replaced).", "application/json",
+                              ref("Snapshot"), "201"),
+            "body": described(file, "The bytes `GET …/export` answered, as they are (no "
+                                    f"Content-Encoding), at most {max_import_bytes // 2**20} "
+                                    "MB."),
+            "description": "A file that is not an exported snapshot, is damaged, or was "
+                           "written by an emulator of another state format is a 400 saying "
+                           "so; nothing is kept then."},
+    }

@@ -23,7 +23,7 @@ from ..core.ids import ANY_APP, AppFilter, SubAppId
 from ..core.records import EventFilter
 from ..core.settings import runtime_view
 from ..core.tasks import TASK_STATES, Task
-from . import dashboard, waits
+from . import dashboard, snapshots, waits
 from .http import (
     HELD_REQUESTS,
     MAX_FOLLOW_LIMIT,
@@ -50,13 +50,14 @@ from .waits import hold, known_task
 def add_admin_routes(app: web.Application, backend_key: web.AppKey[VodBackend]) -> None:
     for route in ROUTES:
         add_route(app, route, json_route(route.handler, frozenset(route.query), backend_key))
+    snapshots.add_snapshot_routes(app, backend_key)
 
 
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI document of every admin route: these and the dashboard's."""
+    """The OpenAPI document of every admin route: these, the snapshots' and the dashboard's."""
     from .openapi import document  # built on first use: only readers of the API need it
 
-    described: dict[str, Any] = document((*ROUTES, *dashboard.ROUTES))
+    described: dict[str, Any] = document((*ROUTES, *snapshots.ROUTES, *dashboard.ROUTES))
     return described
 
 
