@@ -309,8 +309,10 @@ class Dispatcher:
 
     def resume(self) -> None:
         """After a kept state is put back: the deliveries it left unfinished go on, a
-        pending one at once, one waiting for a retry when the retry is due."""
+        pending one at once, one waiting for a retry when the retry is due. (An event's
+        state is its delivery's: kept with the delivery.)"""
         for delivery in list(self._deliveries.values()):
+            delivery.event.state = delivery.state
             if delivery.state == PENDING:
                 self._make_ready(delivery)
             elif delivery.state == PENDING_RETRY:

@@ -8,23 +8,27 @@ a state file, and then the queues note nothing.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .event import EmittedEvent
 from .ids import SubAppId
 
 
 class Changes:
-    __slots__ = ("watching", "events", "handles", "rest", "everything")
+    __slots__ = ("watching", "new", "events", "handles", "rest", "everything")
 
     def __init__(self) -> None:
         self.watching = False
-        self.events: dict[int, EmittedEvent] = {}  # by seq
+        self.new: dict[int, EmittedEvent] = {}  # by seq: events never written yet
+        self.events: dict[int, EmittedEvent] = {}  # by seq: written, their state changed
         self.handles: dict[str, SubAppId] = {}  # leases begun or ended, by handle
         self.rest = False  # anything but the queues' events may have changed
         self.everything = False  # written again from scratch (a reset, a restore)
 
-    def queued(self, event: EmittedEvent, handle: str | None) -> None:
-        """A queue changed ``event`` (and the lease ``handle``, if one)."""
-        self.events[event.seq] = event
+    def queued(self, event: EmittedEvent, handle: str | None, new: bool) -> None:
+        """A queue changed ``event`` (and the lease ``handle``, if one); ``new``: it was
+        just given to the queue (a duplicate a fault made is not emitted)."""
+        (self.new if new else self.events)[event.seq] = event
         if handle is not None:
             self.handles[handle] = event.sub_app_id
 
@@ -32,7 +36,7 @@ class Changes:
         """A new event: its row, and the rest (routing touches the library, callbacks,
         the counts)."""
         if self.watching:
-            self.events[event.seq] = event
+            self.new[event.seq] = event
             self.rest = True
 
     def other(self) -> None:
@@ -45,10 +49,19 @@ class Changes:
 
     @property
     def pending(self) -> bool:
-        return bool(self.events or self.handles or self.rest)
+        return bool(self.new or self.events or self.handles or self.rest)
 
-    def taken(self) -> tuple[dict[int, EmittedEvent], dict[str, SubAppId], bool, bool]:
+    def taken(self) -> Taken:
         """What changed, handed over and forgotten here."""
-        taken = self.events, self.handles, self.rest, self.everything
-        self.events, self.handles, self.rest, self.everything = {}, {}, False, False
+        taken = Taken(self.new, self.events, self.handles, self.rest, self.everything)
+        self.new, self.events, self.handles = {}, {}, {}
+        self.rest = self.everything = False
         return taken
+
+
+class Taken(NamedTuple):
+    new: dict[int, EmittedEvent]
+    events: dict[int, EmittedEvent]
+    handles: dict[str, SubAppId]
+    rest: bool
+    everything: bool

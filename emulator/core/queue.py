@@ -371,7 +371,7 @@ class AppQueue:
     def _record(self, kind: str, event: EmittedEvent, handle: str | None = None) -> None:
         event.state = _STATE_AFTER[kind]
         if self.changes.watching:
-            self.changes.queued(event, handle)
+            self.changes.queued(event, handle, kind == j.ENQUEUED)
         # An event's first entry says what caused it, if a request did.
         detail = caused_by(event) if kind == j.ENQUEUED else None
         self.journal.record(self.clock.now(), kind, self.sub_app_id, event.event_id, handle,

@@ -20,9 +20,10 @@ What is written per commit (see ``state.py`` for the parts):
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import marshal
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,7 +39,9 @@ class VodBackend(state.VodBackend, Protocol):
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
-CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, state TEXT, row BLOB);
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, row BLOB);
+CREATE TABLE IF NOT EXISTS event_states (seq INTEGER PRIMARY KEY, state TEXT,
+                                         deliveries INTEGER);
 CREATE TABLE IF NOT EXISTS leases (handle TEXT PRIMARY KEY, sub_app_id INTEGER, seq INTEGER,
                                    expires_at REAL);
 CREATE TABLE IF NOT EXISTS confirmed (handle TEXT PRIMARY KEY, sub_app_id INTEGER,
@@ -70,7 +73,10 @@ class StateFile:
         self._fingerprint: tuple[int, int] = (-1, -1)
         self._referenced: set[int] = set()  # events the rest written refers to
         self._rows_since_compaction = 0
-        self._flush_planned: asyncio.Future[None] | None = None
+        # Requests waiting for the next commit; the commit under way on the writer thread.
+        self._next: asyncio.Future[None] | None = None
+        self._writing: asyncio.Future[None] | None = None
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, "vod-emulator state")
         self._closed = False
         self.background: asyncio.Task[None] | None = None  # run(), while serving
 
@@ -83,7 +89,7 @@ class StateFile:
             self._db = sqlite3.connect(self.path, isolation_level=None,
                                        check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA synchronous=OFF")
             self._db.executescript(_SCHEMA)
             found = dict(self._db.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as error:
@@ -102,7 +108,10 @@ class StateFile:
         meanwhile (a lease's deadline stands: one that passed while the emulator was down
         expires at once)."""
         db = self._connection()
-        events = {seq: marshal.loads(row) for seq, row in db.execute("SELECT seq, row FROM events")}
+        events = {seq: _with_state(marshal.loads(row), row_state, deliveries)
+                  for seq, row, row_state, deliveries in db.execute(
+                      "SELECT seq, row, state, deliveries FROM events JOIN event_states "
+                      "USING (seq)")}
         leases = [state.LeaseRow(*row) for row in
                   db.execute("SELECT handle, sub_app_id, seq, expires_at FROM leases")]
         confirmed = [state.ConfirmedRow(*row) for row in
@@ -134,6 +143,7 @@ class StateFile:
         self.flush()
         self._closed = True
         self.backend.changes.watching = False
+        self._writer.shutdown()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -157,21 +167,40 @@ class StateFile:
         """Return once every change made so far is committed."""
         if self._closed or not self._pending():
             return
-        if self._flush_planned is None:
-            # Planned for the loop's next turn: changes made by the other requests handled
-            # in this turn join the same commit.
-            planned = self._flush_planned = asyncio.get_running_loop().create_future()
-            asyncio.get_running_loop().call_soon(self._planned_flush, planned)
-        await asyncio.shield(self._flush_planned)
+        loop = asyncio.get_running_loop()
+        if self._next is None:
+            self._next = loop.create_future()
+            if self._writing is None:
+                # On the loop's next turn: the changes of every request handled in this
+                # turn join the same commit.
+                loop.call_soon(self._start_writing)
+        await asyncio.shield(self._next)
 
-    def _planned_flush(self, planned: asyncio.Future[None]) -> None:
-        self._flush_planned = None
+    def _start_writing(self) -> None:
+        """Collect what changed and commit it on the writer thread (SQLite lets the loop
+        run meanwhile); the requests that wait meanwhile form the next commit."""
+        waiting, self._next = self._next, None
+        if waiting is None:
+            return
         try:
-            self.flush()
+            batch = self._collect()
         except Exception as error:  # noqa: BLE001 (the waiters answer with it)
-            planned.set_exception(error)
+            waiting.set_exception(error)
+            return
+        self._writing = asyncio.get_running_loop().run_in_executor(
+            self._writer, self._commit, batch)
+        self._writing.add_done_callback(lambda done: self._committed(done, waiting))
+
+    def _committed(self, done: asyncio.Future[None], waiting: asyncio.Future[None]) -> None:
+        self._writing = None
+        error = done.exception()
+        if error is None:
+            waiting.set_result(None)
         else:
-            planned.set_result(None)
+            self.backend.changes.all()  # nothing was written: the next commit writes all
+            waiting.set_exception(error)
+        if self._next is not None and not self._closed:
+            self._start_writing()
 
     def _pending(self) -> bool:
         return (self.backend.changes.pending or self._fingerprint != self._fingerprint_now()
@@ -185,106 +214,134 @@ class StateFile:
     # ----- writing
 
     def flush(self) -> None:
-        """Commit every change made since the last commit."""
+        """Commit every change made since the last commit, now (start-up, shutdown)."""
         if self._closed:
             return
-        db = self._connection()
-        changes = self.backend.changes
-        events, handles, rest, everything = changes.taken()
+        if self._writing is not None:  # one under way on the writer thread: after it
+            concurrent.futures.wait([self._writer.submit(lambda: None)])
+        self._commit(self._collect())
+
+    def _collect(self) -> Batch:
+        """The statements that write every change made since the last collection."""
+        taken = self.backend.changes.taken()
         fingerprint = self._fingerprint_now()
-        rest = rest or fingerprint != self._fingerprint
+        batch: Batch = []
+        if taken.everything:
+            self._collect_everything(batch)
+        else:
+            self._collect_events(batch, taken.new.values())
+            # Apart from the rows (written once): a narrow table, so a drain's commits
+            # rewrite few pages.
+            batch.append(("UPDATE event_states SET state = ?, deliveries = ? WHERE seq = ?",
+                          [(event.state, event.deliveries, seq)
+                           for seq, event in taken.events.items()
+                           if seq not in taken.new]))
+            self._collect_handles(batch, taken.handles)
+            if taken.rest or fingerprint != self._fingerprint:
+                self._collect_rest(batch)
+        self._collect_journal(batch)
+        batch.append(("INSERT OR REPLACE INTO meta VALUES ('counters', ?)",
+                      [(state.counters_of(self.backend),)]))
+        self.commits += 1
+        if self.commits % _TIDY_EVERY == 0:
+            batch.append(("DELETE FROM confirmed WHERE until < ?", [(self.backend.now(),)]))
+            journal = self.backend.journal
+            batch.append(("DELETE FROM journal WHERE seq <= ?",
+                          [(self._journal_written - journal.max_entries,)]))
+        if self._rows_since_compaction > max(10_000, 2 * len(self.backend.emitted)):
+            self._collect_compaction(batch)
+        self._fingerprint = fingerprint
+        return batch
+
+    def _commit(self, batch: Batch) -> None:
+        """Run a batch in one transaction (on the writer thread, or at start and stop)."""
+        db = self._connection()
         db.execute("BEGIN")
         try:
-            if everything:
-                self._write_everything(db)
-            else:
-                self._write_events(db, events.values())
-                self._write_handles(db, handles)
-                if rest:
-                    self._write_rest(db)
-            self._write_journal(db)
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('counters', ?)",
-                       (state.counters_of(self.backend),))
-            db.execute("DELETE FROM confirmed WHERE until < ?", (self.backend.now(),))
-            if self._rows_since_compaction > max(10_000, 2 * len(self.backend.emitted)):
-                self._compact(db)
+            for statement, rows in batch:
+                if rows:
+                    db.executemany(statement, rows)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
-            changes.all()  # nothing was written: the next commit writes everything
             raise
-        self._fingerprint = fingerprint
-        self.commits += 1
 
-    def _write_everything(self, db: sqlite3.Connection) -> None:
-        for table in ("events", "leases", "confirmed", "journal"):
-            db.execute(f"DELETE FROM {table}")  # noqa: S608 (the table names are ours)
+    def _collect_everything(self, batch: Batch) -> None:
+        batch.extend((f"DELETE FROM {table}", [()])  # noqa: S608 (the table names are ours)
+                     for table in ("events", "event_states", "leases", "confirmed", "journal"))
         taken = state.take(self.backend)
-        db.executemany("INSERT INTO events VALUES (?, ?, ?)",
-                       [(seq, row[_STATE_FIELD], marshal.dumps(row))
-                        for seq, row in taken.events.items()])
-        db.executemany("INSERT INTO leases VALUES (?, ?, ?, ?)", taken.leases)
-        db.executemany("INSERT INTO confirmed VALUES (?, ?, ?)", taken.confirmed)
-        self._write_meta(db, taken.rest, taken.referenced)
+        batch.append(("INSERT INTO events VALUES (?, ?)",
+                      [(seq, marshal.dumps(row)) for seq, row in taken.events.items()]))
+        batch.append(("INSERT INTO event_states VALUES (?, ?, ?)",
+                      [(seq, row[_STATE_FIELD], row[_DELIVERIES_FIELD])
+                       for seq, row in taken.events.items()]))
+        batch.append(("INSERT INTO leases VALUES (?, ?, ?, ?)", taken.leases))
+        batch.append(("INSERT INTO confirmed VALUES (?, ?, ?)", taken.confirmed))
+        self._collect_meta(batch, taken.rest, taken.referenced)
         self._journal_epoch, self._journal_written = -1, 0
         self._rows_since_compaction = 0
 
-    def _write_events(self, db: sqlite3.Connection, events: Iterable[EmittedEvent]) -> None:
-        rows = [(event.seq, event.state, marshal.dumps(state.event_row(event)))
-                for event in events]
-        db.executemany("INSERT OR REPLACE INTO events VALUES (?, ?, ?)", rows)
-        self._rows_since_compaction += len(rows)
+    def _collect_events(self, batch: Batch, events: Iterable[EmittedEvent]) -> None:
+        events = list(events)
+        batch.append(("INSERT OR REPLACE INTO events VALUES (?, ?)",
+                      [(event.seq, marshal.dumps(state.event_row(event))) for event in events]))
+        batch.append(("INSERT OR REPLACE INTO event_states VALUES (?, ?, ?)",
+                      [(event.seq, event.state, event.deliveries) for event in events]))
+        self._rows_since_compaction += len(events)
 
-    def _write_handles(self, db: sqlite3.Connection, handles: dict[str, Any]) -> None:
+    def _collect_handles(self, batch: Batch, handles: dict[str, Any]) -> None:
+        leased, ended, confirmed = [], [], []
         for handle, sub_app_id in handles.items():
             queue = self.backend.queues.find(sub_app_id)
             lease = None if queue is None else queue.lease_of(handle)
             until = None if queue is None else queue.confirmed_until(handle)
             if lease is not None:
-                db.execute("INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?)",
-                           state.lease_row(lease))
+                leased.append(state.lease_row(lease))
             else:
-                db.execute("DELETE FROM leases WHERE handle = ?", (handle,))
+                ended.append((handle,))
             if until is not None:
-                db.execute("INSERT OR REPLACE INTO confirmed VALUES (?, ?, ?)",
-                           (handle, sub_app_id, until))
+                confirmed.append((handle, sub_app_id, until))
+        batch.append(("INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?)", leased))
+        batch.append(("DELETE FROM leases WHERE handle = ?", ended))
+        batch.append(("INSERT OR REPLACE INTO confirmed VALUES (?, ?, ?)", confirmed))
 
-    def _write_rest(self, db: sqlite3.Connection) -> None:
+    def _collect_rest(self, batch: Batch) -> None:
         rest, referenced = state.rest_of(self.backend)
         # The rest refers to its events by row: those rows must be in the same commit.
-        new = [event for seq, event in referenced.items() if seq not in self._referenced]
-        self._write_events(db, new)
-        self._write_meta(db, rest, set(referenced))
+        # (A pushed event's state is its delivery's, which the rest holds.)
+        self._collect_events(batch, [event for seq, event in referenced.items()
+                                     if seq not in self._referenced])
+        self._collect_meta(batch, rest, set(referenced))
 
-    def _write_meta(self, db: sqlite3.Connection, rest: bytes, referenced: set[int]) -> None:
+    def _collect_meta(self, batch: Batch, rest: bytes, referenced: set[int]) -> None:
         self._referenced = referenced
-        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+        batch.append(("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
             ("format", state.FORMAT), ("version", __version__), ("rest", rest),
-            ("referenced", marshal.dumps(sorted(referenced)))])
+            ("referenced", marshal.dumps(sorted(referenced)))]))
 
-    def _write_journal(self, db: sqlite3.Connection) -> None:
+    def _collect_journal(self, batch: Batch) -> None:
         journal = self.backend.journal
         if journal.epoch != self._journal_epoch:  # cleared: written again from its start
-            db.execute("DELETE FROM journal")
+            batch.append(("DELETE FROM journal", [()]))
             self._journal_epoch, self._journal_written = journal.epoch, 0
         entries = journal.entries(after=self._journal_written)
-        db.executemany("INSERT OR REPLACE INTO journal VALUES (?, ?)",
-                       [(entry.seq, marshal.dumps(tuple(entry))) for entry in entries])
+        batch.append(("INSERT OR REPLACE INTO journal VALUES (?, ?)",
+                      [(entry.seq, marshal.dumps(tuple(entry))) for entry in entries]))
         if entries:
             self._journal_written = entries[-1].seq
-        db.execute("DELETE FROM journal WHERE seq <= ?",
-                   (self._journal_written - journal.max_entries,))
 
-    def _compact(self, db: sqlite3.Connection) -> None:
+    def _collect_compaction(self, batch: Batch) -> None:
         """Drop the rows of events nothing needs any more: finished in their queue, older
         than the emitted record keeps, and not referred to by the rest."""
         oldest_kept = self.backend.emitted[0].seq if self.backend.emitted else 0
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS needed (seq INTEGER PRIMARY KEY)")
-        db.execute("DELETE FROM needed")
-        db.executemany("INSERT INTO needed VALUES (?)", ((seq,) for seq in self._referenced))
-        db.execute(
-            "DELETE FROM events WHERE seq < ? AND state IN (?, ?) "
-            "AND seq NOT IN (SELECT seq FROM needed)", (oldest_kept, *_FINISHED))
+        batch.append(("CREATE TEMP TABLE IF NOT EXISTS needed (seq INTEGER PRIMARY KEY)",
+                      [()]))
+        batch.append(("DELETE FROM needed", [()]))
+        batch.append(("INSERT INTO needed VALUES (?)", [(seq,) for seq in self._referenced]))
+        batch.append(("DELETE FROM event_states WHERE seq < ? AND state IN (?, ?) "
+                      "AND seq NOT IN (SELECT seq FROM needed)", [(oldest_kept, *_FINISHED)]))
+        batch.append(("DELETE FROM events WHERE seq NOT IN (SELECT seq FROM event_states)",
+                      [()]))
         self._rows_since_compaction = 0
 
     # ----- snapshots kept in the file
@@ -303,4 +360,18 @@ class StateFile:
         return self._db
 
 
+Batch = list[tuple[str, Sequence[Sequence[Any]]]]
+"""Statements, each with the rows it is run for, committed as one transaction."""
+
 _STATE_FIELD = state.EVENT_FIELDS.index("state")
+_DELIVERIES_FIELD = state.EVENT_FIELDS.index("deliveries")
+_TIDY_EVERY = 256
+"""Commits between two removals of the rows no longer needed (old journal entries,
+confirmed handles past their window)."""
+
+
+def _with_state(row: state.EventRow, row_state: str, deliveries: int) -> state.EventRow:
+    """An event's row with the state and deliveries written since the row itself."""
+    fields = list(row)
+    fields[_STATE_FIELD], fields[_DELIVERIES_FIELD] = row_state, deliveries
+    return tuple(fields)

@@ -1,0 +1,88 @@
+"""What a state file costs: the raw drain with ``--state-file`` against the same drain in
+memory, and the restart of an emulator holding many events.
+
+Interleaved runs (in memory, state file, in memory, ...), each against a fresh emulator
+process: fill with NewFileUpload, drain through bench/drain.py's raw client (1 and 4
+pullers, unsigned). The ratio is of the medians. Then a restart: an emulator with
+``--restart-events`` queued is stopped and started again on its file, timed from spawn to
+the first answer.
+
+    .venv/bin/python bench/statefile.py [--events 20000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import ServerProcess, emulator_command, median
+from drain import check_drained, fill, raw_drain
+
+from emulator.clients.client import AdminClient
+
+
+def _drain_rate(state_file: Path | None, events: int, pullers: int) -> float:
+    extra = [] if state_file is None else ["--state-file", str(state_file)]
+    with ServerProcess("emulator", lambda port: emulator_command(port, extra=extra)) as server:
+        admin = AdminClient(server.url)
+        fill(admin, events)
+        rate = asyncio.run(raw_drain(server.url, events, pullers, sign=False))
+        check_drained(admin)
+    return rate
+
+
+def _restart_seconds(state_file: Path, events: int) -> tuple[float, float]:
+    """(seconds to start on an empty file, seconds to start again on the file holding
+    ``events`` queued events)."""
+    command = (lambda port: emulator_command(port, extra=["--state-file", str(state_file)]))
+    with ServerProcess("emulator", command) as server:
+        fresh = server.startup_seconds
+        admin = AdminClient(server.url)
+        fill(admin, events)
+    with ServerProcess("emulator", command, ready_timeout=120) as server:
+        again = server.startup_seconds
+        pullable = AdminClient(server.url).stats()["totals"]["pullable"]
+        if pullable != events:
+            raise AssertionError(f"{pullable} pullable after the restart, not {events}")
+    return fresh, again
+
+
+def run(events: int = 20_000, repeats: int = 3, restart_events: int = 100_000) -> dict[str, Any]:
+    rates: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-state-") as directory:
+        for repeat in range(repeats):
+            for pullers in (1, 4):
+                for kept in ("memory", "state file"):
+                    path = None if kept == "memory" else Path(directory) / f"{repeat}-{pullers}"
+                    rate = _drain_rate(path, events, pullers)
+                    rates.setdefault(f"{kept} x{pullers}", []).append(rate)
+        started = time.perf_counter()
+        fresh, again = _restart_seconds(Path(directory) / "restart", restart_events)
+        restart_run = time.perf_counter() - started
+    result: dict[str, Any] = {"events": events, "repeats": repeats,
+                              "rates": {name: median(values) for name, values in rates.items()},
+                              "all_rates": rates}
+    for pullers in (1, 4):
+        result[f"share x{pullers}"] = (result["rates"][f"state file x{pullers}"]
+                                       / result["rates"][f"memory x{pullers}"])
+    result.update(restart_events=restart_events, start_fresh_seconds=fresh,
+                  restart_seconds=again, restart_run_seconds=restart_run)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--restart-events", type=int, default=100_000)
+    args = parser.parse_args()
+    print(json.dumps(run(args.events, args.repeats, args.restart_events), indent=2))
+
+
+if __name__ == "__main__":
+    main()
