@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -25,9 +26,11 @@ from .admin.routes import add_admin_routes
 from .cloudapi.endpoint import cloud_api_handler
 from .cloudapi.protocol import MAX_BODY_BYTES
 from .core.backend import VodBackend
-from .core.callbacks import ANSWER_BODY_LIMIT, Sender, SendResult, read_answer
+from .core.callbacks import ANSWER_BODY_LIMIT, SendResult, read_answer
 from .core.settings import Settings
-from .core.statefile import StateFile
+
+if TYPE_CHECKING:  # sqlite3 and the file's format are loaded only for a state file
+    from .core.statefile import StateFile
 
 BACKEND = web.AppKey("backend", VodBackend)
 
@@ -44,6 +47,8 @@ def create_app(settings: Settings, backend: VodBackend | None = None) -> web.App
     add_dashboard_routes(app, BACKEND)
     app.cleanup_ctx.append(_background_work)
     if settings.state_file is not None:
+        from .core.statefile import StateFile
+
         _keep_state(app, StateFile(settings.state_file, app[BACKEND]))
     # Not in the cleanup context: held requests must answer before aiohttp waits for the
     # handlers still running, which comes before any cleanup.
@@ -56,29 +61,42 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
     that delivers callbacks. Both are cancelled or closed, and awaited, when it stops."""
     backend = app[BACKEND]
     task = asyncio.create_task(backend.run(), name="vod-emulator background")
-    session = aiohttp.ClientSession(
-        # No overall limit: each application has its own (callback_concurrency), so one
-        # slow receiver cannot take the connections another application needs.
-        connector=aiohttp.TCPConnector(limit=0),
-        headers={"User-Agent": f"vod-emulator/{__version__}",
-                 "Content-Type": "application/json"},
-        trust_env=False,  # callbacks go where they are configured, never via a proxy
-    )
-    backend.set_callback_sender(_sender(session))
+    client = _CallbackClient()
+    backend.set_callback_sender(client.send)
     yield
     backend.set_callback_sender(None)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    await session.close()
+    await client.close()
 
 
-def _sender(session: aiohttp.ClientSession) -> Sender:
-    # The session carries the headers; the timeout is the attempt's (a runtime setting).
-    async def send(url: str, body: bytes, timeout: float) -> SendResult:
+class _CallbackClient:
+    """The one pooled HTTP client that delivers callbacks (a ``Sender``), opened when the
+    first callback is sent: starting to serve does not wait for it, nor does a server
+    that sends none pay for it."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def _opened(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                # No overall limit: each application has its own (callback_concurrency),
+                # so one slow receiver cannot take the connections another one needs.
+                connector=aiohttp.TCPConnector(limit=0),
+                headers={"User-Agent": f"vod-emulator/{__version__}",
+                         "Content-Type": "application/json"},
+                trust_env=False,  # callbacks go where they are configured, never via a proxy
+            )
+        return self._session
+
+    async def send(self, url: str, body: bytes, timeout: float) -> SendResult:
+        # The session carries the headers; the timeout is the attempt's (a runtime setting).
         try:
-            async with session.post(url, data=body, allow_redirects=False,
-                                    timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            async with self._opened().post(
+                    url, data=body, allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(total=timeout)) as response:
                 start = await _read_start(response.content, ANSWER_BODY_LIMIT + 1)
                 answer = read_answer(start, response.headers.get(aiohttp.hdrs.CONTENT_TYPE))
                 return SendResult(response.status, None, answer)
@@ -87,7 +105,9 @@ def _sender(session: aiohttp.ClientSession) -> Sender:
         except (aiohttp.ClientError, OSError, ValueError) as error:
             return SendResult(None, f"{type(error).__name__}: {error}"[:500])
 
-    return send
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 async def _read_start(content: aiohttp.StreamReader, size: int) -> bytes:
@@ -113,7 +133,7 @@ async def _answer_held_requests(app: web.Application) -> None:
 
 # ----- the state file (serve --state-file)
 
-STATE_FILE = web.AppKey("state_file", StateFile)
+STATE_FILE: web.AppKey[StateFile] = web.AppKey("state_file")
 
 
 def _keep_state(app: web.Application, state_file: StateFile) -> None:

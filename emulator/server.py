@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import signal
 import sys
@@ -31,10 +32,12 @@ _HANDLER_ARGS = {
 }
 
 
-async def start(settings: Settings) -> tuple[web.AppRunner, int]:
-    """Start listening; answer the runner (for cleanup) and the port actually bound."""
+async def start(settings: Settings,
+                app: web.Application | None = None) -> tuple[web.AppRunner, int]:
+    """Start listening (``app``, else a new application); answer the runner (for cleanup)
+    and the port actually bound."""
     runner = web.AppRunner(
-        create_app(settings),
+        app or create_app(settings),
         # A puller that hangs up must not take a lease it will never confirm.
         handler_cancellation=True,
         access_log=None,
@@ -47,22 +50,45 @@ async def start(settings: Settings) -> tuple[web.AppRunner, int]:
 
 async def serve(settings: Settings) -> None:
     """Serve until Ctrl-C or SIGTERM, then shut down cleanly."""
-    runner, port = await start(settings)
+    app = create_app(settings)
+    answered = _first_answer(app)
+    runner, port = await start(settings, app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     print(ready_line(settings, port), flush=True)
+    settle = asyncio.create_task(_settle(app[BACKEND], answered), name="vod-emulator settle")
     try:
-        # A process of its own: load what emitting needs now, off the loop, so the first
-        # emit does not wait for it; then move everything alive out of the collector's
-        # way, so its full passes during a bulk emit scan only what the emit made.
-        await runner.app[BACKEND].load_factory()
-        gc.freeze()
         await stop.wait()
     finally:
+        settle.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await settle
         await runner.cleanup()
     print("vod-emulator stopped", file=sys.stderr, flush=True)
+
+
+def _first_answer(app: web.Application) -> asyncio.Event:
+    """Set once the application has answered its first request (its headers are written
+    in the same step of the loop, before anything waiting on this runs)."""
+    answered = asyncio.Event()
+
+    async def note(request: web.Request, response: web.StreamResponse) -> None:
+        answered.set()
+
+    app.on_response_prepare.append(note)
+    return answered
+
+
+async def _settle(backend: VodBackend, answered: asyncio.Event) -> None:
+    """A process of its own: once the first request is answered (loading earlier would
+    take the core from it), load what emitting needs, off the loop, so the first emit
+    does not wait for it; then move everything alive out of the collector's way, so its
+    full passes during a bulk emit scan only what the emit made."""
+    await answered.wait()
+    await backend.load_factory()
+    gc.freeze()
 
 
 def ready_line(settings: Settings, port: int) -> str:

@@ -10,7 +10,6 @@ import sys
 from collections.abc import Mapping
 
 from ..core.settings import OPTIONS, SettingsError, resolve_settings
-from ..core.statefile import StateFileError
 from .output import EXIT_DONE, EXIT_REFUSED, EXIT_USAGE, PROG
 
 
@@ -26,7 +25,11 @@ def run(parsed: argparse.Namespace, parser: argparse.ArgumentParser,
 
     try:
         asyncio.run(serve(settings))
-    except StateFileError as error:  # before anything listens
+    except RuntimeError as error:  # a state file refused, before anything listens?
+        from ..core.statefile import StateFileError  # not loaded by a server without one
+
+        if not isinstance(error, StateFileError):
+            raise
         print(f"{PROG}: error: --state-file: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # the port is taken, the address is not ours...
