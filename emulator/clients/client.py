@@ -7,7 +7,6 @@ import json
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,6 +32,10 @@ class AdminClient:
     def __init__(self, base_url: str, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # Imported by the first client, not with this module: the pytest plugin imports
+        # it in every session of its users, and this is most of its cost (~15 ms).
+        import urllib.request
+
         # The emulator is local: an http_proxy in the environment must not be used to reach it.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -42,6 +45,8 @@ class AdminClient:
     ) -> Any:
         """One call of the admin API; ``timeout`` (seconds) replaces the client's own,
         e.g. for a request the server holds."""
+        import urllib.request  # loaded by __init__ already
+
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             self.base_url + path, data=data, method=method,
