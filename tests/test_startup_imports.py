@@ -107,3 +107,15 @@ def test_serve_answers_before_it_loads_what_answering_does_not_need(serving: Ser
     assert b" 200 " in _first_answer(port).split(b"\r\n")[0]
     # Once answered, the event machinery loads (off the loop) without being asked for.
     assert "emulator.events.values" in list(serving.until("emulator.events.values"))[-1]
+
+
+def test_the_pytest_plugin_loads_no_http_client_on_import() -> None:
+    """pytest imports the plugin in every session of its users, most of which never ask
+    for its fixtures: urllib.request (~15 ms) waits for the first AdminClient."""
+    probe = ("import sys, pytest, emulator.pytest_plugin\n"
+             "loaded = {'urllib.request', 'http.client', 'aiohttp'} & set(sys.modules)\n"
+             "assert not loaded, loaded\n"
+             "from emulator.clients.client import AdminClient\n"
+             "AdminClient('http://127.0.0.1:9')\n"
+             "assert 'urllib.request' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
