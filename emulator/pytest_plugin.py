@@ -1,9 +1,10 @@
 """The ``vod_emulator`` pytest fixtures, registered through the ``pytest11`` entry point.
 
 One emulator serves the whole session (``vod_emulator_server``); each test that asks for
-``vod_emulator`` gets it reset first, then given its settings (the ``vod_emulator_options``
-fixture, then the ``vod_emulator`` marker), and with ``check_clean`` its teardown fails
-on work left unfinished. ``vod_callback_receiver`` is a callback receiver per test.
+``vod_emulator`` gets it reset first (or restored from the ``snapshot`` it names), then
+given its settings (the ``vod_emulator_options`` fixture, then the ``vod_emulator``
+marker), and with ``check_clean`` its teardown fails on work left unfinished.
+``vod_callback_receiver`` is a callback receiver per test.
 Nothing here runs unless a test asks for it, and importing this module loads neither
 aiohttp nor the SDK: they are imported in fixtures.
 """
@@ -34,17 +35,21 @@ _DEFAULT_SEED = 1
 _SDK_INSTALL = "pip install 'vod-emulator[sdk]'"  # the extra: the SDK in its tested range
 CallbackState = Literal["pending", "delivered", "undelivered"]
 MARKER = "vod_emulator"
-CHECK_CLEAN = "check_clean"  # the one option that is the plugin's, not a server setting
+CHECK_CLEAN = "check_clean"  # the options that are the plugin's, not server settings
+SNAPSHOT = "snapshot"
 URL_OPTION = "--vod-emulator-url"
 URL_INI = "vod_emulator_url"
 REPORT_FAILS_OPTION = "--vod-emulator-report-fails"
 REPORT_FAILS_INI = "vod_emulator_report_fails"
 _REPORTS = pytest.StashKey[list[tuple[str, list[dict[str, Any]]]]]()
 """Each test's consumer report findings (those with any), for the session's summary."""
-_MARKER_HELP = (f"{MARKER}(**settings, {CHECK_CLEAN}=False): this test's emulator settings "
-                "(as POST /_emulator/settings takes them) and whether its teardown fails on "
-                "unconfirmed events or unfinished callbacks")
+_MARKER_HELP = (f"{MARKER}(**settings, {CHECK_CLEAN}=False, {SNAPSHOT}=None): this test's "
+                "emulator settings (as POST /_emulator/settings takes them), whether its "
+                "teardown fails on unconfirmed events or unfinished callbacks, and the "
+                "snapshot it starts from (a name the emulator keeps, or an exported file)")
 _CALL_FAILED = pytest.StashKey[bool]()
+_IMPORTED = pytest.StashKey[dict[str, str]]()
+"""The exported snapshot files imported this session, by path, and the name each got."""
 _UNFINISHED = {  # the stats counts the teardown check fails on, as its message says them
     "pullable": "pullable", "leased": "leased",
     "callbacks_pending": "callback(s) pending",
@@ -314,12 +319,15 @@ class VodEmulator:
 
     # ----- each test's start and end
 
-    def _start_test(self) -> None:
+    def _start_test(self, snapshot: str | None = None) -> None:
         """A full reset (which restores the start-up settings and clears faults), the
-        clock running at real speed, then this test's settings: on the server's loop,
-        no HTTP round trip per test, when it runs in this process."""
+        clock running at real speed, or the ``snapshot`` restored; then this test's
+        settings: on the server's loop, no HTTP round trip per test, when it runs in
+        this process."""
         try:
-            self.server.fresh_start(self.options)
+            self.server.fresh_start(self.options, snapshot)
+        except LookupError as error:  # no snapshot of that name is kept
+            raise pytest.UsageError(f"{MARKER} {SNAPSHOT}={snapshot!r}: {error}") from None
         except ValueError as error:  # a setting refused: the message names it
             raise pytest.UsageError(f"{MARKER} settings {self.options!r}: {error}") from None
 
@@ -468,6 +476,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
     config.stash[_REPORTS] = []
+    config.stash[_IMPORTED] = {}
 
 
 def _report_fails(config: pytest.Config) -> bool:
@@ -524,14 +533,17 @@ def vod_emulator(
     request: pytest.FixtureRequest,
 ) -> Iterator[VodEmulator]:
     """The session's emulator, reset for this test (start-up settings, no faults), its
-    clock running at real speed, then given this test's settings. With ``check_clean``,
-    the teardown fails if events were left unconfirmed or callbacks unfinished."""
+    clock running at real speed, or restored from the ``snapshot`` the test names; then
+    given this test's settings. With ``check_clean``, the teardown fails if events were
+    left unconfirmed or callbacks unfinished."""
     options = _test_options(request.node, vod_emulator_options)
     check_clean = options.pop(CHECK_CLEAN, False)
     if not isinstance(check_clean, bool):
         raise pytest.UsageError(f"{CHECK_CLEAN} must be True or False, got {check_clean!r}")
+    snapshot = options.pop(SNAPSHOT, None)
     emulator = VodEmulator(vod_emulator_server, options)
-    emulator._start_test()
+    emulator._start_test(None if snapshot is None else
+                         _snapshot_name(snapshot, vod_emulator_server, request))
     yield emulator
     findings = vod_emulator_server.report()  # before the next test's reset forgets them
     if findings:
@@ -545,13 +557,50 @@ def vod_emulator(
                         pytrace=False)
 
 
+def _snapshot_name(given: Any, server: EmulatorThread | RemoteEmulator,
+                   request: pytest.FixtureRequest) -> str:
+    """The snapshot a test starts from: ``given`` names an exported file (absolute, or
+    relative to the test's file), imported into the emulator once per session, or else
+    a snapshot the emulator keeps."""
+    import hashlib
+    from pathlib import Path
+
+    from .core.snapshots import SnapshotInputError, check_name
+
+    said = f"{MARKER} {SNAPSHOT}={given!r}"
+    if not isinstance(given, (str, Path)) or not str(given):
+        raise pytest.UsageError(f"{said}: give a snapshot's name or an exported file's path")
+    path = Path(request.node.path).parent / given  # an absolute ``given`` stays itself
+    if not path.is_file():
+        try:
+            check_name(given)
+        except SnapshotInputError as error:
+            raise pytest.UsageError(f"{said}: no file {path}, and {error}") from None
+        return str(given)
+    path = path.resolve()
+    imported = request.config.stash[_IMPORTED]
+    if str(path) not in imported:
+        # The file's stem, made a name, and its path's digest: files of one stem differ.
+        stem = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-"
+                       for c in path.stem)[:80].lstrip("._-")
+        digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
+        name = f"{stem}-{digest}" if stem else f"file-{digest}"
+        try:
+            server.import_snapshot(name, path.read_bytes())
+        except ValueError as error:  # not an exported snapshot, or damaged
+            raise pytest.UsageError(f"{said}: {path}: {error}") from None
+        imported[str(path)] = name
+    return imported[str(path)]
+
+
 def _test_options(node: pytest.Item, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The options fixture's values, then each ``vod_emulator`` marker's, nearest last."""
     options = dict(defaults)
     for mark in reversed(list(node.iter_markers(MARKER))):
         if mark.args:
             raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only "
-                                    f"(settings and {CHECK_CLEAN}), got {mark.args!r}")
+                                    f"(settings, {CHECK_CLEAN} and {SNAPSHOT}), got "
+                                    f"{mark.args!r}")
         options.update(mark.kwargs)
     return options
 

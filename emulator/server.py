@@ -146,21 +146,31 @@ class EmulatorThread(BackgroundServer):
 
         return self._run_on_loop(on_loop(), timeout)
 
-    def fresh_start(self, settings: Mapping[str, Any]) -> None:
+    def fresh_start(self, settings: Mapping[str, Any], snapshot: str | None = None) -> None:
         """What a test starts from: a full reset (everything forgotten, the start-up
-        settings restored, faults cleared), the clock running at real speed, then
-        ``settings``. Run on the server's loop, with no HTTP. ValueError (naming it) for
-        a setting refused."""
+        settings restored, faults cleared), the clock running at real speed; or, given a
+        ``snapshot``, that snapshot restored (its clock as it kept it); then ``settings``.
+        Run on the server's loop, with no HTTP. ValueError (naming it) for a setting
+        refused, LookupError if no snapshot of that name is kept."""
 
         def start(backend: VodBackend) -> None:
-            backend.reset()
-            clock = backend.clock_state()
-            if clock["frozen"] or clock["scale"] != 1:
-                backend.change_clock(freeze=False, scale=1)
+            if snapshot is not None:
+                backend.restore_snapshot(snapshot)
+            else:
+                backend.reset()
+                clock = backend.clock_state()
+                if clock["frozen"] or clock["scale"] != 1:
+                    backend.change_clock(freeze=False, scale=1)
             if settings:
                 backend.change_settings(dict(settings))
 
         self.call(start)
+
+    def import_snapshot(self, name: str, data: bytes) -> None:
+        """Keep an exported snapshot's file under ``name`` (on the server's loop);
+        ValueError if it is not an exported snapshot, is damaged or comes from an
+        emulator of another state format."""
+        self.call(lambda backend: backend.snapshots.imported(name, data, backend.now()))
 
     def now(self) -> float:
         """The emulator clock."""

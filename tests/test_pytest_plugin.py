@@ -421,7 +421,8 @@ def test_the_marker_and_the_options_fixture_set_each_test(pytester: pytest.Pytes
 
 def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*_STRICT, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.vod_emulator(**settings, check_clean=False)*"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.vod_emulator(**settings, check_clean=False, snapshot=None)*"])
 
 
 def test_one_application_is_reset_alone(pytester: pytest.Pytester) -> None:

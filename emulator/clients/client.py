@@ -45,29 +45,23 @@ class AdminClient:
     ) -> Any:
         """One call of the admin API; ``timeout`` (seconds) replaces the client's own,
         e.g. for a request the server holds."""
+        data = None if body is None else json.dumps(body).encode()
+        return _document(*self._exchange(method, path, data, "application/json", timeout))
+
+    def _exchange(self, method: str, path: str, data: bytes | None, content_type: str,
+                  timeout: float | None = None) -> tuple[int, bytes]:
+        """One HTTP request: its answer's status and body, whatever the status."""
         import urllib.request  # loaded by __init__ already
 
-        data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             self.base_url + path, data=data, method=method,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": content_type},
         )
         try:
             with self._opener.open(request, timeout=timeout or self.timeout) as response:
-                status, raw = response.status, response.read()
+                return response.status, response.read()
         except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        try:
-            document = json.loads(raw)
-        except ValueError:
-            text = raw[:500].decode("utf-8", "replace")
-            raise AdminError(status, "", f"not an admin API answer: {text!r}") from None
-        if status >= 400 or not isinstance(document, dict):
-            detail = document.get("error") if isinstance(document, dict) else None
-            if not isinstance(detail, dict):
-                detail = {"message": f"not an admin API answer: {str(document)[:500]!r}"}
-            raise AdminError(status, str(detail.get("code", "")), str(detail.get("message", "")))
-        return document
+            return error.code, error.read()
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", "/_emulator/health")
@@ -401,6 +395,75 @@ class AdminClient:
         """Counts per application and in total, faults in force and applied, journal size."""
         result: dict[str, Any] = self.request("GET", "/_emulator/stats")
         return result
+
+    # ----- snapshots
+
+    def save_snapshot(self, name: str) -> dict[str, Any]:
+        """Keep the emulator's whole state under ``name`` (one of that name is replaced):
+        events and queues with their leases, configurations, media library, tasks,
+        callbacks, fault rules, journal, settings and clock. Answer its summary,
+        ``{"name", "taken_at", "events"}``; AdminError (400) for a name that is not 1 to
+        100 letters, digits, '.', '_' or '-'."""
+        snapshot: dict[str, Any] = self.request("POST", "/_emulator/snapshots", {"name": name})
+        return snapshot
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """The snapshots kept, by name, each ``{"name", "taken_at", "events"}``. A reset
+        keeps them."""
+        kept: list[dict[str, Any]] = self.request("GET", "/_emulator/snapshots")["snapshots"]
+        return kept
+
+    def restore_snapshot(self, name: str) -> dict[str, Any]:
+        """Make the emulator stand as the snapshot does: a full reset (held pulls answer
+        empty), then its state, its clock reading what it read at the save (handles leased
+        before the save confirm again). Answer its summary; AdminError (404) if none of
+        that name is kept."""
+        snapshot: dict[str, Any] = self.request(
+            "POST", f"{_snapshot_path(name)}/restore", {})
+        return snapshot
+
+    def delete_snapshot(self, name: str) -> None:
+        """Forget a snapshot; AdminError (404) if none of that name is kept."""
+        self.request("DELETE", _snapshot_path(name))
+
+    def export_snapshot(self, name: str) -> bytes:
+        """A snapshot as one file's bytes, for ``import_snapshot`` here or in another
+        emulator of the same version (a fixture to commit); AdminError (404) if none of
+        that name is kept."""
+        status, raw = self._exchange("GET", f"{_snapshot_path(name)}/export", None,
+                                     "application/json")
+        if status == 200:
+            return raw
+        _document(status, raw)  # raises the refusal it holds
+        raise AdminError(status, "", f"not an admin API answer (HTTP {status})")
+
+    def import_snapshot(self, name: str, data: bytes) -> dict[str, Any]:
+        """Keep an exported snapshot's bytes under ``name`` (one of that name is
+        replaced); answer its summary. AdminError (400) if they are not an exported
+        snapshot, are damaged or come from an emulator of another state format."""
+        snapshot: dict[str, Any] = _document(*self._exchange(
+            "PUT", _snapshot_path(name), data, "application/octet-stream"))
+        return snapshot
+
+
+def _document(status: int, raw: bytes) -> Any:
+    """An admin API answer's JSON document; AdminError for a refusal, or for an answer
+    that is not the admin API's."""
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        text = raw[:500].decode("utf-8", "replace")
+        raise AdminError(status, "", f"not an admin API answer: {text!r}") from None
+    if status >= 400 or not isinstance(document, dict):
+        detail = document.get("error") if isinstance(document, dict) else None
+        if not isinstance(detail, dict):
+            detail = {"message": f"not an admin API answer: {str(document)[:500]!r}"}
+        raise AdminError(status, str(detail.get("code", "")), str(detail.get("message", "")))
+    return document
+
+
+def _snapshot_path(name: str) -> str:
+    return "/_emulator/snapshots/" + urllib.parse.quote(name, safe="")
 
 
 def _query(**params: Any) -> str:

@@ -55,19 +55,36 @@ class RemoteEmulator:
                 "give its SecretId and SecretKey")
         return health
 
-    def fresh_start(self, settings: Mapping[str, Any]) -> None:
+    def fresh_start(self, settings: Mapping[str, Any], snapshot: str | None = None) -> None:
         """What a test starts from: everything forgotten and the start-up settings
-        restored (a full reset), the clock running at real speed, then ``settings``.
-        ValueError naming a setting the emulator refuses."""
-        self.admin.reset()
-        clock = self.admin.clock()
-        if clock["frozen"] or clock["scale"] != 1:
-            self.admin.set_clock(freeze=False, scale=1)
+        restored (a full reset), the clock running at real speed; or, given a
+        ``snapshot``, that snapshot restored (its clock as it kept it); then
+        ``settings``. ValueError naming a setting the emulator refuses, LookupError if
+        no snapshot of that name is kept."""
+        if snapshot is not None:
+            try:
+                self.admin.restore_snapshot(snapshot)
+            except AdminError as error:
+                raise (LookupError if error.status == 404 else ValueError)(
+                    error.message) from None
+        else:
+            self.admin.reset()
+            clock = self.admin.clock()
+            if clock["frozen"] or clock["scale"] != 1:
+                self.admin.set_clock(freeze=False, scale=1)
         if settings:
             try:
                 self.admin.update_settings(**settings)
             except AdminError as error:
                 raise ValueError(error.message) from None
+
+    def import_snapshot(self, name: str, data: bytes) -> None:
+        """Keep an exported snapshot's file under ``name``; ValueError if the emulator
+        refuses it (not an exported snapshot, damaged, of another state format)."""
+        try:
+            self.admin.import_snapshot(name, data)
+        except AdminError as error:
+            raise ValueError(error.message) from None
 
     def now(self) -> float:
         """The emulator clock."""
