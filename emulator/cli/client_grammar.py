@@ -18,7 +18,7 @@ from ..core.faults import ACTIONS, EFFECTS
 from ..core.ids import DEFAULT_APP_NAME, MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.journal import CONFIRMED
 from ..core.tasks import TASK_STATES
-from . import commands, emit, follow, report, wait
+from . import commands, emit, follow, report, snapshot, wait
 from .commands import DEFAULT_URL, URL_VARIABLE
 from .emit import EMIT_CHUNK
 
@@ -51,6 +51,7 @@ def add_client_commands(parser: argparse.ArgumentParser, subcommands: Any) -> No
                           help="exit status 1 when there is a finding (for CI)")
     _following_parsers(client)
     _replay_parser(client)
+    snapshot.add_snapshot_command(client)
     waiting = client.add(
         "wait", wait.wait, "wait until counts, events or a task are as given",
         "Wait until every condition holds in the application (--sub-app-id; default the "
