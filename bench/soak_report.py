@@ -1,0 +1,375 @@
+"""The soak's verdict: every event reconciled, each invariant judged, the figures written
+into bench/RESULTS.md (its Soak section, outside the markers run_all.py rewrites) and
+bench/results/soak.json.
+
+Reconciliation never lists every event from the emulator (it keeps a bounded journal
+and record): each event's own number ``n`` says which outcome the soak's consumers and
+receivers saw (confirmed, delivered), the journal followed during the run names each
+dropped and undelivered event, and the queues listed at the end name what is still
+queued. Every event must have exactly one of these; the emulator's counters must agree
+with the soak's, application by application.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from common import BENCH, machine_facts, markdown_table, percentile
+from soak_actors import CONFIRMED, DELIVERED, ISSUED, TASK, Consumer, Receiver
+
+if TYPE_CHECKING:
+    from soak import Run
+
+RESULTS = BENCH / "RESULTS.md"
+RAW = BENCH / "results" / "soak.json"
+BEGIN, END = "<!-- soak:begin -->", "<!-- soak:end -->"
+RSS_GROWTH_LIMIT = 0.05  # "flat": at most this much growth over the steady part
+SPOILING = ("fail", "timeout", "reset")  # callback faults that send nothing
+ATTEMPTS_PER_SERIES = 8  # a first attempt and the default schedule's seven retries
+
+# Outcome bits beyond the ledger's flags, one byte per event.
+DROPPED_BIT, UNDELIVERED_BIT, QUEUED_BIT = 1, 2, 4
+
+
+def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
+          receivers: dict[int, Receiver], leftovers: dict[int, list[int]], rss_start: int,
+          scale: float) -> dict[str, Any]:
+    ledger, histories = run.ledger, run.histories
+    outcome = bytearray(run.next_n)
+    unresolved = Counter[str]()
+    attempts_seen = Counter[int]()
+    for kind, bit in (("dropped", DROPPED_BIT), ("undelivered", UNDELIVERED_BIT)):
+        for _seq, n, detail in run.follower["entries"][kind]:
+            if n < 0:
+                unresolved[kind] += 1
+                continue
+            outcome[n] |= bit
+            if kind == "undelivered":
+                attempts_seen[int(detail.split(":", 1)[0].removeprefix("attempt "))] += 1
+    for numbers in leftovers.values():
+        for n in numbers:
+            if n < 0:
+                unresolved["queued"] += 1
+            else:
+                outcome[n] |= QUEUED_BIT
+    per_app = {app.index: Counter[str]() for app in run.apps}
+    lost_examples: list[str] = []
+    doubled_examples: list[str] = []
+    for n in range(run.next_n):
+        flags = ledger.flags[n]
+        if not flags & ISSUED:
+            continue
+        counts = per_app[ledger.app[n]]
+        counts["issued"] += 1
+        counts["task events"] += bool(flags & TASK)
+        ends = [name for name, seen in (
+            ("confirmed", flags & CONFIRMED), ("delivered", flags & DELIVERED),
+            ("dropped", outcome[n] & DROPPED_BIT), ("undelivered", outcome[n] & UNDELIVERED_BIT),
+            ("queued", outcome[n] & QUEUED_BIT)) if seen]
+        for name in ends:
+            counts[name] += 1
+        if not ends:
+            counts["lost"] += 1
+            if len(lost_examples) < 10:
+                lost_examples.append(f"n={n} seq={ledger.seq[n]} app={ledger.app[n]} "
+                                     f"flags={flags}")
+        elif len(ends) > 1:
+            counts["two outcomes"] += 1
+            if len(doubled_examples) < 10:
+                doubled_examples.append(f"n={n} seq={ledger.seq[n]}: {', '.join(ends)}")
+    rows = {row["sub_app_id"]: row for row in final["applications"]}
+    arrivals = {app.index: receivers[app.index].log.arrivals if app.index in receivers else 0
+                for app in run.apps}
+    spoiled = Counter[int]()  # callback attempts a rule failed without sending anything
+    for fault in run.faults_applied.values():
+        fault["journaled"] = 0
+    for (rule_id, sub_app_id), count in run.follower["faults_by_rule"].items():
+        fault = run.faults_applied[rule_id]
+        fault["journaled"] += count
+        if fault["rule"]["action"] == "callback" and fault["rule"]["effect"] in SPOILING:
+            spoiled[sub_app_id] += count
+    mismatches: list[str] = []
+    app_table = []
+    for app in run.apps:
+        row, mine = rows.get(app.sub_app_id, {}), per_app[app.index]
+        ours = {"emitted": mine["issued"], "confirmed": mine["confirmed"],
+                "dropped": mine["dropped"], "callbacks_delivered": mine["delivered"],
+                "callbacks_undelivered": mine["undelivered"],
+                "queued": mine["queued"]}
+        theirs = {"emitted": row.get("emitted", 0), "confirmed": row.get("confirmed", 0),
+                  "dropped": row.get("dropped", 0),
+                  "callbacks_delivered": row.get("callbacks_delivered", 0),
+                  "callbacks_undelivered": row.get("callbacks_undelivered", 0),
+                  "queued": row.get("pullable", 0) + row.get("leased", 0)}
+        for name in ours:
+            if ours[name] != theirs[name]:
+                mismatches.append(f"app {app.index} {name}: soak {ours[name]:,}, "
+                                  f"emulator {theirs[name]:,}")
+        outcomes = sum(theirs[name] for name in theirs if name != "emitted") \
+            + row.get("callbacks_pending", 0) + row.get("suppressed", 0)
+        if outcomes != theirs["emitted"]:
+            mismatches.append(f"app {app.index}: the emulator's outcomes add up to "
+                              f"{outcomes:,}, not its {theirs['emitted']:,} emitted")
+        expected_attempts = arrivals[app.index] + spoiled[app.sub_app_id]
+        if row.get("callback_attempts", 0) != expected_attempts:
+            mismatches.append(f"app {app.index} callback attempts: emulator "
+                              f"{row.get('callback_attempts', 0):,}, receiver arrivals "
+                              f"{arrivals[app.index]:,} + fault-spoiled "
+                              f"{spoiled[app.sub_app_id]:,}")
+        app_table.append({"app": app.index, "sub_app_id": app.sub_app_id, "role": app.role,
+                          "soak": dict(mine), "emulator": row})
+    breaches = ledger.breaches.counts
+    server = run.server_leases
+    logs = total_logs(consumers)
+    receiver_logs = {name: sum(getattr(r.log, name) for r in receivers.values())
+                     for name in ("arrivals", "answered_200", "answered_500",
+                                  "bad_signatures", "unmarked")}
+    complete = [h for h in histories
+                if h["numbers"] == list(range(1, ATTEMPTS_PER_SERIES + 1))]
+    well_formed = [h for h in complete if h["outcomes"] == ["pending_retry"] * (
+        ATTEMPTS_PER_SERIES - 1) + ["undelivered"]]
+    totals = final["totals"]
+    lost = sum(c["lost"] for c in per_app.values())
+    doubled = sum(c["two outcomes"] for c in per_app.values())
+    rss = rss_summary(run.samples, rss_start, run.phases.get("emission ended", 0.0))
+    checks = {
+        "no event lost": {
+            "passed": lost == 0 and doubled == 0 and not mismatches and not unresolved
+            and run.follower["gaps"] == 0 and logs["unmarked"] == 0
+            and receiver_logs["unmarked"] == 0,
+            "lost": lost, "two_outcomes": doubled, "lost_examples": lost_examples,
+            "two_outcome_examples": doubled_examples, "count_mismatches": mismatches,
+            "unresolved_ids": dict(unresolved), "journal_gaps": run.follower["gaps"],
+            "confirms_with_lost_answer": sum(v for k, v in logs["errors"].items()
+                                             if k.startswith("confirm lost")),
+        },
+        "no confirmed event delivered again": {
+            "passed": not any(breaches.get(k) for k in (
+                "leased_after_confirm", "confirmed_twice", "confirmed_stale_handle"))
+            and server.get("confirmed_then_leased", 0) == 0,
+            "leased_after_confirm": breaches.get("leased_after_confirm", 0),
+            "confirmed_twice": breaches.get("confirmed_twice", 0),
+            "confirmed_stale_handle": breaches.get("confirmed_stale_handle", 0),
+            "server_view_confirmed_then_leased": server.get("confirmed_then_leased", 0),
+            "late_pulls_ambiguous": ledger.ambiguous_late_pulls,
+        },
+        "at most one live lease per event": {
+            "passed": not breaches.get("two_live_leases")
+            and server.get("duplicate_leases", 0) == 0,
+            "two_live_leases": breaches.get("two_live_leases", 0),
+            "server_view_duplicate_leases": server.get("duplicate_leases", 0),
+            "server_view_looks": server.get("looks", 0),
+            "server_view_leases_seen": server.get("leases_seen", 0),
+        },
+        "every callback delivered or undelivered, attempts recorded": {
+            "passed": totals["callbacks_pending"] == 0
+            and set(attempts_seen) <= {ATTEMPTS_PER_SERIES}
+            and len(well_formed) == len(complete)
+            and not breaches.get("callback_after_200")
+            and receiver_logs["bad_signatures"] == 0
+            and not [m for m in mismatches if "callback" in m],
+            "pending_at_end": totals["callbacks_pending"],
+            "delivered": totals["callbacks_delivered"],
+            "undelivered": totals["callbacks_undelivered"],
+            "undelivered_by_attempts": dict(attempts_seen),
+            "histories_checked": len(histories), "histories_complete": len(complete),
+            "histories_well_formed": len(well_formed),
+            "sent_again_after_200": breaches.get("callback_after_200", 0),
+            "failures_without_answer_or_fault": run.unexplained,
+            "bad_signatures": receiver_logs["bad_signatures"],
+        },
+        "resident memory flat once retention drops events": rss,
+    }
+    passed = all(check["passed"] is not False for check in checks.values())
+    emission = run.phases.get("emission ended", 0.0)
+    figures = {
+        "events emitted (bulk + task events)": totals["emitted"],
+        "bulk events": run.emitted, "task events": run.task_events,
+        "task rounds": run.task_rounds, "task errors": run.task_errors,
+        "emission seconds": round(emission, 1),
+        "events/s (emitted over the emission)": round(totals["emitted"] / max(emission, 1e-9)),
+        "confirmed": totals["confirmed"], "delivered": totals["callbacks_delivered"],
+        "expired leases (came back)": totals["expired"], "dropped by retention": totals["dropped"],
+        "undelivered": totals["callbacks_undelivered"],
+        "callback attempts": totals["callback_attempts"],
+        "run seconds": round(run.phases.get("callbacks ended", 0.0), 1),
+        "clock scale": scale, "confirm window, real ms": round(30_000 / scale, 1),
+        "retry schedule, real s": round(99_305 / scale, 1),
+        "retention, real s": round(345_600 / scale, 1),
+    }
+    return {
+        "passed": passed, "checks": checks, "figures": figures, "consumers": logs,
+        "receivers": receiver_logs, "breach_examples": ledger.breaches.examples,
+        "faults": list(run.faults_applied.values()), "phases": run.phases,
+        "applications": app_table, "emit_refused": run.emit_refused,
+        "rss_series": downsample(run.samples, 120),
+        "config": {"scale": scale, "applications": len(run.apps), "consumers": len(consumers),
+                   "receivers": len(receivers)},
+        "machine": machine_facts(),
+    }
+
+
+def total_logs(consumers: list[Consumer]) -> dict[str, Any]:
+    totals: dict[str, Any] = {"errors": Counter[str]()}
+    latencies: list[float] = []
+    for consumer in consumers:
+        for name, value in vars(consumer.log).items():
+            if name == "errors":
+                totals["errors"].update(value)
+            elif name == "latencies_ms":
+                latencies += value
+            else:
+                totals[name] = totals.get(name, 0) + value
+    totals["errors"] = dict(totals["errors"])
+    totals["pull_to_confirmed_ms"] = {
+        f"p{q}": round(percentile(latencies, q), 2) for q in (50, 90, 99, 99.9)}
+    return totals
+
+
+def rss_summary(samples: list[dict[str, Any]], rss_start: int,
+                emission_end: float) -> dict[str, Any]:
+    """VmRSS over the run; "flat" is judged from the first retention drop to the end of
+    the emission (the bounded journal, record and queues are full by then)."""
+    mib = [s["rss_kib"] / 1024 for s in samples]
+    summary: dict[str, Any] = {
+        "start_mib": round(rss_start / 1024, 1), "peak_mib": round(max(mib, default=0), 1),
+        "end_mib": round(mib[-1], 1) if mib else None,
+    }
+    onset = next((s["t"] for s in samples if s["dropped"] > 0), None)
+    steady = [s for s in samples if onset is not None and onset <= s["t"] <= emission_end]
+    if onset is None or len(steady) < 20:
+        summary.update(passed=None, why=f"retention never dropped events during the emission "
+                       f"(onset {onset}, {len(steady)} samples after it): not judged")
+        return summary
+    values = [s["rss_kib"] / 1024 for s in steady]
+    tenth = max(3, len(values) // 10)
+    first, last = statistics.median(values[:tenth]), statistics.median(values[-tenth:])
+    times = [s["t"] for s in steady]
+    slope = statistics.linear_regression(times, values).slope * 60
+    growth = (last - first) / first
+    summary.update(
+        passed=growth <= RSS_GROWTH_LIMIT, retention_onset_s=onset,
+        steady_seconds=round(times[-1] - times[0], 1), steady_first_mib=round(first, 1),
+        steady_last_mib=round(last, 1), steady_min_mib=round(min(values), 1),
+        steady_max_mib=round(max(values), 1), growth=round(growth, 4),
+        slope_mib_per_min=round(slope, 2), limit=RSS_GROWTH_LIMIT)
+    return summary
+
+
+def downsample(samples: list[dict[str, Any]], wanted: int) -> list[dict[str, Any]]:
+    step = max(1, len(samples) // wanted)
+    return samples[::step] + ([samples[-1]] if samples and (len(samples) - 1) % step else [])
+
+
+# ----- writing
+
+
+def summary(results: dict[str, Any]) -> str:
+    lines = [f"soak {'PASSED' if results['passed'] else 'FAILED'}"]
+    for name, value in results["figures"].items():
+        lines.append(f"  {name}: {value:,}" if isinstance(value, int | float)
+                     else f"  {name}: {value}")
+    for name, check in results["checks"].items():
+        verdict = {True: "ok", False: "FAILED", None: "not judged"}[check["passed"]]
+        details = {k: v for k, v in check.items() if k != "passed" and v not in ([], {}, 0)}
+        lines.append(f"  [{verdict}] {name}: {json.dumps(details, default=str)[:600]}")
+    return "\n".join(lines)
+
+
+def section(results: dict[str, Any]) -> str:
+    f, checks = results["figures"], results["checks"]
+    lost, again = checks["no event lost"], checks["no confirmed event delivered again"]
+    lease, calls = checks["at most one live lease per event"], checks[
+        "every callback delivered or undelivered, attempts recorded"]
+    rss = checks["resident memory flat once retention drops events"]
+    verdict = {True: "**yes**", False: "**NO**", None: "not judged"}
+    rows = [
+        ["no event lost", verdict[lost["passed"]],
+         f"{lost['lost']:,} lost, {lost['two_outcomes']:,} with two outcomes, "
+         f"{len(lost['count_mismatches'])} count mismatches, "
+         f"{lost['journal_gaps']} journal gaps"],
+        ["no confirmed event delivered again", verdict[again["passed"]],
+         f"{again['leased_after_confirm']:,} leased after their confirm, "
+         f"{again['confirmed_twice']:,} confirmed twice, {again['confirmed_stale_handle']:,} "
+         f"stale handles confirmed, {again['server_view_confirmed_then_leased']:,} in the "
+         "server's leases"],
+        ["at most one live lease per event", verdict[lease["passed"]],
+         f"{lease['two_live_leases']:,} seen by the consumers, "
+         f"{lease['server_view_duplicate_leases']:,} in {lease['server_view_looks']:,} looks "
+         f"at the server's leases ({lease['server_view_leases_seen']:,} leases)"],
+        ["every callback delivered or undelivered, attempts recorded",
+         verdict[calls["passed"]],
+         f"{calls['delivered']:,} delivered, {calls['undelivered']:,} undelivered "
+         f"(attempts: {calls['undelivered_by_attempts']}), {calls['pending_at_end']} pending; "
+         f"{calls['histories_well_formed']}/{calls['histories_complete']} sampled histories "
+         f"whole; {calls['sent_again_after_200']} sent again after a 200"],
+        ["resident memory flat once retention drops events", verdict[rss["passed"]],
+         rss.get("why") or f"{rss['steady_first_mib']:,} → {rss['steady_last_mib']:,} MiB "
+         f"over {rss['steady_seconds']:,} s ({rss['growth']:+.1%}, "
+         f"{rss['slope_mib_per_min']:+.1f} MiB/min; limit {rss['limit']:.0%})"],
+    ]
+    figure_rows = [[name, f"{value:,}" if isinstance(value, int | float) else str(value)]
+                   for name, value in f.items()]
+    consumers, receivers = results["consumers"], results["receivers"]
+    latency = ", ".join(f"{q} {ms} ms" for q, ms in consumers["pull_to_confirmed_ms"].items())
+    behaviour = (
+        f"Consumers: {consumers['pulls']:,} pulls ({consumers['empty_pulls']:,} empty), "
+        f"{consumers['events']:,} events received, {consumers['confirmed']:,} handles "
+        f"confirmed in {consumers['confirms']:,} confirms; {consumers['skipped']:,} batches "
+        f"left unconfirmed, {consumers['partial']:,} confirmed in part, "
+        f"{consumers['abandoned']:,} abandoned, {consumers['hung_up']:,} pulls hung up on; "
+        f"{consumers['confirms_refused']:,} confirms refused ({consumers['handles_refused']:,} "
+        f"handles: late, or a fault expired the lease); errors {consumers['errors']}; "
+        f"from a pull's answer to its confirm's, {latency}. "
+        f"Receivers: {receivers['arrivals']:,} callbacks, {receivers['answered_200']:,} "
+        f"answered 200, {receivers['answered_500']:,} answered 500. Fault rules: "
+        + "; ".join(f"{x['name']} {x['journaled']:,}" for x in results["faults"]) + ".")
+    rss_rows = [[f"{s['t']:.0f}", f"{s['rss_kib'] / 1024:,.0f}", f"{s['emitted']:,}",
+                 f"{s['orphaned']:,}", f"{s['dropped']:,}"]
+                for s in results["rss_series"][:: max(1, len(results["rss_series"]) // 12)]]
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""{BEGIN}
+## Soak (`bench/soak.py`, {date}; written by it, `make bench` runs it)
+
+One emulator process, {results['config']['applications']} applications (6 PULL drained by 8
+consumers that skip confirms, confirm in part, abandon batches and hang up mid-pull; one
+switched PULL → PUSH → PULL; 2 PULL nobody pulls; 4 PUSH whose receivers flap under
+callback fault rules, one through an outage longer than the retry schedule), media
+tasks through the Cloud API, the clock at scale {f['clock scale']:,.0f}. Every event
+carries its own number, so each is reconciled by what the consumers and receivers saw,
+the journal followed during the run (dropped, undelivered) and the queues at the end;
+the emulator's counters must agree application by application. Verdict:
+{'**all invariants hold**' if results['passed'] else '**an invariant failed**'}.
+
+{markdown_table(['invariant', 'holds?', 'counts'], rows)}
+
+{markdown_table(['figure', 'value'], figure_rows)}
+
+{behaviour}
+
+Emulator VmRSS over the run (start {rss['start_mib']:,} MiB, peak {rss['peak_mib']:,} MiB,
+end {rss['end_mib']:,} MiB):
+
+{markdown_table(['t (s)', 'VmRSS (MiB)', 'emitted', 'queued, unpulled apps', 'dropped'],
+                rss_rows)}
+
+Machine: {results['machine']['CPU']}, {results['machine']['cores']} cores,
+{results['machine']['Python']}. Raw figures: `bench/results/soak.json`.
+{END}"""
+
+
+def write(results: dict[str, Any]) -> None:
+    RAW.parent.mkdir(exist_ok=True)
+    RAW.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    block = section(results)
+    text = RESULTS.read_text()
+    if BEGIN in text and END in text:
+        before, rest = text.split(BEGIN, 1)
+        text = before + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text)
