@@ -146,7 +146,8 @@ def _keep_state(app: web.Application, state_file: StateFile) -> None:
     else:
         app.on_startup.append(lambda _: _watch(state_file))
     app[STATE_FILE] = state_file
-    app.middlewares.append(_written_before_answered)
+    app[BACKEND].persisted = state_file.written  # the Cloud API's answers wait on it
+    app.middlewares.append(_admin_written_before_answered)
     app.on_shutdown.insert(0, lambda _: _close(state_file))
 
 
@@ -169,10 +170,11 @@ async def _close(state_file: StateFile) -> None:
 
 
 @web.middleware
-async def _written_before_answered(request: web.Request,
-                                   handler: WebHandler) -> web.StreamResponse:
+async def _admin_written_before_answered(request: web.Request,
+                                         handler: WebHandler) -> web.StreamResponse:
     response = await handler(request)
-    if request.method not in ("GET", "HEAD") and request.path.startswith("/_emulator"):
-        request.app[BACKEND].changes.other()  # an admin request may change anything
-    await request.app[STATE_FILE].written()
+    if request.path.startswith("/_emulator"):
+        if request.method not in ("GET", "HEAD"):
+            request.app[BACKEND].changes.other()  # an admin request may change anything
+        await request.app[STATE_FILE].written()
     return response

@@ -77,6 +77,7 @@ def cloud_api_handler(backend_key: web.AppKey[VodBackend], settings: Settings) -
                 held.at, held.hung_up = backend.now(), True
                 backend.report.observe(held)
             raise
+        await backend.persisted()  # what the answer tells is kept before it is told
         seen = calls[0] if calls else None
         response = web.Response(body=body, headers={"Content-Type": JSON_CONTENT_TYPE})
         if unsent is None:

@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..base.echo import shown
@@ -62,6 +62,9 @@ class VodBackend(MediaAndTasks):
         self.journal = Journal(settings.journal_max_entries)
         self.queues = EventQueues(self.clock, settings.timings, settings.seed, self.journal)
         self.changes = self.queues.changes  # what the state file has yet to write
+        self.persisted: Callable[[], Awaitable[None]] = _nothing_to_persist
+        """Returns once every change made so far is kept (the state file's ``written``,
+        set by the application): an answer waits for it before it is sent."""
         self.snapshots = Snapshots()
         self.event_configs = settings.event_configs
         self.faults = Faults(self.clock, self.journal, settings.seed)
@@ -654,6 +657,10 @@ class VodBackend(MediaAndTasks):
         self.emitted = deque((event for event in self.emitted if event.sub_app_id != sub_app_id),
                              maxlen=self.emitted.maxlen)
         self._emitted_counts.pop(sub_app_id, None)
+
+
+async def _nothing_to_persist() -> None:
+    """Without a state file, a change is kept as soon as it is made."""
 
 
 def _new_factory(seed: int, clock: Clock) -> EventFactory:

@@ -76,6 +76,7 @@ class StateFile:
         # Requests waiting for the next commit; the commit under way on the writer thread.
         self._next: asyncio.Future[None] | None = None
         self._writing: asyncio.Future[None] | None = None
+        self._writing_batch: asyncio.Future[None] | None = None  # answered when it is
         self._writer = concurrent.futures.ThreadPoolExecutor(1, "vod-emulator state")
         self._closed = False
         self.background: asyncio.Task[None] | None = None  # run(), while serving
@@ -165,7 +166,11 @@ class StateFile:
 
     async def written(self) -> None:
         """Return once every change made so far is committed."""
-        if self._closed or not self._pending():
+        if self._closed:
+            return
+        if not self._pending():  # collected already: in the commit under way, if any
+            if self._writing_batch is not None:
+                await asyncio.shield(self._writing_batch)
             return
         loop = asyncio.get_running_loop()
         if self._next is None:
@@ -182,9 +187,11 @@ class StateFile:
         waiting, self._next = self._next, None
         if waiting is None:
             return
+        self._writing_batch = waiting
         try:
             batch = self._collect()
         except Exception as error:  # noqa: BLE001 (the waiters answer with it)
+            self._writing_batch = None
             waiting.set_exception(error)
             return
         self._writing = asyncio.get_running_loop().run_in_executor(
@@ -192,7 +199,7 @@ class StateFile:
         self._writing.add_done_callback(lambda done: self._committed(done, waiting))
 
     def _committed(self, done: asyncio.Future[None], waiting: asyncio.Future[None]) -> None:
-        self._writing = None
+        self._writing = self._writing_batch = None
         error = done.exception()
         if error is None:
             waiting.set_result(None)
