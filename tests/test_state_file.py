@@ -315,3 +315,19 @@ def _wait_failed_attempts(server: Server, count: int) -> None:
         assert answer["entries"], f"{seen} failed attempts, not {count}"
         seen += len(answer["entries"])
         after = answer["entries"][-1]["seq"]
+
+
+def test_snapshots_are_kept_in_the_file(servers: list[Server], state_file: Path) -> None:
+    first = start(servers, state_file, "--long-poll-seconds", "0")
+    files = first.upload(5)
+    first.admin.save_snapshot("five")
+    first.admin.save_snapshot("gone")
+    first.admin.delete_snapshot("gone")
+    first.kill()
+
+    second = start(servers, state_file, "--long-poll-seconds", "0")
+    assert [snapshot["name"] for snapshot in second.admin.snapshots()] == ["five"]
+    second.confirm([handle for _, handle in second.pull()])
+    assert second.to_pull() == 0
+    second.admin.restore_snapshot("five")
+    assert [file_id for file_id, _ in second.pull()] == files

@@ -77,6 +77,7 @@ class StateFile:
         self._next: asyncio.Future[None] | None = None
         self._writing: asyncio.Future[None] | None = None
         self._writing_batch: asyncio.Future[None] | None = None  # answered when it is
+        self._snapshot_changes: Batch = []
         self._writer = concurrent.futures.ThreadPoolExecutor(1, "vod-emulator state")
         self._closed = False
         self.background: asyncio.Task[None] | None = None  # run(), while serving
@@ -133,6 +134,7 @@ class StateFile:
     def watch(self) -> None:
         """From now on, note every change, and write everything once."""
         self.backend.changes.watching = True
+        self.backend.snapshots.keeper = self  # kept in the file as they are saved
         self.backend.changes.all()
         self.flush()
 
@@ -144,6 +146,7 @@ class StateFile:
         self.flush()
         self._closed = True
         self.backend.changes.watching = False
+        self.backend.snapshots.keeper = None
         self._writer.shutdown()
         if self._db is not None:
             self._db.close()
@@ -247,6 +250,8 @@ class StateFile:
             if taken.rest or fingerprint != self._fingerprint:
                 self._collect_rest(batch)
         self._collect_journal(batch)
+        batch += self._snapshot_changes
+        self._snapshot_changes = []
         batch.append(("INSERT OR REPLACE INTO meta VALUES ('counters', ?)",
                       [(state.counters_of(self.backend),)]))
         self.commits += 1
@@ -354,12 +359,15 @@ class StateFile:
     # ----- snapshots kept in the file
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
-        db = self._connection()
-        db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)",
-                   (snapshot.name, snapshot.taken_at, snapshot.state.to_bytes()))
+        """Keep a snapshot in the file, with the next commit."""
+        self._snapshot_changes.append((
+            "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)",
+            [(snapshot.name, snapshot.taken_at, snapshot.state.to_bytes())]))
+        self.backend.changes.other()
 
     def delete_snapshot(self, name: str) -> None:
-        self._connection().execute("DELETE FROM snapshots WHERE name = ?", (name,))
+        self._snapshot_changes.append(("DELETE FROM snapshots WHERE name = ?", [(name,)]))
+        self.backend.changes.other()
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
