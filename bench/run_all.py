@@ -1,7 +1,8 @@
 """Run every benchmark and write the tables into bench/RESULTS.md (``make bench``).
 
 Only the part of RESULTS.md between the bench:begin and bench:end markers is rewritten:
-notes written by people around it (analysis, profiles) are kept.
+notes written by people around it (analysis, profiles) are kept. The soak
+(bench/soak.py, ~10 minutes more) runs last and writes its own section.
 
     .venv/bin/python bench/run_all.py [--quick]
 """
@@ -22,6 +23,7 @@ import dashboard
 import drain
 import generation
 import plugin_overhead
+import soak
 import stall
 import startup
 import wake
@@ -40,6 +42,8 @@ RESULTS = BENCH / "RESULTS.md"
 RAW = BENCH / "results" / "latest.json"  # the raw numbers behind the tables
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 HARD_LIMIT_SECONDS = 900  # the whole run normally takes ~10 minutes; past this, give up
+SOAK_MINUTES = 9.5  # the soak after them (bench/soak.py), in its own time limit
+SOAK_LIMIT_SECONDS = SOAK_MINUTES * 60 + 180
 
 # The targets, as numbers.
 STARTUP_VS_BARE = 1.15  # emulator start-up median <= 1.15x the bare aiohttp app's
@@ -69,7 +73,9 @@ def emulator_version() -> str:
 
 def _give_up(signum: int, frame: FrameType | None) -> None:
     # Raised inside whatever is running, so every `with ServerProcess` stops its child.
-    raise TimeoutError(f"benchmarks still running after {HARD_LIMIT_SECONDS}s: stopped")
+    raise TimeoutError("benchmarks still running past their time limit "
+                       f"({HARD_LIMIT_SECONDS}s, then {SOAK_LIMIT_SECONDS:g}s for the soak): "
+                       "stopped")
 
 
 def yes(met: bool) -> str:
@@ -447,11 +453,22 @@ def main() -> None:
     block = render(results, facts, elapsed)
     if arguments.quick:
         print(block)
-        return
-    RAW.parent.mkdir(exist_ok=True)
-    RAW.write_text(json.dumps({"machine": facts, **results}, indent=2) + "\n")
-    write_results(block)
-    print(f"wrote {RESULTS.relative_to(BENCH.parent)} in {elapsed:.0f} s")
+    else:
+        RAW.parent.mkdir(exist_ok=True)
+        RAW.write_text(json.dumps({"machine": facts, **results}, indent=2) + "\n")
+        write_results(block)
+        print(f"wrote {RESULTS.relative_to(BENCH.parent)} in {elapsed:.0f} s")
+    # The soak last, in a time limit of its own: it writes its own section of RESULTS.md
+    # (outside the markers) and bench/results/soak.json, and fails the run if an
+    # invariant does not hold.
+    print("soak ...", flush=True)
+    signal.alarm(int(SOAK_LIMIT_SECONDS))
+    soaked = (soak.run(events=20_000, minutes=1.5, write=False) if arguments.quick
+              else soak.run(minutes=SOAK_MINUTES))
+    signal.alarm(0)
+    print(soak.soak_report.summary(soaked))
+    if not soaked["passed"]:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

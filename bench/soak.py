@@ -34,7 +34,7 @@ from typing import Any
 
 import aiohttp
 import soak_report
-from common import ServerProcess, emulator_command
+from common import ServerProcess, cpu_busy_seconds, emulator_command, process_cpu_seconds
 from soak_actors import (
     CONFIRMED,
     ISSUED,
@@ -59,7 +59,9 @@ RETENTION_SECONDS = 4 * 24 * 3600.0  # the emulator's default, the real service'
 CONFIRM_WINDOW_SECONDS = 30.0
 RETRY_SPAN_SECONDS = 5 + 300 + 1800 + 7200 + 18000 + 36000 + 36000  # the default schedule
 RETENTION_AT = 0.4  # the retention first drops events this far into the emission
-MAX_DEFAULT_SCALE = 2500.0  # past this the 30 s window is < 12 ms real: too short to confirm
+DAY_SCALE = 100.0  # most of the time: the 30 s confirm window is 300 ms real
+CYCLE_SECONDS = 5.0  # real seconds: a day, then a night
+NIGHT_SECONDS = 0.5  # of each cycle, at the scale that makes the average wanted
 SETUP_SECONDS = 10.0
 END_SECONDS = 75.0  # kept for draining, the last retries and the reconciliation
 CHUNK = 250  # events per admin emit
@@ -72,6 +74,39 @@ SCRATCH_SUB_APP_ID = 1500009999  # where the templates are generated, then forgo
 BULK_TYPES = {"NewFileUpload": 0.4, "EditMediaComplete": 0.3, "PullComplete": 0.2,
               "ProcedureStateChanged": 0.1}
 """The types the soak emits itself, by share: each carries a marker (MARKER_PATHS)."""
+
+
+@dataclass(frozen=True)
+class ClockPlan:
+    """How fast the emulator clock runs: days at DAY_SCALE, where a consumer has 300 ms
+    to confirm, and short nights fast enough that the average passes the retention at
+    RETENTION_AT of the emission (a confirm window, the ~27 h retry schedule and the 4
+    days all pass during the run). A single scale instead when one is given."""
+
+    day: float
+    night: float  # == day: one scale throughout
+
+    @classmethod
+    def for_emission(cls, emit_seconds: float, scale: float | None) -> ClockPlan:
+        if scale is not None:
+            return cls(scale, scale)
+        average = RETENTION_SECONDS / (RETENTION_AT * emit_seconds)
+        night = (average * CYCLE_SECONDS - DAY_SCALE * (CYCLE_SECONDS - NIGHT_SECONDS)) \
+            / NIGHT_SECONDS
+        return cls(DAY_SCALE, min(max(night, DAY_SCALE), 100_000.0))
+
+    @property
+    def average(self) -> float:
+        if self.night == self.day:
+            return self.day
+        day_seconds = CYCLE_SECONDS - NIGHT_SECONDS
+        return (self.day * day_seconds + self.night * NIGHT_SECONDS) / CYCLE_SECONDS
+
+    def to_json(self) -> dict[str, float]:
+        return {"day_scale": self.day, "night_scale": round(self.night, 1),
+                "average_scale": round(self.average, 1),
+                "cycle_seconds": CYCLE_SECONDS if self.night != self.day else 0.0,
+                "night_seconds": NIGHT_SECONDS if self.night != self.day else 0.0}
 
 
 @dataclass
@@ -136,6 +171,7 @@ class Run:
     clock: EmulatorTime
     events_wanted: int
     emit_seconds: float
+    clock_plan: ClockPlan
     next_n: int = 0
     emitted: int = 0  # bulk events the emulator answered for
     emit_refused: int = 0
@@ -153,6 +189,8 @@ class Run:
 
     phases: dict[str, float] = field(default_factory=dict)
     stopping: bool = False
+    emission_done: bool = False  # the emission ended (its count, or its time)
+    kept: dict[str, int] = field(default_factory=dict)  # the emulator's record bounds
 
     def alloc(self, count: int) -> int:
         first = self.next_n
@@ -257,6 +295,16 @@ async def emit(run: Run, chosen: dict[str, list[str]], started: float) -> None:
     type_weights = list(BULK_TYPES.values())
     rate = run.events_wanted / run.emit_seconds
     deadline = started + run.emit_seconds
+    try:
+        await emit_until(run, chosen, started, deadline, rate, rng, apps, weights, types,
+                         type_weights)
+    finally:
+        run.emission_done = True
+
+
+async def emit_until(run: Run, chosen: dict[str, list[str]], started: float, deadline: float,
+                     rate: float, rng: random.Random, apps: list[App], weights: list[float],
+                     types: list[str], type_weights: list[float]) -> None:
     while run.emitted < run.events_wanted and not run.stopping:
         now = time.monotonic()
         if now >= deadline:
@@ -314,7 +362,7 @@ async def media_tasks(run: Run, started: float) -> None:
         if time.monotonic() < due:
             await asyncio.sleep(min(0.05, due - time.monotonic()))  # pacing
             continue
-        if time.monotonic() > started + run.emit_seconds:
+        if run.emission_done:
             break
         app = rng.choice(apps)
         file_n, procedure_n, pull_n, upload_n = range(run.alloc(4), run.next_n)
@@ -364,8 +412,8 @@ async def switch_modes(run: Run, receiver: Receiver, started: float) -> None:
     app = next(app for app in run.apps if app.role == "switch")
     for share, change in ((1 / 3, {"Mode": "PUSH", "NotificationUrl": receiver.url,
                                    "SignKey": SIGN_KEY}), (2 / 3, {"Mode": "PULL"})):
-        while time.monotonic() < started + share * run.emit_seconds and not run.stopping:
-            await asyncio.sleep(0.1)  # pacing
+        if not await until(run, started + share * run.emit_seconds):
+            return
         await run.api.call("ModifyEventConfig", {"SubAppId": app.sub_app_id, **change})
         run.phases[f"switch to {change['Mode']}"] = time.monotonic() - started
 
@@ -374,19 +422,43 @@ async def outage(run: Run, started: float) -> None:
     """Every callback of the outage application fails for longer than the whole retry
     schedule lasts: the events it starts with end undelivered."""
     app = next(app for app in run.apps if app.outage)
-    spell = 1.3 * RETRY_SPAN_SECONDS / run.clock.scale + 2.0
-    begin = started + 0.45 * run.emit_seconds - spell / 2
-    while time.monotonic() < begin and not run.stopping:
-        await asyncio.sleep(0.1)  # pacing
+    spell = 1.3 * RETRY_SPAN_SECONDS / run.clock_plan.average + 2.0
+    if not await until(run, started + 0.45 * run.emit_seconds - spell / 2):
+        return
     fault_id = await add_fault(run, {"action": "callback", "effect": "fail",
                                      "sub_app_id": app.sub_app_id}, "outage")
     run.phases["outage from"] = time.monotonic() - started
-    end = time.monotonic() + spell
-    while time.monotonic() < end and not run.stopping:
-        await asyncio.sleep(0.1)  # pacing
-    await note_faults(run)
+    await until(run, time.monotonic() + spell)
     await run.admin_call("DELETE", f"/_emulator/faults/{fault_id}")
     run.phases["outage to"] = time.monotonic() - started
+
+
+async def until(run: Run, moment: float) -> bool:
+    """Pace a plan step: wait for its moment (monotonic); False if the emission ended
+    first."""
+    while time.monotonic() < moment:
+        if run.emission_done or run.stopping:
+            return False
+        await asyncio.sleep(min(0.1, moment - time.monotonic()))  # pacing
+    return True
+
+
+async def set_scale(run: Run, scale: float) -> None:
+    sent = time.monotonic()
+    state = await run.admin_call("POST", "/_emulator/clock", {"scale": scale})
+    run.clock.changed(sent, time.monotonic(), state["now"], scale)
+
+
+async def days_and_nights(run: Run) -> None:
+    """The clock plan, until the emission ends; then a day's scale for the drain."""
+    plan = run.clock_plan
+    if plan.night == plan.day:
+        return
+    day = CYCLE_SECONDS - NIGHT_SECONDS
+    while await until(run, time.monotonic() + day):
+        await set_scale(run, plan.night)
+        await until(run, time.monotonic() + NIGHT_SECONDS)
+        await set_scale(run, plan.day)
 
 
 # ----- watching
@@ -407,8 +479,11 @@ async def sample(run: Run, started: float) -> None:
                             in {a.sub_app_id for a in run.apps if a.role == "orphan"}),
             **{name: stats["totals"][name] for name in (
                 "confirmed", "dropped", "expired", "callbacks_delivered",
-                "callbacks_undelivered", "callbacks_pending")},
-            "journal": stats["journal"]["entries"]})
+                "callbacks_undelivered", "callbacks_pending", "callback_attempts")},
+            "journal": stats["journal"]["entries"],
+            # CPU seconds so far: the emulator's, this process's, the whole machine's.
+            "cpu_emulator": process_cpu_seconds(run.pid), "cpu_soak": time.process_time(),
+            "cpu_machine": cpu_busy_seconds()})
         await asyncio.sleep(1.0)  # the sampling period
 
 
@@ -468,7 +543,7 @@ async def watch_leases(run: Run) -> None:
 # ----- the whole run
 
 
-async def soak(server: ServerProcess, events: int, emit_seconds: float, scale: float,
+async def soak(server: ServerProcess, events: int, emit_seconds: float, clock_plan: ClockPlan,
                seed: int, breach: str | None) -> dict[str, Any]:
     assert server.process is not None
     clock = EmulatorTime()
@@ -478,7 +553,7 @@ async def soak(server: ServerProcess, events: int, emit_seconds: float, scale: f
     async with aiohttp.ClientSession(connector=connector) as admin, \
             aiohttp.ClientSession() as api_session:
         run = Run(server.url, server.process.pid, plan(), ledger, admin,
-                  CloudApi(server.url, api_session), clock, events, emit_seconds)
+                  CloudApi(server.url, api_session), clock, events, emit_seconds, clock_plan)
         chosen = await templates(run)
         await run.admin_call("POST", "/_emulator/reset", {})  # the templates' events gone
         receivers = {app.index: Receiver(f"receiver {app.index}", SIGN_KEY, ledger,
@@ -487,10 +562,11 @@ async def soak(server: ServerProcess, events: int, emit_seconds: float, scale: f
         for receiver in receivers.values():
             await receiver.start()
         await configure(run, receivers, breach)
-        asked = time.monotonic()
-        state = await run.admin_call("POST", "/_emulator/clock", {"scale": scale})
-        clock.base, clock.base_monotonic = state["now"], (asked + time.monotonic()) / 2
-        clock.scale = scale
+        await set_scale(run, clock_plan.day)
+        run.kept = {  # the bounded records: "flat" is judged once they are full
+            "journal": (await run.admin_call("GET", "/_emulator/health"))["journal_max_entries"],
+            "callback_attempts": (await run.admin_call(
+                "GET", "/_emulator/callbacks", event_id="none"))["max_records"]}
         consumers = [Consumer(f"consumer {i}", server.url, run.apps[index].sub_app_id, ledger,
                               ConsumerHabits(), seed * 100 + i)
                      for i, index in enumerate(CONSUMED_BY)]
@@ -502,7 +578,8 @@ async def soak(server: ServerProcess, events: int, emit_seconds: float, scale: f
         background = [*watchers, *consumer_tasks]
         load = [asyncio.ensure_future(work) for work in (
             emit(run, chosen, started), media_tasks(run, started),
-            switch_modes(run, receivers[6], started), outage(run, started))]
+            switch_modes(run, receivers[6], started), outage(run, started),
+            days_and_nights(run))]
         try:
             await gather_or_fail(load, background)
             run.phases["emission ended"] = time.monotonic() - started
@@ -519,8 +596,7 @@ async def soak(server: ServerProcess, events: int, emit_seconds: float, scale: f
         final = await run.admin_call("GET", "/_emulator/stats")
         leftovers = await queued_at_end(run)
         run.unexplained = await unexplained_failures(run)
-        return soak_report.judge(run, final, consumers, receivers, leftovers, rss_start,
-                                 scale)
+        return soak_report.judge(run, final, consumers, receivers, leftovers, rss_start)
 
 
 async def gather_or_fail(load: Sequence[asyncio.Future[Any]],
@@ -629,18 +705,14 @@ async def unexplained_failures(run: Run) -> dict[str, int]:
     return found
 
 
-def default_scale(emit_seconds: float) -> float:
-    return min(MAX_DEFAULT_SCALE, RETENTION_SECONDS / (RETENTION_AT * emit_seconds))
-
-
 def run(events: int = 1_000_000, minutes: float = 9.5, scale: float | None = None,
         seed: int = 1, write: bool = True, breach: str | None = None) -> dict[str, Any]:
     """The whole soak; answers the results (also written unless ``write`` is false)."""
     emit_seconds = max(10.0, minutes * 60 - SETUP_SECONDS - END_SECONDS)
-    chosen_scale = scale or default_scale(emit_seconds)
+    clock_plan = ClockPlan.for_emission(emit_seconds, scale)
     with ServerProcess("emulator", lambda port: emulator_command(port, verify=True)) as server:
         try:
-            results = asyncio.run(soak(server, events, emit_seconds, chosen_scale, seed,
+            results = asyncio.run(soak(server, events, emit_seconds, clock_plan, seed,
                                        breach))
         except BaseException:
             print(server.log_tail(), file=sys.stderr)
@@ -659,9 +731,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=9.5,
                         help="the whole run's budget; the emission stops in time for it")
     parser.add_argument("--scale", type=float, default=None,
-                        help="emulator seconds per real second (default: the 4-day "
-                             f"retention at {RETENTION_AT:.0%} of the emission, at most "
-                             f"{MAX_DEFAULT_SCALE:g})")
+                        help="run the emulator clock at this one scale throughout (default: "
+                             f"days at {DAY_SCALE:g}, and nights fast enough that the 4-day "
+                             f"retention passes {RETENTION_AT:.0%} into the emission)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--breach", choices=sorted(BREACHES),
                         help="add a fault rule that breaks a promise on purpose: the soak "

@@ -12,6 +12,7 @@ event, a callback never sent again once answered 200.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import json
 import math
@@ -79,17 +80,42 @@ def pool_file_id(app_index: int, k: int) -> str:
     return f"{POOL_FILE_PREFIX}{app_index:02d}{k:09d}"
 
 
-@dataclass
 class EmulatorTime:
-    """Emulator time from this process's monotonic clock: both processes read the same
-    CLOCK_MONOTONIC, so with the base and scale read once, every instant converts."""
+    """Bounds on the emulator's time at an instant of this process's monotonic clock.
 
-    base: float = 0.0  # emulator time at ``base_monotonic``
-    base_monotonic: float = 0.0
-    scale: float = 1.0
+    Both processes read the same CLOCK_MONOTONIC, so between two scale changes the
+    emulator's time is a straight line of this clock. Each change is known only to have
+    happened while its POST /_emulator/clock was in flight, between ``sent`` and
+    ``answered``, at the emulator time the answer gives: an instant near a change gets
+    bounds that wide; every other instant, exact ones."""
 
-    def at(self, monotonic: float) -> float:
-        return self.base + (monotonic - self.base_monotonic) * self.scale
+    def __init__(self) -> None:
+        self._sent: list[float] = []  # each change's request sent (monotonic)...
+        self._answered: list[float] = []  # ...and answer read
+        self._now: list[float] = []  # the emulator time the answer gives
+        self._scale: list[float] = []  # the scale from then on
+        self.scale = 1.0  # the latest scale set
+        self.max_scale = 1.0
+
+    def changed(self, sent: float, answered: float, now: float, scale: float) -> None:
+        self._sent.append(sent)
+        self._answered.append(answered)
+        self._now.append(now)
+        self._scale.append(scale)
+        self.scale = scale
+        self.max_scale = max(self.max_scale, scale)
+
+    def bounds(self, monotonic: float) -> tuple[float, float]:
+        """(earliest, latest) emulator time the instant can have been."""
+        i = bisect.bisect_right(self._sent, monotonic) - 1
+        if i < 0:
+            return -math.inf, math.inf  # before the soak set the clock: never judged
+        now, sent, answered, scale = self._now[i], self._sent[i], self._answered[i], \
+            self._scale[i]
+        if monotonic >= answered:
+            return now + scale * (monotonic - answered), now + scale * (monotonic - sent)
+        before = self._scale[i - 1] if i > 0 else self.max_scale
+        return now - before * (answered - monotonic), now + scale * (monotonic - sent)
 
 
 class Breaches:
@@ -115,7 +141,7 @@ class Ledger:
         self.window = window_seconds  # the confirm window, emulator seconds
         self.clock = clock
         self.checking_time = True  # off once the clock is advanced (the end phase)
-        self.margin = 3.0  # emulator seconds of slack for the conversion of instants
+        self.margin = 0.5  # emulator seconds of slack (the bounds are exact already)
         self.size = 0
         self.flags = bytearray()
         self.app = bytearray()  # the application's index in the soak's plan
@@ -162,15 +188,16 @@ class Ledger:
         elif self.lease_got[n] and self.checking_time and sent >= self.lease_got[n]:
             # The earlier lease existed when this pull was sent (granted before its
             # answer was read): it lasts its window, or until a confirm of it was sent.
-            to_emulator = self.clock.at
-            end = min(to_emulator(self.lease_sent[n]) + self.window,
-                      to_emulator(self.lease_end[n]) if self.lease_end[n] < math.inf
-                      else math.inf)
-            if to_emulator(got) < end - self.margin:
+            earliest = self.clock.bounds
+            end = earliest(self.lease_sent[n])[0] + self.window
+            if self.lease_end[n] < math.inf:
+                end = min(end, earliest(self.lease_end[n])[0])
+            latest_grant = earliest(got)[1]
+            if latest_grant < end - self.margin:
                 self.breaches.add("two_live_leases",
                                   f"n={n} seq={self.seq[n]} leased again by {who} "
-                                  f"{end - to_emulator(got):.1f} emulator s before the "
-                                  "earlier lease could have ended")
+                                  f"{end - latest_grant:.1f} emulator s before the earlier "
+                                  "lease could have ended")
         self.lease_sent[n], self.lease_got[n], self.lease_end[n] = sent, got, math.inf
         if self.leases[n] < 65535:
             self.leases[n] += 1
