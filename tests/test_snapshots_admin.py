@@ -281,3 +281,20 @@ def test_a_body_over_the_limit_is_413_and_nothing_more(
     status, answer = _send(emulator, "PUT", path, b"x", {"Content-Encoding": "gzip"})
     assert status == 400 and "Content-Encoding" in answer["error"]["message"]
     assert admin.snapshots() == [] and admin.health()["status"] == "ok"
+
+
+def test_an_import_that_inflates_past_the_cap_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small file that inflates past MAX_STATE_BYTES is refused before it fills memory."""
+    import zlib
+
+    from emulator.core import snapshots
+    from emulator.core.backend import VodBackend
+    from emulator.core.settings import Settings
+
+    monkeypatch.setattr(snapshots, "MAX_STATE_BYTES", 10_000)
+    bomb = snapshots.FILE_HEADER + zlib.compress(b"\0" * 1_000_000)
+    backend = VodBackend(Settings(port=0, seed=1))
+    with pytest.raises(snapshots.SnapshotInputError, match="more than 10,000 bytes"):
+        backend.snapshots.imported("bomb", bomb, 0.0)
+    assert backend.snapshots.all() == []

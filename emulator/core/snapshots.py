@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 NAME_SYNTAX = "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
+MAX_STATE_BYTES = 2 * 1024**3
+"""The most an exported snapshot may inflate to: a small file cannot fill the memory."""
+
 FILE_HEADER = b"vod-emulator snapshot\n"
 """The first line of an exported snapshot: what the file is, before the compressed state."""
 
@@ -102,10 +105,14 @@ class Snapshots:
         check_name(name)
         if not data.startswith(FILE_HEADER):
             raise SnapshotInputError("not an exported vod-emulator snapshot (no header line)")
+        inflater = zlib.decompressobj()
         try:
-            kept = zlib.decompress(data[len(FILE_HEADER):])
+            kept = inflater.decompress(data[len(FILE_HEADER):], MAX_STATE_BYTES + 1)
         except zlib.error:
             raise SnapshotInputError("the snapshot file is damaged") from None
+        if len(kept) > MAX_STATE_BYTES or inflater.unconsumed_tail:
+            raise SnapshotInputError(
+                f"the snapshot holds more than {MAX_STATE_BYTES:,} bytes once inflated")
         try:
             snapshot = Snapshot(name, taken_at, state.State.from_bytes(kept))
         except state.StateFormatError as error:

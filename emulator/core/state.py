@@ -180,16 +180,17 @@ def counters_of(backend: VodBackend) -> bytes:
 
 def rest_of(backend: VodBackend) -> tuple[bytes, dict[int, EmittedEvent]]:
     """The rest, pickled, and the events it refers to (by seq)."""
+    parts = {name: _kept_attributes(getattr(backend, name), name) for name in PARTS}
+    files, referenced = _library_files_kept(parts["media"].pop(_LIBRARY_FILES))
     rest = {
         "format": FORMAT,
         "clock": backend.clock.kept(),
         "settings": {name: getattr(backend.settings, name) for name in RUNTIME_SETTINGS},
         "factory_random": (None if backend._factory is None
                            else backend._factory.rng.getstate()),
-        "parts": {name: _kept_attributes(getattr(backend, name), name) for name in PARTS},
+        "parts": parts,
+        "library_files": files,
     }
-    files, referenced = _library_files_kept(rest["parts"]["media"].pop(_LIBRARY_FILES))
-    rest["library_files"] = files
     buffer = io.BytesIO()
     pickler = _RestPickler(buffer, backend)
     pickler.dump(rest)
