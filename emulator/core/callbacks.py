@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import codecs
-import json
 import math
 import time
 from collections import OrderedDict, deque
@@ -24,7 +23,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..base.jsontext import plain
 from . import journal as j
 from . import signature
 from .clock import Clock
@@ -42,16 +40,14 @@ from .event import (
 from .faults import CALLBACK, EFFECTS, Faults, Rule
 from .ids import ANY_APP, AppFilter, SubAppId
 from .journal import Journal
+from .signature import SIGNATURE_TTL_SECONDS
+from .signature import callback_body as callback_body  # its old home: still importable here
+from .success import DEFAULT_TIMEOUT_SECONDS, is_delivered
+from .success import SUCCESS_RULES as SUCCESS_RULES  # its old home: still importable here
 
 DEFAULT_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 """Waits before each retry, after a first attempt at once: Svix's schedule (5 s, 5 min,
 30 min, 2 h, 5 h, 10 h, 10 h), eight attempts over about 27 hours of emulator time."""
-
-SUCCESS_RULES = ("200", "2xx", "any")
-"""What counts as a delivered callback: exactly HTTP 200, any 2xx, or any HTTP answer at
-all (its status and body ignored); no answer (a timeout, a refused or reset connection)
-never does."""
-
 
 @dataclass(frozen=True)
 class CallbackPolicy:
@@ -66,7 +62,7 @@ class CallbackPolicy:
 
 CALLBACK_POLICIES = {
     "default": CallbackPolicy(
-        5.0, DEFAULT_RETRY_SECONDS, "200",
+        DEFAULT_TIMEOUT_SECONDS, DEFAULT_RETRY_SECONDS, "200",
         "the emulator's choice (the 3.0 format's timeout and retries are undocumented): "
         "5 s, Svix's schedule, HTTP 200"),
     # The archived page of the older format: "点播服务端发起HTTP回调的超时时间为5秒；如果回调
@@ -125,15 +121,6 @@ Sender = Callable[[str, bytes, float], Awaitable[SendResult]]
 answer (``CallbackSettings.timeout_seconds`` when the attempt starts); never raises."""
 
 
-def is_delivered(status: int | None, success: str) -> bool:
-    """Whether an attempt answered ``status`` (None: no HTTP answer) is delivered under
-    the rule ``success`` (SUCCESS_RULES)."""
-    if status is None:
-        return False
-    return (status == 200 or success == "any"
-            or (success == "2xx" and 200 <= status < 300))
-
-
 _DEFAULT_POLICY = CALLBACK_POLICIES["default"]
 
 
@@ -142,7 +129,7 @@ class CallbackSettings:
     timeout_seconds: float = _DEFAULT_POLICY.timeout_seconds
     retry_seconds: tuple[float, ...] = _DEFAULT_POLICY.retry_seconds
     success: str = _DEFAULT_POLICY.success  # one of SUCCESS_RULES
-    signature_ttl_seconds: float = 600.0  # T = now + this (the real default: 10 minutes)
+    signature_ttl_seconds: float = SIGNATURE_TTL_SECONDS  # T = now + this
     concurrency: int = 10  # deliveries in flight per application
     max_records: int = 100_000  # attempt records (and finished deliveries) kept
     probe_signatures: bool = False  # after an application's first delivery, send PROBES
@@ -213,27 +200,6 @@ class _Lane:
 
     ready: deque[Delivery] = field(default_factory=deque)
     workers: int = 0
-
-
-def callback_body(payload: bytes, sign_key: str, expiry: int) -> bytes:
-    """The body of a callback: the EventContent without EventHandle and without null
-    fields; with a SignKey, also ``T`` (``expiry``, the signature's expiry, Unix seconds)
-    and ``Sign`` (hex MD5 of SignKey + T)."""
-    if b"null" in payload:  # rare (given payloads only): rebuilt without the nulls
-        payload = plain(_without_nulls(json.loads(payload)))
-    if not sign_key:
-        return payload
-    sign = signature.sign(sign_key, expiry)
-    # Spliced before the closing brace: a payload always has members (EventType at least).
-    return payload[:-1] + b',"T":%d,"Sign":"%s"}' % (expiry, sign.encode())
-
-
-def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_without_nulls(item) for item in value]
-    return value
 
 
 class Dispatcher:

@@ -1,14 +1,24 @@
-"""A callback's signature, as the real service makes it: ``Sign`` is the hex MD5 of
-SignKey + ``T``, and ``T`` is the signature's expiry (Unix seconds).
+"""A callback as the real service makes it: its body, the EventContent without
+EventHandle and null fields, signed with ``Sign``, the hex MD5 of SignKey + ``T``, where
+``T`` is the signature's expiry (Unix seconds).
 
-A leaf of the domain (it imports nothing of the emulator): the dispatcher signs with it and
-the test clients' receiver checks with it, so the formula is written once.
+A leaf of the domain (it imports only the foundations): the dispatcher builds and signs
+with it, the test clients' receiver checks with it and ``vod-emulator listen`` forwards
+with it, so the body and the formula are written once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from typing import Any
+
+from ..base.jsontext import plain
+
+SIGNATURE_TTL_SECONDS = 600.0
+"""How long after it is sent a callback's signature is valid (``T`` = now + this): the
+real service's default, 10 minutes."""
 
 
 def sign(sign_key: str, expiry: int) -> str:
@@ -30,3 +40,24 @@ def expiry(emulator_now: float, real_now: float, ttl: float, expired: bool = Fal
     if expired:
         return int(min(emulator_now, real_now)) - 1
     return int(max(emulator_now, real_now) + ttl)
+
+
+def callback_body(payload: bytes, sign_key: str, expiry: int) -> bytes:
+    """The body of a callback: the EventContent without EventHandle and without null
+    fields; with a SignKey, also ``T`` (``expiry``, the signature's expiry, Unix seconds)
+    and ``Sign`` (hex MD5 of SignKey + T). ``payload`` is the EventContent as compact
+    JSON, without EventHandle."""
+    if b"null" in payload:  # rare (given payloads only): rebuilt without the nulls
+        payload = plain(_without_nulls(json.loads(payload)))
+    if not sign_key:
+        return payload
+    # Spliced before the closing brace: a payload always has members (EventType at least).
+    return payload[:-1] + b',"T":%d,"Sign":"%s"}' % (expiry, sign(sign_key, expiry).encode())
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
