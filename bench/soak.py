@@ -71,9 +71,10 @@ HISTORIES = 200  # undelivered events whose every attempt record is checked
 SIGN_KEY = "soakSignKey2026"
 FIRST_SUB_APP_ID = 1500001001
 SCRATCH_SUB_APP_ID = 1500009999  # where the templates are generated, then forgotten
-BULK_TYPES = {"NewFileUpload": 0.4, "EditMediaComplete": 0.3, "PullComplete": 0.2,
-              "ProcedureStateChanged": 0.1}
-"""The types the soak emits itself, by share: each carries a marker (MARKER_PATHS)."""
+BULK_TYPES = {"NewFileUpload": 0.3, "FileDeleted": 0.25, "EditMediaComplete": 0.15,
+              "TranscodeComplete": 0.15, "PullComplete": 0.1, "ProcedureStateChanged": 0.05}
+"""The types the soak emits itself, by share: each carries its number (a marker in
+MARKER_PATHS; a FileDeleted, in the FileId it names)."""
 
 
 @dataclass(frozen=True)
@@ -125,16 +126,16 @@ class App:
 
 
 def plan() -> list[App]:
-    apps = [App(i, "pull", 0.09) for i in range(6)]
+    apps = [App(i, "pull", 0.105) for i in range(6)]
     apps.append(App(6, "switch", 0.06, Flapping(0.02), tasks=False))
     apps += [App(7, "orphan", 0.025, tasks=False), App(8, "orphan", 0.025, tasks=False)]
     apps += [
-        App(9, "push", 0.0875, Flapping(0.02),
+        App(9, "push", 0.065, Flapping(0.02),
             {"effect": "fail", "status": 503, "probability": 0.05}),
-        App(10, "push", 0.0875, Flapping(0.02, period_seconds=20.0, down_seconds=3.0),
+        App(10, "push", 0.065, Flapping(0.02, period_seconds=20.0, down_seconds=3.0),
             {"effect": "timeout", "probability": 0.03}),
-        App(11, "push", 0.0875, Flapping(0.05), {"effect": "reset", "probability": 0.05}),
-        App(12, "push", 0.0875, Flapping(0.02), outage=True),
+        App(11, "push", 0.065, Flapping(0.05), {"effect": "reset", "probability": 0.05}),
+        App(12, "push", 0.065, Flapping(0.02), outage=True),
     ]
     return apps
 
@@ -224,8 +225,9 @@ def rss_kib(pid: int) -> int:
 
 
 async def templates(run: Run) -> dict[str, list[str]]:
-    """Real payloads of each bulk type made by the emulator, as text with two holes: the
-    marker (@@N@@) and the FileIds (@@F@@), filled for each event the soak sends."""
+    """Real payloads of each bulk type made by the emulator, as text with holes: the
+    marker (@@N@@), the FileIds (@@F@@, from the pool) and a FileDeleted's FileId
+    (@@D@@, its number), filled for each event the soak sends."""
     made: dict[str, list[str]] = {}
     for event_type in BULK_TYPES:
         answer = await run.admin_call("POST", "/_emulator/events", {
@@ -244,6 +246,10 @@ def _with_holes(content: dict[str, Any]) -> str:
         return value
 
     holed = walk(content)
+    if content["EventType"] == "FileDeleted":  # its number is the FileId it names
+        holed["FileDeleteEvent"] = {"FileIdSet": ["@@D@@"], "FileDeleteResultInfo": [
+            {"FileId": "@@D@@", "DeleteParts": []}]}
+        return json.dumps(holed, ensure_ascii=False, separators=(",", ":"))
     place = holed
     *outer, last = MARKER_PATHS[content["EventType"]]
     for key in outer:
@@ -321,7 +327,8 @@ async def emit_until(run: Run, chosen: dict[str, list[str]], started: float, dea
             event_type = rng.choices(types, type_weights)[0]
             template = rng.choice(chosen[event_type])
             file_id = pool_file_id(app.index, rng.randrange(POOL_FILES))
-            parts.append(template.replace("@@N@@", str(n)).replace("@@F@@", file_id))
+            parts.append(template.replace("@@N@@", str(n)).replace("@@F@@", file_id)
+                         .replace("@@D@@", task_file_id(n)))
             run.ledger.flags[n] = ISSUED
             run.ledger.app[n] = app.index
         body = (b'{"sub_app_id":%d,"with_content":false,"events":[' % app.sub_app_id
@@ -487,7 +494,8 @@ async def sample(run: Run, started: float) -> None:
         await asyncio.sleep(1.0)  # the sampling period
 
 
-async def follow_journal(run: Run, kinds: tuple[str, ...] = ("dropped", "undelivered")) -> None:
+async def follow_journal(run: Run,
+                         kinds: tuple[str, ...] = ("dropped", "undelivered", "released")) -> None:
     """Every dropped and undelivered entry, and every fault a rule made (counted by rule:
     a rule's own count cannot be read at the instant it is removed), polled often enough
     that the bounded journal never evicts one unread (a gap would be noted)."""
@@ -496,6 +504,7 @@ async def follow_journal(run: Run, kinds: tuple[str, ...] = ("dropped", "undeliv
     by_rule: dict[tuple[str, int | None], int] = {}  # (rule id, sub_app_id): entries
     run.follower = {"entries": found, "gaps": 0, "faults_by_rule": by_rule}
     while True:
+        last_round = run.stopping  # one whole round after the stop: nothing left unread
         for kind in cursors:
             answer = await run.admin_call("GET", "/_emulator/journal", kind=kind,
                                           after=cursors[kind])
@@ -507,12 +516,15 @@ async def follow_journal(run: Run, kinds: tuple[str, ...] = ("dropped", "undeliv
                     by_rule[key] = by_rule.get(key, 0) + 1
                     continue
                 seq = int(entry["event_id"][4:])
+                if kind == "released":  # counted only: the event is pullable again
+                    found[kind].append((seq, -1, ""))
+                    continue
                 # Resolved now, while the emulator still keeps the event's record.
                 found[kind].append((seq, await n_of(run, seq), entry["detail"] or ""))
                 if kind == "undelivered":
                     await note_history(run, seq)
             cursors[kind] = answer["last_seq"]
-        if run.stopping:
+        if last_round:
             return
         await asyncio.sleep(0.5)  # the polling period
 

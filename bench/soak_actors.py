@@ -34,12 +34,14 @@ MARKER_PATHS = {
     "PullComplete": ("PullCompleteEvent", "SessionContext"),
     "ProcedureStateChanged": ("ProcedureStateChangeEvent", "SessionContext"),
     "EditMediaComplete": ("EditMediaCompleteEvent", "SessionContext"),
+    "TranscodeComplete": ("TranscodeCompleteEvent", "TaskId"),
 }
 """Where each type the soak sends carries its marker: PullUpload's SourceContext and the
 tasks' SessionContext land in these same places, so task events are marked alike."""
 TASK_FILE_PREFIX = "52858908"
-"""A FileDeleted's number is in the FileId deleted: files the soak seeds for its tasks
-are ``52858908`` + n (19 digits, as real FileIds)."""
+"""A FileDeleted's number is in the FileId deleted: ``52858908`` + n (19 digits, as real
+FileIds), for the files the soak seeds for its tasks and for those its own FileDeleted
+events name."""
 POOL_FILE_PREFIX = "52858907"
 """The files the bulk events name: a bounded pool per application, so that the media
 library (which keeps every file an event names) stays the same size however long the
@@ -114,8 +116,10 @@ class EmulatorTime:
             self._scale[i]
         if monotonic >= answered:
             return now + scale * (monotonic - answered), now + scale * (monotonic - sent)
-        before = self._scale[i - 1] if i > 0 else self.max_scale
-        return now - before * (answered - monotonic), now + scale * (monotonic - sent)
+        # During the change: at the old scale until it, at the new one after (up to the
+        # instant the answer's time was read), so the faster of the two bounds it.
+        faster = max(self._scale[i - 1] if i > 0 else self.max_scale, scale)
+        return now - faster * (answered - monotonic), now + scale * (monotonic - sent)
 
 
 class Breaches:
@@ -202,10 +206,14 @@ class Ledger:
         if self.leases[n] < 65535:
             self.leases[n] += 1
 
-    def confirm_sent(self, numbers: list[int], sent: float) -> None:
+    def may_end(self, numbers: list[int], moment: float) -> None:
+        """The leases of ``numbers`` may end from ``moment`` on: a confirm of them was
+        sent (accepted, refused as late, or a fault expired them), or their connection
+        was dropped (the emulator takes back events whose answer it could not finish
+        writing, even if the consumer had read it)."""
         for n in numbers:
-            if self.lease_end[n] > sent:
-                self.lease_end[n] = sent
+            if self.lease_end[n] > moment:
+                self.lease_end[n] = moment
 
     def confirmed(self, batch: list[tuple[int, float, float]], answered: float,
                   who: str) -> None:
@@ -383,6 +391,7 @@ class Consumer:
         roll = chance()
         if roll < habits.abandon:
             self.log.abandoned += 1
+            self.ledger.may_end([n for _, n in batch], time.monotonic())
             await self._crash()
             return
         if roll < habits.abandon + habits.skip_confirm:
@@ -398,7 +407,7 @@ class Consumer:
                        pull_got: float) -> None:
         numbers = [n for _, n in batch]
         sent = time.monotonic()
-        self.ledger.confirm_sent(numbers, sent)
+        self.ledger.may_end(numbers, sent)
         self.log.confirms += 1
         try:
             await api.call("ConfirmEvents", {"SubAppId": self.sub_app_id,

@@ -43,6 +43,7 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
     unresolved = Counter[str]()
     attempts_seen = Counter[int]()
     for kind, bit in (("dropped", DROPPED_BIT), ("undelivered", UNDELIVERED_BIT)):
+        # (the follower's "released" entries are only counted, below)
         for _seq, n, detail in run.follower["entries"][kind]:
             if n < 0:
                 unresolved[kind] += 1
@@ -164,6 +165,7 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
             "server_view_duplicate_leases": server.get("duplicate_leases", 0),
             "server_view_looks": server.get("looks", 0),
             "server_view_leases_seen": server.get("leases_seen", 0),
+            "released_by_the_emulator": len(run.follower["entries"]["released"]),
         },
         "every callback delivered or undelivered, attempts recorded": {
             "passed": totals["callbacks_pending"] == 0
@@ -213,8 +215,16 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
         "rss_series": downsample(run.samples, 120),
         "config": {"clock": plan.to_json(), "applications": len(run.apps),
                    "consumers": len(consumers), "receivers": len(receivers)},
-        "machine": machine_facts(),
+        "machine": {**machine_facts(), "emulator measured": measured()},
     }
+
+
+def measured() -> str:
+    """The commit measured (and whether emulator/ had uncommitted changes), as run_all
+    says it."""
+    from run_all import emulator_version  # imported here: run_all imports the soak
+
+    return emulator_version()
 
 
 def cpu_figures(samples: list[dict[str, Any]], emission_end: float) -> dict[str, Any]:
@@ -311,6 +321,8 @@ def summary(results: dict[str, Any]) -> str:
         verdict = {True: "ok", False: "FAILED", None: "not judged"}[check["passed"]]
         details = {k: v for k, v in check.items() if k != "passed" and v not in ([], {}, 0)}
         lines.append(f"  [{verdict}] {name}: {json.dumps(details, default=str)[:600]}")
+    for kind, examples in results["breach_examples"].items():
+        lines.append(f"  {kind}: " + "; ".join(examples[:5]))
     return "\n".join(lines)
 
 
@@ -399,7 +411,8 @@ end {rss['end_mib']:,} MiB):
                 rss_rows)}
 
 Machine: {results['machine']['CPU']}, {results['machine']['cores']} cores,
-{results['machine']['Python']}. Raw figures: `bench/results/soak.json`.
+{results['machine']['Python']}; emulator measured: {results['machine']['emulator measured']}.
+Raw figures: `bench/results/soak.json`.
 {END}"""
 
 
