@@ -71,8 +71,8 @@ HISTORIES = 200  # undelivered events whose every attempt record is checked
 SIGN_KEY = "soakSignKey2026"
 FIRST_SUB_APP_ID = 1500001001
 SCRATCH_SUB_APP_ID = 1500009999  # where the templates are generated, then forgotten
-BULK_TYPES = {"NewFileUpload": 0.3, "FileDeleted": 0.25, "EditMediaComplete": 0.15,
-              "TranscodeComplete": 0.15, "PullComplete": 0.1, "ProcedureStateChanged": 0.05}
+BULK_TYPES = {"NewFileUpload": 0.2, "FileDeleted": 0.3, "TranscodeComplete": 0.25,
+              "EditMediaComplete": 0.1, "PullComplete": 0.1, "ProcedureStateChanged": 0.05}
 """The types the soak emits itself, by share: each carries its number (a marker in
 MARKER_PATHS; a FileDeleted, in the FileId it names)."""
 
@@ -729,7 +729,7 @@ def run(events: int = 1_000_000, minutes: float = 9.5, scale: float | None = Non
         except BaseException:
             print(server.log_tail(), file=sys.stderr)
             raise
-        results["emulator_log_tail"] = server.log_tail(1500)
+        soak_report.judge_log(results, server.log_tail(size=1 << 40))
     results["config"].update({"minutes": minutes, "events_wanted": events, "breach": breach})
     if write and breach is None:
         soak_report.write(results)

@@ -219,6 +219,21 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
     }
 
 
+def judge_log(results: dict[str, Any], log: str) -> None:
+    """A crash is a failure too: an InternalError answered (the consumers saw it) or a
+    traceback in the emulator's log."""
+    internal = sum(count for code, count in results["consumers"]["errors"].items()
+                   if "InternalError" in code)
+    tracebacks = log.count("Traceback (most recent call last)")
+    first = log.find("Traceback (most recent call last)")
+    results["checks"]["no crash (InternalError, traceback)"] = {
+        "passed": internal == 0 and tracebacks == 0,
+        "internal_errors_answered": internal, "tracebacks_logged": tracebacks,
+        "first_traceback": log[first:first + 3000] if first >= 0 else ""}
+    results["passed"] = results["passed"] and internal == 0 and tracebacks == 0
+    results["emulator_log_tail"] = log[-1500:]
+
+
 def measured() -> str:
     """The commit measured (and whether emulator/ had uncommitted changes), as run_all
     says it."""
@@ -332,6 +347,7 @@ def section(results: dict[str, Any]) -> str:
     lease, calls = checks["at most one live lease per event"], checks[
         "every callback delivered or undelivered, attempts recorded"]
     rss = checks["resident memory flat once retention drops events"]
+    crash = checks["no crash (InternalError, traceback)"]
     verdict = {True: "**yes**", False: "**NO**", None: "not judged"}
     rows = [
         ["no event lost", verdict[lost["passed"]],
@@ -357,6 +373,9 @@ def section(results: dict[str, Any]) -> str:
          rss.get("why") or f"{rss['steady_first_mib']:,} → {rss['steady_last_mib']:,} MiB "
          f"over {rss['steady_seconds']:,} s ({rss['growth']:+.1%}, "
          f"{rss['slope_mib_per_min']:+.1f} MiB/min; limit {rss['limit']:.0%})"],
+        ["no crash", verdict[crash["passed"]],
+         f"{crash['internal_errors_answered']} InternalError answered, "
+         f"{crash['tracebacks_logged']} tracebacks in the emulator's log"],
     ]
     figure_rows = [[name, f"{value:,}" if isinstance(value, int | float) else str(value)]
                    for name, value in f.items()]
