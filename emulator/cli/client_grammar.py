@@ -18,7 +18,7 @@ from ..core.faults import ACTIONS, EFFECTS
 from ..core.ids import DEFAULT_APP_NAME, MAX_SUB_APP_ID, MIN_SUB_APP_ID
 from ..core.journal import CONFIRMED
 from ..core.tasks import TASK_STATES
-from . import commands, emit, follow, report, snapshot, wait
+from . import commands, emit, follow, listen, report, snapshot, wait
 from .commands import DEFAULT_URL, URL_VARIABLE
 from .emit import EMIT_CHUNK
 
@@ -52,6 +52,7 @@ def add_client_commands(parser: argparse.ArgumentParser, subcommands: Any) -> No
     _following_parsers(client)
     _replay_parser(client)
     snapshot.add_snapshot_command(client)
+    listen.add_listen_command(client.subparsers)
     waiting = client.add(
         "wait", wait.wait, "wait until counts, events or a task are as given",
         "Wait until every condition holds in the application (--sub-app-id; default the "
