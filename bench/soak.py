@@ -635,8 +635,9 @@ async def finish(run: Run, consumers: list[Consumer], consumer_tasks: Sequence[a
     await run.admin_call("DELETE", "/_emulator/faults")
     await run.admin_call("POST", "/_emulator/tasks/finish", {})
     consumed = {app.sub_app_id for app in run.apps if app.role in ("pull", "switch")}
-    drain_until = time.monotonic() + 60.0
-    while time.monotonic() < drain_until:
+    # Past these moments what is left stays as it is: judged queued, or pending.
+    give_up = time.monotonic() + END_SECONDS - 20
+    while time.monotonic() < give_up - 20:
         rows = (await run.admin_call("GET", "/_emulator/stats"))["applications"]
         if all(row["pullable"] + row["leased"] == 0 for row in rows
                if row["sub_app_id"] in consumed):
@@ -648,9 +649,11 @@ async def finish(run: Run, consumers: list[Consumer], consumer_tasks: Sequence[a
     await asyncio.gather(*consumer_tasks)
     run.ledger.checking_time = False  # the clock is advanced from here on
     await run.admin_call("POST", "/_emulator/clock", {"advance_seconds": 2 * RETRY_SPAN_SECONDS})
-    for app in run.apps:
-        await run.admin_call("POST", "/_emulator/wait", {
-            "sub_app_id": app.sub_app_id, "callbacks_pending": 0, "timeout_seconds": 60})
+    while time.monotonic() < give_up:
+        totals = (await run.admin_call("GET", "/_emulator/stats"))["totals"]
+        if totals["callbacks_pending"] == 0:
+            break
+        await asyncio.sleep(0.2)  # polling the last retries' progress
     run.phases["callbacks ended"] = time.monotonic() - started
     run.stopping = True
     await asyncio.gather(*background, return_exceptions=True)
@@ -718,11 +721,15 @@ async def unexplained_failures(run: Run) -> dict[str, int]:
 
 
 def run(events: int = 1_000_000, minutes: float = 9.5, scale: float | None = None,
-        seed: int = 1, write: bool = True, breach: str | None = None) -> dict[str, Any]:
+        seed: int = 1, write: bool = True, breach: str | None = None,
+        serve_flags: Sequence[str] = ()) -> dict[str, Any]:
     """The whole soak; answers the results (also written unless ``write`` is false)."""
     emit_seconds = max(10.0, minutes * 60 - SETUP_SECONDS - END_SECONDS)
     clock_plan = ClockPlan.for_emission(emit_seconds, scale)
-    with ServerProcess("emulator", lambda port: emulator_command(port, verify=True)) as server:
+    def command(port: int) -> list[str]:
+        return emulator_command(port, verify=True, extra=serve_flags)
+
+    with ServerProcess("emulator", command) as server:
         try:
             results = asyncio.run(soak(server, events, emit_seconds, clock_plan, seed,
                                        breach))
@@ -730,7 +737,8 @@ def run(events: int = 1_000_000, minutes: float = 9.5, scale: float | None = Non
             print(server.log_tail(), file=sys.stderr)
             raise
         soak_report.judge_log(results, server.log_tail(size=1 << 40))
-    results["config"].update({"minutes": minutes, "events_wanted": events, "breach": breach})
+    results["config"].update({"minutes": minutes, "events_wanted": events, "breach": breach,
+                              "serve_flags": list(serve_flags)})
     if write and breach is None:
         soak_report.write(results)
     return results
@@ -750,11 +758,15 @@ def main() -> None:
     parser.add_argument("--breach", choices=sorted(BREACHES),
                         help="add a fault rule that breaks a promise on purpose: the soak "
                              "must then fail (nothing is written)")
+    parser.add_argument("--serve-flag", action="append", default=[], metavar="FLAG",
+                        help="pass this to `serve` (repeatable), e.g. "
+                             "--serve-flag=--journal-max-entries=20000")
     parser.add_argument("--no-write", action="store_true",
                         help="print the results; leave RESULTS.md and bench/results alone")
     arguments = parser.parse_args()
     results = run(arguments.events, arguments.minutes, arguments.scale, arguments.seed,
-                  write=not arguments.no_write, breach=arguments.breach)
+                  write=not arguments.no_write, breach=arguments.breach,
+                  serve_flags=arguments.serve_flag)
     print(soak_report.summary(results))
     sys.exit(0 if results["passed"] else 1)
 
