@@ -130,9 +130,12 @@ class Counts:
 
 
 class Observer:
-    """What a listener tells as it goes (each method does nothing here): every event as
-    it is pulled, each handler's answer as it comes, each batch once its ConfirmEvents
-    is answered (or was not sent), and what a person should know."""
+    """What a listener tells as it goes (each method does nothing here): each pull's
+    answer, every event as it is pulled, each handler's answer as it comes, each batch
+    once its ConfirmEvents is answered (or was not sent), and what a person should know."""
+
+    def pulled(self, count: int) -> None:
+        """A PullEvents answered, with ``count`` events (0: a long poll that ended empty)."""
 
     def received(self, content: dict[str, Any], skipped: bool) -> None:
         """An event pulled (its EventContent without EventHandle); ``skipped``: of a type
@@ -202,6 +205,7 @@ class Listener:
                     return
                 backoff.reset()
                 self.counts.pulls += 1
+                self.observer.pulled(len(events))
                 if not events:
                     answered = time.monotonic()
                     if answered - asked < QUICK_EMPTY_SECONDS:  # not held: pace the next
