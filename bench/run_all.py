@@ -24,6 +24,7 @@ import drain
 import generation
 import plugin_overhead
 import soak
+import soak_report
 import stall
 import startup
 import wake
@@ -466,7 +467,7 @@ def main() -> None:
     soaked = (soak.run(events=20_000, minutes=1.5, write=False) if arguments.quick
               else soak.run(minutes=SOAK_MINUTES))
     signal.alarm(0)
-    print(soak.soak_report.summary(soaked))
+    print(soak_report.summary(soaked))
     if not soaked["passed"]:
         sys.exit(1)
 

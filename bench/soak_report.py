@@ -20,6 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from common import BENCH, machine_facts, markdown_table, percentile
 from soak_actors import CONFIRMED, DELIVERED, ISSUED, TASK, Consumer, Receiver
+from soak_load import (
+    ATTEMPTS_PER_SERIES,
+    CONFIRM_WINDOW_SECONDS,
+    RETENTION_SECONDS,
+    RETRY_SPAN_SECONDS,
+)
 
 if TYPE_CHECKING:
     from soak import Run
@@ -29,7 +35,6 @@ RAW = BENCH / "results" / "soak.json"
 BEGIN, END = "<!-- soak:begin -->", "<!-- soak:end -->"
 RSS_GROWTH_LIMIT = 0.05  # "flat": at most this much growth over the steady part
 SPOILING = ("fail", "timeout", "reset")  # callback faults that send nothing
-ATTEMPTS_PER_SERIES = 8  # a first attempt and the default schedule's seven retries
 
 # Outcome bits beyond the ledger's flags, one byte per event.
 DROPPED_BIT, UNDELIVERED_BIT, QUEUED_BIT = 1, 2, 4
@@ -202,9 +207,11 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
         "run seconds": round(run.phases.get("callbacks ended", 0.0), 1),
         "clock scale: day / night / average": f"{plan.day:,.0f} / {plan.night:,.0f} / "
                                                f"{plan.average:,.0f}",
-        "confirm window by day, real ms": round(30_000 / plan.day, 1),
-        "retry schedule at the average scale, real s": round(99_305 / plan.average, 1),
-        "4-day retention at the average scale, real s": round(345_600 / plan.average, 1),
+        "confirm window by day, real ms": round(CONFIRM_WINDOW_SECONDS * 1000 / plan.day, 1),
+        "retry schedule at the average scale, real s": round(RETRY_SPAN_SECONDS / plan.average,
+                                                             1),
+        "4-day retention at the average scale, real s": round(RETENTION_SECONDS / plan.average,
+                                                              1),
     }
     figures.update(cpu_figures(run.samples, emission))
     return {
@@ -399,8 +406,9 @@ def section(results: dict[str, Any]) -> str:
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     plan = results["config"]["clock"]
     clock = (f"the emulator clock at scale {plan['day_scale']:,.0f}" if not plan["cycle_seconds"]
-             else f"the emulator clock at scale {plan['day_scale']:,.0f} (the 30 s confirm "
-             f"window lasts {30_000 / plan['day_scale']:,.0f} ms) but for a night of "
+             else f"the emulator clock at scale {plan['day_scale']:,.0f} (the "
+             f"{CONFIRM_WINDOW_SECONDS:g} s confirm window lasts "
+             f"{CONFIRM_WINDOW_SECONDS * 1000 / plan['day_scale']:,.0f} ms) but for a night of "
              f"{plan['night_seconds']:g} s every {plan['cycle_seconds']:g} s at "
              f"{plan['night_scale']:,.0f} (the average, {plan['average_scale']:,.0f}, passes "
              "the ~27 h callback retry schedule and the 4-day retention during the run)")
