@@ -1,4 +1,12 @@
-"""Shared fixtures: a running emulator with signature verification on, and clients of it."""
+"""Shared fixtures: a running emulator with signature verification on, and clients of it.
+
+`make test` runs the suite in parallel (pytest-xdist, ``-n auto --dist worksteal``): any
+test may run in any worker process, after any other, while other tests run in other
+workers. So a test listens on port 0 (never a fixed port), writes under ``tmp_path``
+(never into the tree or a fixed path), starts its own emulator or resets the one it
+shares, and leaves no process-wide state behind (environment, working directory, an
+event loop, a running thread). ``make test PYTEST_WORKERS=0`` runs it in one process.
+"""
 
 from __future__ import annotations
 

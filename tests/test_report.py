@@ -157,7 +157,9 @@ def test_a_fault_s_failure_is_not_the_handler_s(admin: AdminClient, sdk: vod_cli
                                                 receiver: CallbackReceiver) -> None:
     use_push(sdk, receiver.url)
     admin.add_fault("callback", "fail", status=500, times=1)
-    admin.emit("FileDeleted", 1, APP)
+    (event,) = admin.emit("FileDeleted", 1, APP)
+    admin.follow_journal(kind="attempt_failed", event_id=event["event_id"], wait_seconds=10)
+    admin.advance_clock(admin.settings()["callback_retry_seconds"][0])  # the retry is due
     admin.wait(APP, callbacks_delivered=1, timeout=30)
     assert findings(admin) == []
 
