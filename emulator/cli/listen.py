@@ -38,7 +38,7 @@ _TYPE_WIDTH = 21  # ProcedureStateChanged: the usual types line up
 
 def add_listen_command(subparsers: Any) -> None:
     """``listen``, added to the client commands (it talks to a Cloud API endpoint, not
-    to an emulator's admin API: no --url)."""
+    to an emulator's admin API: its --url is --endpoint's other name)."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "listen", help="bring an account's events to a local handler (like stripe listen)",
         description="Drain an application with PullEvents (no public URL needed) and POST "
@@ -84,7 +84,10 @@ def add_listen_command(subparsers: Any) -> None:
                              "the recording as a fixture")
     parser.add_argument("--max-events", type=_positive, metavar="N",
                         help="stop after the pull that brought the N-th delivered event")
-    parser.add_argument("--endpoint", default=ENDPOINT, metavar="URL",
+    # --url as every client command names where it connects; VOD_EMULATOR_URL is not
+    # read: without a flag, listen talks to the real service.
+    parser.add_argument("--endpoint", "--url", dest="endpoint", default=ENDPOINT,
+                        metavar="URL",
                         help=f"the Cloud API endpoint (default {ENDPOINT}); an emulator's "
                              "is http://127.0.0.1:PORT")
     parser.add_argument("--secret-id", metavar="ID",
@@ -127,9 +130,9 @@ def listen(command: Command) -> int:
         if record is not None:
             record.close()
     counts = listener.counts
-    command.note(f"stopped: {counts.delivered} delivered, {counts.failed} not delivered "
-                 f"(they come back upstream), {counts.skipped} skipped, {counts.confirmed} "
-                 "confirmed")
+    command.note(f"stopped: {counts.delivered} delivered, {counts.confirmed} confirmed, "
+                 f"{counts.failed} failed (left unconfirmed upstream), {counts.skipped} "
+                 "skipped")
     return EXIT_DONE
 
 

@@ -422,12 +422,14 @@ def generate_sign_key() -> str:
 
 
 def summary(content: dict[str, Any], short: bool = False) -> str:
-    """One line about an event: its member's ids (``FileId=…``), state and file name;
+    """One line about an event: its member's ids (``FileId=…``, ``TaskId=…``), state and
+    file name;
     ``short``: its first id and its Status."""
     member = next((value for name, value in content.items()
                    if name != "EventType" and isinstance(value, dict)), {})
     parts = [f"{name}={value}" for name, value in member.items()
-             if isinstance(value, str) and value and name.endswith("Id")]
+             if isinstance(value, str) and value and name.endswith("Id")
+             and name != "SessionId"]  # a request's de-duplication key, not the flow's
     file_ids = member.get("FileIdSet")
     if isinstance(file_ids, list) and file_ids:
         parts.append("FileIdSet=" + ",".join(str(one) for one in file_ids[:3])
