@@ -385,3 +385,18 @@ def test_a_service_that_does_not_hold_pulls_is_not_polled_in_a_busy_loop(
         seen.wait_until("three empty pulls", lambda: seen.pulls[:3] == [0, 0, 0])
         findings = admin.report()["findings"]
     assert findings == [], json.dumps(findings, indent=1)
+
+
+def test_null_fields_are_left_out_as_the_real_service_leaves_them_out(
+        upstream: EmulatorThread, admin: AdminClient, receiver: CallbackReceiver) -> None:
+    content = {"EventType": "FileDeleted",
+               "FileDeleteEvent": {"FileIdSet": ["5285890784273533167"],
+                                   "FileDeleteResultInfo": None}}
+    (event,) = admin.emit_events([content])
+    with listening(options(upstream, receiver.url)) as (_, seen):
+        (request,) = receiver.wait_for(1)
+        seen.wait_handled(1)
+    assert b"null" not in request.body
+    assert without_signature(request.json) == {
+        "EventType": "FileDeleted", "FileDeleteEvent": {"FileIdSet": ["5285890784273533167"]}}
+    assert event["content"]["FileDeleteEvent"]["FileDeleteResultInfo"] is None

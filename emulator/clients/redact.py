@@ -29,7 +29,9 @@ KEPT_HOSTS = ("myqcloud.com", "qcloud.com", "tencentcloudapi.com", "vod-qcloud.c
 as the app id, are masked); any other host becomes ``redacted.example.com``."""
 _REDACTED_HOST = "redacted.example.com"
 _CLASSES = ("0123456789", "abcdef", "ghijklmnopqrstuvwxyz", "ABCDEF", "GHIJKLMNOPQRSTUVWXYZ")
-_KIND = re.compile(r"[A-Za-z]+")  # a segment of letters only: a task kind, kept
+_KIND = re.compile(r"(?:[A-Z][a-z]+)+")  # a CamelCase word: a task kind, kept
+_SEGMENT = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
+"""A run of letters and digits (any script's): what lies between ASCII punctuation."""
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
 
@@ -71,12 +73,13 @@ class Redactor:
         return found
 
     def _id(self, value: str) -> str:
-        """Each segment between separators masked on its own (so the app id in every
-        TaskId masks alike); a segment of letters only (a task kind) kept."""
-        return re.sub(r"[^-_.:/]+", lambda m: self._segment(m.group()), value)
+        """Each run of letters and digits masked on its own, the punctuation between kept
+        (so the app id in every TaskId masks alike); a capitalised word (a task kind)
+        kept."""
+        return _SEGMENT.sub(lambda m: self._segment(m.group()), value)
 
     def _segment(self, segment: str) -> str:
-        if _KIND.fullmatch(segment) and segment[0].isupper():
+        if _KIND.fullmatch(segment):
             return segment
         stream = self._stream("segment", segment, len(segment))
         out = []
