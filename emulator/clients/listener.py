@@ -185,7 +185,7 @@ class Listener:
         async with aiohttp.ClientSession(trust_env=True) as upstream, \
                 aiohttp.ClientSession(trust_env=False) as local:
             api = VodApi(upstream, options.endpoint, options.credentials, options.sub_app_id)
-            await self._check_configuration(api)
+            await self._unless_stopped(self._check_configuration(api))
             backoff = _Backoff(*options.backoff_seconds)
             while not self.stopping:
                 asked = time.monotonic()
