@@ -23,7 +23,7 @@ import secrets
 import string
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import aiohttp
@@ -126,7 +126,6 @@ class Counts:
     skipped: int = 0
     confirmed: int = 0
     errors: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 class Observer:
@@ -371,7 +370,6 @@ class Listener:
         await self._wait(delay)
 
     def _note(self, text: str) -> None:
-        self.counts.notes.append(text)
         self.observer.note(text)
 
 
