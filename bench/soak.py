@@ -279,7 +279,8 @@ async def soak(server: ServerProcess, events: int, emit_seconds: float, clock_pl
                 await receiver.stop()
         final = await run.admin_call("GET", "/_emulator/stats")
         leftovers = await queued_at_end(run)
-        run.unexplained = await unexplained_failures(run)
+        run.unexplained = await unexplained_failures(
+            run, soak_report.unaccounted_attempts(run, final, receivers))
         return soak_report.judge(run, final, consumers, receivers, leftovers, rss_start)
 
 
@@ -377,11 +378,13 @@ async def note_history(run: Run, seq: int) -> None:
                           "numbers": [a["attempt"] for a in attempts]})
 
 
-async def unexplained_failures(run: Run) -> dict[str, int]:
-    """Failed callback attempts (of those the record still keeps) that no fault rule
-    made and the receiver did not answer: by application and error."""
+async def unexplained_failures(run: Run, sub_app_ids: list[int]) -> dict[str, int]:
+    """Failed callback attempts (of those the record still keeps) of these applications
+    that no fault rule made and the receiver did not answer: by application and error."""
     found: dict[str, int] = {}
     for app in run.apps:
+        if app.sub_app_id not in sub_app_ids:
+            continue
         attempts = (await run.admin_call("GET", "/_emulator/callbacks",
                                          sub_app_id=app.sub_app_id, outcome="failed"))
         for attempt in attempts["attempts"]:

@@ -40,6 +40,32 @@ SPOILING = ("fail", "timeout", "reset")  # callback faults that send nothing
 DROPPED_BIT, UNDELIVERED_BIT, QUEUED_BIT = 1, 2, 4
 
 
+def spoiled_by_app(run: Run) -> Counter[int]:
+    """Callback attempts a fault rule failed without sending anything, by SubAppId (read
+    from the journal's fault entries; each rule's own count noted as ``journaled``)."""
+    spoiled = Counter[int]()
+    for fault in run.faults_applied.values():
+        fault["journaled"] = 0
+    for (rule_id, sub_app_id), count in run.follower["faults_by_rule"].items():
+        fault = run.faults_applied[rule_id]
+        fault["journaled"] += count
+        if fault["rule"]["action"] == "callback" and fault["rule"]["effect"] in SPOILING:
+            spoiled[sub_app_id] += count
+    return spoiled
+
+
+def unaccounted_attempts(run: Run, final: dict[str, Any],
+                         receivers: dict[int, Receiver]) -> list[int]:
+    """The SubAppIds whose callback attempts are not all a receiver's arrival or a
+    fault's doing."""
+    rows = {row["sub_app_id"]: row for row in final["applications"]}
+    spoiled = spoiled_by_app(run)
+    return [app.sub_app_id for app in run.apps
+            if rows.get(app.sub_app_id, {}).get("callback_attempts", 0)
+            != (receivers[app.index].log.arrivals if app.index in receivers else 0)
+            + spoiled[app.sub_app_id]]
+
+
 def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
           receivers: dict[int, Receiver], leftovers: dict[int, list[int]],
           rss_start: int) -> dict[str, Any]:
@@ -90,14 +116,7 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
     rows = {row["sub_app_id"]: row for row in final["applications"]}
     arrivals = {app.index: receivers[app.index].log.arrivals if app.index in receivers else 0
                 for app in run.apps}
-    spoiled = Counter[int]()  # callback attempts a rule failed without sending anything
-    for fault in run.faults_applied.values():
-        fault["journaled"] = 0
-    for (rule_id, sub_app_id), count in run.follower["faults_by_rule"].items():
-        fault = run.faults_applied[rule_id]
-        fault["journaled"] += count
-        if fault["rule"]["action"] == "callback" and fault["rule"]["effect"] in SPOILING:
-            spoiled[sub_app_id] += count
+    spoiled = spoiled_by_app(run)
     mismatches: list[str] = []
     app_table = []
     for app in run.apps:
