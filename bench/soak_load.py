@@ -186,7 +186,8 @@ async def configure(run: Run, receivers: dict[int, Receiver], breach: str | None
                                                      "Mode": "PULL"})
         if app.callback_fault is not None:
             await add_fault(run, {"action": "callback", "sub_app_id": app.sub_app_id,
-                                  **app.callback_fault}, f"app {app.index}")
+                                  **app.callback_fault},
+                            f"{app.callback_fault['effect']} on app {app.index}'s callbacks")
     for rule in CLOUD_FAULTS + ([BREACHES[breach]] if breach else []):
         await add_fault(run, rule, f"{rule['action']} {rule['effect']}")
 
@@ -348,7 +349,8 @@ async def outage(run: Run, started: float) -> None:
     if not await until(run, started + 0.45 * run.emit_seconds - spell / 2):
         return
     fault_id = await add_fault(run, {"action": "callback", "effect": "fail",
-                                     "sub_app_id": app.sub_app_id}, "outage")
+                                     "sub_app_id": app.sub_app_id},
+                             f"outage of app {app.index}'s callbacks")
     run.phases["outage from"] = time.monotonic() - started
     await until(run, time.monotonic() + spell)
     await run.admin_call("DELETE", f"/_emulator/faults/{fault_id}")

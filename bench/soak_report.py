@@ -392,7 +392,8 @@ def section(results: dict[str, Any]) -> str:
         ["every callback delivered or undelivered, attempts recorded",
          verdict[calls["passed"]],
          f"{calls['delivered']:,} delivered, {calls['undelivered']:,} undelivered "
-         f"(attempts: {calls['undelivered_by_attempts']}), {calls['pending_at_end']} pending; "
+         f"(by attempts made: {calls['undelivered_by_attempts']}), "
+         f"{calls['pending_at_end']} pending; "
          f"{calls['histories_well_formed']}/{calls['histories_complete']} sampled histories "
          f"whole; {calls['sent_again_after_200']} sent again after a 200"],
         ["resident memory flat once retention drops events", verdict[rss["passed"]],
@@ -418,7 +419,7 @@ def section(results: dict[str, Any]) -> str:
         f"from a pull's answer to its confirm's, {latency}. "
         f"Receivers: {receivers['arrivals']:,} callbacks, {receivers['answered_200']:,} "
         f"answered 200, {receivers['answered_500']:,} answered 500. Fault rules: "
-        + "; ".join(f"{x['name']} {x['journaled']:,}" for x in results["faults"]) + ".")
+        + "; ".join(f"{x['name']}: {x['journaled']:,}" for x in results["faults"]) + ".")
     rss_rows = [[f"{s['t']:.0f}", f"{s['rss_kib'] / 1024:,.0f}", f"{s['emitted']:,}",
                  f"{s['orphaned']:,}", f"{s['dropped']:,}"]
                 for s in results["rss_series"][:: max(1, len(results["rss_series"]) // 12)]]
