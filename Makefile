@@ -8,9 +8,11 @@ RUN_INSTALLED := $(VENV)/.run-installed
 INSTALLED := $(VENV)/.installed
 NODE_SDK := tests/node/node_modules/.installed
 PYTEST_ARGS ?=
-# The suite runs in parallel (pytest-xdist), one worker per core, each worker stealing
-# from the others' queues near the end; PYTEST_WORKERS=0 runs it in one process.
-PYTEST_WORKERS ?= auto
+# The suite runs in parallel (pytest-xdist), each worker stealing from the others' queues
+# near the end: one worker more than there are cores, so that while one waits (a browser's
+# poll, a subprocess starting) the others keep every core busy. PYTEST_WORKERS=0 runs it
+# in one process.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 # The test extras are installed by uv (pip installs it first): it resolves and fetches
 # in parallel, where pip takes most of a minute.
 UV_VERSION := 0.13.9

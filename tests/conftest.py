@@ -1,6 +1,6 @@
 """Shared fixtures: a running emulator with signature verification on, and clients of it.
 
-`make test` runs the suite in parallel (pytest-xdist, ``-n auto --dist worksteal``): any
+`make test` runs the suite in parallel (pytest-xdist, ``--dist worksteal``): any
 test may run in any worker process, after any other, while other tests run in other
 workers. So a test listens on port 0 (never a fixed port), writes under ``tmp_path``
 (never into the tree or a fixed path), starts its own emulator or resets the one it
