@@ -1,14 +1,18 @@
-"""Compact JSON as UTF-8 bytes, and a marker for bytes that are already JSON.
+"""Compact JSON as UTF-8 bytes, a marker for bytes that are already JSON, and JSON texts
+packed small.
 
 Event payloads are encoded once, when queued, and those bytes are placed as they are
 into every answer that carries them (PullEvents, the admin API): encoding is most of the
-cost of a large answer, and bytes join without a further encoding pass.
+cost of a large answer, and bytes join without a further encoding pass. Between the two
+they are held packed (``JsonPacker``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import zlib
+from collections.abc import Sequence
 from typing import Any
 
 from .echo import safe_text, shown
@@ -38,6 +42,50 @@ def compact(value: Any) -> bytes:
     if isinstance(value, (list, tuple)):
         return b"[" + b",".join(compact(item) for item in value) + b"]"
     return plain(value)
+
+
+class JsonPacker:
+    """Deflates JSON texts of one kind with a preset dictionary made of sample texts of that
+    kind: the names, punctuation and values they share are found in the dictionary, so a
+    text of a few KB packs to a few hundred bytes. Each text is packed alone (any one
+    unpacks without the others), as raw deflate: no header nor checksum, 6 bytes a text."""
+
+    MAX_DICTIONARY_BYTES = 32 * 1024  # deflate's largest window
+    MIN_DICTIONARY_BYTES = 4 * 1024
+    SAMPLES_A_DICTIONARY = 16
+    """A dictionary holds about this many samples' worth: a smaller one for smaller texts.
+    Unpacking starts by copying the whole dictionary into a window of its size: with
+    32 KB that is a third of the time a 1.3 KB text takes, for 6% less bytes than 16 KB."""
+    LEVEL = 6
+
+    __slots__ = ("dictionary", "_window_bits", "_primed")
+
+    def __init__(self, samples: Sequence[bytes]) -> None:
+        size, mean = self.MAX_DICTIONARY_BYTES, sum(map(len, samples)) / len(samples)
+        while size > self.MIN_DICTIONARY_BYTES and size > self.SAMPLES_A_DICTIONARY * mean:
+            size //= 2
+        # The newest bytes are the nearest, the cheapest to refer to: the last samples.
+        self.dictionary = b"".join(samples)[-size:]
+        self._window_bits = -(size.bit_length() - 1)  # negative: raw deflate
+        # Primed with the dictionary once: a copy costs a fraction of priming.
+        self._primed = zlib.compressobj(self.LEVEL, zlib.DEFLATED, self._window_bits,
+                                        zdict=self.dictionary)
+
+    def pack(self, text: bytes) -> bytes:
+        """Deflated bytes, or the text itself as RawJson if deflating does not shrink it
+        (``unpack`` tells them apart by their type)."""
+        deflater = self._primed.copy()
+        packed = deflater.compress(text) + deflater.flush()
+        if len(packed) < len(text):
+            return packed
+        return text if type(text) is RawJson else RawJson(text)
+
+    def unpack(self, packed: bytes) -> RawJson:
+        """The text ``pack`` was given."""
+        if type(packed) is RawJson:
+            return packed
+        inflater = zlib.decompressobj(self._window_bits, zdict=self.dictionary)
+        return RawJson(inflater.decompress(packed))
 
 
 class JsonInputError(ValueError):

@@ -3,16 +3,27 @@
 The backend routes each emitted event once: queued for PullEvents, pushed to the
 NotificationUrl, or suppressed. A queued event's state is then the queue's, a pushed
 one's its callback delivery's; ``EmittedEvent.state`` says which it is now.
+
+An event's payload is held packed: deflated with a preset dictionary of its type (made
+once per process from generated events of that type), a seventh to a quarter of its JSON's
+size, and inflated whenever ``payload`` is read (see the end of this module).
 """
 
 from __future__ import annotations
 
 import json
+import random
+import sys
+import threading
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..base.jsontext import RawJson
+from ..base.jsontext import JsonPacker, RawJson, plain
 from .ids import SubAppId
+
+if TYPE_CHECKING:  # loaded with the first packer, not at start-up
+    from ..events import EventFactory
 
 # Where an emitted event went, decided by ``VodBackend._route``.
 ROUTE_QUEUED = "queued"  # for PullEvents
@@ -58,7 +69,8 @@ class EmittedEvent:
 
     Kept encoded, not as a dict: it never changes once queued, every answer carries it
     as these bytes, and a queue of encoded payloads holds no object trees for the garbage
-    collector to re-scan (nor the memory they would take)."""
+    collector to re-scan (nor the memory they would take). Kept packed, too (see the end
+    of this module): set as bytes of JSON, read back as those bytes, inflated each time."""
     enqueued_at: float  # when it was emitted (queued or not)
     deliveries: int = 0
     route: str = ROUTE_QUEUED  # one of ROUTES
@@ -67,6 +79,17 @@ class EmittedEvent:
     """Where it is now: one of EVENT_STATES."""
     caused_by: str | None = None
     """The request that caused it (an action's name, RequestId and task), if one did."""
+
+    def __post_init__(self) -> None:
+        # Events a client gives each bring their own copy of the type's name.
+        self.event_type = sys.intern(self.event_type)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled with its payload as plain JSON: a pickle never depends on the
+        dictionaries this process packs with."""
+        return EmittedEvent, (self.event_id, self.seq, self.sub_app_id, self.event_type,
+                              bytes(self.payload), self.enqueued_at, self.deliveries,
+                              self.route, self.duplicate, self.state, self.caused_by)
 
     @property
     def content(self) -> dict[str, Any]:
@@ -99,3 +122,105 @@ def caused_by(event: EmittedEvent, before: str = "") -> str | None:
         return before or None
     return f"{before}; caused by {event.caused_by}" if before else (
         f"caused by {event.caused_by}")
+
+
+# ----- packed payloads
+
+# ``payload`` is a field (the dataclass's __init__, fields(), equality and repr name it as
+# any other) whose slot holds the packed bytes: this property stands in front of the slot,
+# packing on the way in and unpacking on the way out.
+_PAYLOAD_SLOT = EmittedEvent.__dict__["payload"]
+
+
+def _get_payload(event: EmittedEvent) -> RawJson:
+    return unpack(event.event_type, _PAYLOAD_SLOT.__get__(event, EmittedEvent))
+
+
+def _set_payload(event: EmittedEvent, payload: bytes) -> None:
+    _PAYLOAD_SLOT.__set__(event, pack(event.event_type, payload))
+
+
+EmittedEvent.payload = property(_get_payload, _set_payload)  # type: ignore[assignment,misc]
+
+
+def held_payload(event: EmittedEvent) -> bytes:
+    """What an event holds in place of its payload: deflated bytes, or the JSON itself."""
+    held: bytes = _PAYLOAD_SLOT.__get__(event, EmittedEvent)
+    return held
+
+
+DICTIONARY_SEED = 0
+"""The seed of the generated events a type's dictionary is made of: never the server's,
+so every process packs alike, whatever events it was asked to make."""
+DICTIONARY_TIME = 1_767_225_600.0  # 2026-01-01: the samples' "now"; only their shape counts
+DICTIONARY_SAMPLES = 64
+"""At most this many samples a dictionary: enough of the small types to fill much of it."""
+STEP_SECONDS = 0.0005
+"""How long one pack may spend making samples for its type's dictionary: a dictionary
+(~32 KB of generated payloads, 5-15 ms) is made a step at a time by the first payloads of
+its type, which are held as they are meanwhile, so the event loop is never held for it."""
+
+_packers: dict[str, JsonPacker | None] = {}  # by event type, once made; None: held as is
+_making: dict[str, tuple[random.Random, list[bytes]]] = {}  # by event type: samples so far
+_sampler: list[EventFactory] = []  # the factory that makes every type's samples, once made
+_lock = threading.Lock()  # a backend may run in a thread of its own (EmulatorThread)
+
+
+def packer(event_type: str, at_once: bool = False) -> JsonPacker | None:
+    """The packer of one type's payloads; None for a type the generator does not make, or
+    (unless ``at_once``) while its dictionary is still being made."""
+    try:
+        return _packers[event_type]
+    except KeyError:
+        pass
+    with _lock:
+        while event_type not in _packers:
+            _make_samples(event_type)
+            if not at_once:
+                break
+        return _packers.get(event_type)
+
+
+def _make_samples(event_type: str) -> None:
+    """A step of making the type's dictionary: samples for up to STEP_SECONDS, then the
+    packer if there are enough."""
+    from ..events import EVENT_TYPES, EventFactory
+
+    if event_type not in EVENT_TYPES:
+        _packers[event_type] = None
+        return
+    if not _sampler:  # one factory for every type: the models' plans are made once
+        _sampler.append(EventFactory(DICTIONARY_SEED, lambda: DICTIONARY_TIME))
+    factory = _sampler[0]
+    # Each type's samples come from a generator of its own: the same whatever came first.
+    rng, samples = _making.setdefault(
+        event_type, (random.Random(f"{DICTIONARY_SEED}/{event_type}"), []))
+    factory.rng = rng
+    deadline = time.perf_counter() + STEP_SECONDS
+    while True:  # one sample at least
+        samples.append(plain(factory.make(event_type)))
+        if sum(map(len, samples)) >= JsonPacker.MAX_DICTIONARY_BYTES or (
+                len(samples) == DICTIONARY_SAMPLES):
+            _packers[event_type] = JsonPacker(samples)
+            del _making[event_type]
+            return
+        if time.perf_counter() >= deadline:
+            return
+
+
+def pack(event_type: str, payload: bytes) -> bytes:
+    """A payload as an event holds it: deflated with its type's dictionary, or the JSON
+    itself (RawJson) when that is no longer, or while the dictionary is being made."""
+    found = packer(event_type)
+    if found is not None:
+        return found.pack(payload)
+    return payload if type(payload) is RawJson else RawJson(payload)
+
+
+def unpack(event_type: str, packed: bytes) -> RawJson:
+    """The JSON of a payload ``pack`` made."""
+    if type(packed) is RawJson:
+        return packed
+    found = _packers[event_type]
+    assert found is not None  # deflated bytes come only from a packer
+    return found.unpack(packed)

@@ -26,8 +26,8 @@ class EventFilter:
         return ((self.event_type is None or event.event_type == self.event_type)
                 and (self.sub_app_id == ANY_APP or event.sub_app_id == self.sub_app_id)
                 and (self.state is None or event.state == self.state)
-                and (self.text is None or event.payload.find(self.text) >= 0
-                     or event.event_id.encode().find(self.text) >= 0))
+                and (self.text is None or event.event_id.encode().find(self.text) >= 0
+                     or event.payload.find(self.text) >= 0))  # (inflated: looked at last)
 
 
 @dataclass(frozen=True)
