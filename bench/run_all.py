@@ -43,7 +43,7 @@ RESULTS = BENCH / "RESULTS.md"
 RAW = BENCH / "results" / "latest.json"  # the raw numbers behind the tables
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 HARD_LIMIT_SECONDS = 900  # the whole run normally takes ~10 minutes; past this, give up
-SOAK_MINUTES = 9.5  # the soak after them (bench/soak.py), in its own time limit
+SOAK_MINUTES = 10.0  # the soak after them (bench/soak.py), in its own time limit
 SOAK_LIMIT_SECONDS = SOAK_MINUTES * 60 + 180
 
 # The targets, as numbers.

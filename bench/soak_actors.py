@@ -284,10 +284,14 @@ class ConsumerHabits:
     confirm_part: float = 0.04  # confirm a random part of the batch
     abandon: float = 0.004  # "crash" with the batch read: drop the connection, confirm nothing
     hang_up: float = 0.003  # "crash" mid-pull: drop the connection before reading the answer
-    idle_pause: float = 0.02  # real seconds between pulls after an empty answer
+    # A consumer's pacing (the consumer report calls pulling again at once after an empty
+    # answer a busy loop), and what keeps the emulator's work per event low: full batches.
+    idle_pause: float = 0.1  # real seconds before the next pull after an empty answer
+    partial_pause: float = 0.1  # after a batch of fewer than 16: let the next one fill up
 
 
 LATENCIES_KEPT = 20_000  # per consumer
+BATCH = 16  # PullEvents answers at most this many events
 
 
 @dataclass
@@ -323,6 +327,7 @@ class Consumer:
         self.random = random.Random(seed)
         self.log = ConsumerLog()
         self.stopping = False
+        self.pause = 0.0  # real seconds to wait before the next pull
         self._session: aiohttp.ClientSession | None = None
 
     def _api(self) -> CloudApi:
@@ -345,6 +350,9 @@ class Consumer:
         try:
             while not self.stopping:
                 await self._one_batch()
+                if self.pause:  # a consumer's pacing, not a wait
+                    pause, self.pause = self.pause, 0.0
+                    await asyncio.sleep(pause)
         finally:
             await self._crash()
 
@@ -378,6 +386,8 @@ class Consumer:
             self.log.empty_pulls += 1
             await asyncio.sleep(habits.idle_pause)  # a consumer's pacing, not a wait
             return
+        if len(events) < BATCH:
+            self.pause = habits.partial_pause
         batch: list[tuple[str, int]] = []
         for event in events:
             n = identity(event)

@@ -40,9 +40,10 @@ RETRY_SPAN_SECONDS = sum(DEFAULT_RETRY_SECONDS)  # ~27.6 h from a first attempt 
 ATTEMPTS_PER_SERIES = 1 + len(DEFAULT_RETRY_SECONDS)
 RETENTION_AT = 0.4  # the retention first drops events this far into the emission
 DAY_SCALE = 100.0  # most of the time: the 30 s confirm window is 300 ms real
-CYCLE_SECONDS = 5.0  # real seconds: a day, then a night
-NIGHT_SECONDS = 0.5  # of each cycle, at the scale that makes the average wanted
-CHUNK = 250  # events per admin emit
+CYCLE_SECONDS = 10.0  # real seconds: a day, then a night
+NIGHT_SECONDS = 0.3  # of each cycle, at the scale that makes the average wanted (leases
+# out at night expire before their confirm: the shorter the nights, the less is redone)
+CHUNK = 1000  # events per admin emit (~1 MB: a request's cost is spread over more events)
 POOL_FILES = 200  # pool FileIds per application
 TASK_SHARE = 0.0015  # media task rounds (4 events each) per bulk event
 SIGN_KEY = "soakSignKey2026"
@@ -103,16 +104,16 @@ class App:
 
 
 def plan() -> list[App]:
-    apps = [App(i, "pull", 0.105) for i in range(6)]
-    apps.append(App(6, "switch", 0.06, Flapping(0.02), tasks=False))
+    apps = [App(i, "pull", 0.12) for i in range(6)]
+    apps.append(App(6, "switch", 0.05, Flapping(0.02), tasks=False))
     apps += [App(7, "orphan", 0.025, tasks=False), App(8, "orphan", 0.025, tasks=False)]
     apps += [
-        App(9, "push", 0.065, Flapping(0.02),
+        App(9, "push", 0.045, Flapping(0.02),
             {"effect": "fail", "status": 503, "probability": 0.05}),
-        App(10, "push", 0.065, Flapping(0.02, period_seconds=20.0, down_seconds=3.0),
+        App(10, "push", 0.045, Flapping(0.02, period_seconds=20.0, down_seconds=3.0),
             {"effect": "timeout", "probability": 0.03}),
-        App(11, "push", 0.065, Flapping(0.05), {"effect": "reset", "probability": 0.05}),
-        App(12, "push", 0.065, Flapping(0.02), outage=True),
+        App(11, "push", 0.045, Flapping(0.05), {"effect": "reset", "probability": 0.05}),
+        App(12, "push", 0.045, Flapping(0.02), outage=True),
     ]
     return apps
 
