@@ -5,7 +5,7 @@ NotificationUrl, or suppressed. A queued event's state is then the queue's, a pu
 one's its callback delivery's; ``EmittedEvent.state`` says which it is now.
 
 An event's payload is held packed: deflated with a preset dictionary of its type (made
-once per process from generated events of that type), a seventh to a quarter of its JSON's
+once per process from generated events of that type), a tenth to a third of its JSON's
 size, and inflated whenever ``payload`` is read (see the end of this module).
 """
 
