@@ -39,7 +39,9 @@ def _drain_rate(state_file: Path | None, events: int, pullers: int) -> float:
 def _restart_seconds(state_file: Path, events: int) -> tuple[float, float]:
     """(seconds to start on an empty file, seconds to start again on the file holding
     ``events`` queued events)."""
-    command = (lambda port: emulator_command(port, extra=["--state-file", str(state_file)]))
+    def command(port: int) -> list[str]:
+        return emulator_command(port, extra=["--state-file", str(state_file)])
+
     with ServerProcess("emulator", command) as server:
         fresh = server.startup_seconds
         admin = AdminClient(server.url)

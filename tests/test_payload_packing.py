@@ -24,6 +24,7 @@ from emulator.core.event import (
     DICTIONARY_SEED,
     DICTIONARY_TIME,
     EmittedEvent,
+    event_holding,
     held_payload,
     pack,
     packer,
@@ -157,6 +158,28 @@ def test_a_pickled_event_holds_its_json_and_comes_back_equal() -> None:
     assert copy == event and copy.payload == payload and copy is not event
     assert (copy.state, copy.deliveries, copy.caused_by) == (
         "leased", 2, "ProcessMedia r-1 task t-1")
+
+
+def test_an_event_made_of_what_it_holds_is_equal_and_packs_nothing_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a snapshot kept in memory restores from: every field back in its place, the
+    payload the very bytes the event held (a restore would be tens of times slower if it
+    packed each payload again)."""
+    payload = plain(EventFactory(OTHER_SEED, lambda: OTHER_TIME).make("NewFileUpload"))
+    packer("NewFileUpload", at_once=True)
+    event = _event("NewFileUpload", payload)
+    event.state, event.deliveries, event.route, event.duplicate, event.caused_by = (
+        "leased", 3, "push", True, "PullUpload r-2 task t-2")
+    held = held_payload(event)
+    assert type(held) is bytes  # deflated
+    values = [getattr(event, field) for field in EmittedEvent.__dataclass_fields__]
+    values[list(EmittedEvent.__dataclass_fields__).index("payload")] = held
+    monkeypatch.setattr(event_module, "pack", None)  # packing again would fail
+    copy = event_holding(values)
+    assert copy == event and copy is not event and held_payload(copy) is held
+    assert copy.payload == payload
+    with pytest.raises(ValueError):  # a field more or less is never taken silently
+        event_holding(values[:-1])
 
 
 def test_the_type_s_name_is_held_once_however_many_events_bring_it() -> None:

@@ -239,7 +239,11 @@ class _RunsCode:
     (FILE_HEADER + zlib.compress(dataclasses.replace(
         _fresh_state(), format=state.FORMAT + 1).to_bytes()),
      f"this emulator reads format {state.FORMAT} only"),
-], ids=["empty", "another-file", "damaged", "not-a-state", "code", "another-format"])
+    (FILE_HEADER + zlib.compress(dataclasses.replace(
+        _fresh_state(), events={1: ("text",) * len(state.EVENT_FIELDS)}).to_bytes()),
+     "does not have the fields of an event"),
+], ids=["empty", "another-file", "damaged", "not-a-state", "code", "another-format",
+        "an-event-row"])
 def test_a_file_that_cannot_be_used_is_refused_and_nothing_kept(
         admin: AdminClient, body: bytes, said: str, capsys: pytest.CaptureFixture[str]) -> None:
     good = admin.import_snapshot("good", FILE_HEADER + zlib.compress(_fresh_state().to_bytes()))

@@ -24,11 +24,12 @@ import io
 import pickle
 from collections import deque
 from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 from types import FunctionType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..base.jsontext import RawJson
-from .event import PULLABLE, ROUTE_QUEUED, EmittedEvent
+from .event import PULLABLE, ROUTE_QUEUED, EmittedEvent, event_holding, held_payload, pack, unpack
 from .journal import JournalEntry
 from .queue import Lease
 from .settings import RUNTIME_SETTINGS
@@ -123,10 +124,13 @@ class State:
     referenced: set[int] = field(default_factory=set)  # the events the rest refers to
 
     def to_bytes(self) -> bytes:
-        return pickle.dumps(self, _PICKLE_PROTOCOL)
+        plain = replace(self, events={seq: plain_row(row) for seq, row in self.events.items()})
+        return pickle.dumps(plain, _PICKLE_PROTOCOL)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> State:
+        """The state ``to_bytes`` gave, its payloads packed again as this process packs
+        them (restoring it packs nothing)."""
         try:
             state = _SafeUnpickler(io.BytesIO(data)).load()
         except Exception as error:  # any malformed bytes: one clear refusal
@@ -134,7 +138,11 @@ class State:
         if not isinstance(state, State):
             raise StateFormatError("not a vod-emulator state")
         check_format(state.format)
-        return state
+        try:
+            events = {seq: packed_row(row) for seq, row in state.events.items()}
+        except (TypeError, ValueError, AttributeError) as error:
+            raise StateFormatError(f"an event of this state is malformed ({error})") from None
+        return replace(state, events=events)
 
 
 def check_format(found: int) -> None:
@@ -148,21 +156,44 @@ def check_format(found: int) -> None:
 
 
 EventRow = tuple[Any, ...]
-"""An event as plain values (str, bytes, numbers, None): its fields, in their order."""
+"""An event as plain values (str, bytes, numbers, None): its fields, in their order. Its
+payload is as the event holds it (``event.held_payload``: deflated bytes only this process
+can inflate, or RawJson) in a row kept in memory; JSON in a row that leaves the process
+(``plain_row``) or comes from outside (``packed_row`` packs it again)."""
 
 EVENT_FIELDS = tuple(field.name for field in fields(EmittedEvent))
+_PAYLOAD_FIELD = EVENT_FIELDS.index("payload")
+_TYPE_FIELD = EVENT_FIELDS.index("event_type")
+_fields_of = attrgetter(*EVENT_FIELDS)
+_fields_but_payload_of = attrgetter(*(name for name in EVENT_FIELDS if name != "payload"))
 
 
-def event_row(event: EmittedEvent) -> EventRow:
-    return tuple(getattr(event, name) for name in EVENT_FIELDS)
+def event_row(event: EmittedEvent, held: bool = False) -> EventRow:
+    """The event's row; ``held``: its payload as the event holds it (packed), for a
+    snapshot kept in this process, which restores it without packing it again."""
+    if not held:
+        return _fields_of(event)
+    row = _fields_but_payload_of(event)
+    return (*row[:_PAYLOAD_FIELD], held_payload(event), *row[_PAYLOAD_FIELD:])
 
 
-def event_of_row(row: EventRow) -> EmittedEvent:
-    if len(row) != len(EVENT_FIELDS):
+def plain_row(row: EventRow) -> EventRow:
+    """The row with its payload as JSON, whatever held it: what leaves the process."""
+    payload = row[_PAYLOAD_FIELD]
+    if type(payload) is not bytes:  # not deflated
+        return row
+    return (*row[:_PAYLOAD_FIELD], unpack(row[_TYPE_FIELD], payload),
+            *row[_PAYLOAD_FIELD + 1:])
+
+
+def packed_row(row: EventRow) -> EventRow:
+    """A row read from outside the process (a file, an import), its payload (JSON,
+    whatever its type) packed as this process packs it, as a row kept in memory is."""
+    if len(row) != len(EVENT_FIELDS) or not isinstance(row[_PAYLOAD_FIELD], bytes) or (
+            type(row[_TYPE_FIELD]) is not str):
         raise StateFormatError("an event row does not have the fields of an event")
-    event = EmittedEvent(*row)
-    event.payload = RawJson(event.payload)  # kept as plain bytes
-    return event
+    return (*row[:_PAYLOAD_FIELD], pack(row[_TYPE_FIELD], RawJson(row[_PAYLOAD_FIELD])),
+            *row[_PAYLOAD_FIELD + 1:])
 
 
 def lease_row(lease: Lease) -> LeaseRow:
@@ -213,7 +244,8 @@ def take(backend: VodBackend) -> State:
         confirmed += [ConfirmedRow(handle, queue.sub_app_id, until)
                       for handle, until in queue.confirmed_handles()]
     events.update(referenced)
-    return State({seq: event_row(event) for seq, event in events.items()}, leases, confirmed,
+    return State({seq: event_row(event, held=True) for seq, event in events.items()},
+                 leases, confirmed,
                  backend.journal.entries(), counters_of(backend), rest,
                  referenced=set(referenced))
 
@@ -303,7 +335,7 @@ def restore(backend: VodBackend, events: dict[int, EventRow], leases: list[Lease
     a reset (held pulls answer empty, callbacks in flight are abandoned). ``resume``: a
     restart (the clock has run meanwhile); otherwise a snapshot restored (the clock reads
     what it read when the snapshot was taken)."""
-    loaded = {seq: event_of_row(row) for seq, row in events.items()}
+    loaded = {seq: event_holding(row) for seq, row in events.items()}
     kept = _RestUnpickler(io.BytesIO(rest), backend, loaded).load()
     check_format(kept["format"])
     counts = _SafeUnpickler(io.BytesIO(counters)).load()

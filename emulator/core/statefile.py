@@ -283,7 +283,8 @@ class StateFile:
                      for table in ("events", "event_states", "leases", "confirmed", "journal"))
         taken = state.take(self.backend)
         batch.append(("INSERT INTO events VALUES (?, ?)",
-                      [(seq, marshal.dumps(row)) for seq, row in taken.events.items()]))
+                      [(seq, marshal.dumps(state.plain_row(row)))
+                       for seq, row in taken.events.items()]))
         batch.append(("INSERT INTO event_states VALUES (?, ?, ?)",
                       [(seq, row[_STATE_FIELD], row[_DELIVERIES_FIELD])
                        for seq, row in taken.events.items()]))
@@ -387,6 +388,6 @@ confirmed handles past their window)."""
 
 def _with_state(row: state.EventRow, row_state: str, deliveries: int) -> state.EventRow:
     """An event's row with the state and deliveries written since the row itself."""
-    fields = list(row)
+    fields = list(state.packed_row(row))
     fields[_STATE_FIELD], fields[_DELIVERIES_FIELD] = row_state, deliveries
     return tuple(fields)
