@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import subprocess
 import sys
 import time
 from types import FrameType
@@ -32,6 +31,7 @@ from common import (
     BENCH,
     Interference,
     cpu_busy_seconds,
+    emulator_version,
     machine_facts,
     markdown_table,
     ms,
@@ -58,18 +58,6 @@ SHUTDOWN_SECONDS = 0.5  # SIGTERM to exit, with a PullEvents held
 CALLBACKS_VS_LIMIT = 0.50  # PUSH callbacks/s >= 50% of a bare aiohttp sender's
 CALLBACK_RATE = 2_000  # callbacks/s, emit to the receiver's last arrival
 CALLBACK_P99 = 0.010  # seconds, emit sent to the callback's arrival
-
-
-def emulator_version() -> str:
-    """The commit measured, and whether emulator/ had uncommitted changes then."""
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=BENCH.parent, capture_output=True,
-                              text=True, check=False)
-        return done.stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "emulator")
-    return commit + (" + uncommitted changes in emulator/" if dirty else "")
 
 
 def _give_up(signum: int, frame: FrameType | None) -> None:

@@ -28,9 +28,7 @@ import asyncio
 import json
 import sys
 import time
-from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -55,8 +53,8 @@ from soak_load import (
     RETRY_SPAN_SECONDS,
     SIGN_KEY,
     TASK_SHARE,
-    App,
     ClockPlan,
+    Run,
     configure,
     days_and_nights,
     emit,
@@ -73,60 +71,6 @@ from soak_load import (
 SETUP_SECONDS = 10.0
 END_SECONDS = 60.0  # kept for draining, the last retries and the reconciliation
 HISTORIES = 200  # undelivered events whose every attempt record is checked
-
-
-@dataclass
-class Run:
-    """The soak's state while it runs."""
-
-    url: str
-    pid: int
-    apps: list[App]
-    ledger: Ledger
-    admin: aiohttp.ClientSession
-    api: CloudApi
-    clock: EmulatorTime
-    events_wanted: int
-    emit_seconds: float
-    clock_plan: ClockPlan
-    next_n: int = 0
-    emitted: int = 0  # bulk events the emulator answered for
-    emit_refused: int = 0
-    task_rounds: int = 0
-    task_events: int = 0  # events the task requests that were accepted will cause
-    task_errors: dict[str, int] = field(default_factory=dict)
-    n_of_seq: array[int] = field(default_factory=lambda: array("q"))  # seq -> n (-1: none)
-    backlog: int = 0  # pullable + leased in the consumed applications (last sample)
-    samples: list[dict[str, Any]] = field(default_factory=list)
-    follower: dict[str, Any] = field(default_factory=dict)
-    server_leases: dict[str, int] = field(default_factory=dict)
-    faults_applied: dict[str, dict[str, Any]] = field(default_factory=dict)
-    histories: list[dict[str, Any]] = field(default_factory=list)  # undelivered events'
-    unexplained: dict[str, int] = field(default_factory=dict)  # failed callbacks, why
-
-    phases: dict[str, float] = field(default_factory=dict)
-    stopping: bool = False
-    emission_done: bool = False  # the emission ended (its count, or its time)
-    kept: dict[str, int] = field(default_factory=dict)  # the emulator's record bounds
-
-    def alloc(self, count: int) -> int:
-        first = self.next_n
-        self.next_n += count
-        if self.next_n > self.ledger.size:
-            self.ledger.grow(max(self.next_n, self.ledger.size * 5 // 4))
-        return first
-
-    async def admin_call(self, method: str, path: str, body: Any = None,
-                         **query: Any) -> Any:
-        data = None if body is None else body if isinstance(body, bytes) else \
-            json.dumps(body).encode()
-        async with self.admin.request(method, self.url + path, data=data,
-                                      params={k: str(v) for k, v in query.items()},
-                                      headers={"Content-Type": "application/json"}) as answer:
-            document = json.loads(await answer.read())
-            if answer.status >= 400:
-                raise RuntimeError(f"{method} {path}: {answer.status} {document}")
-            return document
 
 
 def rss_kib(pid: int) -> int:

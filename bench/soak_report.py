@@ -16,19 +16,17 @@ import json
 import statistics
 from collections import Counter
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from common import BENCH, machine_facts, markdown_table, percentile
+from common import BENCH, emulator_version, machine_facts, markdown_table, percentile
 from soak_actors import CONFIRMED, DELIVERED, ISSUED, TASK, Consumer, Receiver
 from soak_load import (
     ATTEMPTS_PER_SERIES,
     CONFIRM_WINDOW_SECONDS,
     RETENTION_SECONDS,
     RETRY_SPAN_SECONDS,
+    Run,
 )
-
-if TYPE_CHECKING:
-    from soak import Run
 
 RESULTS = BENCH / "RESULTS.md"
 RAW = BENCH / "results" / "soak.json"
@@ -241,7 +239,7 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
         "rss_series": downsample(run.samples, 120),
         "config": {"clock": plan.to_json(), "applications": len(run.apps),
                    "consumers": len(consumers), "receivers": len(receivers)},
-        "machine": {**machine_facts(), "emulator measured": measured()},
+        "machine": {**machine_facts(), "emulator measured": emulator_version()},
     }
 
 
@@ -258,14 +256,6 @@ def judge_log(results: dict[str, Any], log: str) -> None:
         "first_traceback": log[first:first + 3000] if first >= 0 else ""}
     results["passed"] = results["passed"] and internal == 0 and tracebacks == 0
     results["emulator_log_tail"] = log[-1500:]
-
-
-def measured() -> str:
-    """The commit measured (and whether emulator/ had uncommitted changes), as run_all
-    says it."""
-    from run_all import emulator_version  # imported here: run_all imports the soak
-
-    return emulator_version()
 
 
 def cpu_figures(samples: list[dict[str, Any]], emission_end: float) -> dict[str, Any]:
