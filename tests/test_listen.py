@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
 
-from emulator.base.background import BackgroundServer, listen
+from emulator.base.background import BackgroundServer
 from emulator.base.jsontext import plain
 from emulator.clients.client import AdminClient
 from emulator.clients.listener import (
@@ -217,11 +217,13 @@ def test_a_handler_failing_twice_then_succeeding_loses_nothing(
 
 
 class Handler(BackgroundServer):
-    """A local handler that can start on a port chosen before (where a handler was down)."""
+    """A local handler that starts listening on a socket bound before: while it was only
+    bound, connections to it were refused (a handler down), and no other process could
+    take its port meanwhile."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, bound: socket.socket) -> None:
         super().__init__("the handler", "handler")
-        self.wanted = port
+        self.bound = bound
         self.bodies: list[dict[str, Any]] = []
 
     async def _open(self) -> tuple[web.AppRunner, int]:
@@ -234,20 +236,25 @@ class Handler(BackgroundServer):
         app = web.Application()
         app.router.add_post("/vod", handle)
         runner = web.AppRunner(app, access_log=None)
-        return runner, await listen(runner, "127.0.0.1", self.wanted)
+        await runner.setup()
+        await web.SockSite(runner, self.bound).start()
+        port: int = self.bound.getsockname()[1]
+        return runner, port
 
 
 def test_a_handler_down_for_longer_than_the_confirm_window_loses_nothing(
         upstream: EmulatorThread, admin: AdminClient) -> None:
-    down = refused_url().replace("/callback", "/vod")  # nothing listens there yet
+    bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    bound.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+    down = f"http://127.0.0.1:{bound.getsockname()[1]}/vod"
     emitted = admin.emit("NewFileUpload", count=2)
-    with listening(options(upstream, down)) as (_, seen):
+    with bound, listening(options(upstream, down)) as (_, seen):
         for rounds in (1, 2, 3):  # refused, then back after the window, three times over
             seen.wait_handled(2 * rounds, FAILED)
             assert admin.queue()["confirmed"] == 0
             admin.advance_clock(PAST_THE_WINDOW)
         seen.wait_handled(8, FAILED)  # pulled a fourth time, still down
-        with Handler(urlsplit(down).port or 0) as handler:
+        with Handler(bound) as handler:
             admin.advance_clock(PAST_THE_WINDOW)
             admin.wait_for_confirmed([one["event_id"] for one in emitted])
             seen.wait_handled(2, DELIVERED)
