@@ -5,8 +5,10 @@ Durability: a request's answer waits until what it changed is committed (``writt
 so a ``kill -9`` loses at most the requests in flight: a confirm answered is never undone,
 a lease answered keeps its deadline, an emit answered is never lost. Writes are batched:
 every change made while the loop runs other work joins the next commit (one transaction,
-in WAL mode, synchronous=NORMAL: a killed process loses nothing committed; only a crash
-of the machine itself could).
+in WAL mode, synchronous=OFF: a killed process loses nothing committed, the system holds
+its writes; only a crash of the machine itself could). A request's few rows are committed
+on the event loop, in less time than a trip to the writer thread takes; anything larger
+on the writer thread, so the loop runs meanwhile.
 
 What is written per commit (see ``state.py`` for the parts):
 
@@ -51,6 +53,11 @@ CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, row BLOB);
 CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, taken_at REAL, state BLOB);
 """
 
+INLINE_ROWS = 200
+"""A batch of at most this many rows is committed on the event loop (well under a
+millisecond); a larger one (an emit of many events, everything after a reset) on the
+writer thread, so the loop runs meanwhile."""
+
 BACKGROUND_SECONDS = 0.02
 """How long a background change may wait to be committed, at most (plus the commit)."""
 
@@ -78,6 +85,7 @@ class StateFile:
         self._writing: asyncio.Future[None] | None = None
         self._writing_batch: asyncio.Future[None] | None = None  # answered when it is
         self._snapshot_changes: Batch = []
+        self._light = False  # the batch collected last may be committed on the loop
         self._writer = concurrent.futures.ThreadPoolExecutor(1, "vod-emulator state")
         self._closed = False
         self.background: asyncio.Task[None] | None = None  # run(), while serving
@@ -197,8 +205,19 @@ class StateFile:
             self._writing_batch = None
             waiting.set_exception(error)
             return
-        self._writing = asyncio.get_running_loop().run_in_executor(
-            self._writer, self._commit, batch)
+        loop = asyncio.get_running_loop()
+        if self._light and sum(len(rows) for _, rows in batch) <= INLINE_ROWS:
+            # A request's few rows: committed here, in less time than the trip to the
+            # writer thread and back (and its wait for the interpreter) would take.
+            self._writing = loop.create_future()
+            try:
+                self._commit(batch)
+                self._writing.set_result(None)
+            except Exception as error:  # noqa: BLE001 (the waiters answer with it)
+                self._writing.set_exception(error)
+            self._committed(self._writing, waiting)
+            return
+        self._writing = loop.run_in_executor(self._writer, self._commit, batch)
         self._writing.add_done_callback(lambda done: self._committed(done, waiting))
 
     def _committed(self, done: asyncio.Future[None], waiting: asyncio.Future[None]) -> None:
@@ -236,6 +255,10 @@ class StateFile:
         taken = self.backend.changes.taken()
         fingerprint = self._fingerprint_now()
         batch: Batch = []
+        # Light: rows a request touched, nothing that rewrites or deletes at large.
+        self._light = not (taken.everything or taken.rest or self._snapshot_changes
+                           or fingerprint != self._fingerprint
+                           or (self.commits + 1) % _TIDY_EVERY == 0)
         if taken.everything:
             self._collect_everything(batch)
         else:
@@ -261,6 +284,7 @@ class StateFile:
             batch.append(("DELETE FROM journal WHERE seq <= ?",
                           [(self._journal_written - journal.max_entries,)]))
         if self._rows_since_compaction > max(10_000, 2 * len(self.backend.emitted)):
+            self._light = False
             self._collect_compaction(batch)
         self._fingerprint = fingerprint
         return batch
