@@ -34,6 +34,8 @@ from common import REPO, ServerProcess, emulator_command  # noqa: E402
 BATCH = 10_000
 TYPES = {"NewFileUpload": 100_000, "ProcedureStateChanged": 50_000}
 """The types measured, with the events queued of each by default."""
+TARGET_BYTES = {"NewFileUpload": 1_000, "ProcedureStateChanged": 2_500}
+"""Resident growth per queued event, at most."""
 
 
 def resident_bytes(pid: int) -> int:

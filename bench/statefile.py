@@ -25,6 +25,9 @@ from drain import check_drained, fill, raw_drain
 
 from emulator.clients.client import AdminClient
 
+DRAIN_SHARE_TARGET = 0.8
+"""The drain with a state file keeps at least this share of the in-memory drain's rate."""
+
 
 def _drain_rate(state_file: Path | None, events: int, pullers: int) -> float:
     extra = [] if state_file is None else ["--state-file", str(state_file)]
