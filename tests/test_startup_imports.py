@@ -36,6 +36,8 @@ NOT_BEFORE_THE_FIRST_ANSWER = (
     "emulator.cli.wait",
     "emulator.recording",
     "emulator.core.statefile",  # only with --state-file
+    "emulator.core.state",  # with the first snapshot
+    "emulator.events.vocabulary",  # with the first task
     "sqlite3",
 )
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..base.echo import shown
-from . import state
 from .errors import NotFound
 
 if TYPE_CHECKING:
+    from . import state
     from .state import VodBackend
 
 NAME_SYNTAX = "1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -69,11 +69,15 @@ class Snapshots:
 
     def save(self, backend: VodBackend, name: str) -> Snapshot:
         """Keep the state as it is now under ``name`` (replacing one of that name)."""
+        from . import state  # loaded with the first snapshot
+
         check_name(name)
         return self._keep(Snapshot(name, backend.now(), state.take(backend)))
 
     def restore(self, backend: VodBackend, name: str) -> Snapshot:
         """Make the backend stand as the snapshot does (its clock too)."""
+        from . import state  # loaded with the first snapshot
+
         snapshot = self.get(name)
         kept = snapshot.state
         state.restore(backend, kept.events, kept.leases, kept.confirmed, kept.journal,
@@ -102,6 +106,8 @@ class Snapshots:
     def imported(self, name: str, data: bytes, taken_at: float) -> Snapshot:
         """Keep an exported snapshot's file under ``name``; refused, and nothing kept, if
         it is not one this emulator can restore."""
+        from . import state  # loaded with the first snapshot
+
         check_name(name)
         if not data.startswith(FILE_HEADER):
             raise SnapshotInputError("not an exported vod-emulator snapshot (no header line)")

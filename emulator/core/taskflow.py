@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..base.echo import shown
-from ..events import vocabulary as v
 from ..events.catalog import FINISH, PROCEDURE, PROCESSING, TASK_ACTIONS
 from .clock import Clock
 from .errors import (
@@ -47,6 +46,7 @@ from .tasks import (
 
 if TYPE_CHECKING:
     from ..events import EventFactory
+    from ..events import vocabulary as v
     from ..events.tasks import TaskFacts
 
 Route = Callable[[SubAppId, dict[str, Any], str], str]
@@ -56,7 +56,6 @@ UPLOAD_NOTICE_SECONDS = 1.0
 """How long after a CommitUpload its NewFileUpload follows, in emulator seconds."""
 UPLOAD_SESSION_SECONDS = 3 * 86400
 """How long an ApplyUpload's VodSessionKey can be committed (the docs: three days)."""
-_DEFAULT_FAILURE = v.FAILURES[0]
 # RestoreMedia's tiers, and how long each takes (its description: 5 minutes, 5 hours...).
 # RestoreMedia's tiers by the file's storage class, and how long each takes (its
 # RestoreTier's description: Expedited 5 minutes, Standard 5 hours, Bulk 12 hours from
@@ -114,6 +113,7 @@ class TaskFlow:
         """Accept one asynchronous action: its task (RestoreMedia: one per file), each
         with its events scheduled. A refused request starts nothing."""
         from ..events import tasks as payloads  # the event machinery, loaded on first use
+        from ..events import vocabulary as v
 
         session_id, context, mode = check_session(params)
         name = _URL_PARAMETERS.get(action)
@@ -225,6 +225,8 @@ class TaskFlow:
         return str(basic.get("StorageClass") or "STANDARD")
 
     def _faults(self, action: str, sub_app_id: SubAppId) -> tuple[v.Failure | None, float]:
+        from ..events import vocabulary as v  # the event machinery, loaded on first use
+
         if not self.faults.active:
             return None, 0.0
         failure = None
@@ -233,10 +235,10 @@ class TaskFlow:
             # No code given: an empty ErrCodeExt, for the payload to say the failure its
             # model lists (events/tasks.py).
             code = rule.given.get("code", "")
-            known = next((f for f in v.FAILURES if f.code_ext == (code or
-                                                                 _DEFAULT_FAILURE.code_ext)),
+            default = v.FAILURES[0]
+            known = next((f for f in v.FAILURES if f.code_ext == (code or default.code_ext)),
                          None)
-            failure = v.Failure(known.code if known else _DEFAULT_FAILURE.code, code,
+            failure = v.Failure(known.code if known else default.code, code,
                                 rule.given.get("message", known.message if known
                                                else f"{code} (injected by fault {rule.id})"))
         slow = self.faults.take(action, ("slow_task",), sub_app_id)
@@ -283,6 +285,8 @@ class TaskFlow:
     def _finish(self, factory: EventFactory, task: Task, upload: dict[str, Any] | None,
                 event_type: str, member: str) -> None:
         """The task's end: its files made, its last event routed."""
+        from ..events import vocabulary as v  # the event machinery, loaded on first use
+
         sub_app_id = task.sub_app_id
         if task.file_id and not task.failed and task.action != "PullUpload" and not (
                 self.media.knows(sub_app_id, task.file_id)):
@@ -380,6 +384,8 @@ class TaskFlow:
     def apply_upload(self, factory: EventFactory, sub_app_id: SubAppId,
                      params: Mapping[str, Any]) -> dict[str, Any]:
         """ApplyUpload: where the bytes would go, and the session to commit."""
+        from ..events import vocabulary as v  # the event machinery, loaded on first use
+
         media_type = params["MediaType"]
         path = v.new_path(self._rng)
         key = secrets.token_hex(16)  # unguessable, like the real one; never in a payload
@@ -404,6 +410,7 @@ class TaskFlow:
         """CommitUpload: the file exists at once (DescribeMediaInfos knows it); its
         NewFileUpload follows ``UPLOAD_NOTICE_SECONDS`` later."""
         from ..events import tasks as payloads  # the event machinery, loaded on first use
+        from ..events import vocabulary as v
 
         session = self._uploads.pop((sub_app_id, session_key), None)
         now = self.clock.now()
