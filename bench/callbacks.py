@@ -59,7 +59,13 @@ class Peer:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        self.connection.request(method, path, data, {"Content-Type": "application/json"})
+        try:
+            self.connection.request(method, path, data, {"Content-Type": "application/json"})
+        except (BrokenPipeError, ConnectionResetError):
+            # The server closed the connection while it sat idle (waiting for a quiet
+            # machine can outlast its keep-alive): sent again on a new one.
+            self.connection.close()
+            self.connection.request(method, path, data, {"Content-Type": "application/json"})
         response = self.connection.getresponse()
         answer = response.read()
         if response.status != 200:
