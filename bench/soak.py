@@ -71,6 +71,10 @@ from soak_load import (
 SETUP_SECONDS = 10.0
 END_SECONDS = 60.0  # kept for draining, the last retries and the reconciliation
 HISTORIES = 200  # undelivered events whose every attempt record is checked
+RECORD_BOUNDS = ("--journal-max-entries", "50000", "--callback-max-records", "50000")
+"""The emulator's records (journal and emitted events, callback attempts and finished
+deliveries) bounded at half their default, so that they are full by mid-run on a slow
+host too, leaving a steady part in which to judge whether memory stays flat."""
 
 
 def rss_kib(pid: int) -> int:
@@ -345,8 +349,9 @@ def run(events: int = 1_000_000, minutes: float = 10.0, scale: float | None = No
     """The whole soak; answers the results (also written unless ``write`` is false)."""
     emit_seconds = max(10.0, minutes * 60 - SETUP_SECONDS - END_SECONDS)
     clock_plan = ClockPlan.for_emission(emit_seconds, scale)
+
     def command(port: int) -> list[str]:
-        return emulator_command(port, verify=True, extra=serve_flags)
+        return emulator_command(port, verify=True, extra=[*RECORD_BOUNDS, *serve_flags])
 
     with ServerProcess("emulator", command) as server:
         try:

@@ -298,8 +298,8 @@ def rss_summary(samples: list[dict[str, Any]], rss_start: int, emission_end: flo
                 kept: dict[str, int]) -> dict[str, Any]:
     """VmRSS over the run; "flat" is judged from the first retention drop (the unpulled
     queues stop growing) once the bounded records are full (as many emitted events as
-    journal entries, and as many callback attempts as the record keeps) to the end of
-    the emission."""
+    journal entries; as many callback attempts, and as many finished deliveries, each
+    holding its event, as the callbacks' record keeps) to the end of the emission."""
     mib = [s["rss_kib"] / 1024 for s in samples]
     summary: dict[str, Any] = {
         "start_mib": round(rss_start / 1024, 1), "peak_mib": round(max(mib, default=0), 1),
@@ -307,7 +307,9 @@ def rss_summary(samples: list[dict[str, Any]], rss_start: int, emission_end: flo
     }
     onset = next((s["t"] for s in samples if s["dropped"] > 0), None)
     full = next((s["t"] for s in samples if s["emitted"] >= kept["journal"]
-                 and s["callback_attempts"] >= kept["callback_attempts"]), None)
+                 and s["callback_attempts"] >= kept["callback_attempts"]
+                 and s["callbacks_delivered"] + s["callbacks_undelivered"]
+                 >= kept["callback_attempts"]), None)
     start = None if onset is None or full is None else max(onset, full)
     steady = [s for s in samples if start is not None and start <= s["t"] <= emission_end]
     if start is None or len(steady) < 20:
