@@ -64,21 +64,25 @@ def test_the_plugin_sends_a_delivered_callback_again(pytester: pytest.Pytester) 
 def test_a_duplicate_callback_comes_again_after_its_200() -> None:
     """The ``duplicate`` fault on callbacks: delivered, then the same body and signature
     again, as a receiver sees a delivery whose answer was lost; journaled as a fault."""
+    # One delivery at a time: the unmatched event, emitted last, is sent only once the
+    # duplicate before it has been answered and recorded.
     with CallbackReceiver(sign_key="dupKey1") as receiver, EmulatorThread(Settings(
-            port=0, seed=3, callback_url=receiver.url, sign_key="dupKey1")) as thread:
+            port=0, seed=3, callback_url=receiver.url, sign_key="dupKey1",
+            callback_concurrency=1)) as thread:
         admin = AdminClient(thread.url)
         rule = admin.add_fault("callback", "duplicate", event_type="NewFileUpload", times=1)
-        admin.emit("FileDeleted", 1)  # not matched: sent once
         admin.emit("NewFileUpload", 1)
+        admin.emit("FileDeleted", 1)  # not matched: sent once
         calls = receiver.wait_for(3)
+        assert calls[2].json["EventType"] == "FileDeleted"
+        admin.wait(callbacks_delivered=2)  # recorded as it is answered
         first, again = [c for c in calls if c.json["EventType"] == "NewFileUpload"]
         assert again.body == first.body  # the same signature (T and Sign) too
         assert (first.status, first.refused, again.status, again.refused) == (
             200, None, 200, None)  # both genuine: the receiver checks the signature
-        attempts = admin.callbacks(event_id="evt-00000002")
+        attempts = admin.callbacks(event_id="evt-00000001")
         assert [(a["attempt"], a["status"], a["outcome"]) for a in attempts] == [
             (1, 200, "delivered"), (2, 200, "delivered")]
-        assert admin.wait(callbacks_delivered=2)["met"]  # two events, each delivered once
-        faults = [e for e in admin.journal("fault") if e["event_id"] == "evt-00000002"]
+        faults = [e for e in admin.journal("fault") if e["event_id"] == "evt-00000001"]
         assert [e["detail"] for e in faults] == [f"{rule['id']}: duplicate on callback"]
-        assert len(admin.callbacks(event_id="evt-00000001")) == 1
+        assert len(admin.callbacks(event_id="evt-00000002")) == 1
