@@ -5,6 +5,7 @@ plugin's end-of-session section."""
 
 from __future__ import annotations
 
+import gc
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient
 from emulator.clients.receiver import CallbackReceiver
+from emulator.core.event import EmittedEvent
 from emulator.core.report import KINDS
 from emulator.server import EmulatorThread
 
@@ -78,6 +80,27 @@ def test_a_handle_confirmed_twice(frozen: AdminClient, sdk: vod_client.VodClient
     confirm(sdk, handles, APP)  # accepted by the service, and a sign of a confused consumer
     (twice,) = findings(frozen)
     assert (twice["kind"], twice["ids"]) == ("confirmed_twice", [event["event_id"]])
+
+
+def test_the_report_keeps_no_drained_event_alive() -> None:
+    """What the report keeps of a pulled handle is its event's id and type, never the
+    event: a drained event is let go (payload and all) while the report still names it."""
+    with EmulatorThread(make_settings(secret_id=None, secret_key=None,
+                                      journal_max_entries=1)) as emulator:
+        admin = AdminClient(emulator.url)
+        admin.set_clock(freeze=True)
+        app = 1500000919  # no other test's: other emulators may run in this process
+        ids = [event["event_id"] for event in admin.emit("FileDeleted", 5, app)]
+        sdk = _sdk(emulator)
+        handles = [pulled.EventHandle for pulled in pull(sdk, app)]
+        confirm(sdk, handles, app)
+        confirm(sdk, handles[:1], app)  # a finding that names the first event
+        gc.collect()  # the emulator runs in this process: its objects are ours to count
+        alive = {event.event_id for event in gc.get_objects()
+                 if isinstance(event, EmittedEvent) and event.sub_app_id == app}
+        assert alive == {ids[-1]}  # the one the emitted record keeps (1 entry)
+        (twice,) = findings(admin)
+        assert (twice["kind"], twice["ids"]) == ("confirmed_twice", ids[:1])
 
 
 def test_describe_events_state_polled_too_often(frozen: AdminClient,

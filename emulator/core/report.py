@@ -10,12 +10,13 @@ the first and last time, and up to ``IDS_KEPT`` of the ids that show it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .callbacks import PROBES, by_fault
-from .event import DELIVERED, PENDING_RETRY, PROBE, UNDELIVERED, EmittedEvent
+from .event import DELIVERED, PENDING_RETRY, PROBE, UNDELIVERED
 from .ids import SubAppId
 
 SEE = "README.md#the-consumer-report"
@@ -199,9 +200,10 @@ class Finding:
                 "see": SEE}
 
 
-_Pulled = tuple[EmittedEvent, Client, float]
-"""One handle PullEvents answered: its event, who pulled it, when its window ends. A
-tuple: the drain makes one per event."""
+_Pulled = tuple[str, SubAppId, str, Client, float]
+"""One handle PullEvents answered: its event's id, application and type, who pulled it,
+when its window ends. A tuple (the drain makes one per event) of what the report reads,
+never the event itself: that would keep every payload alive as long as the handle."""
 
 
 class ConsumerReport:
@@ -215,7 +217,10 @@ class ConsumerReport:
 
     def clear(self) -> None:
         self._findings: dict[tuple[str, SubAppId, Client], Finding] = {}
-        self._handles: dict[str, _Pulled] = {}  # oldest first
+        self._handles: dict[str, _Pulled] = {}
+        # Its keys, oldest first: the oldest is dropped from here, since finding a dict's
+        # first key scans past every slot deleted before it (100 µs a pull when full).
+        self._pulled_order: deque[str] = deque()
         self._confirmed_handles: set[str] = set()
         self._last_state_poll: dict[tuple[SubAppId, Client], float] = {}
         self._last_empty_pull: dict[tuple[SubAppId, Client], float] = {}
@@ -226,7 +231,8 @@ class ConsumerReport:
         self._findings = {key: found for key, found in self._findings.items()
                           if key[1] != sub_app_id}
         self._handles = {handle: pulled for handle, pulled in self._handles.items()
-                         if pulled[0].sub_app_id != sub_app_id}
+                         if pulled[1] != sub_app_id}
+        self._pulled_order = deque(self._handles)
         self._confirmed_handles &= self._handles.keys()
         for table in (self._last_state_poll, self._last_empty_pull):
             for key in [key for key in table if key[0] == sub_app_id]:
@@ -265,20 +271,23 @@ class ConsumerReport:
                 self._add(BUSY_PULL, call, [call.request_id])
             self._last_empty_pull[key] = call.at
             return
-        handles = self._handles
+        handles, order = self._handles, self._pulled_order
         for lease in call.leases:
-            handles[lease.handle] = (lease.event, call.client, lease.expires_at)
+            event = lease.event
+            handles[lease.handle] = (event.event_id, event.sub_app_id, event.event_type,
+                                     call.client, lease.expires_at)
+            order.append(lease.handle)
         while len(handles) > HANDLES_KEPT:
-            oldest = next(iter(handles))
-            del handles[oldest]
-            self._confirmed_handles.discard(oldest)
+            oldest = order.popleft()
+            if handles.pop(oldest, None) is not None:  # None: listed twice (minted again)
+                self._confirmed_handles.discard(oldest)
 
     def _confirmed(self, call: CallSeen) -> None:
         handles, confirmed = self._handles, self._confirmed_handles
         if call.error_code is not None:
-            late = [handles[handle][0].event_id for handle in call.handles
+            late = [handles[handle][0] for handle in call.handles
                     if handle in handles and handle not in confirmed
-                    and handles[handle][2] <= call.at]
+                    and handles[handle][4] <= call.at]
             if late:
                 self._add(LATE_CONFIRM, call, late, len(late))
             self._add(CONFIRM_REFUSED, call,
@@ -286,7 +295,7 @@ class ConsumerReport:
             return
         for handle in call.handles:
             if handle in confirmed:
-                self._add(CONFIRMED_TWICE, call, [handles[handle][0].event_id])
+                self._add(CONFIRMED_TWICE, call, [handles[handle][0]])
             elif handle in handles:
                 confirmed.add(handle)
 
@@ -320,18 +329,19 @@ class ConsumerReport:
         Dispatcher's records) show; by kind, then application."""
         found = dict(self._findings)
         types: _Types = {}
-        for handle, (event, client, expires_at) in self._handles.items():
+        for handle, (event_id, sub_app_id, event_type, client, expires_at) in (
+                self._handles.items()):
             if handle in self._confirmed_handles:
-                _accepted(types, event.sub_app_id, event.event_type)
+                _accepted(types, sub_app_id, event_type)
                 continue
             if expires_at > now:
                 continue  # still in its window: it may yet be confirmed
-            _given(types, event.sub_app_id, event.event_type, expires_at)
-            key = (NEVER_CONFIRMED, event.sub_app_id, client)
+            _given(types, sub_app_id, event_type, expires_at)
+            key = (NEVER_CONFIRMED, sub_app_id, client)
             one = found.get(key)
             if one is None:
-                one = found[key] = Finding(NEVER_CONFIRMED, event.sub_app_id, client)
-            one.add(expires_at, [event.event_id])
+                one = found[key] = Finding(NEVER_CONFIRMED, sub_app_id, client)
+            one.add(expires_at, [event_id])
         _read_attempts(attempts, found, types)
         _types_ignored(types, found)
         return sorted(found.values(),
