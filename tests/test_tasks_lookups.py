@@ -4,6 +4,8 @@ resets forget tasks and cancel what they would send."""
 
 from __future__ import annotations
 
+import gc
+import uuid
 from typing import Any
 
 from tencentcloud.common import credential
@@ -12,7 +14,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient
-from emulator.core.tasks import TASK_SECONDS, WAIT_SECONDS
+from emulator.core.tasks import TASK_SECONDS, TASKS_KEPT_SECONDS, WAIT_SECONDS, Task
 from emulator.server import EmulatorThread
 
 from . import test_tasks as shared
@@ -248,6 +250,30 @@ def test_a_reset_forgets_tasks_and_cancels_their_events(
     assert pull_all(sdk) == []
     assert admin.events()["events"] == []
     assert admin.media()["total"] == 0
+
+
+def test_a_task_is_forgotten_three_days_after_its_request(
+        sdk: vod_client.VodClient, admin: AdminClient, file_id: str) -> None:
+    """DescribeTaskDetail and DescribeTasks find the tasks of the last 3 days (72 hours),
+    as their documentation says; the emulator lets go of older ones, so the tasks of a
+    long run stay bounded."""
+    # Named apart from the tasks of other emulators this process may run, whose TaskIds
+    # the same seed makes alike.
+    context = f"forgotten-{uuid.uuid4().hex}"
+    old = start(sdk, "ProcessMedia", {**REQUESTS["ProcessMedia"](file_id),
+                                      "SessionContext": context})
+    admin.advance_clock(TASKS_KEPT_SECONDS - 1)
+    assert call(sdk, "DescribeTaskDetail", {"TaskId": old}).Status == "FINISH"
+    assert [task.TaskId for task in _task_set(sdk)] == [old]
+    admin.advance_clock(1)
+    assert refused(sdk, "DescribeTaskDetail", {"TaskId": old}) == (
+        "InvalidParameterValue.TaskId")
+    assert _task_set(sdk) == []
+    new = start(sdk, "ProcessMedia", REQUESTS["ProcessMedia"](file_id))
+    gc.collect()  # the emulator runs in this process: its objects are ours to count
+    assert [task for task in gc.get_objects()
+            if isinstance(task, Task) and task.session_context == context] == []
+    assert [task.TaskId for task in _task_set(sdk)] == [new]
 
 
 def test_an_application_reset_forgets_only_its_tasks(

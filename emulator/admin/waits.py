@@ -22,7 +22,7 @@ from ..core.conditions import (
 )
 from ..core.event import CONFIRMED, DELIVERED, EmittedEvent
 from ..core.ids import ANY_APP, AppFilter, SubAppId, app_text
-from ..core.tasks import FINISH, Task
+from ..core.tasks import FINISH, TASKS_KEPT_SECONDS, Task
 from .http import (
     HELD_REQUESTS,
     MAX_WAIT_SECONDS,
@@ -125,7 +125,8 @@ def known_task(backend: VodBackend, sub_app_id: AppFilter, task_id: str) -> Task
     if task is None:
         where = "" if sub_app_id == ANY_APP else f" of application {app_text(sub_app_id)}"
         raise AdminNotFound(f"no task {shown(task_id)}{where} is known (see GET "
-                            f"{PREFIX}/tasks; a reset forgets them)")
+                            f"{PREFIX}/tasks; a reset forgets them, and a finished task is "
+                            f"forgotten {TASKS_KEPT_SECONDS / 86400:g} days after its request)")
     return task
 
 

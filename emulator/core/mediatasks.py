@@ -117,7 +117,7 @@ class MediaAndTasks:
 
     def task(self, sub_app_id: SubAppId, task_id: str) -> Task | None:
         self.scheduler.run_due()
-        return self.tasks.book.find(sub_app_id, task_id)
+        return self.tasks.book.find(sub_app_id, task_id, self.clock.now())
 
     def describe_task_detail(self, sub_app_id: SubAppId, task_id: str) -> dict[str, Any]:
         """DescribeTaskDetail's fields; InvalidParameterValue.TaskId for an unknown task."""
@@ -138,7 +138,7 @@ class MediaAndTasks:
         """The tasks (of one application or all), oldest first, optionally in one state."""
         self.scheduler.run_due()
         now = self.clock.now()
-        tasks = self.tasks.book.tasks(sub_app_id)
+        tasks = self.tasks.book.tasks(now, sub_app_id)
         return [task for task in tasks if status is None or task.status(now) == status]
 
     async def finish_tasks(self) -> float:

@@ -369,7 +369,7 @@ class TaskFlow:
         or FinishTime, newest first by default), a page at a time."""
         now = self.clock.now()
         query = _task_query(params, most)
-        tasks = [task for task in self.book.tasks(sub_app_id) if query.matches(task, now)]
+        tasks = [task for task in self.book.tasks(now, sub_app_id) if query.matches(task, now)]
         # Started at the same moment: in the order they were started (or its reverse).
         order = {id(task): index for index, task in enumerate(tasks)}
         tasks.sort(key=lambda task: (query.sort_key(task), order[id(task)]),

@@ -59,6 +59,10 @@ MAX_SESSION_CONTEXT = 1000  # "最长 1000 个字符"
 MAX_SESSION_ID = 50  # "最长 50 个字符"
 MAX_PRIORITY = 10  # TasksPriority: "取值范围是 -10 到 10"
 DESCRIBE_TASKS_LIMIT = 100  # DescribeTasksRequest.Limit: "默认值：10，最大值：100"
+TASKS_KEPT_SECONDS = 3 * 86400.0
+"""How long after its request a task can be looked up: DescribeTaskDetail "最多可以查询3天
+之内提交的任务", DescribeTasks "只能查询到最近三天（72 小时）内的任务". A finished task
+older than that is forgotten, so the book stays bounded however many tasks run."""
 
 
 @dataclass
@@ -161,39 +165,39 @@ class Task:
 
 
 class TaskBook:
-    """Every task, per application, in the order they were started."""
+    """The tasks that can still be looked up, per application, in the order they were
+    started; and the SessionIds still within their de-duplication window."""
 
     def __init__(self) -> None:
         self._apps: dict[SubAppId, dict[str, Task]] = {}
-        self._sessions: dict[tuple[SubAppId, str], Task] = {}
+        self._sessions: dict[tuple[SubAppId, str], Task] = {}  # oldest first
 
     def add(self, task: Task) -> None:
+        self._forget_old(task.created)
         self._apps.setdefault(task.sub_app_id, {})[task.task_id] = task
         if task.session_id:
-            self._sessions[task.sub_app_id, task.session_id] = task
+            key = (task.sub_app_id, task.session_id)
+            self._sessions.pop(key, None)  # a SessionId used again: now the newest
+            self._sessions[key] = task
 
-    def find(self, sub_app_id: SubAppId, task_id: str) -> Task | None:
-        return self._apps.get(sub_app_id, {}).get(task_id)
+    def find(self, sub_app_id: SubAppId, task_id: str, now: float) -> Task | None:
+        task = self._apps.get(sub_app_id, {}).get(task_id)
+        return task if task is not None and _kept(task, now) else None
 
     def by_session(self, sub_app_id: SubAppId, session_id: str, now: float) -> Task | None:
         """The task a SessionId started within its action's de-duplication window."""
         task = self._sessions.get((sub_app_id, session_id))
-        if task is None:
-            return None
-        from ..events.schema import load_schema
+        return task if task is not None and _in_session_window(task, now) else None
 
-        days = load_schema().actions.get(task.action, {}).get("session_days", 3)
-        return task if now - task.created < days * 86400 else None
-
-    def tasks(self, sub_app_id: AppFilter = ANY_APP) -> Iterator[Task]:
+    def tasks(self, now: float, sub_app_id: AppFilter = ANY_APP) -> Iterator[Task]:
         """One application's tasks (None: the default application's), or every
         application's (ANY_APP); oldest first."""
         apps = self._apps.values() if sub_app_id == ANY_APP else [self._apps.get(sub_app_id, {})]
         for tasks in apps:
-            yield from tasks.values()
+            yield from (task for task in tasks.values() if _kept(task, now))
 
     def running(self, now: float) -> list[Task]:
-        return [task for task in self.tasks() if task.status(now) != FINISH]
+        return [task for task in self.tasks(now) if task.status(now) != FINISH]
 
     def clear(self) -> None:
         self._apps.clear()
@@ -203,6 +207,35 @@ class TaskBook:
         self._apps.pop(sub_app_id, None)
         self._sessions = {key: task for key, task in self._sessions.items()
                           if key[0] != sub_app_id}
+
+    def _forget_old(self, now: float) -> None:
+        """Drop the tasks no lookup finds any more and the SessionIds past their window,
+        from the front of each table (oldest first): a few at a time, as tasks start.
+        (Lookups skip the ones not dropped yet: the clock may have jumped since.)"""
+        for tasks in self._apps.values():
+            while tasks:
+                oldest = next(iter(tasks.values()))
+                if _kept(oldest, now):
+                    break
+                del tasks[oldest.task_id]
+        while self._sessions:
+            key, oldest = next(iter(self._sessions.items()))
+            if _in_session_window(oldest, now):
+                break
+            del self._sessions[key]
+
+
+def _kept(task: Task, now: float) -> bool:
+    """Whether lookups still find ``task``: started within TASKS_KEPT_SECONDS, or not
+    finished yet."""
+    return now - task.created < TASKS_KEPT_SECONDS or task.finishes > now
+
+
+def _in_session_window(task: Task, now: float) -> bool:
+    from ..events.schema import load_schema  # with the event machinery, on first use
+
+    days: float = load_schema().actions.get(task.action, {}).get("session_days", 3)
+    return now - task.created < days * 86400
 
 
 def check_session(params: Mapping[str, Any]) -> tuple[str, str, str]:
