@@ -47,6 +47,11 @@ POOL_FILE_PREFIX = "52858907"
 library (which keeps every file an event names) stays the same size however long the
 soak runs."""
 
+UPLOADED_FILES: dict[str, int] = {}
+"""The files the soak's PullUploads made (random FileIds) that it deletes: FileId -> the
+number of that FileDeleted. Deleted like the seeded files, so the media library stays
+the same size however long the soak runs."""
+
 # Flags, one byte per event.
 ISSUED = 1  # the soak sent what makes it (an emit, a task's request): it may arrive now
 PULL = 2  # routed to a queue (the emit's answer says; a task's by its application's mode)
@@ -62,7 +67,9 @@ def identity(content: dict[str, Any]) -> int | None:
     if event_type == "FileDeleted":
         file_ids = content.get("FileDeleteEvent", {}).get("FileIdSet") or [""]
         first = file_ids[0]
-        return int(first[len(TASK_FILE_PREFIX):]) if first.startswith(TASK_FILE_PREFIX) else None
+        if first.startswith(TASK_FILE_PREFIX):
+            return int(first[len(TASK_FILE_PREFIX):])
+        return UPLOADED_FILES.get(first)
     path = MARKER_PATHS.get(str(event_type))
     if path is None:
         return None

@@ -10,6 +10,7 @@ import random
 import sys
 import time
 from array import array
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from soak_actors import (
     PULL,
     PUSH,
     TASK,
+    UPLOADED_FILES,
     CloudApi,
     EmulatorTime,
     Flapping,
@@ -328,13 +330,14 @@ def note_seq(run: Run, seq: int, n: int) -> None:
 
 
 async def media_tasks(run: Run, started: float) -> None:
-    """Rounds of a seeded file, ProcessMedia on it, a PullUpload, and a DeleteMedia of the
-    file seeded two rounds before: four events a round, each marked."""
+    """Rounds of a seeded file, ProcessMedia on it and a PullUpload (four events a round,
+    each marked); two rounds later, DeleteMedia of that seeded file and of the file the
+    PullUpload made."""
     rng = random.Random(3)
     apps = [app for app in run.apps if app.tasks]
     rounds_wanted = max(4, int(run.events_wanted * TASK_SHARE))
     interval = run.emit_seconds / rounds_wanted
-    to_delete: list[tuple[App, int]] = []
+    to_delete: list[tuple[App, int, str | None]] = []
     while run.task_rounds < rounds_wanted and not run.stopping:
         due = started + run.task_rounds * interval
         if time.monotonic() < due:
@@ -351,38 +354,56 @@ async def media_tasks(run: Run, started: float) -> None:
             "SubAppId": app.sub_app_id, "FileId": task_file_id(file_n),
             "SessionContext": f"{MARK}{procedure_n}",
             "MediaProcessTask": {"TranscodeTaskSet": [{"Definition": 100030}]}}))
-        await task_step(run, app, [pull_n, upload_n], "PullUpload", run.api.call("PullUpload", {
-            "SubAppId": app.sub_app_id, "MediaUrl": f"https://example.com/soak/{upload_n}.mp4",
-            "SessionContext": f"{MARK}{pull_n}", "SourceContext": f"{MARK}{upload_n}"}))
-        to_delete.append((app, file_n))
+        pulled = await task_step(run, app, [pull_n, upload_n], "PullUpload", run.api.call(
+            "PullUpload", {"SubAppId": app.sub_app_id,
+                           "MediaUrl": f"https://example.com/soak/{upload_n}.mp4",
+                           "SessionContext": f"{MARK}{pull_n}",
+                           "SourceContext": f"{MARK}{upload_n}"}))
+        to_delete.append((app, file_n, pulled["TaskId"] if pulled else None))
         if len(to_delete) > 2:
-            await delete_file(run, *to_delete.pop(0))
+            await delete_files(run, *to_delete.pop(0))
         run.task_rounds += 1
-    for app, file_n in to_delete:
-        await delete_file(run, app, file_n)
+    for app, file_n, pull_task in to_delete:
+        await delete_files(run, app, file_n, pull_task)
 
 
-async def delete_file(run: Run, app: App, file_n: int) -> None:
+async def delete_files(run: Run, app: App, file_n: int, pull_task: str | None) -> None:
+    """DeleteMedia of a seeded file, and of the file its round's PullUpload made (if that
+    task has finished: its FileId is known then; a task failed by a fault made none)."""
     await task_step(run, app, [file_n], "DeleteMedia", run.api.call(
         "DeleteMedia", {"SubAppId": app.sub_app_id, "FileId": task_file_id(file_n)}))
+    if pull_task is None:
+        return
+    detail = await task_step(run, app, [], "DescribeTaskDetail", run.api.call(
+        "DescribeTaskDetail", {"SubAppId": app.sub_app_id, "TaskId": pull_task}))
+    made = ((detail or {}).get("PullUploadTask") or {}).get("FileId")
+    if not made or (detail or {}).get("Status") != "FINISH":
+        return
+    deleted_n = run.alloc(1)
+    UPLOADED_FILES[made] = deleted_n
+    await task_step(run, app, [deleted_n], "DeleteMedia", run.api.call(
+        "DeleteMedia", {"SubAppId": app.sub_app_id, "FileId": made}))
 
 
-async def task_step(run: Run, app: App, numbers: list[int], what: str, request: Any) -> None:
+async def task_step(run: Run, app: App, numbers: list[int], what: str,
+                    request: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:
     """One request; the events it will cause are marked issued first (they may arrive
-    before its answer is read), and unmarked if it is refused."""
+    before its answer is read), and unmarked if it is refused. Answers its answer (None
+    if it was refused)."""
     route = PUSH if app.role == "push" else PULL
     for n in numbers:
         run.ledger.flags[n] = ISSUED | TASK | route
         run.ledger.app[n] = app.index
     try:
-        await request
+        answer = await request
     except Exception as error:  # noqa: BLE001 (counted and shown in the results)
         code = getattr(error, "code", type(error).__name__)
         run.task_errors[f"{what}: {code}"] = run.task_errors.get(f"{what}: {code}", 0) + 1
         for n in numbers:
             run.ledger.flags[n] = 0
-        return
+        return None
     run.task_events += len(numbers)
+    return answer
 
 
 async def switch_modes(run: Run, receiver: Receiver, started: float) -> None:
