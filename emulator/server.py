@@ -85,10 +85,14 @@ async def _settle(backend: VodBackend, answered: asyncio.Event) -> None:
     """A process of its own: once the first request is answered (loading earlier would
     take the core from it), load what emitting needs, off the loop, so the first emit
     does not wait for it; then move everything alive out of the collector's way, so its
-    full passes during a bulk emit scan only what the emit made."""
+    full passes during a bulk emit scan only what the emit made; and keep the C heap
+    from growing holes over a long run (base/allocator.py)."""
     await answered.wait()
     await backend.load_factory()
     gc.freeze()
+    from .base.allocator import give_large_blocks_back
+
+    give_large_blocks_back()
 
 
 def ready_line(settings: Settings, port: int) -> str:

@@ -39,6 +39,8 @@ NOT_BEFORE_THE_FIRST_ANSWER = (
     "emulator.core.state",  # with the first snapshot
     "emulator.events.vocabulary",  # with the first task
     "sqlite3",
+    "emulator.base.allocator",  # once answered: the C allocator told to give memory back
+    "ctypes",
 )
 
 
@@ -109,6 +111,7 @@ def test_serve_answers_before_it_loads_what_answering_does_not_need(serving: Ser
     assert b" 200 " in _first_answer(port).split(b"\r\n")[0]
     # Once answered, the event machinery loads (off the loop) without being asked for.
     assert "emulator.events.values" in list(serving.until("emulator.events.values"))[-1]
+    assert "emulator.base.allocator" in list(serving.until("emulator.base.allocator"))[-1]
 
 
 def test_the_pytest_plugin_loads_no_http_client_on_import() -> None:
