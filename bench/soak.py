@@ -254,7 +254,12 @@ async def finish(run: Run, consumers: list[Consumer], consumer_tasks: Sequence[a
     then the clock jumps past the retry schedule so every callback ends."""
     await note_faults(run)
     await run.admin_call("DELETE", "/_emulator/faults")
+    # Finishing the tasks advances the clock while the consumers still drain: a jump
+    # their leases' judgement must know of.
+    sent = time.monotonic()
     await run.admin_call("POST", "/_emulator/tasks/finish", {})
+    now = (await run.admin_call("GET", "/_emulator/clock"))["now"]
+    run.clock.changed(sent, time.monotonic(), now, run.clock.scale, jumped=True)
     consumed = {app.sub_app_id for app in run.apps if app.role in ("pull", "switch")}
     # Past these moments what is left stays as it is: judged queued, or pending.
     give_up = time.monotonic() + END_SECONDS - 15

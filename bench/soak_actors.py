@@ -96,17 +96,21 @@ class EmulatorTime:
     emulator's time is a straight line of this clock. Each change is known only to have
     happened while its POST /_emulator/clock was in flight, between ``sent`` and
     ``answered``, at the emulator time the answer gives: an instant near a change gets
-    bounds that wide; every other instant, exact ones."""
+    bounds that wide; every other instant, exact ones. A jump (the clock advanced, the
+    scale kept) is a change too."""
 
     def __init__(self) -> None:
         self._sent: list[float] = []  # each change's request sent (monotonic)...
         self._answered: list[float] = []  # ...and answer read
         self._now: list[float] = []  # the emulator time the answer gives
         self._scale: list[float] = []  # the scale from then on
+        self._jumped: list[bool] = []  # advanced rather than scaled
         self.scale = 1.0  # the latest scale set
         self.max_scale = 1.0
 
-    def changed(self, sent: float, answered: float, now: float, scale: float) -> None:
+    def changed(self, sent: float, answered: float, now: float, scale: float,
+                jumped: bool = False) -> None:
+        self._jumped.append(jumped)
         self._sent.append(sent)
         self._answered.append(answered)
         self._now.append(now)
@@ -123,6 +127,11 @@ class EmulatorTime:
             self._scale[i]
         if monotonic >= answered:
             return now + scale * (monotonic - answered), now + scale * (monotonic - sent)
+        if self._jumped[i]:
+            # During an advance: no earlier than the time before it, no later than after.
+            earliest = (self._now[i - 1] + self._scale[i - 1] * (monotonic - self._answered[i - 1])
+                        if i > 0 and monotonic >= self._answered[i - 1] else -math.inf)
+            return earliest, now + scale * (monotonic - sent)
         # During the change: at the old scale until it, at the new one after (up to the
         # instant the answer's time was read), so the faster of the two bounds it.
         faster = max(self._scale[i - 1] if i > 0 else self.max_scale, scale)
@@ -336,6 +345,10 @@ class Consumer:
         self.stopping = False
         self.pause = 0.0  # real seconds to wait before the next pull
         self._session: aiohttp.ClientSession | None = None
+        # The events of the last answer read on this connection: if the connection drops
+        # while the emulator still finishes writing that answer (the consumer may have
+        # read it all), the emulator takes them back.
+        self._read_last: list[int] = []
 
     def _api(self) -> CloudApi:
         if self._session is None:
@@ -346,6 +359,8 @@ class Consumer:
 
     async def _crash(self) -> None:
         """Drop the connection (and whatever was on it): the next call opens another."""
+        self.ledger.may_end(self._read_last, time.monotonic())
+        self._read_last = []
         session, self._session = self._session, None
         if session is not None:
             await session.close()
@@ -388,6 +403,7 @@ class Consumer:
             return
         got = time.monotonic()
         self.log.pulls += 1
+        self._read_last = []
         events = answer["EventSet"]
         if not events:
             self.log.empty_pulls += 1
@@ -405,11 +421,11 @@ class Consumer:
             self.ledger.leased(n, sent, got, self.name)
             batch.append((event["EventHandle"], n))
         self.log.events += len(events)
+        self._read_last = [n for _, n in batch]
         roll = chance()
         if roll < habits.abandon:
             self.log.abandoned += 1
-            self.ledger.may_end([n for _, n in batch], time.monotonic())
-            await self._crash()
+            await self._crash()  # the batch read, its leases may end now
             return
         if roll < habits.abandon + habits.skip_confirm:
             self.log.skipped += 1
