@@ -158,7 +158,8 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
     totals = final["totals"]
     lost = sum(c["lost"] for c in per_app.values())
     doubled = sum(c["two outcomes"] for c in per_app.values())
-    rss = rss_summary(run.samples, rss_start, run.phases.get("emission ended", 0.0), run.kept)
+    rss = rss_summary(run.samples, rss_start, run.phases.get("emission ended", 0.0), run.kept,
+                      run.phases.get("outage to"))
     checks = {
         "no event lost": {
             "passed": lost == 0 and doubled == 0 and not mismatches and not unresolved
@@ -295,11 +296,13 @@ def total_logs(consumers: list[Consumer]) -> dict[str, Any]:
 
 
 def rss_summary(samples: list[dict[str, Any]], rss_start: int, emission_end: float,
-                kept: dict[str, int]) -> dict[str, Any]:
+                kept: dict[str, int], outage_end: float | None = None) -> dict[str, Any]:
     """VmRSS over the run; "flat" is judged from the first retention drop (the unpulled
     queues stop growing) once the bounded records are full (as many emitted events as
     journal entries; as many callback attempts, and as many finished deliveries, each
-    holding its event, as the callbacks' record keeps) to the end of the emission."""
+    holding its event, as the callbacks' record keeps) and the outage is over (while it
+    lasts, its application's deliveries pile up pending retries, as they should) to the
+    end of the emission."""
     mib = [s["rss_kib"] / 1024 for s in samples]
     summary: dict[str, Any] = {
         "start_mib": round(rss_start / 1024, 1), "peak_mib": round(max(mib, default=0), 1),
@@ -310,12 +313,14 @@ def rss_summary(samples: list[dict[str, Any]], rss_start: int, emission_end: flo
                  and s["callback_attempts"] >= kept["callback_attempts"]
                  and s["callbacks_delivered"] + s["callbacks_undelivered"]
                  >= kept["callback_attempts"]), None)
-    start = None if onset is None or full is None else max(onset, full)
+    start = None if onset is None or full is None else max(onset, full, outage_end or 0.0)
     steady = [s for s in samples if start is not None and start <= s["t"] <= emission_end]
     if start is None or len(steady) < 20:
         summary.update(passed=None, retention_onset_s=onset, records_full_s=full,
+                       outage_end_s=outage_end,
                        why="not judged: the emission ended before retention dropped events "
-                       f"(at {onset} s) with the bounded records full (at {full} s)")
+                       f"(at {onset} s) with the bounded records full (at {full} s) and "
+                       f"the outage over (at {outage_end} s)")
         return summary
     values = [s["rss_kib"] / 1024 for s in steady]
     tenth = max(3, len(values) // 10)
@@ -325,6 +330,7 @@ def rss_summary(samples: list[dict[str, Any]], rss_start: int, emission_end: flo
     growth = (last - first) / first
     summary.update(
         passed=growth <= RSS_GROWTH_LIMIT, retention_onset_s=onset, records_full_s=full,
+        outage_end_s=None if outage_end is None else round(outage_end, 1),
         steady_seconds=round(times[-1] - times[0], 1), steady_first_mib=round(first, 1),
         steady_last_mib=round(last, 1), steady_min_mib=round(min(values), 1),
         steady_max_mib=round(max(values), 1), growth=round(growth, 4),
@@ -391,7 +397,10 @@ def section(results: dict[str, Any]) -> str:
         ["resident memory flat once retention drops events", verdict[rss["passed"]],
          rss.get("why") or f"{rss['steady_first_mib']:,} → {rss['steady_last_mib']:,} MiB "
          f"over {rss['steady_seconds']:,} s ({rss['growth']:+.1%}, "
-         f"{rss['slope_mib_per_min']:+.1f} MiB/min; limit {rss['limit']:.0%})"],
+         f"{rss['slope_mib_per_min']:+.1f} MiB/min; limit {rss['limit']:.0%}), judged from "
+         f"the first retention drop ({rss['retention_onset_s']} s), the records full "
+         f"({rss['records_full_s']} s) and the outage over ({rss.get('outage_end_s')} s), "
+         "whichever is last"],
         ["no crash", verdict[crash["passed"]],
          f"{crash['internal_errors_answered']} InternalError answered, "
          f"{crash['tracebacks_logged']} tracebacks in the emulator's log"],
