@@ -2,7 +2,7 @@
 
 Only the part of RESULTS.md between the bench:begin and bench:end markers is rewritten:
 notes written by people around it (analysis, profiles) are kept. The soak
-(bench/soak.py, ~10 minutes more) runs last and writes its own section.
+(bench/soak.py, ~15 minutes more) runs last and writes its own section.
 
     .venv/bin/python bench/run_all.py [--quick]
 """
@@ -46,7 +46,7 @@ RESULTS = BENCH / "RESULTS.md"
 RAW = BENCH / "results" / "latest.json"  # the raw numbers behind the tables
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 HARD_LIMIT_SECONDS = 2400  # the run takes 25-30 minutes with retakes; past this, give up
-SOAK_MINUTES = 10.0  # the soak after them (bench/soak.py), in its own time limit
+SOAK_MINUTES = soak.DEFAULT_MINUTES  # the soak after them, in its own time limit
 SOAK_LIMIT_SECONDS = SOAK_MINUTES * 60 + 180
 
 # The targets, as numbers.
