@@ -260,6 +260,7 @@ async def finish(run: Run, consumers: list[Consumer], consumer_tasks: Sequence[a
     # Finishing the tasks advances the clock while the consumers still drain: a jump
     # their leases' judgement must know of.
     sent = time.monotonic()
+    run.clock.changing(sent)
     await run.admin_call("POST", "/_emulator/tasks/finish", {})
     now = (await run.admin_call("GET", "/_emulator/clock"))["now"]
     run.clock.changed(sent, time.monotonic(), now, run.clock.scale, jumped=True)

@@ -97,7 +97,11 @@ class EmulatorTime:
     happened while its POST /_emulator/clock was in flight, between ``sent`` and
     ``answered``, at the emulator time the answer gives: an instant near a change gets
     bounds that wide; every other instant, exact ones. A jump (the clock advanced, the
-    scale kept) is a change too."""
+    scale kept) is a change too.
+
+    A change whose answer has not been read yet (``changing``) may already be in force:
+    an instant after its request was sent has no upper bound until it is known, and
+    whoever judges by these bounds waits for it (``on_known``)."""
 
     def __init__(self) -> None:
         self._sent: list[float] = []  # each change's request sent (monotonic)...
@@ -107,9 +111,21 @@ class EmulatorTime:
         self._jumped: list[bool] = []  # advanced rather than scaled
         self.scale = 1.0  # the latest scale set
         self.max_scale = 1.0
+        self._pending: list[float] = []  # requests of changes sent, their answer unread
+        self.on_known: list[Callable[[], None]] = []  # called as each change is known
+
+    def changing(self, sent: float) -> None:
+        """A change's request was sent at ``sent``; ``changed`` follows with its answer."""
+        self._pending.append(sent)
+
+    def pending_at(self, monotonic: float) -> bool:
+        """Whether a change not known yet may have happened before ``monotonic``."""
+        return any(sent <= monotonic for sent in self._pending)
 
     def changed(self, sent: float, answered: float, now: float, scale: float,
                 jumped: bool = False) -> None:
+        if sent in self._pending:
+            self._pending.remove(sent)
         self._jumped.append(jumped)
         self._sent.append(sent)
         self._answered.append(answered)
@@ -117,9 +133,17 @@ class EmulatorTime:
         self._scale.append(scale)
         self.scale = scale
         self.max_scale = max(self.max_scale, scale)
+        for listener in self.on_known:
+            listener()
 
     def bounds(self, monotonic: float) -> tuple[float, float]:
         """(earliest, latest) emulator time the instant can have been."""
+        if self.pending_at(monotonic):
+            # The clock never goes back: no earlier than when the change was asked for.
+            return self._known_bounds(min(self._pending))[0], math.inf
+        return self._known_bounds(monotonic)
+
+    def _known_bounds(self, monotonic: float) -> tuple[float, float]:
         i = bisect.bisect_right(self._sent, monotonic) - 1
         if i < 0:
             return -math.inf, math.inf  # before the soak set the clock: never judged
@@ -174,6 +198,11 @@ class Ledger:
         self.arrivals = array("H")  # callbacks received (saturates)
         self.breaches = Breaches()
         self.ambiguous_late_pulls = 0  # a pull sent before a confirm's answer, read after it
+        # Second leases read while a clock change was in flight, judged once it is known:
+        # (n, the earlier lease's pull sent, its end, this one's answer read, who).
+        self._deferred: list[tuple[int, float, float, float, str]] = []
+        self.deferred_judgements = 0
+        clock.on_known.append(self._judge_deferred)
         self.grow(capacity)
 
     def grow(self, capacity: int) -> None:
@@ -207,20 +236,39 @@ class Ledger:
                 self.ambiguous_late_pulls += 1
         elif self.lease_got[n] and self.checking_time and sent >= self.lease_got[n]:
             # The earlier lease existed when this pull was sent (granted before its
-            # answer was read): it lasts its window, or until a confirm of it was sent.
-            earliest = self.clock.bounds
-            end = earliest(self.lease_sent[n])[0] + self.window
-            if self.lease_end[n] < math.inf:
-                end = min(end, earliest(self.lease_end[n])[0])
-            latest_grant = earliest(got)[1]
-            if latest_grant < end - self.margin:
-                self.breaches.add("two_live_leases",
-                                  f"n={n} seq={self.seq[n]} leased again by {who} "
-                                  f"{end - latest_grant:.1f} emulator s before the earlier "
-                                  "lease could have ended")
+            # answer was read).
+            judged = (n, self.lease_sent[n], self.lease_end[n], got, who)
+            if self.clock.pending_at(got):
+                self._deferred.append(judged)
+                self.deferred_judgements += 1
+            else:
+                self._judge_second_lease(*judged)
         self.lease_sent[n], self.lease_got[n], self.lease_end[n] = sent, got, math.inf
         if self.leases[n] < 65535:
             self.leases[n] += 1
+
+    def _judge_second_lease(self, n: int, earlier_sent: float, earlier_end: float,
+                            got: float, who: str) -> None:
+        """The earlier lease lasts its window, or until a confirm of it was sent: the
+        second one, read at ``got``, must have been granted after that."""
+        bounds = self.clock.bounds
+        end = bounds(earlier_sent)[0] + self.window
+        if earlier_end < math.inf:
+            end = min(end, bounds(earlier_end)[0])
+        latest_grant = bounds(got)[1]
+        if latest_grant < end - self.margin:
+            self.breaches.add("two_live_leases",
+                              f"n={n} seq={self.seq[n]} leased again by {who} "
+                              f"{end - latest_grant:.1f} emulator s before the earlier "
+                              "lease could have ended")
+
+    def _judge_deferred(self) -> None:
+        waiting, self._deferred = self._deferred, []
+        for judged in waiting:
+            if self.clock.pending_at(judged[3]):
+                self._deferred.append(judged)
+            else:
+                self._judge_second_lease(*judged)
 
     def may_end(self, numbers: list[int], moment: float) -> None:
         """The leases of ``numbers`` may end from ``moment`` on: a confirm of them was

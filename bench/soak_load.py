@@ -449,6 +449,7 @@ async def until(run: Run, moment: float) -> bool:
 
 async def set_scale(run: Run, scale: float) -> None:
     sent = time.monotonic()
+    run.clock.changing(sent)
     state = await run.admin_call("POST", "/_emulator/clock", {"scale": scale})
     run.clock.changed(sent, time.monotonic(), state["now"], scale)
 

@@ -185,6 +185,7 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
             "passed": not breaches.get("two_live_leases")
             and server.get("duplicate_leases", 0) == 0,
             "two_live_leases": breaches.get("two_live_leases", 0),
+            "judged_once_a_clock_change_was_known": ledger.deferred_judgements,
             "server_view_duplicate_leases": server.get("duplicate_leases", 0),
             "server_view_looks": server.get("looks", 0),
             "server_view_leases_seen": server.get("leases_seen", 0),
