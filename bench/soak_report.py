@@ -387,7 +387,9 @@ def section(results: dict[str, Any]) -> str:
         ["at most one live lease per event", verdict[lease["passed"]],
          f"{lease['two_live_leases']:,} seen by the consumers, "
          f"{lease['server_view_duplicate_leases']:,} in {lease['server_view_looks']:,} looks "
-         f"at the server's leases ({lease['server_view_leases_seen']:,} leases)"],
+         f"at the server's leases ({lease['server_view_leases_seen']:,} leases); "
+         f"{lease['judged_once_a_clock_change_was_known']:,} second leases read while a "
+         "clock change was in flight, judged once it was known"],
         ["every callback delivered or undelivered, attempts recorded",
          verdict[calls["passed"]],
          f"{calls['delivered']:,} delivered, {calls['undelivered']:,} undelivered "
