@@ -4,7 +4,7 @@ Fills the queue, then profiles the emulator while the raw client drains it (4 pu
 server and client on one core, as in drain.py). Prints the heaviest functions as
 microseconds per pull+confirm cycle (one PullEvents of 16 + one ConfirmEvents).
 
-    .venv/bin/python bench/profile_drain.py [--signed] [--profiler py-spy|cprofile]
+    .venv/bin/python bench/profile_drain.py [--signed] [--state-file] [--profiler py-spy|cprofile]
 
 py-spy (``pip install py-spy``; not in the bench extra) samples without slowing the
 server and only while the drain runs; cProfile needs nothing installed, inflates small
@@ -68,20 +68,27 @@ def main() -> None:
     parser.add_argument("--profiler", choices=["py-spy", "cprofile"],
                         default="py-spy" if shutil.which("py-spy", path=Path(PYTHON).parent)
                         else "cprofile")
+    parser.add_argument("--state-file", action="store_true",
+                        help="serve with --state-file (in a scratch directory)")
+    parser.add_argument("--pullers", type=int, default=4)
+    parser.add_argument("--events", type=int, default=EVENTS)
     parser.add_argument("--top", type=int, default=20)
     arguments = parser.parse_args()
-    cycles = EVENTS / CYCLE
+    events = arguments.events
+    cycles = events / CYCLE
     with tempfile.TemporaryDirectory(prefix="vod-bench-profile-") as scratch:
         output = Path(scratch) / "profile"
 
         def command(port: int) -> list[str]:
-            argv = emulator_command(port, verify=arguments.signed)
+            extra = ["--state-file", str(Path(scratch) / "state.db")] \
+                if arguments.state_file else []
+            argv = emulator_command(port, verify=arguments.signed, extra=extra)
             if arguments.profiler == "cprofile":  # the stats are written when serve() ends
                 argv[1:1] = ["-m", "cProfile", "-o", str(output)]
             return argv
 
         with ServerProcess("emulator", command) as server:
-            fill(AdminClient(server.url, timeout=60), EVENTS)
+            fill(AdminClient(server.url, timeout=60), events)
             spy = None
             if arguments.profiler == "py-spy":
                 assert server.process is not None
@@ -98,14 +105,16 @@ def main() -> None:
             try:
                 server_cpu, client_cpu = placements()["one core"]
                 with pinned(server, server_cpu, client_cpu):
-                    rate = asyncio.run(raw_drain(server.url, EVENTS, 4, arguments.signed))
+                    rate = asyncio.run(raw_drain(server.url, events, arguments.pullers,
+                                                arguments.signed))
             finally:
                 if spy is not None:
                     spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
                     spy.wait(timeout=30)
         # (leaving the with block stopped the emulator: cProfile has written its stats)
-        print(f"drained {EVENTS:,} events at {rate:,.0f} events/s "
-              f"({'signed' if arguments.signed else 'unsigned'}, {arguments.profiler})")
+        print(f"drained {events:,} events ({arguments.pullers} pullers) at {rate:,.0f} events/s "
+              f"({'signed' if arguments.signed else 'unsigned'}, {arguments.profiler}"
+              f"{', state file' if arguments.state_file else ''})")
         if arguments.profiler == "py-spy":
             print_py_spy(output, cycles, arguments.top)
         else:
