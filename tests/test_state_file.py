@@ -26,6 +26,8 @@ from tencentcloud.vod.v20180717 import models, vod_client
 
 from emulator.clients.client import AdminClient
 from emulator.clients.receiver import CallbackReceiver
+from emulator.core.state import FORMAT
+from emulator.core.statefile import LAYOUT
 
 _UNSIGNED = {name: "" for name in ("VOD_EMULATOR_SECRET_ID", "VOD_EMULATOR_SECRET_KEY",
                                    "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY")}
@@ -171,17 +173,24 @@ def test_a_task_under_way_finishes_after_a_restart(servers: list[Server],
     assert "ProcedureStateChanged" in types
 
 
-def test_a_state_file_of_another_format_is_refused(servers: list[Server],
-                                                   state_file: Path) -> None:
+@pytest.mark.parametrize(("change", "written_as"), [
+    ("UPDATE meta SET value = 999 WHERE key = 'format'",
+     f"state format 999, table layout {LAYOUT}"),
+    # A file of the first layout (leases keyed by handle) has no layout row.
+    ("DELETE FROM meta WHERE key = 'layout'", f"state format {FORMAT}, table layout 1"),
+], ids=["format", "layout"])
+def test_a_state_file_of_another_format_or_layout_is_refused(
+        servers: list[Server], state_file: Path, change: str, written_as: str) -> None:
     start(servers, state_file).stop()
     with sqlite3.connect(state_file) as db:
-        db.execute("UPDATE meta SET value = 999 WHERE key = 'format'")
+        db.execute(change)
     process = subprocess.run(
         [sys.executable, "-m", "emulator", "serve", "--port", "0", "--state-file",
          str(state_file)], capture_output=True, text=True, timeout=60,
         env={**os.environ, **_UNSIGNED})
     assert process.returncode == 2
-    assert "state format 999" in process.stderr and "reads format 1" in process.stderr
+    assert written_as in process.stderr
+    assert f"reads format {FORMAT}, layout {LAYOUT} only" in process.stderr
 
 
 def test_a_file_that_is_not_a_state_file_is_refused(tmp_path: Path) -> None:

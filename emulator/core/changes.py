@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .event import EmittedEvent
-from .ids import SubAppId
 
 
 class Changes:
@@ -21,7 +20,7 @@ class Changes:
         self.watching = False
         self.new: dict[int, EmittedEvent] = {}  # by seq: events never written yet
         self.events: dict[int, EmittedEvent] = {}  # by seq: written, their state changed
-        self.handles: dict[str, SubAppId] = {}  # leases begun or ended, by handle
+        self.handles: dict[str, EmittedEvent] = {}  # leases begun or ended: their events
         self.rest = False  # anything but the queues' events may have changed
         self.everything = False  # written again from scratch (a reset, a restore)
 
@@ -30,7 +29,7 @@ class Changes:
         just given to the queue (a duplicate a fault made is not emitted)."""
         (self.new if new else self.events)[event.seq] = event
         if handle is not None:
-            self.handles[handle] = event.sub_app_id
+            self.handles[handle] = event
 
     def emitted(self, event: EmittedEvent) -> None:
         """A new event: its row, and the rest (routing touches the library, callbacks,
@@ -62,6 +61,6 @@ class Changes:
 class Taken(NamedTuple):
     new: dict[int, EmittedEvent]
     events: dict[int, EmittedEvent]
-    handles: dict[str, SubAppId]
+    handles: dict[str, EmittedEvent]
     rest: bool
     everything: bool

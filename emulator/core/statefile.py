@@ -44,14 +44,19 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, row BLOB);
 CREATE TABLE IF NOT EXISTS event_states (seq INTEGER PRIMARY KEY, state TEXT,
                                          deliveries INTEGER);
-CREATE TABLE IF NOT EXISTS leases (handle TEXT PRIMARY KEY, sub_app_id INTEGER, seq INTEGER,
+CREATE TABLE IF NOT EXISTS leases (seq INTEGER PRIMARY KEY, handle TEXT, sub_app_id INTEGER,
                                    expires_at REAL);
-CREATE TABLE IF NOT EXISTS confirmed (handle TEXT PRIMARY KEY, sub_app_id INTEGER,
-                                      until REAL);
+CREATE TABLE IF NOT EXISTS confirmed (handle TEXT, sub_app_id INTEGER, until REAL);
 CREATE INDEX IF NOT EXISTS confirmed_until ON confirmed (until);
-CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, row BLOB);
+CREATE TABLE IF NOT EXISTS journal (last_seq INTEGER PRIMARY KEY, entries BLOB);
 CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, taken_at REAL, state BLOB);
 """
+
+LAYOUT = 2
+"""How the tables are laid out. A drain's rows land near each other, so a commit dirties
+few pages: leases by their event's seq (an event has one live lease at most), confirmed
+handles in the order confirmed (a handle is confirmed once), and the journal as one row
+per commit. Layout 1 keyed leases and confirmed handles by handle, the journal by entry."""
 
 INLINE_ROWS = 200
 """A batch of at most this many rows is committed on the event loop (well under a
@@ -105,12 +110,14 @@ class StateFile:
         except sqlite3.DatabaseError as error:
             raise StateFileError(f"{self.path} is not a vod-emulator state file ({error})"
                                  ) from None
-        if "format" in found and found["format"] != state.FORMAT:
+        written_as = (found.get("format"), found.get("layout", 1))
+        if "format" in found and written_as != (state.FORMAT, LAYOUT):
             raise StateFileError(
                 f"{self.path} was written by vod-emulator {found.get('version', '?')} in "
-                f"state format {found['format']}; this vod-emulator ({__version__}) reads "
-                f"format {state.FORMAT} only. Start it with another --state-file, or "
-                "delete this one to start afresh.")
+                f"state format {written_as[0]}, table layout {written_as[1]}; this "
+                f"vod-emulator ({__version__}) reads format {state.FORMAT}, layout {LAYOUT} "
+                "only. Start it with another --state-file, or delete this one to start "
+                "afresh.")
         return "rest" in found
 
     def load(self) -> None:
@@ -126,8 +133,9 @@ class StateFile:
                   db.execute("SELECT handle, sub_app_id, seq, expires_at FROM leases")]
         confirmed = [state.ConfirmedRow(*row) for row in
                      db.execute("SELECT handle, sub_app_id, until FROM confirmed")]
-        journal = [JournalEntry(*marshal.loads(row)) for (row,) in
-                   db.execute("SELECT row FROM journal ORDER BY seq")]
+        journal = [JournalEntry(*entry) for (entries,) in
+                   db.execute("SELECT entries FROM journal ORDER BY last_seq")
+                   for entry in marshal.loads(entries)]
         meta = dict(db.execute("SELECT key, value FROM meta"))
         try:
             state.restore(self.backend, events, leases, confirmed, journal,
@@ -281,7 +289,7 @@ class StateFile:
         if self.commits % _TIDY_EVERY == 0:
             batch.append(("DELETE FROM confirmed WHERE until < ?", [(self.backend.now(),)]))
             journal = self.backend.journal
-            batch.append(("DELETE FROM journal WHERE seq <= ?",
+            batch.append(("DELETE FROM journal WHERE last_seq <= ?",
                           [(self._journal_written - journal.max_entries,)]))
         if self._rows_since_compaction > max(10_000, 2 * len(self.backend.emitted)):
             self._light = False
@@ -312,7 +320,8 @@ class StateFile:
         batch.append(("INSERT INTO event_states VALUES (?, ?, ?)",
                       [(seq, row[_STATE_FIELD], row[_DELIVERIES_FIELD])
                        for seq, row in taken.events.items()]))
-        batch.append(("INSERT INTO leases VALUES (?, ?, ?, ?)", taken.leases))
+        batch.append(("INSERT INTO leases (handle, sub_app_id, seq, expires_at) "
+                      "VALUES (?, ?, ?, ?)", taken.leases))
         batch.append(("INSERT INTO confirmed VALUES (?, ?, ?)", taken.confirmed))
         self._collect_meta(batch, taken.rest, taken.referenced)
         self._journal_epoch, self._journal_written = -1, 0
@@ -326,21 +335,23 @@ class StateFile:
                       [(event.seq, event.state, event.deliveries) for event in events]))
         self._rows_since_compaction += len(events)
 
-    def _collect_handles(self, batch: Batch, handles: dict[str, Any]) -> None:
+    def _collect_handles(self, batch: Batch, handles: dict[str, EmittedEvent]) -> None:
         leased, ended, confirmed = [], [], []
-        for handle, sub_app_id in handles.items():
-            queue = self.backend.queues.find(sub_app_id)
+        for handle, event in handles.items():
+            queue = self.backend.queues.find(event.sub_app_id)
             lease = None if queue is None else queue.lease_of(handle)
             until = None if queue is None else queue.confirmed_until(handle)
             if lease is not None:
-                leased.append(state.lease_row(lease))
+                leased.append((event.seq, handle, event.sub_app_id, lease.expires_at))
             else:
-                ended.append((handle,))
+                ended.append((event.seq, handle))
             if until is not None:
-                confirmed.append((handle, sub_app_id, until))
+                confirmed.append((handle, event.sub_app_id, until))
+        # Its event's next lease replaces a lease's row; an ended one is deleted unless
+        # that next lease has taken its place already.
         batch.append(("INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?)", leased))
-        batch.append(("DELETE FROM leases WHERE handle = ?", ended))
-        batch.append(("INSERT OR REPLACE INTO confirmed VALUES (?, ?, ?)", confirmed))
+        batch.append(("DELETE FROM leases WHERE seq = ? AND handle = ?", ended))
+        batch.append(("INSERT INTO confirmed VALUES (?, ?, ?)", confirmed))
 
     def _collect_rest(self, batch: Batch) -> None:
         rest, referenced = state.rest_of(self.backend)
@@ -353,7 +364,8 @@ class StateFile:
     def _collect_meta(self, batch: Batch, rest: bytes, referenced: set[int]) -> None:
         self._referenced = referenced
         batch.append(("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-            ("format", state.FORMAT), ("version", __version__), ("rest", rest),
+            ("format", state.FORMAT), ("layout", LAYOUT), ("version", __version__),
+            ("rest", rest),
             ("referenced", marshal.dumps(sorted(referenced)))]))
 
     def _collect_journal(self, batch: Batch) -> None:
@@ -362,9 +374,9 @@ class StateFile:
             batch.append(("DELETE FROM journal", [()]))
             self._journal_epoch, self._journal_written = journal.epoch, 0
         entries = journal.entries(after=self._journal_written)
-        batch.append(("INSERT OR REPLACE INTO journal VALUES (?, ?)",
-                      [(entry.seq, marshal.dumps(tuple(entry))) for entry in entries]))
         if entries:
+            batch.append(("INSERT OR REPLACE INTO journal VALUES (?, ?)",
+                          [(entries[-1].seq, marshal.dumps([tuple(entry) for entry in entries]))]))
             self._journal_written = entries[-1].seq
 
     def _collect_compaction(self, batch: Batch) -> None:
