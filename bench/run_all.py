@@ -305,7 +305,10 @@ def durability_section(results: dict[str, Any]) -> tuple[list[list[str]], str]:
             rate(kept["rates"][f"state file x{pullers}"]),
             f"in memory {rate(kept['rates'][f'memory x{pullers}'])}",
             f">= {statefile.DRAIN_SHARE_TARGET:.0%} of in memory",
-            f"{yes(share >= statefile.DRAIN_SHARE_TARGET)} ({share:.0%})"])
+            f"{yes(share >= statefile.DRAIN_SHARE_TARGET)} ({share:.0%}; emulator CPU per "
+            f"event {kept['cpu_us_per_event'][f'memory x{pullers}']:.0f} µs in memory, "
+            f"{kept['cpu_us_per_event'][f'state file x{pullers}']:.0f} µs with the file: "
+            f"{kept[f'cpu share x{pullers}']:.0%})"])
     summary.append([
         f"restart on a state file of {kept['restart_events']:,} queued events, to the "
         "first answer", f"{kept['restart_seconds']:.1f} s",
