@@ -32,8 +32,9 @@ from emulator.clients.listener import (
     Observer,
 )
 from emulator.clients.receiver import CallbackReceiver, refused_url
-from emulator.clients.vodapi import Credentials
+from emulator.clients.vodapi import Credentials, call_interval
 from emulator.core import signature
+from emulator.core.ratetable import DEFAULT_PER_SECOND
 from emulator.core.settings import Settings
 from emulator.server import EmulatorThread
 
@@ -383,6 +384,13 @@ def test_the_consumer_report_finds_nothing_to_say_about_listen(
     assert findings == [], json.dumps(findings, indent=1)
     assert listener.counts.confirmed == len(emitted) == 203
     assert len(seen.handled) == 203 and listener.counts.pulls >= 13
+
+
+def test_each_action_is_called_at_most_half_as_often_as_the_real_service_allows() -> None:
+    assert [call_interval(action) for action in ("PullEvents", "ConfirmEvents")] == [
+        1 / 50, 1 / 50]  # real: 100 a second
+    assert call_interval("DescribeEventsState") == 1 / 10  # real: 20 a second
+    assert call_interval("AnActionWithoutAStatedLimit") == 2 / DEFAULT_PER_SECOND
 
 
 def test_a_service_that_does_not_hold_pulls_is_not_polled_in_a_busy_loop(

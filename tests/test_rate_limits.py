@@ -19,7 +19,7 @@ from tencentcloud.vod.v20180717 import models, vod_client
 from emulator.clients.client import AdminClient
 from emulator.cloudapi.endpoint import _ACTIONS
 from emulator.core.operations import CLOUD_API_ACTIONS
-from emulator.core.ratelimits import DEFAULT_PER_SECOND, RATE_LIMITS
+from emulator.core.ratetable import DEFAULT_PER_SECOND, RATE_LIMITS
 from emulator.core.settings import Settings
 
 from .conftest import make_settings, pull

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from .._version import __version__
+from ..core.ratetable import DEFAULT_PER_SECOND, RATE_LIMITS
 
 __all__ = ["API_VERSION", "REAL_ENDPOINT", "CloudApiError", "Credentials", "VodApi",
            "tc3_headers"]
@@ -34,9 +35,10 @@ SERVICE = "vod"
 REQUEST_TIMEOUT_SECONDS = 60.0
 """How long a call may take: the SDK's default reqTimeout, well past PullEvents' 5 s hold
 (a shorter client timeout hangs up on held pulls)."""
-MIN_CALL_INTERVAL_SECONDS = 0.1
-"""At most ten calls a second of any one action: half the lowest real limit of the
-actions used (20/s for DescribeEventConfig; PullEvents and ConfirmEvents allow 100/s)."""
+SHARE_OF_THE_REAL_LIMIT = 0.5
+"""Each action is called at most half as often as the real service allows it (PullEvents
+and ConfirmEvents: 50 a second): the rest of the account's limit is left to its other
+clients."""
 USER_AGENT = f"vod-emulator/{__version__} (listen)"
 _ALGORITHM = "TC3-HMAC-SHA256"
 _CONTENT_TYPE = "application/json"
@@ -110,7 +112,7 @@ def tc3_headers(
 class VodApi:
     """The event actions of one endpoint, for one application (``sub_app_id``; None: the
     account's default one), over an aiohttp session the caller owns. Calls of one action
-    are spaced MIN_CALL_INTERVAL_SECONDS apart at least. A transport failure raises
+    are spaced ``call_interval(action)`` apart at least. A transport failure raises
     aiohttp's error or TimeoutError; an error answer, CloudApiError."""
 
     def __init__(self, session: aiohttp.ClientSession, endpoint: str, credentials: Credentials,
@@ -168,6 +170,14 @@ class VodApi:
     async def _pace(self, action: str) -> None:
         last = self._last_call.get(action)
         now = self._monotonic()
-        if last is not None and now - last < MIN_CALL_INTERVAL_SECONDS:
-            await asyncio.sleep(MIN_CALL_INTERVAL_SECONDS - (now - last))
+        interval = call_interval(action)
+        if last is not None and now - last < interval:
+            await asyncio.sleep(interval - (now - last))
         self._last_call[action] = self._monotonic()
+
+
+def call_interval(action: str) -> float:
+    """The shortest time between two calls of ``action``, in seconds."""
+    limit = RATE_LIMITS.get(action)
+    per_second = DEFAULT_PER_SECOND if limit is None else limit.per_second
+    return 1 / (per_second * SHARE_OF_THE_REAL_LIMIT)

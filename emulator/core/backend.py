@@ -31,7 +31,8 @@ from .media import MediaLibrary
 from .mediatasks import MediaAndTasks
 from .operations import CONFIRM_EVENTS, PULL_EVENTS
 from .queue import EventQueues, Lease
-from .ratelimits import RATE_LIMITS, RateLimiter
+from .ratelimits import RateLimiter
+from .ratetable import RATE_LIMITS
 from .records import STATS_COUNTS, EventFilter, QueueContents, QueueState, SearchResult
 from .report import ConsumerReport, Finding
 from .scheduler import Scheduler

@@ -68,7 +68,7 @@ class Settings:
     """How long tasks of some kinds process (TaskType, emulator seconds); the others take
     their default (core/tasks.py, TASK_SECONDS)."""
     enforce_rate_limits: bool = False
-    """Refuse an action called more often than its documented limit (core/ratelimits.py)."""
+    """Refuse an action called more often than its documented limit (core/ratetable.py)."""
     count_lag_seconds: float = _TIMINGS.count_lag_seconds
     probe_signatures: bool = False
     state_file: str | None = None
