@@ -31,6 +31,11 @@ from soak_load import (
 RESULTS = BENCH / "RESULTS.md"
 RAW = BENCH / "results" / "soak.json"
 BEGIN, END = "<!-- soak:begin -->", "<!-- soak:end -->"
+WHOLE_HISTORIES_SHARE = 0.25
+"""Of the sampled undelivered events, the share whose every attempt must still be in the
+record (bounded: a series spread over a long day can lose its first ones), and one at
+least, so that the check of their order says something. Runs on the project's host kept
+124 to 200 of the 200 sampled."""
 RSS_GROWTH_LIMIT = 0.05  # "flat": at most this much growth over the steady part
 SPOILING = ("fail", "timeout", "reset")  # callback faults that send nothing
 
@@ -195,6 +200,7 @@ def judge(run: Run, final: dict[str, Any], consumers: list[Consumer],
             "passed": totals["callbacks_pending"] == 0
             and set(attempts_seen) <= {ATTEMPTS_PER_SERIES}
             and len(well_formed) == len(complete)
+            >= max(1, WHOLE_HISTORIES_SHARE * len(histories))
             and not breaches.get("callback_after_200")
             and receiver_logs["bad_signatures"] == 0
             and not [m for m in mismatches if "callback" in m],
