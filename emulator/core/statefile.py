@@ -349,7 +349,8 @@ class StateFile:
                 confirmed.append((handle, event.sub_app_id, until))
         # Its event's next lease replaces a lease's row; an ended one is deleted unless
         # that next lease has taken its place already.
-        batch.append(("INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?)", leased))
+        batch.append(("INSERT OR REPLACE INTO leases (seq, handle, sub_app_id, expires_at) "
+                      "VALUES (?, ?, ?, ?)", leased))
         batch.append(("DELETE FROM leases WHERE seq = ? AND handle = ?", ended))
         batch.append(("INSERT INTO confirmed VALUES (?, ?, ?)", confirmed))
 
